@@ -1,0 +1,14 @@
+//! DVK domain core: entries, their life as a state machine, authorisation
+//! rules and the audit chain, as plain functions over plain types. No I/O.
+
+pub mod audit;
+pub mod auth;
+pub mod entry;
+pub mod evidence;
+pub mod state;
+pub mod text;
+pub mod unit;
+
+pub type UnitId = i64;
+pub type UserId = i64;
+pub type EntryId = i64;

@@ -1,0 +1,98 @@
+//! Vietnamese text: diacritic-insensitive folding for search and
+//! alphabetical sort keys (DOMAIN.md §9).
+
+use icu_collator::options::CollatorOptions;
+use icu_collator::CollatorBorrowed;
+use std::sync::OnceLock;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds text for search: NFD, combining marks dropped, đ/Đ → d, lowercase.
+/// "Đỗ Văn Đức" → "do van duc".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Words of a search query after folding; punctuation separates words.
+pub fn search_terms(query: &str) -> Vec<String> {
+    fold(query)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn collator() -> &'static CollatorBorrowed<'static> {
+    static COLLATOR: OnceLock<CollatorBorrowed<'static>> = OnceLock::new();
+    COLLATOR.get_or_init(|| {
+        let locale = icu_locale_core::locale!("vi");
+        // Compiled data always contains "vi"; failure would be a build defect.
+        CollatorBorrowed::try_new(locale.into(), CollatorOptions::default())
+            .expect("ICU4X compiled data has the Vietnamese collation")
+    })
+}
+
+/// Compares two strings in Vietnamese alphabetical order
+/// (a ă â b c d đ e ê …, tones secondary).
+pub fn compare_vi(a: &str, b: &str) -> std::cmp::Ordering {
+    collator().compare(a, b)
+}
+
+/// A byte key whose byte order is Vietnamese alphabetical order; stored
+/// beside names so the database can ORDER BY it on any backend.
+pub fn sort_key(text: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(text.len() * 2);
+    let Ok(()) = collator().write_sort_key_to(text, &mut key);
+    key
+}
+
+/// Sorts any slice by a name in Vietnamese order.
+pub fn sort_by_vi<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
+    items.sort_by(|a, b| compare_vi(name(a), name(b)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_diacritics_and_d_stroke() {
+        assert_eq!(fold("Dân vận khéo"), "dan van kheo");
+        assert_eq!(fold("Đỗ Văn Đức"), "do van duc");
+        assert_eq!(fold("QUỐC PHÒNG – AN NINH"), "quoc phong – an ninh");
+        // Precomposed and decomposed input fold alike.
+        assert_eq!(fold("Vie\u{0302}\u{0323}t"), fold("Việt"));
+    }
+
+    #[test]
+    fn search_terms_split_and_fold() {
+        assert_eq!(search_terms("  Dân-vận, KHÉO "), vec!["dan", "van", "kheo"]);
+        assert!(search_terms("!!!").is_empty());
+    }
+
+    #[test]
+    fn vietnamese_alphabet_order() {
+        let mut names = vec!["Đức", "Dũng", "Ân", "An", "Ăn", "Bình", "Ơn", "Ôn", "On", "Ưng", "Uyên"];
+        sort_by_vi(&mut names, |s| s);
+        assert_eq!(
+            names,
+            vec!["An", "Ăn", "Ân", "Bình", "Dũng", "Đức", "On", "Ôn", "Ơn", "Uyên", "Ưng"]
+        );
+        // Byte order would put "Đ" (U+0110) after every ASCII letter.
+        assert!(sort_key("Đức") < sort_key("Em"));
+        assert!(sort_key("Dũng") < sort_key("Đức"));
+        // Tones are secondary: base letters decide first.
+        assert!(sort_key("má") < sort_key("mai"));
+    }
+}

@@ -1,0 +1,195 @@
+//! `dvk bench`: builds Sơn La-scale data in a fresh SQLite database, serves
+//! it on a loopback port and measures the main pages at a fixed concurrency.
+
+use anyhow::{bail, Context, Result};
+use dvk_store::audit::AuditEvent;
+use dvk_store::Db;
+use dvk_web::{AppState, WebConfig};
+use rand::{Rng, SeedableRng};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Entries to generate.
+    #[arg(long, default_value_t = 10_000)]
+    entries: usize,
+    /// Audit records to reach (entries' own history counts).
+    #[arg(long, default_value_t = 50_000)]
+    audit: i64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Keep the generated database in this directory instead of a temporary one.
+    #[arg(long)]
+    keep_in: Option<std::path::PathBuf>,
+}
+
+struct Outcome {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+    queries: String,
+}
+
+pub async fn run(args: BenchArgs) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let dir = args.keep_in.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let db = Db::connect(&url, 8).await?;
+    db.migrate().await?;
+    db.seed_reference().await?;
+    let started = Instant::now();
+    let province = match db.province_by_code("14").await? {
+        Some(p) => p,
+        None => db.load_province("14").await?,
+    };
+    let cat = db.catalogue().await?;
+    if db.entry_count().await? == 0 {
+        println!("Generating {} entries…", args.entries);
+        dvk_store::demo::load_demo(&db, &cat, &province, args.entries).await?;
+    }
+    let mut audit = db.audit_count().await?;
+    if audit < args.audit {
+        println!("Topping the audit trail up from {audit} to {} records…", args.audit);
+        while audit < args.audit {
+            db.record_event(AuditEvent {
+                actor_id: None,
+                action: "bench.note",
+                record_type: "bench",
+                record_id: audit,
+                changes: serde_json::json!({"note": [null, "Bản ghi kiểm thử tải"]}),
+                ..Default::default()
+            })
+            .await?;
+            audit += 1;
+        }
+    }
+    println!(
+        "Data ready in {:.1}s: {} entries, {} audit records.",
+        started.elapsed().as_secs_f64(),
+        db.entry_count().await?,
+        db.audit_count().await?
+    );
+
+    let state = AppState::new(db.clone(), WebConfig { secure_cookies: false, expose_query_count: true }).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(dvk_web::serve(listener, state));
+    let base = format!("http://{addr}");
+
+    let cookie = login(&base, "bandanvan").await?;
+    let max_id = db.entry_count().await?;
+    let scenarios: Vec<(&str, Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>)> = vec![
+        (
+            "entry list (filtered: year 2026, accepted, 25/page)",
+            Box::new(|_r| "/entries?year=2026&state=accepted".to_owned()),
+        ),
+        ("entry list (unfiltered, page 7)", Box::new(|_r| "/entries?page=7".to_owned())),
+        ("entry detail (random id)", Box::new(move |r| format!("/entries/{}", r.gen_range(1..=max_id)))),
+        ("search \"dan van kheo\" (no diacritics)", Box::new(|_r| "/entries?q=dan+van+kheo".to_owned())),
+    ];
+    println!("\n{} connections, {} s per scenario, SQLite, server and load generator on the same machine\n", args.connections, args.seconds);
+    println!("{:<52} {:>9} {:>9} {:>9} {:>8} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "queries", "errors");
+    for (name, path) in scenarios {
+        let o = load(&base, &cookie, args.connections, Duration::from_secs(args.seconds), path).await?;
+        println!(
+            "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
+            name,
+            o.requests as f64 / o.elapsed.as_secs_f64(),
+            o.p50.as_secs_f64() * 1000.0,
+            o.p99.as_secs_f64() * 1000.0,
+            o.queries,
+            o.errors
+        );
+    }
+    Ok(())
+}
+
+async fn login(base: &str, username: &str) -> Result<String> {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let page = client.get(format!("{base}/login")).send().await?;
+    let pre = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("dvk_pre=").map(|s| s.split(';').next().unwrap_or("").to_owned()))
+        .context("no pre-session cookie")?;
+    let res = client
+        .post(format!("{base}/login"))
+        .header("cookie", format!("dvk_pre={pre}"))
+        .form(&[("csrf", pre.as_str()), ("username", username), ("password", dvk_store::demo::DEMO_PASSWORD), ("next", "/")])
+        .send()
+        .await?;
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("dvk_session=").map(|s| s.split(';').next().unwrap_or("").to_owned()));
+    match session {
+        Some(s) => Ok(format!("dvk_session={s}")),
+        None => bail!("login failed with status {}", res.status()),
+    }
+}
+
+async fn load(
+    base: &str,
+    cookie: &str,
+    connections: usize,
+    duration: Duration,
+    path: Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>,
+) -> Result<Outcome> {
+    let path = std::sync::Arc::new(path);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..connections {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+        let base = base.to_owned();
+        let cookie = cookie.to_owned();
+        let path = path.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(worker as u64);
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut queries = String::new();
+            while Instant::now() < deadline {
+                let url = format!("{base}{}", path(&mut rng));
+                let t = Instant::now();
+                match client.get(&url).header("cookie", &cookie).send().await {
+                    Ok(res) if res.status().is_success() => {
+                        if let Some(q) = res.headers().get("x-dvk-queries").and_then(|v| v.to_str().ok()) {
+                            queries = q.to_owned();
+                        }
+                        let _ = res.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors, queries)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    let mut queries = String::new();
+    for t in tasks {
+        let (lat, e, q) = t.await?;
+        all.extend(lat);
+        errors += e;
+        if !q.is_empty() {
+            queries = q;
+        }
+    }
+    let elapsed = start.elapsed();
+    all.sort();
+    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
+    Ok(Outcome { requests: all.len(), errors, elapsed, p50: pct(0.50), p99: pct(0.99), queries })
+}

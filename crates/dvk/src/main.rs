@@ -1,0 +1,218 @@
+//! `dvk` — the DVK server and its administration commands.
+
+mod bench;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use dvk_domain::auth::Role;
+use dvk_store::accounts::random_token;
+use dvk_store::{service, Db};
+use dvk_web::{AppState, WebConfig};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "dvk", version, about = "DVK — quản lý phong trào thi đua \"Dân vận khéo\"")]
+struct Cli {
+    /// Database URL: sqlite://… (default: a file under the data directory) or postgres://…
+    #[arg(long, env = "DVK_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Directory for the embedded database and other files.
+    #[arg(long, env = "DVK_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (migrations run first).
+    Serve {
+        /// Load realistic demo data and demo accounts (uses data/demo.db unless a database URL is given).
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on.
+        #[arg(long, env = "DVK_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Province code loaded on first start (official 2-digit code; Sơn La is 14).
+        #[arg(long, env = "DVK_PROVINCE", default_value = "14")]
+        province: String,
+        /// Mark cookies Secure (serve behind HTTPS). Defaults to on unless bound to a loopback address.
+        #[arg(long, env = "DVK_SECURE_COOKIES")]
+        secure_cookies: Option<bool>,
+        /// Database connections in the pool.
+        #[arg(long, env = "DVK_DB_POOL", default_value_t = 8)]
+        pool: u32,
+    },
+    /// Apply database migrations and reference data, then exit.
+    Migrate,
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Units and official administrative lists.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Build Sơn La-scale data and measure the main pages under load.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, optionally with a role in a unit.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// Password; a random one is generated and printed when omitted.
+        #[arg(long, env = "DVK_NEW_PASSWORD")]
+        password: Option<String>,
+        /// Role code: admin, movement_officer, unit_officer, council_member, council_chair, council_secretary, signing_leader.
+        #[arg(long)]
+        role: Option<String>,
+        /// Unit id where the role is held (default: the first province).
+        #[arg(long)]
+        unit: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and report the first record edited, deleted or reordered.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Load a province and its communes (before and after 1/7/2025) from the embedded official lists.
+    LoadProvince { code: String },
+    /// List the provinces in the embedded official list.
+    Provinces,
+}
+
+fn database_url(cli_url: &Option<String>, data_dir: &std::path::Path, file: &str) -> Result<String> {
+    if let Some(u) = cli_url {
+        return Ok(u.clone());
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    Ok(format!("sqlite://{}?mode=rwc", data_dir.join(file).display()))
+}
+
+async fn open(url: &str, pool: u32) -> Result<Db> {
+    let db = Db::connect(url, pool).await?;
+    db.migrate().await?;
+    db.seed_reference().await?;
+    Ok(db)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DVK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { demo, bind, province, secure_cookies, pool } => {
+            let file = if demo { "demo.db" } else { "dvk.db" };
+            let url = database_url(&cli.database_url, &cli.data_dir, file)?;
+            let db = open(&url, pool).await?;
+            let prov = match db.province_by_code(&province).await? {
+                Some(p) => p,
+                None => {
+                    println!("Đang nạp danh mục đơn vị hành chính tỉnh mã {province}…");
+                    db.load_province(&province).await?
+                }
+            };
+            let cat = db.catalogue().await?;
+            if demo {
+                if let Some(s) = dvk_store::demo::load_demo(&db, &cat, &prov, 300).await? {
+                    println!("Đã tạo dữ liệu mẫu: {} đơn vị, {} tài khoản, {} hồ sơ.", s.units, s.users, s.entries);
+                }
+                println!("Tài khoản mẫu (mật khẩu chung: {}):", dvk_store::demo::DEMO_PASSWORD);
+                for (u, name, role, _) in dvk_store::demo::DEMO_USERS {
+                    println!("  {u:<18} {name} — {}", role.label());
+                }
+            } else if db.user_count().await? == 0 {
+                let password = random_token()[..20].to_owned();
+                let id = service::create_user(&db, None, "admin", "Quản trị hệ thống", &password).await?;
+                service::grant_role(&db, None, id, Role::Admin, prov.id).await?;
+                println!("Đã tạo tài khoản quản trị đầu tiên: admin / {password}");
+                println!("Mật khẩu chỉ hiện một lần: hãy ghi lại và đổi khi cần.");
+            }
+            let loopback = bind.starts_with("127.") || bind.starts_with("localhost") || bind.starts_with("[::1]");
+            let config = WebConfig { secure_cookies: secure_cookies.unwrap_or(!loopback), expose_query_count: false };
+            let state = AppState::new(db, config).await?;
+            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+            println!("DVK đang chạy tại http://{bind}");
+            dvk_web::serve(listener, state).await?;
+        }
+        Command::Migrate => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            open(&url, 2).await?;
+            println!("Đã cập nhật cấu trúc cơ sở dữ liệu.");
+        }
+        Command::User { command: UserCommand::Add { username, full_name, password, role, unit } } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = open(&url, 2).await?;
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (random_token()[..20].to_owned(), true),
+            };
+            let role = match role.as_deref() {
+                Some(r) => Some(Role::parse(r).with_context(|| format!("vai trò không hợp lệ: {r}"))?),
+                None => None,
+            };
+            let id = match service::create_user(&db, None, &username, &full_name, &password).await {
+                Ok(id) => id,
+                Err(dvk_store::ServiceError::Invalid(list)) => {
+                    bail!(list.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(role) = role {
+                let unit = match unit {
+                    Some(u) => u,
+                    None => db.root_units().await?.first().map(|u| u.id).context("chưa có đơn vị nào; hãy chạy `dvk units load-province 14`")?,
+                };
+                service::grant_role(&db, None, id, role, unit).await?;
+            }
+            println!("Đã tạo tài khoản {username} (mã {id}).");
+            if generated {
+                println!("Mật khẩu: {password}");
+            }
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = Db::connect(&url, 2).await?;
+            let report = db.verify_audit().await?;
+            match report.fault {
+                None => println!("Nhật ký toàn vẹn: đã kiểm tra {} bản ghi.", report.checked),
+                Some(f) => {
+                    eprintln!("NHẬT KÝ BỊ THAY ĐỔI: {} (đã kiểm tra hợp lệ {} bản ghi trước đó)", f.describe(), report.checked);
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Units { command: UnitsCommand::LoadProvince { code } } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = open(&url, 2).await?;
+            let p = db.load_province(&code).await?;
+            println!("Đã nạp {} (mã đơn vị {}).", p.name, p.id);
+        }
+        Command::Units { command: UnitsCommand::Provinces } => {
+            for (code, name) in Db::known_provinces() {
+                println!("{code}  {name}");
+            }
+        }
+        Command::Bench(args) => bench::run(args).await?,
+    }
+    Ok(())
+}

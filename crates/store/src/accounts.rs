@@ -1,0 +1,379 @@
+//! Accounts, role grants, sessions and login throttling — all in the
+//! database so several server processes share them.
+
+use crate::audit::{append, AuditEvent};
+use crate::db::{now, q, Db};
+use crate::error::{ServiceError, StoreError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use dvk_domain::auth::{Actor, Grant, Role};
+use dvk_domain::unit::UnitPath;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_path: UnitPath,
+    pub unit_name: String,
+}
+
+/// The signed-in person behind a session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub user_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub csrf: String,
+    pub grants: Vec<GrantRow>,
+}
+
+impl SessionInfo {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user_id,
+            grants: self.grants.iter().map(|g| Grant { role: g.role, unit: g.unit_path.clone() }).collect(),
+        }
+    }
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// argon2id with a fresh salt; CPU-heavy, so callers run it off the
+/// async threads.
+pub fn hash_password(password: &str) -> Result<String, ServiceError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Conflict(format!("Không tạo được mã băm mật khẩu: {e}")))
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+/// A password that passes only a costly check, so unknown usernames take
+/// as long as known ones.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("không-phải-mật-khẩu-thật").unwrap_or_default())
+}
+
+pub const SESSION_TTL_SECS: i64 = 12 * 3600;
+
+/// Failed logins allowed per username / per client address in the window.
+pub const MAX_FAILURES_PER_USER: i64 = 5;
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+
+impl Db {
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
+        let row = q("SELECT id, username, full_name, password_hash, active FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<UserRow, sqlx::Error> {
+                Ok(UserRow {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    full_name: r.try_get("full_name")?,
+                    password_hash: r.try_get("password_hash")?,
+                    active: r.try_get::<i64, _>("active")? != 0,
+                })
+            })
+            .transpose()?)
+    }
+
+    /// Creates a user with an already-hashed password; audited.
+    pub async fn insert_user(
+        &self,
+        actor_id: Option<i64>,
+        username: &str,
+        full_name: &str,
+        password_hash: &str,
+    ) -> Result<i64, ServiceError> {
+        let mut tx = self.pool.begin().await?;
+        let existing = q("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(&mut *tx).await?;
+        if existing.is_some() {
+            return Err(ServiceError::invalid("username", format!("Tên đăng nhập \"{username}\" đã có người dùng.")));
+        }
+        let id: i64 = q("INSERT INTO users (username, full_name, name_sort, password_hash, active, created_at) \
+                         VALUES ($1, $2, $3, $4, 1, $5) RETURNING id")
+            .bind(username)
+            .bind(full_name)
+            .bind(dvk_domain::text::sort_key(full_name))
+            .bind(password_hash)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id,
+                action: "user.create",
+                record_type: "user",
+                record_id: id,
+                changes: json!({"username": [null, username], "full_name": [null, full_name]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_password(&self, actor_id: Option<i64>, user_id: i64, password_hash: &str) -> Result<(), ServiceError> {
+        let mut tx = self.pool.begin().await?;
+        let n = q("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(ServiceError::NotFound("người dùng"));
+        }
+        q("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id,
+                action: "user.password",
+                record_type: "user",
+                record_id: user_id,
+                changes: json!({"password": ["***", "***"]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn insert_grant(&self, actor_id: Option<i64>, user_id: i64, role: Role, unit_id: i64) -> Result<i64, ServiceError> {
+        let mut tx = self.pool.begin().await?;
+        let dup = q("SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
+            .bind(user_id)
+            .bind(role.code())
+            .bind(unit_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if dup.is_some() {
+            return Err(ServiceError::Conflict("Người dùng đã có vai trò này tại đơn vị này.".into()));
+        }
+        let id: i64 = q("INSERT INTO role_grants (user_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(user_id)
+            .bind(role.code())
+            .bind(unit_id)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id,
+                action: "grant.add",
+                record_type: "user",
+                record_id: user_id,
+                changes: json!({"grant": [null, {"role": role.code(), "unit_id": unit_id}]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn grant(&self, grant_id: i64) -> Result<Option<GrantRow>, StoreError> {
+        let row = q("SELECT g.id, g.user_id, g.role, g.unit_id, u.path, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id WHERE g.id = $1")
+            .bind(grant_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(grant_from_row).transpose()?.flatten())
+    }
+
+    pub async fn delete_grant(&self, actor_id: Option<i64>, grant: &GrantRow) -> Result<(), ServiceError> {
+        let mut tx = self.pool.begin().await?;
+        q("DELETE FROM role_grants WHERE id = $1").bind(grant.id).execute(&mut *tx).await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id,
+                action: "grant.remove",
+                record_type: "user",
+                record_id: grant.user_id,
+                changes: json!({"grant": [{"role": grant.role.code(), "unit_id": grant.unit_id}, null]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every user with their grants, users in Vietnamese name order. Two queries.
+    pub async fn users_with_grants(&self) -> Result<Vec<(UserRow, Vec<GrantRow>)>, StoreError> {
+        let users = q("SELECT id, username, full_name, password_hash, active FROM users ORDER BY name_sort, id")
+            .fetch_all(&self.pool)
+            .await?;
+        let grants = q("SELECT g.id, g.user_id, g.role, g.unit_id, u.path, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id ORDER BY g.id")
+            .fetch_all(&self.pool)
+            .await?;
+        let grants: Vec<GrantRow> = grants.iter().map(grant_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        let mut out = Vec::with_capacity(users.len());
+        for r in &users {
+            let user = UserRow {
+                id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                full_name: r.try_get("full_name")?,
+                password_hash: String::new(),
+                active: r.try_get::<i64, _>("active")? != 0,
+            };
+            let mine = grants.iter().filter(|g| g.user_id == user.id).cloned().collect();
+            out.push((user, mine));
+        }
+        Ok(out)
+    }
+
+    pub async fn user_count(&self) -> Result<i64, StoreError> {
+        Ok(q("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    // ---- sessions ----
+
+    /// Starts a session; returns (cookie token, CSRF token). Only a hash of
+    /// the cookie token is stored.
+    pub async fn create_session(&self, user_id: i64) -> Result<(String, String), StoreError> {
+        let token = random_token();
+        let csrf = random_token();
+        let t = now();
+        q("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(&self.pool).await?;
+        q("INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_id(&token))
+            .bind(user_id)
+            .bind(&csrf)
+            .bind(t)
+            .bind(t + SESSION_TTL_SECS)
+            .execute(&self.pool)
+            .await?;
+        Ok((token, csrf))
+    }
+
+    /// The session's person and grants in one query; None when unknown,
+    /// expired or the account is disabled.
+    pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, StoreError> {
+        let rows = q("SELECT s.user_id, s.csrf, us.username, us.full_name, g.id AS grant_id, g.role, g.unit_id, un.path, un.name \
+                      FROM sessions s JOIN users us ON us.id = s.user_id \
+                      LEFT JOIN role_grants g ON g.user_id = s.user_id \
+                      LEFT JOIN units un ON un.id = g.unit_id \
+                      WHERE s.id = $1 AND s.expires_at > $2 AND us.active = 1 ORDER BY g.id")
+            .bind(token_id(token))
+            .bind(now())
+            .fetch_all(&self.pool)
+            .await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut info = SessionInfo {
+            user_id: first.try_get("user_id")?,
+            username: first.try_get("username")?,
+            full_name: first.try_get("full_name")?,
+            csrf: first.try_get("csrf")?,
+            grants: Vec::new(),
+        };
+        for r in &rows {
+            let gid: Option<i64> = r.try_get("grant_id")?;
+            let Some(gid) = gid else { continue };
+            let role: String = r.try_get("role")?;
+            let path: String = r.try_get("path")?;
+            if let (Some(role), Some(path)) = (Role::parse(&role), UnitPath::parse(&path)) {
+                info.grants.push(GrantRow {
+                    id: gid,
+                    user_id: info.user_id,
+                    role,
+                    unit_id: r.try_get("unit_id")?,
+                    unit_path: path,
+                    unit_name: r.try_get("name")?,
+                });
+            }
+        }
+        Ok(Some(info))
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
+        q("DELETE FROM sessions WHERE id = $1").bind(token_id(token)).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ---- login throttling ----
+
+    /// Failures recorded for each key within the window.
+    pub async fn recent_failures(&self, user_key: &str, client_key: &str) -> Result<(i64, i64), StoreError> {
+        let since = now() - FAILURE_WINDOW_SECS;
+        let row = q("SELECT COALESCE(SUM(CASE WHEN key = $1 THEN 1 ELSE 0 END), 0) AS u, \
+                            COALESCE(SUM(CASE WHEN key = $2 THEN 1 ELSE 0 END), 0) AS c \
+                     FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3")
+            .bind(user_key)
+            .bind(client_key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get("u")?, row.try_get("c")?))
+    }
+
+    pub async fn record_failure(&self, user_key: &str, client_key: &str) -> Result<(), StoreError> {
+        let t = now();
+        let mut tx = self.pool.begin().await?;
+        for k in [user_key, client_key] {
+            q("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(k).bind(t).execute(&mut *tx).await?;
+        }
+        q("DELETE FROM login_failures WHERE at < $1").bind(t - 24 * 3600).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn clear_failures(&self, user_key: &str) -> Result<(), StoreError> {
+        q("DELETE FROM login_failures WHERE key = $1").bind(user_key).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Option<GrantRow>, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    let path: String = r.try_get("path")?;
+    Ok(match (Role::parse(&role), UnitPath::parse(&path)) {
+        (Some(role), Some(unit_path)) => Some(GrantRow {
+            id: r.try_get("id")?,
+            user_id: r.try_get("user_id")?,
+            role,
+            unit_id: r.try_get("unit_id")?,
+            unit_path,
+            unit_name: r.try_get("name")?,
+        }),
+        _ => None,
+    })
+}

@@ -1,0 +1,134 @@
+//! Connection pool, migrations and the query helpers every repository uses.
+//!
+//! One SQL text serves both backends through sqlx's `Any` driver; values
+//! crossing it are integers, floats, text and bytes only (times are epoch
+//! seconds). Dialect differences live in `dialect.rs`.
+
+use crate::error::StoreError;
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::query::{Query, QueryScalar};
+use sqlx::{Any, AnyPool, Executor};
+use std::cell::Cell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+tokio::task_local! {
+    /// Statements issued by the current request; the web layer scopes it per
+    /// request so tests and logs can see N+1 patterns.
+    pub static QUERY_COUNT: Cell<u32>;
+}
+
+fn count_query() {
+    let _ = QUERY_COUNT.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Every statement goes through here so it is counted.
+pub fn q(sql: &str) -> Query<'_, Any, AnyArguments<'_>> {
+    count_query();
+    sqlx::query(sql)
+}
+
+pub fn q_scalar<'a, T>(sql: &'a str) -> QueryScalar<'a, Any, T, AnyArguments<'a>>
+where
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    count_query();
+    sqlx::query_scalar(sql)
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+impl Db {
+    /// Connects to `sqlite://…` or `postgres://…`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "Địa chỉ cơ sở dữ liệu không hợp lệ: {url} (cần sqlite://… hoặc postgres://…)"
+            )));
+        };
+        if backend == Backend::Postgres {
+            return Err(StoreError::Config(
+                "PostgreSQL chưa được hỗ trợ trong phiên bản này; hãy dùng sqlite://…".into(),
+            ));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies embedded migrations not yet applied, each in a transaction.
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+                 name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&self.pool).await?;
+        let mut count = 0;
+        for m in SQLITE_MIGRATIONS {
+            if applied.contains(&m.version) {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            tx.execute(m.sql).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version)
+                .bind(m.name)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

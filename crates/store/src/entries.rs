@@ -1,0 +1,673 @@
+//! Entries: registrations, their state, attachments and the queries the
+//! pages need (each page a fixed, small number of statements).
+
+use crate::audit::{append, AuditEvent};
+use crate::db::{now, q, Db};
+use crate::dialect;
+use crate::error::{ServiceError, StoreError};
+use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject, ITEMS};
+use dvk_domain::state::EntryState;
+use dvk_domain::text::{fold, sort_key};
+use dvk_domain::unit::UnitPath;
+use serde_json::{json, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// A line of the entry list.
+#[derive(Debug, Clone)]
+pub struct EntrySummary {
+    pub id: i64,
+    pub kind: Kind,
+    pub subject: Subject,
+    pub field_id: i64,
+    pub target_level: String,
+    pub year: i32,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub title: String,
+    pub person_name: String,
+    pub state: EntryState,
+    pub updated_at: i64,
+}
+
+/// Everything the entry page shows.
+#[derive(Debug, Clone)]
+pub struct EntryDetail {
+    pub id: i64,
+    pub registration: Registration,
+    pub unit_name: String,
+    pub unit_path: UnitPath,
+    pub confirming_unit_id: i64,
+    pub confirming_name: String,
+    pub confirming_path: UnitPath,
+    pub replicates_title: Option<String>,
+    pub state: EntryState,
+    pub state_reason: String,
+    pub version: i64,
+    pub created_by: i64,
+    pub created_by_name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Updated,
+    Title,
+    Year,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Sort {
+        match s {
+            "title" => Sort::Title,
+            "year" => Sort::Year,
+            _ => Sort::Updated,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::Updated => "updated",
+            Sort::Title => "title",
+            Sort::Year => "year",
+        }
+    }
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Updated => "e.updated_at DESC, e.id DESC",
+            Sort::Title => "e.title_sort, e.id",
+            Sort::Year => "e.year DESC, e.title_sort, e.id",
+        }
+    }
+}
+
+/// Filters of the entry list; `visible` limits to what the reader may see.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub visible: Vec<UnitPath>,
+    pub unit: Option<UnitPath>,
+    pub field_ids: Vec<i64>,
+    pub kind: Option<Kind>,
+    pub subject: Option<Subject>,
+    pub state: Option<EntryState>,
+    pub year: Option<i32>,
+    pub level: Option<String>,
+    pub search: Vec<String>,
+    pub sort: Sort,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+enum Param {
+    I(i64),
+    S(String),
+}
+
+fn bind_all<'a>(sql: &'a str, params: &[Param]) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>> {
+    let mut query = q(sql);
+    for p in params {
+        query = match p {
+            Param::I(i) => query.bind(*i),
+            Param::S(s) => query.bind(s.clone()),
+        };
+    }
+    query
+}
+
+const SUMMARY_COLS: &str = "e.id, e.kind, e.subject, e.field_id, e.target_level, e.year, e.unit_id, u.name AS unit_name, \
+                            e.title, e.person_name, e.state, e.updated_at";
+
+fn summary_from_row(r: &AnyRow) -> Result<EntrySummary, sqlx::Error> {
+    let bad = |what: &str, v: String| sqlx::Error::Decode(format!("bad {what}: {v}").into());
+    let kind: String = r.try_get("kind")?;
+    let subject: String = r.try_get("subject")?;
+    let state: String = r.try_get("state")?;
+    Ok(EntrySummary {
+        id: r.try_get("id")?,
+        kind: Kind::parse(&kind).ok_or_else(|| bad("kind", kind.clone()))?,
+        subject: Subject::parse(&subject).ok_or_else(|| bad("subject", subject.clone()))?,
+        field_id: r.try_get("field_id")?,
+        target_level: r.try_get("target_level")?,
+        year: r.try_get::<i64, _>("year")? as i32,
+        unit_id: r.try_get("unit_id")?,
+        unit_name: r.try_get("unit_name")?,
+        title: r.try_get("title")?,
+        person_name: r.try_get("person_name")?,
+        state: EntryState::parse(&state).ok_or_else(|| bad("state", state.clone()))?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn detail_from_row(r: &AnyRow) -> Result<EntryDetail, sqlx::Error> {
+    let bad = |what: &str| sqlx::Error::Decode(format!("bad {what}").into());
+    let items: [String; 10] = {
+        let mut v = Vec::with_capacity(10);
+        for (key, _) in ITEMS {
+            v.push(r.try_get::<String, _>(key)?);
+        }
+        v.try_into().map_err(|_| bad("items"))?
+    };
+    let gender: Option<String> = r.try_get("gender")?;
+    let registration = Registration {
+        kind: Kind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| bad("kind"))?,
+        subject: Subject::parse(&r.try_get::<String, _>("subject")?).ok_or_else(|| bad("subject"))?,
+        field_id: r.try_get("field_id")?,
+        target_level: r.try_get("target_level")?,
+        phase: r.try_get("phase")?,
+        year: r.try_get::<i64, _>("year")? as i32,
+        unit_id: r.try_get("unit_id")?,
+        replicates: r.try_get("replicates_id")?,
+        items,
+        person: Person {
+            name: r.try_get("person_name")?,
+            birth_year: r.try_get::<Option<i64>, _>("birth_year")?.map(|y| y as i32),
+            gender: gender.as_deref().and_then(Gender::parse),
+            ethnicity: r.try_get("ethnicity")?,
+            position: r.try_get("position")?,
+            party_member: r.try_get::<i64, _>("party_member")? != 0,
+            example: r.try_get("example")?,
+        },
+    };
+    let path = |col: &str| -> Result<UnitPath, sqlx::Error> {
+        UnitPath::parse(&r.try_get::<String, _>(col)?).ok_or_else(|| bad("path"))
+    };
+    Ok(EntryDetail {
+        id: r.try_get("id")?,
+        registration,
+        unit_name: r.try_get("unit_name")?,
+        unit_path: path("unit_path")?,
+        confirming_unit_id: r.try_get("confirming_unit_id")?,
+        confirming_name: r.try_get("confirming_name")?,
+        confirming_path: path("confirming_path")?,
+        replicates_title: r.try_get("replicates_title")?,
+        state: EntryState::parse(&r.try_get::<String, _>("state")?).ok_or_else(|| bad("state"))?,
+        state_reason: r.try_get("state_reason")?,
+        version: r.try_get("version")?,
+        created_by: r.try_get("created_by")?,
+        created_by_name: r.try_get("created_by_name")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        submitted_at: r.try_get("submitted_at")?,
+    })
+}
+
+/// Field values of a registration as JSON, for audit diffs.
+pub fn registration_json(r: &Registration) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("kind".into(), json!(r.kind.code()));
+    m.insert("subject".into(), json!(r.subject.code()));
+    m.insert("field_id".into(), json!(r.field_id));
+    m.insert("target_level".into(), json!(r.target_level));
+    m.insert("phase".into(), json!(r.phase));
+    m.insert("year".into(), json!(r.year));
+    m.insert("unit_id".into(), json!(r.unit_id));
+    m.insert("replicates".into(), json!(r.replicates));
+    for (i, (key, _)) in ITEMS.iter().enumerate() {
+        m.insert((*key).into(), json!(r.items[i]));
+    }
+    if r.subject == Subject::Individual {
+        let p = &r.person;
+        m.insert("person_name".into(), json!(p.name));
+        m.insert("birth_year".into(), json!(p.birth_year));
+        m.insert("gender".into(), json!(p.gender.map(|g| g.code())));
+        m.insert("ethnicity".into(), json!(p.ethnicity));
+        m.insert("position".into(), json!(p.position));
+        m.insert("party_member".into(), json!(p.party_member));
+        m.insert("example".into(), json!(p.example));
+    }
+    m
+}
+
+/// {"field": [old, new]} for the fields that differ.
+pub fn diff(old: Option<&Registration>, new: &Registration) -> Value {
+    let new_m = registration_json(new);
+    let old_m = old.map(registration_json).unwrap_or_default();
+    let mut out = serde_json::Map::new();
+    let keys: Vec<&String> = new_m.keys().chain(old_m.keys().filter(|k| !new_m.contains_key(*k))).collect();
+    for k in keys {
+        let a = old_m.get(k).cloned().unwrap_or(Value::Null);
+        let b = new_m.get(k).cloned().unwrap_or(Value::Null);
+        if a != b {
+            out.insert(k.clone(), json!([a, b]));
+        }
+    }
+    Value::Object(out)
+}
+
+async fn index_entry(conn: &mut AnyConnection, backend: crate::db::Backend, id: i64, r: &Registration) -> Result<(), sqlx::Error> {
+    let text = fold(&r.search_text());
+    for sql in dialect::index_entry_statements(backend) {
+        q(sql).bind(id).bind(&text).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Where an entry is placed in the tree (worked out by the service).
+pub struct Placement<'a> {
+    pub unit_path: &'a UnitPath,
+    pub confirming_id: i64,
+    pub confirming_path: &'a UnitPath,
+}
+
+/// Registration status counts of one lower unit for a year.
+#[derive(Debug, Clone)]
+pub struct UnitStatusRow {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_kind: String,
+    pub drafts: i64,
+    pub waiting: i64,
+    pub returned: i64,
+    pub accepted: i64,
+}
+
+/// A stored evidence file's description.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub id: i64,
+    pub entry_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: i64,
+}
+
+fn attachment_from_row(r: &AnyRow) -> Result<Attachment, sqlx::Error> {
+    Ok(Attachment {
+        id: r.try_get("id")?,
+        entry_id: r.try_get("entry_id")?,
+        file_name: r.try_get("file_name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Db {
+    pub async fn insert_entry(
+        &self,
+        actor_id: i64,
+        r: &Registration,
+        place: &Placement<'_>,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = q("INSERT INTO entries (kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
+                 confirming_unit_id, confirming_path, replicates_id, title, title_sort, situation, objectives, content, area, \
+                 forces, resources, timeline, outputs, sustainability, person_name, birth_year, gender, ethnicity, position, \
+                 party_member, example, state, version, created_by, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,1,$31,$32,$32) \
+                 RETURNING id")
+            .bind(r.kind.code())
+            .bind(r.subject.code())
+            .bind(r.field_id)
+            .bind(&r.target_level)
+            .bind(&r.phase)
+            .bind(r.year as i64)
+            .bind(r.unit_id)
+            .bind(place.unit_path.as_str())
+            .bind(place.confirming_id)
+            .bind(place.confirming_path.as_str())
+            .bind(r.replicates)
+            .bind(&r.items[0])
+            .bind(sort_key(&r.items[0]))
+            .bind(&r.items[1])
+            .bind(&r.items[2])
+            .bind(&r.items[3])
+            .bind(&r.items[4])
+            .bind(&r.items[5])
+            .bind(&r.items[6])
+            .bind(&r.items[7])
+            .bind(&r.items[8])
+            .bind(&r.items[9])
+            .bind(&r.person.name)
+            .bind(r.person.birth_year.map(|y| y as i64))
+            .bind(r.person.gender.map(|g| g.code()))
+            .bind(&r.person.ethnicity)
+            .bind(&r.person.position)
+            .bind(r.person.party_member as i64)
+            .bind(&r.person.example)
+            .bind(EntryState::Draft.code())
+            .bind(actor_id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        index_entry(&mut tx, self.backend, id, r).await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action: "entry.create",
+                record_type: "entry",
+                record_id: id,
+                from_state: None,
+                to_state: Some(EntryState::Draft.code()),
+                changes: diff(None, r),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Saves new registration items if nobody changed the entry since
+    /// `version` was read and it is still in an editable state.
+    pub async fn update_entry(
+        &self,
+        actor_id: i64,
+        old: &EntryDetail,
+        r: &Registration,
+        place: &Placement<'_>,
+        expected_version: i64,
+    ) -> Result<(), ServiceError> {
+        let mut tx = self.pool.begin().await?;
+        let n = q("UPDATE entries SET kind=$1, subject=$2, field_id=$3, target_level=$4, phase=$5, year=$6, unit_id=$7, unit_path=$8, \
+                 confirming_unit_id=$9, confirming_path=$10, replicates_id=$11, title=$12, title_sort=$13, situation=$14, objectives=$15, \
+                 content=$16, area=$17, forces=$18, resources=$19, timeline=$20, outputs=$21, sustainability=$22, person_name=$23, \
+                 birth_year=$24, gender=$25, ethnicity=$26, position=$27, party_member=$28, example=$29, updated_at=$30, \
+                 version = version + 1 WHERE id = $31 AND version = $32 AND state IN ('draft', 'returned')")
+            .bind(r.kind.code())
+            .bind(r.subject.code())
+            .bind(r.field_id)
+            .bind(&r.target_level)
+            .bind(&r.phase)
+            .bind(r.year as i64)
+            .bind(r.unit_id)
+            .bind(place.unit_path.as_str())
+            .bind(place.confirming_id)
+            .bind(place.confirming_path.as_str())
+            .bind(r.replicates)
+            .bind(&r.items[0])
+            .bind(sort_key(&r.items[0]))
+            .bind(&r.items[1])
+            .bind(&r.items[2])
+            .bind(&r.items[3])
+            .bind(&r.items[4])
+            .bind(&r.items[5])
+            .bind(&r.items[6])
+            .bind(&r.items[7])
+            .bind(&r.items[8])
+            .bind(&r.items[9])
+            .bind(&r.person.name)
+            .bind(r.person.birth_year.map(|y| y as i64))
+            .bind(r.person.gender.map(|g| g.code()))
+            .bind(&r.person.ethnicity)
+            .bind(&r.person.position)
+            .bind(r.person.party_member as i64)
+            .bind(&r.person.example)
+            .bind(now())
+            .bind(old.id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(ServiceError::Conflict(
+                "Hồ sơ vừa được người khác thay đổi hoặc không còn ở trạng thái được sửa. Hãy tải lại trang và nhập lại.".into(),
+            ));
+        }
+        index_entry(&mut tx, self.backend, old.id, r).await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action: "entry.update",
+                record_type: "entry",
+                record_id: old.id,
+                from_state: Some(old.state.code()),
+                to_state: Some(old.state.code()),
+                changes: diff(Some(&old.registration), r),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves an entry from `from` to `to` if it is still at `version`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn transition_entry(
+        &self,
+        actor_id: i64,
+        id: i64,
+        action: &str,
+        from: EntryState,
+        to: EntryState,
+        reason: &str,
+        expected_version: i64,
+    ) -> Result<(), ServiceError> {
+        let t = now();
+        let mut tx = self.pool.begin().await?;
+        let n = q("UPDATE entries SET state = $1, state_reason = $2, version = version + 1, updated_at = $3, \
+                   submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END \
+                   WHERE id = $4 AND version = $5 AND state = $6")
+            .bind(to.code())
+            .bind(reason)
+            .bind(t)
+            .bind(id)
+            .bind(expected_version)
+            .bind(from.code())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(ServiceError::Conflict(
+                "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
+            ));
+        }
+        let changes = if reason.is_empty() { json!({}) } else { json!({"reason": [null, reason]}) };
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action,
+                record_type: "entry",
+                record_id: id,
+                from_state: Some(from.code()),
+                to_state: Some(to.code()),
+                changes,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
+        let row = q("SELECT e.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
+                     us.full_name AS created_by_name \
+                     FROM entries e JOIN units u ON u.id = e.unit_id JOIN units c ON c.id = e.confirming_unit_id \
+                     LEFT JOIN entries r ON r.id = e.replicates_id JOIN users us ON us.id = e.created_by WHERE e.id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(detail_from_row).transpose()?)
+    }
+
+    fn entry_where(&self, f: &EntryFilter) -> (String, Vec<Param>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        let push = |params: &mut Vec<Param>, p: Param| {
+            params.push(p);
+            params.len()
+        };
+        let mut vis = Vec::new();
+        for root in &f.visible {
+            let a = push(&mut params, Param::S(root.as_str().to_owned()));
+            let b = push(&mut params, Param::S(root.subtree_upper_bound()));
+            vis.push(format!("(e.unit_path >= ${a} AND e.unit_path < ${b})"));
+        }
+        conds.push(format!("({})", vis.join(" OR ")));
+        if let Some(unit) = &f.unit {
+            let a = push(&mut params, Param::S(unit.as_str().to_owned()));
+            let b = push(&mut params, Param::S(unit.subtree_upper_bound()));
+            conds.push(format!("e.unit_path >= ${a} AND e.unit_path < ${b}"));
+        }
+        if !f.field_ids.is_empty() {
+            let list: Vec<String> = f.field_ids.iter().map(|id| format!("${}", push(&mut params, Param::I(*id)))).collect();
+            conds.push(format!("e.field_id IN ({})", list.join(",")));
+        }
+        if let Some(k) = f.kind {
+            conds.push(format!("e.kind = ${}", push(&mut params, Param::S(k.code().into()))));
+        }
+        if let Some(s) = f.subject {
+            conds.push(format!("e.subject = ${}", push(&mut params, Param::S(s.code().into()))));
+        }
+        if let Some(s) = f.state {
+            conds.push(format!("e.state = ${}", push(&mut params, Param::S(s.code().into()))));
+        }
+        if let Some(y) = f.year {
+            conds.push(format!("e.year = ${}", push(&mut params, Param::I(y as i64))));
+        }
+        if let Some(l) = &f.level {
+            conds.push(format!("e.target_level = ${}", push(&mut params, Param::S(l.clone()))));
+        }
+        if !f.search.is_empty() {
+            let n = push(&mut params, Param::S(dialect::search_param(self.backend, &f.search)));
+            conds.push(dialect::entry_search_condition(self.backend, n));
+        }
+        (conds.join(" AND "), params)
+    }
+
+    /// Number of entries matching a filter: one statement.
+    pub async fn count_entries(&self, f: &EntryFilter) -> Result<i64, StoreError> {
+        if f.visible.is_empty() {
+            return Ok(0);
+        }
+        let (where_sql, params) = self.entry_where(f);
+        let sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
+        Ok(bind_all(&sql, &params).fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    /// One page of entries and the total count: two statements.
+    pub async fn list_entries(&self, f: &EntryFilter) -> Result<(Vec<EntrySummary>, i64), StoreError> {
+        if f.visible.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let (where_sql, params) = self.entry_where(f);
+        let per_page = f.per_page.clamp(1, 200);
+        let offset = (f.page.max(1) - 1) * per_page;
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLS} FROM entries e JOIN units u ON u.id = e.unit_id WHERE {where_sql} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
+            f.sort.order_by()
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
+        let rows = bind_all(&list_sql, &params).fetch_all(&self.pool).await?;
+        let total: i64 = bind_all(&count_sql, &params).fetch_one(&self.pool).await?.try_get(0)?;
+        let items = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok((items, total))
+    }
+
+    /// Entries of the given ids that a reader may see (for "replicates").
+    pub async fn entry_exists(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(q("SELECT id FROM entries WHERE id = $1").bind(id).fetch_optional(&self.pool).await?.is_some())
+    }
+
+    /// Registration status of each lower unit of `parent` for `year`, one
+    /// statement: units valid during the year, with counts over their subtrees.
+    pub async fn registration_status(&self, parent: i64, year: i32) -> Result<Vec<UnitStatusRow>, StoreError> {
+        let rows = q("SELECT u.id, u.name, u.kind, \
+                 COALESCE(SUM(CASE WHEN e.state = 'draft' THEN 1 ELSE 0 END), 0) AS drafts, \
+                 COALESCE(SUM(CASE WHEN e.state = 'submitted' THEN 1 ELSE 0 END), 0) AS waiting, \
+                 COALESCE(SUM(CASE WHEN e.state = 'returned' THEN 1 ELSE 0 END), 0) AS returned, \
+                 COALESCE(SUM(CASE WHEN e.state NOT IN ('draft', 'submitted', 'returned', 'withdrawn') THEN 1 ELSE 0 END), 0) AS accepted \
+                 FROM units u LEFT JOIN entries e ON e.unit_path >= u.path AND e.unit_path < u.path || '~' AND e.year = $2 \
+                 WHERE u.parent_id = $1 AND (u.valid_from IS NULL OR u.valid_from <= $3) AND (u.valid_to IS NULL OR u.valid_to >= $4) \
+                 GROUP BY u.id, u.name, u.kind, u.name_sort ORDER BY u.name_sort")
+            .bind(parent)
+            .bind(year as i64)
+            .bind(format!("{year}-12-31"))
+            .bind(format!("{year}-01-01"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnitStatusRow {
+                    unit_id: r.try_get("id")?,
+                    unit_name: r.try_get("name")?,
+                    unit_kind: r.try_get("kind")?,
+                    drafts: r.try_get("drafts")?,
+                    waiting: r.try_get("waiting")?,
+                    returned: r.try_get("returned")?,
+                    accepted: r.try_get("accepted")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    // ---- attachments ----
+
+    pub async fn insert_attachment(
+        &self,
+        actor_id: i64,
+        entry_id: i64,
+        file_name: &str,
+        content_type: &str,
+        content: &[u8],
+        sha256: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = q("INSERT INTO attachments (entry_id, file_name, content_type, size, sha256, uploaded_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(entry_id)
+            .bind(file_name)
+            .bind(content_type)
+            .bind(content.len() as i64)
+            .bind(sha256)
+            .bind(actor_id)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        q("INSERT INTO attachment_blobs (attachment_id, content) VALUES ($1, $2)")
+            .bind(id)
+            .bind(content.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action: "entry.attach",
+                record_type: "entry",
+                record_id: entry_id,
+                changes: json!({"attachment": [null, {"id": id, "file_name": file_name, "size": content.len(), "sha256": sha256}]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn attachments(&self, entry_id: i64) -> Result<Vec<Attachment>, StoreError> {
+        let rows = q("SELECT id, entry_id, file_name, content_type, size, sha256, created_at FROM attachments WHERE entry_id = $1 ORDER BY id")
+            .bind(entry_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(attachment_from_row).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
+        let row = q("SELECT id, entry_id, file_name, content_type, size, sha256, created_at FROM attachments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(attachment_from_row).transpose()?)
+    }
+
+    pub async fn attachment_content(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = q("SELECT content FROM attachment_blobs WHERE attachment_id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    }
+
+    pub async fn entry_count(&self) -> Result<i64, StoreError> {
+        Ok(q("SELECT COUNT(*) FROM entries").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+}

@@ -1,0 +1,16 @@
+//! DVK storage and services: one code base over SQLite (embedded default)
+//! and PostgreSQL, with the use cases that pages and the API share.
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod demo;
+pub mod dialect;
+pub mod entries;
+pub mod error;
+pub mod reference;
+pub mod service;
+pub mod units;
+
+pub use db::{Backend, Db};
+pub use error::{ServiceError, StoreError};

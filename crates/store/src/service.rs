@@ -1,0 +1,339 @@
+//! Use cases: each checks authority with the domain rules, parses input
+//! into domain values and writes through the repositories in one
+//! transaction with its audit record. Pages and the API call these.
+
+use crate::accounts::{hash_password, verify_password, dummy_hash, SessionInfo, MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_USER};
+use crate::db::{now, Db};
+use crate::entries::{Attachment, EntryDetail, Placement};
+use crate::error::ServiceError;
+use crate::reference::Catalogue;
+use crate::units::{insert_unit, NewUnit, Unit};
+use dvk_domain::auth::{self, Actor, EntryScope, Role};
+use dvk_domain::entry::{parse_registration, EntryForm, FieldError, Reference, Registration};
+use dvk_domain::evidence::{clean_file_name, sniff, MAX_EVIDENCE_BYTES};
+use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::unit::UNIT_KINDS;
+use sha2::{Digest, Sha256};
+
+fn scope(e: &EntryDetail) -> EntryScope<'_> {
+    EntryScope { registering: &e.unit_path, confirming: &e.confirming_path, state: e.state }
+}
+
+pub fn current_year() -> i32 {
+    // Vietnam time (UTC+7) decides the year.
+    let days = (now() + 7 * 3600).div_euclid(86_400);
+    civil_year(days)
+}
+
+/// Year of a day count since 1970-01-01 (proleptic Gregorian).
+fn civil_year(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + if month <= 2 { 1 } else { 0 }) as i32
+}
+
+/// Parses a registration against the catalogue.
+pub fn parse_entry_form(cat: &Catalogue, form: &EntryForm) -> Result<Registration, Vec<FieldError>> {
+    let field_ids: Vec<i64> = cat.fields.iter().map(|f| f.id).collect();
+    let levels: Vec<&str> = cat.active_levels().iter().map(|l| l.code.as_str()).collect();
+    let phases: Vec<(&str, i32, i32)> = cat.phases.iter().map(|p| (p.code.as_str(), p.first_year, p.last_year)).collect();
+    // 2021–2025 entries may still be registered for a district level, which
+    // existed then; the parser allows the levels valid for the chosen year.
+    let mut levels = levels;
+    if form.year.trim().parse::<i32>().map(|y| y <= 2025).unwrap_or(false) {
+        levels.extend(cat.levels.iter().filter(|l| l.historical).map(|l| l.code.as_str()));
+    }
+    parse_registration(
+        form,
+        &Reference { field_ids: &field_ids, level_codes: &levels, phases: &phases, current_year: current_year() },
+    )
+}
+
+/// Works out the registering and confirming units and checks both exist
+/// and were valid in the entry's year.
+async fn place(db: &Db, r: &Registration) -> Result<(Unit, Unit), ServiceError> {
+    let unit = db.unit(r.unit_id).await?.ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị đăng ký không tồn tại."))?;
+    let year_start = format!("{}-01-01", r.year);
+    let year_end = format!("{}-12-31", r.year);
+    if unit.valid_to.as_deref().is_some_and(|d| d < year_start.as_str()) {
+        return Err(ServiceError::invalid(
+            "unit_id",
+            format!("Đơn vị \"{}\" đã thôi hoạt động trước năm {} (sau sắp xếp đơn vị hành chính).", unit.name, r.year),
+        ));
+    }
+    if unit.valid_from.as_deref().is_some_and(|d| d > year_end.as_str()) {
+        return Err(ServiceError::invalid("unit_id", format!("Đơn vị \"{}\" chưa thành lập vào năm {}.", unit.name, r.year)));
+    }
+    let lineage = db.lineage(&unit.path).await?;
+    let confirming = lineage
+        .into_iter()
+        .rev()
+        .find(|u| u.level_code.as_deref() == Some(r.target_level.as_str()))
+        .ok_or_else(|| {
+            ServiceError::invalid("target_level", "Đơn vị đăng ký không thuộc cấp đã chọn nên không xác định được nơi tiếp nhận.")
+        })?;
+    Ok((unit, confirming))
+}
+
+/// The entry if the actor may see it; otherwise "not found", so ids of
+/// other units' entries reveal nothing.
+pub async fn view_entry(db: &Db, actor: &Actor, id: i64) -> Result<EntryDetail, ServiceError> {
+    let e = db.entry(id).await?.ok_or(ServiceError::NotFound("hồ sơ"))?;
+    if !auth::can_view_entry(actor, &scope(&e)) {
+        return Err(ServiceError::NotFound("hồ sơ"));
+    }
+    Ok(e)
+}
+
+pub async fn create_entry(db: &Db, cat: &Catalogue, actor: &Actor, form: &EntryForm) -> Result<i64, ServiceError> {
+    let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
+    let (unit, confirming) = place(db, &r).await?;
+    auth::check_create_entry(actor, &unit.path)?;
+    check_replicates(db, &r, None).await?;
+    let place = Placement { unit_path: &unit.path, confirming_id: confirming.id, confirming_path: &confirming.path };
+    Ok(db.insert_entry(actor.user_id, &r, &place, now()).await?)
+}
+
+async fn check_replicates(db: &Db, r: &Registration, own_id: Option<i64>) -> Result<(), ServiceError> {
+    if let Some(id) = r.replicates {
+        if Some(id) == own_id || !db.entry_exists(id).await? {
+            return Err(ServiceError::invalid("replicates", format!("Không có mô hình mã #{id} để nhân rộng.")));
+        }
+    }
+    Ok(())
+}
+
+pub async fn update_entry(
+    db: &Db,
+    cat: &Catalogue,
+    actor: &Actor,
+    id: i64,
+    form: &EntryForm,
+    version: i64,
+) -> Result<(), ServiceError> {
+    let old = view_entry(db, actor, id).await?;
+    auth::check_edit_entry(actor, &scope(&old))?;
+    let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
+    let (unit, confirming) = place(db, &r).await?;
+    auth::check_create_entry(actor, &unit.path)?;
+    check_replicates(db, &r, Some(id)).await?;
+    let place = Placement { unit_path: &unit.path, confirming_id: confirming.id, confirming_path: &confirming.path };
+    db.update_entry(actor.user_id, &old, &r, &place, version).await
+}
+
+/// Applies a transition of the entry's life after checking who, where,
+/// from which state, and with which inputs.
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    t: Transition,
+    reason: &str,
+    version: i64,
+) -> Result<EntryState, ServiceError> {
+    let e = view_entry(db, actor, id).await?;
+    let to = auth::check_transition(actor, t, &scope(&e))?;
+    let rule = t.rule();
+    let reason = reason.trim();
+    if rule.reason_required && reason.is_empty() {
+        return Err(ServiceError::invalid("reason", "Cần nêu lý do (ví dụ: mục còn thiếu cần bổ sung)."));
+    }
+    if reason.chars().count() > 2000 {
+        return Err(ServiceError::invalid("reason", "Lý do dài quá 2.000 ký tự."));
+    }
+    if rule.decision_required {
+        return Err(ServiceError::Conflict("Thao tác này cần quyết định và sẽ có ở bước công nhận, khen thưởng.".into()));
+    }
+    if t == Transition::Submit {
+        let missing = e.registration.missing_for_submission();
+        if !missing.is_empty() {
+            return Err(ServiceError::Invalid(missing));
+        }
+    }
+    db.transition_entry(actor.user_id, id, &format!("entry.{}", t.code()), e.state, to, reason, version).await?;
+    Ok(to)
+}
+
+pub async fn add_attachment(db: &Db, actor: &Actor, entry_id: i64, file_name: &str, bytes: &[u8]) -> Result<i64, ServiceError> {
+    let e = view_entry(db, actor, entry_id).await?;
+    auth::check_add_evidence(actor, &scope(&e))?;
+    if bytes.is_empty() {
+        return Err(ServiceError::invalid("file", "Chưa chọn tệp minh chứng hoặc tệp rỗng."));
+    }
+    if bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(ServiceError::invalid("file", "Tệp vượt quá 20 MB."));
+    }
+    let kind = sniff(bytes).ok_or_else(|| {
+        ServiceError::invalid("file", "Tệp không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp, không theo đuôi tên).")
+    })?;
+    let name = clean_file_name(file_name, kind);
+    let sha = hex::encode(Sha256::digest(bytes));
+    Ok(db.insert_attachment(actor.user_id, entry_id, &name, kind.mime(), bytes, &sha).await?)
+}
+
+/// An attachment and its bytes, if the actor may see its entry.
+pub async fn download_attachment(db: &Db, actor: &Actor, id: i64) -> Result<(Attachment, Vec<u8>), ServiceError> {
+    let a = db.attachment(id).await?.ok_or(ServiceError::NotFound("tệp minh chứng"))?;
+    view_entry(db, actor, a.entry_id).await.map_err(|_| ServiceError::NotFound("tệp minh chứng"))?;
+    let bytes = db.attachment_content(id).await?.ok_or(ServiceError::NotFound("tệp minh chứng"))?;
+    Ok((a, bytes))
+}
+
+// ---- accounts ----
+
+/// Signs in; returns (session token, CSRF token). Failures are counted per
+/// username and per client in the database.
+pub async fn login(db: &Db, username: &str, password: &str, client: &str) -> Result<(String, String), ServiceError> {
+    let username = username.trim().to_lowercase();
+    let user_key = format!("user:{username}");
+    let client_key = format!("client:{client}");
+    let (by_user, by_client) = db.recent_failures(&user_key, &client_key).await?;
+    if by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT {
+        return Err(ServiceError::TooMany("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into()));
+    }
+    let user = db.user_by_username(&username).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw)).await.unwrap_or(false);
+    match user {
+        Some(u) if ok && u.active => {
+            db.clear_failures(&user_key).await?;
+            Ok(db.create_session(u.id).await?)
+        }
+        _ => {
+            db.record_failure(&user_key, &client_key).await?;
+            Err(ServiceError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng."))
+        }
+    }
+}
+
+pub fn check_username(raw: &str) -> Result<String, FieldError> {
+    let u = raw.trim().to_lowercase();
+    let ok = (3..=40).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(u)
+    } else {
+        Err(FieldError::new("username", "Tên đăng nhập gồm 3–40 ký tự: chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang."))
+    }
+}
+
+pub fn check_password(raw: &str) -> Result<(), FieldError> {
+    if raw.chars().count() < 10 {
+        return Err(FieldError::new("password", "Mật khẩu cần ít nhất 10 ký tự."));
+    }
+    if raw.len() > 200 {
+        return Err(FieldError::new("password", "Mật khẩu quá dài (tối đa 200 byte)."));
+    }
+    Ok(())
+}
+
+/// Creates an account. `actor` None is the operator at the command line.
+pub async fn create_user(
+    db: &Db,
+    actor: Option<&Actor>,
+    username: &str,
+    full_name: &str,
+    password: &str,
+) -> Result<i64, ServiceError> {
+    if let Some(a) = actor {
+        if !a.is_admin_anywhere() {
+            return Err(auth::Denied::NoRole("tạo tài khoản").into());
+        }
+    }
+    let mut errors = Vec::new();
+    let username = check_username(username).map_err(|e| errors.push(e)).ok();
+    let full_name = full_name.trim();
+    if full_name.is_empty() || full_name.chars().count() > 120 || full_name.chars().any(char::is_control) {
+        errors.push(FieldError::new("full_name", "Cần nhập họ và tên (tối đa 120 ký tự)."));
+    }
+    if let Err(e) = check_password(password) {
+        errors.push(e);
+    }
+    let Some(username) = username.filter(|_| errors.is_empty()) else {
+        return Err(ServiceError::Invalid(errors));
+    };
+    let pw = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| ServiceError::Conflict(e.to_string()))??;
+    db.insert_user(actor.map(|a| a.user_id), &username, full_name, &hash).await
+}
+
+pub async fn grant_role(db: &Db, actor: Option<&Actor>, user_id: i64, role: Role, unit_id: i64) -> Result<i64, ServiceError> {
+    let unit = db.unit(unit_id).await?.ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị không tồn tại."))?;
+    if let Some(a) = actor {
+        auth::check_admin(a, &unit.path)?;
+    }
+    db.insert_grant(actor.map(|a| a.user_id), user_id, role, unit_id).await
+}
+
+pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> Result<(), ServiceError> {
+    let g = db.grant(grant_id).await?.ok_or(ServiceError::NotFound("vai trò"))?;
+    auth::check_admin(actor, &g.unit_path)?;
+    if g.user_id == actor.user_id && g.role == Role::Admin {
+        return Err(ServiceError::Conflict("Không thể tự thu hồi quyền quản trị của chính mình.".into()));
+    }
+    db.delete_grant(Some(actor.user_id), &g).await
+}
+
+/// Adds a unit under `parent_id`; admins of the parent's subtree only.
+pub async fn create_unit(db: &Db, actor: &Actor, parent_id: i64, name: &str, kind: &str) -> Result<i64, ServiceError> {
+    let parent = db.unit(parent_id).await?.ok_or_else(|| ServiceError::invalid("parent_id", "Đơn vị cấp trên không tồn tại."))?;
+    auth::check_admin(actor, &parent.path)?;
+    let name = name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        errors.push(FieldError::new("name", "Cần nhập tên đơn vị (tối đa 200 ký tự)."));
+    }
+    if !UNIT_KINDS.iter().any(|(c, _)| *c == kind) || matches!(kind, "tinh" | "huyen" | "xa" | "phuong") {
+        errors.push(FieldError::new("kind", "Chọn loại đơn vị trong danh sách."));
+    }
+    if parent.valid_to.is_some() {
+        errors.push(FieldError::new("parent_id", "Đơn vị cấp trên đã thôi hoạt động."));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let mut tx = db.pool.begin().await?;
+    let unit = insert_unit(
+        &mut tx,
+        &NewUnit { parent: Some(&parent), code: None, name, kind, level_code: None, valid_from: None, valid_to: None },
+    )
+    .await?;
+    crate::audit::append(
+        &mut tx,
+        crate::audit::AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "unit.create",
+            record_type: "unit",
+            record_id: unit.id,
+            changes: serde_json::json!({"name": [null, name], "kind": [null, kind], "parent_id": [null, parent_id]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(unit.id)
+}
+
+/// Whether the person may see the registration status below `unit`.
+pub fn may_view_status(info: &SessionInfo, unit: &Unit) -> bool {
+    auth::can_view_status(&info.actor(), &unit.path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_year;
+
+    #[test]
+    fn civil_years() {
+        assert_eq!(civil_year(0), 1970);
+        assert_eq!(civil_year(20_454), 2026); // 2026-01-01
+        assert_eq!(civil_year(20_453), 2025); // 2025-12-31
+    }
+}

@@ -1,0 +1,206 @@
+//! Per-request context: the session, CSRF protection, security headers and
+//! the SQL statement counter, applied to every route by one middleware.
+
+use crate::error::error_response;
+use crate::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use dvk_domain::auth::Actor;
+use dvk_store::accounts::{random_token, SessionInfo, SESSION_TTL_SECS};
+use dvk_store::db::QUERY_COUNT;
+use std::cell::Cell;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "dvk_session";
+pub const PRE_COOKIE: &str = "dvk_pre";
+/// Largest urlencoded form accepted (ten items of 10,000 Vietnamese
+/// characters, percent-encoded, fit).
+pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// What handlers know about the request's person.
+#[derive(Clone)]
+pub struct Ctx {
+    pub session: Option<SessionInfo>,
+    /// The token forms must send back.
+    pub csrf: String,
+    pub session_token: Option<String>,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Option<Actor> {
+        self.session.as_ref().map(SessionInfo::actor)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<Ctx>>()
+            .map(|c| (**c).clone())
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// A signed-in person; pages that need one redirect to the login page.
+pub struct User {
+    pub info: SessionInfo,
+    pub actor: Actor,
+    pub csrf: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        match ctx.session {
+            Some(info) => Ok(User { actor: info.actor(), info, csrf: ctx.csrf }),
+            None => {
+                if parts.method == Method::GET {
+                    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let target = format!("/login?next={}", crate::views::url_encode(next));
+                    Err(Redirect::to(&target).into_response())
+                } else {
+                    Err(error_response(StatusCode::UNAUTHORIZED, "Cần đăng nhập", "Phiên làm việc đã hết hạn. Hãy đăng nhập lại."))
+                }
+            }
+        }
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    set_cookie(SESSION_COOKIE, token, SESSION_TTL_SECS, secure)
+}
+
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn token_in_query(uri: &axum::http::Uri) -> Option<String> {
+    uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned())
+    })
+}
+
+fn csrf_refused() -> Response {
+    error_response(
+        StatusCode::FORBIDDEN,
+        "Yêu cầu không hợp lệ",
+        "Thiếu hoặc sai mã bảo vệ biểu mẫu (CSRF). Không có gì bị thay đổi. Hãy tải lại trang rồi thử lại.",
+    )
+}
+
+/// The middleware every route runs through.
+pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    QUERY_COUNT
+        .scope(Cell::new(0), async move {
+            let mut res = handle(state.clone(), req, next).await;
+            let h = res.headers_mut();
+            h.insert("content-security-policy", HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ));
+            h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+            if state.config.secure_cookies {
+                h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+            }
+            if state.config.expose_query_count {
+                let n = QUERY_COUNT.with(|c| c.get());
+                h.insert("x-dvk-queries", HeaderValue::from(n));
+            }
+            res
+        })
+        .await
+}
+
+async fn handle(state: AppState, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let token = cookie(&parts.headers, SESSION_COOKIE);
+    let session = match &token {
+        Some(t) => match state.db.session(t).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("session lookup failed: {e}");
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống", "Không đọc được phiên làm việc. Vui lòng thử lại sau.");
+            }
+        },
+        None => None,
+    };
+    let pre = cookie(&parts.headers, PRE_COOKIE);
+    let mut new_pre = None;
+    let expected = match (&session, &pre) {
+        (Some(s), _) => Some(s.csrf.clone()),
+        (None, Some(p)) => Some(p.clone()),
+        (None, None) => None,
+    };
+    let csrf = match &expected {
+        Some(t) => t.clone(),
+        None => {
+            let t = random_token();
+            new_pre = Some(t.clone());
+            t
+        }
+    };
+
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if unsafe_method {
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let Some(expected) = expected.clone() else { return csrf_refused() };
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            let bytes = match to_bytes(body, FORM_LIMIT).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return error_response(StatusCode::PAYLOAD_TOO_LARGE, "Dữ liệu quá lớn", "Biểu mẫu gửi lên vượt quá 2 MB. Không có gì bị thay đổi.")
+                }
+            };
+            let provided = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+            if !provided.is_some_and(|p| same_token(&p, &expected)) {
+                return csrf_refused();
+            }
+            Body::from(bytes)
+        } else {
+            // Multipart uploads carry the token in the form's action URL.
+            if !token_in_query(&parts.uri).is_some_and(|p| same_token(&p, &expected)) {
+                return csrf_refused();
+            }
+            body
+        }
+    } else {
+        body
+    };
+
+    parts.extensions.insert(Arc::new(Ctx { session, csrf, session_token: token.clone() }));
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(p) = new_pre {
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &p, 3 * 3600, state.config.secure_cookies));
+    }
+    if token.is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    res
+}

@@ -1,0 +1,82 @@
+//! Web-layer errors: every failure becomes a Vietnamese page with the right
+//! status; internal details go to the log, never to the page.
+
+use crate::views::ErrorPage;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use dvk_store::{ServiceError, StoreError};
+
+#[derive(Debug)]
+pub enum AppError {
+    Service(ServiceError),
+    Page(StatusCode, &'static str, String),
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        AppError::Service(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Service(ServiceError::Store(e))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!("template error: {e}");
+        AppError::Page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống", "Không hiển thị được trang.".into())
+    }
+}
+
+pub fn error_response(status: StatusCode, title: &str, message: &str) -> Response {
+    let page = ErrorPage { title, messages: vec![message.to_owned()], status: status.as_u16() };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_owned()).into_response(),
+    }
+}
+
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Denied(dvk_domain::auth::Denied::NoRole(_) | dvk_domain::auth::Denied::NotSignedIn) => StatusCode::FORBIDDEN,
+        ServiceError::Denied(_) => StatusCode::CONFLICT,
+        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::Page(status, title, message) => error_response(status, title, &message),
+            AppError::Service(e) => {
+                let status = status_of(&e);
+                let (title, messages) = match &e {
+                    ServiceError::Invalid(errors) => ("Dữ liệu chưa hợp lệ", errors.iter().map(|f| f.message.clone()).collect()),
+                    ServiceError::Store(inner) => {
+                        tracing::error!("storage error: {inner}");
+                        ("Lỗi hệ thống", vec!["Đã có lỗi khi lưu hoặc đọc dữ liệu. Không có gì bị thay đổi; vui lòng thử lại sau.".to_owned()])
+                    }
+                    ServiceError::NotFound(_) => ("Không tìm thấy", vec![e.to_string()]),
+                    ServiceError::Denied(_) => ("Không được phép", vec![e.to_string()]),
+                    ServiceError::TooMany(_) => ("Thử lại sau", vec![e.to_string()]),
+                    ServiceError::Conflict(_) => ("Không thực hiện được", vec![e.to_string()]),
+                };
+                let page = ErrorPage { title, messages, status: status.as_u16() };
+                match page.render() {
+                    Ok(html) => (status, Html(html)).into_response(),
+                    Err(_) => status.into_response(),
+                }
+            }
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

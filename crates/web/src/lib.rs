@@ -1,0 +1,82 @@
+//! DVK web layer: server-rendered pages over the shared services.
+//! Handlers parse input, call services and render; they hold no SQL.
+
+pub mod ctx;
+pub mod error;
+pub mod form;
+pub mod pages;
+pub mod views;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use dvk_store::reference::Catalogue;
+use dvk_store::Db;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (on whenever DVK is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Add an `x-dvk-queries` header with the number of SQL statements a
+    /// request issued (tests and benchmarks use it).
+    pub expose_query_count: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub catalogue: Arc<Catalogue>,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub async fn new(db: Db, config: WebConfig) -> Result<AppState, dvk_store::StoreError> {
+        let catalogue = Arc::new(db.catalogue().await?);
+        Ok(AppState { db, catalogue, config: Arc::new(config) })
+    }
+}
+
+/// Upload bodies may carry a 20 MB file plus form overhead.
+const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home::home))
+        .route("/healthz", get(pages::home::healthz))
+        .route("/static/app.css", get(pages::home::css))
+        .route("/static/app.js", get(pages::home::js))
+        .route("/login", get(pages::auth::login_page).post(pages::auth::login_submit))
+        .route("/logout", post(pages::auth::logout))
+        .route("/entries", get(pages::entries::list).post(pages::entries::create))
+        .route("/entries/new", get(pages::entries::new_form))
+        .route("/entries/{id}", get(pages::entries::detail))
+        .route("/entries/{id}/edit", get(pages::entries::edit_form).post(pages::entries::edit_submit))
+        .route("/entries/{id}/transition", post(pages::entries::transition))
+        .route(
+            "/entries/{id}/attachments",
+            post(pages::entries::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/attachments/{id}", get(pages::entries::download))
+        .route("/status", get(pages::status::status))
+        .route("/admin/units", get(pages::admin::units).post(pages::admin::create_unit))
+        .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
+        .route("/admin/grants", post(pages::admin::add_grant))
+        .route("/admin/grants/{id}/delete", post(pages::admin::remove_grant))
+        .fallback(pages::home::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::request_context))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

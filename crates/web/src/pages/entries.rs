@@ -1,0 +1,587 @@
+use super::{notice, unit_options};
+use crate::ctx::User;
+use crate::error::{status_of, AppError, AppResult};
+use crate::form::{parse_id, VnForm};
+use crate::views::*;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dvk_domain::auth::{self, EntryScope};
+use dvk_domain::entry::{EntryForm, Gender, Kind, Registration, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
+use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::text::search_terms;
+use dvk_store::entries::{EntryDetail, EntryFilter, Sort};
+use dvk_store::service::{self, current_year};
+use dvk_store::ServiceError;
+use serde::Deserialize;
+
+pub const PER_PAGE: i64 = 25;
+
+/// Transitions the registration pages offer; later steps (appraisal,
+/// recognition, rewards) come with their own pages and inputs.
+const REGISTRATION_TRANSITIONS: [Transition; 4] =
+    [Transition::Submit, Transition::Accept, Transition::Return, Transition::Withdraw];
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    unit: String,
+    field: String,
+    kind: String,
+    subject: String,
+    state: String,
+    year: String,
+    level: String,
+    sort: String,
+    page: String,
+    msg: String,
+}
+
+impl ListQuery {
+    fn href(&self, page: i64) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("unit", &self.unit),
+            ("field", &self.field),
+            ("kind", &self.kind),
+            ("subject", &self.subject),
+            ("state", &self.state),
+            ("year", &self.year),
+            ("level", &self.level),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &page.to_string());
+        format!("/entries?{}", s.finish())
+    }
+}
+
+pub async fn list(State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let visible = user.actor.visible_roots();
+    // Filter values are parsed; unknown values are ignored rather than failing the page.
+    let unit = match lq.unit.trim().parse::<i64>() {
+        Ok(id) => state.db.unit(id).await?.map(|u| u.path),
+        Err(_) => None,
+    };
+    let field_ids: Vec<i64> = match lq.field.trim().parse::<i64>() {
+        Ok(id) => cat.fields.iter().filter(|f| f.id == id || f.parent_id == Some(id)).map(|f| f.id).collect(),
+        Err(_) => Vec::new(),
+    };
+    let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let filter = EntryFilter {
+        visible: visible.clone(),
+        unit,
+        field_ids,
+        kind: Kind::parse(&lq.kind),
+        subject: Subject::parse(&lq.subject),
+        state: EntryState::parse(&lq.state),
+        year: lq.year.trim().parse().ok(),
+        level: cat.levels.iter().find(|l| l.code == lq.level).map(|l| l.code.clone()),
+        search: search_terms(&lq.q),
+        sort: Sort::parse(&lq.sort),
+        page,
+        per_page: PER_PAGE,
+    };
+    let (items, total) = state.db.list_entries(&filter).await?;
+    let units = state.db.units_within(&visible, 2).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let rows = items
+        .into_iter()
+        .map(|e| EntryRow {
+            id: e.id,
+            title: e.title,
+            person: e.person_name,
+            unit: e.unit_name,
+            year: e.year,
+            field: cat.field_name(e.field_id).to_owned(),
+            kind: format!("{} · {}", e.kind.label(), e.subject.label()),
+            state: e.state.label().to_owned(),
+            state_css: e.state.code().to_owned(),
+            updated: fmt_date(e.updated_at),
+        })
+        .collect();
+    let this_year = current_year();
+    let page_view = EntriesPage {
+        layout: Layout::new("Hồ sơ", Some(&user.info), &user.csrf, "entries"),
+        q: lq.q.chars().take(200).collect(),
+        units: unit_options(&units, &lq.unit),
+        fields: field_options(cat, &lq.field),
+        kinds: [Kind::Model, Kind::Exemplar].iter().map(|k| Opt::new(k.code(), k.label(), &lq.kind)).collect(),
+        subjects: [Subject::Collective, Subject::Individual].iter().map(|s| Opt::new(s.code(), s.label(), &lq.subject)).collect(),
+        states: EntryState::ALL.iter().map(|s| Opt::new(s.code(), s.label(), &lq.state)).collect(),
+        years: (2021..=this_year + 1).rev().map(|y| Opt::new(y.to_string(), y.to_string(), &lq.year)).collect(),
+        levels: cat.levels.iter().map(|l| Opt::new(l.code.clone(), l.name.clone(), &lq.level)).collect(),
+        sorts: [(Sort::Updated, "Mới cập nhật"), (Sort::Title, "Tên (A–Z)"), (Sort::Year, "Năm")]
+            .iter()
+            .map(|(s, l)| Opt::new(s.code(), *l, filter.sort.code()))
+            .collect(),
+        rows,
+        total,
+        page,
+        pages,
+        prev_href: if page > 1 { lq.href(page - 1) } else { String::new() },
+        next_href: if page < pages { lq.href(page + 1) } else { String::new() },
+        notice: notice(&lq.msg).to_owned(),
+    };
+    Ok(Html(page_view.render()?).into_response())
+}
+
+fn field_options(cat: &dvk_store::reference::Catalogue, current: &str) -> Vec<Opt> {
+    let mut out = Vec::new();
+    for f in cat.fields.iter().filter(|f| f.parent_id.is_none()) {
+        out.push(Opt::new(f.id.to_string(), f.name.clone(), current));
+        for sub in cat.fields.iter().filter(|s| s.parent_id == Some(f.id)) {
+            out.push(Opt::new(sub.id.to_string(), format!("— {}", sub.name), current));
+        }
+    }
+    out
+}
+
+fn form_from_registration(r: &Registration) -> EntryForm {
+    let p = &r.person;
+    EntryForm {
+        kind: r.kind.code().into(),
+        subject: r.subject.code().into(),
+        field_id: r.field_id.to_string(),
+        target_level: r.target_level.clone(),
+        phase: r.phase.clone(),
+        year: r.year.to_string(),
+        unit_id: r.unit_id.to_string(),
+        replicates: r.replicates.map(|i| i.to_string()).unwrap_or_default(),
+        title: r.items[0].clone(),
+        situation: r.items[1].clone(),
+        objectives: r.items[2].clone(),
+        content: r.items[3].clone(),
+        area: r.items[4].clone(),
+        forces: r.items[5].clone(),
+        resources: r.items[6].clone(),
+        timeline: r.items[7].clone(),
+        outputs: r.items[8].clone(),
+        sustainability: r.items[9].clone(),
+        person_name: p.name.clone(),
+        birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
+        ethnicity: p.ethnicity.clone(),
+        position: p.position.clone(),
+        party_member: if p.party_member { "1".into() } else { String::new() },
+        example: p.example.clone(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_form(
+    state: &AppState,
+    user: &User,
+    heading: &str,
+    action: String,
+    version: i64,
+    form: &EntryForm,
+    errors: Errors,
+    general_error: String,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let units = state.db.units_within(&user.actor.registering_roots(), 3).await?;
+    let values = [
+        &form.title,
+        &form.situation,
+        &form.objectives,
+        &form.content,
+        &form.area,
+        &form.forces,
+        &form.resources,
+        &form.timeline,
+        &form.outputs,
+        &form.sustainability,
+    ];
+    let items = ITEMS
+        .iter()
+        .enumerate()
+        .map(|(i, (key, label))| ItemField {
+            key,
+            label,
+            value: values[i].clone(),
+            error: errors.get(key),
+            long: i != 0,
+            max: if i == 0 { TITLE_MAX } else { ITEM_MAX },
+        })
+        .collect();
+    let page = EntryFormPage {
+        layout: Layout::new(heading, Some(&user.info), &user.csrf, "new"),
+        heading: heading.to_owned(),
+        action,
+        version,
+        general_error,
+        kinds: [Kind::Model, Kind::Exemplar].iter().map(|k| Opt::new(k.code(), k.label(), &form.kind)).collect(),
+        subjects: [Subject::Collective, Subject::Individual].iter().map(|s| Opt::new(s.code(), s.label(), &form.subject)).collect(),
+        fields: field_options(cat, &form.field_id),
+        levels: cat.levels.iter().filter(|l| !l.historical).map(|l| Opt::new(l.code.clone(), l.name.clone(), &form.target_level)).collect(),
+        phases: cat.phases.iter().map(|p| Opt::new(p.code.clone(), p.name.clone(), &form.phase)).collect(),
+        units: unit_options(&units, &form.unit_id),
+        genders: [Gender::Male, Gender::Female].iter().map(|g| Opt::new(g.code(), g.label(), &form.gender)).collect(),
+        year: form.year.clone(),
+        replicates: form.replicates.clone(),
+        items,
+        person_name: form.person_name.clone(),
+        birth_year: form.birth_year.clone(),
+        ethnicity: form.ethnicity.clone(),
+        position: form.position.clone(),
+        party_member: !form.party_member.is_empty(),
+        example: form.example.clone(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn new_form(State(state): State<AppState>, user: User) -> AppResult<Response> {
+    if user.actor.registering_roots().is_empty() {
+        return Err(ServiceError::Denied(auth::Denied::NoRole("đăng ký mô hình, điển hình")).into());
+    }
+    let year = current_year();
+    let phase = state.catalogue.phases.iter().find(|p| (p.first_year..=p.last_year).contains(&year));
+    let form = EntryForm {
+        kind: "model".into(),
+        subject: "collective".into(),
+        target_level: "xa".into(),
+        phase: phase.map(|p| p.code.clone()).unwrap_or_default(),
+        year: year.to_string(),
+        ..Default::default()
+    };
+    render_form(&state, &user, "Đăng ký mô hình, điển hình", "/entries".into(), 0, &form, Errors::default(), String::new(), StatusCode::OK).await
+}
+
+fn form_error(e: &ServiceError) -> Option<(Errors, String)> {
+    match e {
+        ServiceError::Invalid(list) => Some((Errors::from_list(list), "Hồ sơ chưa lưu được, vui lòng sửa các mục được đánh dấu.".into())),
+        ServiceError::Conflict(m) => Some((Errors::default(), m.clone())),
+        ServiceError::Denied(d) => Some((Errors::default(), d.to_string())),
+        _ => None,
+    }
+}
+
+pub async fn create(State(state): State<AppState>, user: User, VnForm(form): VnForm<EntryForm>) -> AppResult<Response> {
+    match service::create_entry(&state.db, &state.catalogue, &user.actor, &form).await {
+        Ok(id) => Ok(Redirect::to(&format!("/entries/{id}?msg=created")).into_response()),
+        Err(e) => match form_error(&e) {
+            Some((errors, general)) => {
+                render_form(&state, &user, "Đăng ký mô hình, điển hình", "/entries".into(), 0, &form, errors, general, status_of(&e)).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+pub async fn edit_form(State(state): State<AppState>, user: User, Path(id): Path<String>) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let e = service::view_entry(&state.db, &user.actor, id).await?;
+    auth::check_edit_entry(&user.actor, &scope(&e)).map_err(ServiceError::from)?;
+    let form = form_from_registration(&e.registration);
+    render_form(&state, &user, &format!("Sửa hồ sơ #{id}"), format!("/entries/{id}/edit"), e.version, &form, Errors::default(), String::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(flatten)]
+    entry: EntryForm,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(form): VnForm<EditForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let version = form.version.trim().parse::<i64>().unwrap_or(-1);
+    match service::update_entry(&state.db, &state.catalogue, &user.actor, id, &form.entry, version).await {
+        Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=saved")).into_response()),
+        Err(e) => match form_error(&e) {
+            Some((errors, general)) => {
+                render_form(&state, &user, &format!("Sửa hồ sơ #{id}"), format!("/entries/{id}/edit"), version, &form.entry, errors, general, status_of(&e)).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+fn scope(e: &EntryDetail) -> EntryScope<'_> {
+    EntryScope { registering: &e.unit_path, confirming: &e.confirming_path, state: e.state }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MsgQuery {
+    msg: String,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    render_detail(&state, &user, id, notice(&mq.msg), Vec::new(), StatusCode::OK).await
+}
+
+fn field_label(key: &str) -> String {
+    if let Some((_, l)) = ITEMS.iter().find(|(k, _)| *k == key) {
+        return (*l).to_owned();
+    }
+    if let Some((_, l)) = dvk_domain::entry::PERSON_ITEMS.iter().find(|(k, _)| *k == key) {
+        return (*l).to_owned();
+    }
+    match key {
+        "kind" => "Loại",
+        "subject" => "Đối tượng",
+        "field_id" => "Lĩnh vực",
+        "target_level" => "Cấp đề nghị công nhận",
+        "phase" => "Giai đoạn",
+        "year" => "Năm",
+        "unit_id" => "Đơn vị đăng ký",
+        "replicates" => "Nhân rộng từ",
+        "reason" => "Lý do",
+        "attachment" => "Tệp minh chứng",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn show_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "(trống)".into(),
+        serde_json::Value::String(s) if s.is_empty() => "(trống)".into(),
+        serde_json::Value::String(s) => format!("«{}»", truncate(s, 80)),
+        serde_json::Value::Object(o) => o.get("file_name").and_then(|f| f.as_str()).map(|f| f.to_owned()).unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    }
+}
+
+fn action_label(action: &str) -> String {
+    match action {
+        "entry.create" => "Tạo hồ sơ".into(),
+        "entry.update" => "Sửa nội dung".into(),
+        "entry.attach" => "Thêm minh chứng".into(),
+        other => other
+            .strip_prefix("entry.")
+            .and_then(Transition::parse)
+            .map(|t| t.label().to_owned())
+            .unwrap_or_else(|| other.to_owned()),
+    }
+}
+
+pub async fn render_detail(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    notice: &str,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let e = service::view_entry(&state.db, &user.actor, id).await?;
+    let attachments = state.db.attachments(id).await?;
+    let history = state.db.history("entry", id).await?;
+    let r = &e.registration;
+    let mut facts = vec![
+        ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),
+        ("Loại".to_owned(), format!("{} · {}", r.kind.label(), r.subject.label())),
+        ("Lĩnh vực".to_owned(), cat.field_name(r.field_id).to_owned()),
+        ("Cấp đề nghị công nhận".to_owned(), cat.level_name(&r.target_level).to_owned()),
+        ("Giai đoạn, năm".to_owned(), format!("{} · năm {}", r.phase, r.year)),
+        ("Đơn vị đăng ký".to_owned(), e.unit_name.clone()),
+        ("Đơn vị tiếp nhận".to_owned(), e.confirming_name.clone()),
+    ];
+    if let (Some(rid), Some(t)) = (r.replicates, &e.replicates_title) {
+        facts.push(("Nhân rộng từ".to_owned(), format!("#{rid} {t}")));
+    }
+    facts.push(("Người lập".to_owned(), format!("{} · {}", e.created_by_name, fmt_date(e.created_at))));
+    facts.push(("Cập nhật".to_owned(), fmt_datetime(e.updated_at)));
+    if let Some(s) = e.submitted_at {
+        facts.push(("Gửi đăng ký".to_owned(), fmt_datetime(s)));
+    }
+    let items = ITEMS.iter().enumerate().map(|(i, (_, l))| ((*l).to_owned(), r.items[i].clone())).collect();
+    let person = if r.subject == Subject::Individual {
+        let p = &r.person;
+        vec![
+            ("Họ và tên".to_owned(), p.name.clone()),
+            ("Năm sinh".to_owned(), p.birth_year.map(|y| y.to_string()).unwrap_or_default()),
+            ("Giới tính".to_owned(), p.gender.map(|g| g.label().to_owned()).unwrap_or_default()),
+            ("Dân tộc".to_owned(), p.ethnicity.clone()),
+            ("Chức vụ, đơn vị".to_owned(), p.position.clone()),
+            ("Đảng viên".to_owned(), if p.party_member { "Có".into() } else { "Không".into() }),
+            ("Gương mẫu".to_owned(), p.example.clone()),
+        ]
+    } else {
+        Vec::new()
+    };
+    let sc = scope(&e);
+    let actions = REGISTRATION_TRANSITIONS
+        .iter()
+        .filter(|t| auth::check_transition(&user.actor, **t, &sc).is_ok())
+        .map(|t| ActionView {
+            code: t.code(),
+            label: t.label(),
+            needs_reason: t.rule().reason_required,
+            primary: matches!(t, Transition::Submit | Transition::Accept),
+        })
+        .collect();
+    let history = history
+        .into_iter()
+        .map(|h| {
+            let rec = &h.record;
+            let states = match (&rec.from_state, &rec.to_state) {
+                (Some(a), Some(b)) if a != b => format!(
+                    "{} → {}",
+                    EntryState::parse(a).map(|s| s.label()).unwrap_or(a),
+                    EntryState::parse(b).map(|s| s.label()).unwrap_or(b)
+                ),
+                _ => String::new(),
+            };
+            let details = match serde_json::from_str::<serde_json::Value>(&rec.changes) {
+                Ok(serde_json::Value::Object(m)) if rec.action != "entry.create" => m
+                    .iter()
+                    .map(|(k, v)| match v.as_array().map(|a| a.as_slice()) {
+                        Some([old, new]) if k == "reason" => format!("Lý do: {}", new.as_str().unwrap_or("")),
+                        Some([old, new]) => format!("{}: {} → {}", field_label(k), show_value(old), show_value(new)),
+                        _ => field_label(k),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            HistoryView {
+                at: fmt_datetime(rec.at),
+                actor: h.actor_name.unwrap_or_else(|| "Hệ thống".into()),
+                action: action_label(&rec.action),
+                states,
+                details,
+            }
+        })
+        .collect();
+    let page = EntryPage {
+        layout: Layout::new(truncate(r.title(), 60), Some(&user.info), &user.csrf, "entries"),
+        id: e.id,
+        title: r.title().to_owned(),
+        state: e.state.label().to_owned(),
+        state_css: e.state.code().to_owned(),
+        state_reason: if e.state == EntryState::Returned || e.state == EntryState::Withdrawn { e.state_reason.clone() } else { String::new() },
+        facts,
+        items,
+        person,
+        attachments: attachments
+            .into_iter()
+            .map(|a| AttachmentView { id: a.id, name: a.file_name, size: fmt_size(a.size), at: fmt_date(a.created_at) })
+            .collect(),
+        can_upload: auth::check_add_evidence(&user.actor, &sc).is_ok(),
+        can_edit: auth::check_edit_entry(&user.actor, &sc).is_ok(),
+        actions,
+        version: e.version,
+        history,
+        notice: notice.to_owned(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransitionForm {
+    action: String,
+    reason: String,
+    version: String,
+}
+
+pub async fn transition(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(form): VnForm<TransitionForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let Some(t) = Transition::parse(form.action.trim()).filter(|t| REGISTRATION_TRANSITIONS.contains(t)) else {
+        return Err(AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Thao tác không hợp lệ.".into()));
+    };
+    let version = form.version.trim().parse::<i64>().unwrap_or(-1);
+    match service::transition(&state.db, &user.actor, id, t, &form.reason, version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/entries/{id}?msg={}", t.code())).into_response()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Denied(_))) => {
+            let status = status_of(&e);
+            let errors = match e {
+                ServiceError::Invalid(list) => {
+                    let mut v = vec!["Chưa thực hiện được:".to_owned()];
+                    v.extend(list.into_iter().map(|f| f.message));
+                    v
+                }
+                other => vec![other.to_string()],
+            };
+            render_detail(&state, &user, id, "", errors, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let too_big = || AppError::Page(StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn", "Tệp vượt quá 20 MB. Không có gì được lưu.".into());
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(_) => {
+                return Err(AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Không đọc được tệp gửi lên.".into()))
+            }
+        };
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_owned();
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_big()
+                } else {
+                    AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Không đọc được tệp gửi lên.".into())
+                }
+            })?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    match service::add_attachment(&state.db, &user.actor, id, &name, &bytes).await {
+        Ok(_) => Ok(Redirect::to(&format!("/entries/{id}?msg=uploaded")).into_response()),
+        Err(ServiceError::Invalid(list)) => {
+            render_detail(&state, &user, id, "", list.into_iter().map(|f| f.message).collect(), StatusCode::BAD_REQUEST).await
+        }
+        Err(e @ ServiceError::Denied(_)) => render_detail(&state, &user, id, "", vec![e.to_string()], StatusCode::FORBIDDEN).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn download(State(state): State<AppState>, user: User, Path(id): Path<String>) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let (a, bytes) = service::download_attachment(&state.db, &user.actor, id).await?;
+    let ascii: String = a.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_encode(&a.file_name));
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&a.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(res)
+}

@@ -1,0 +1,97 @@
+use crate::ctx::User;
+use crate::error::AppResult;
+use crate::views::*;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use dvk_domain::auth::{can_view_status, Denied, Role};
+use dvk_domain::unit::{unit_kind_name, RegistrationStatus};
+use dvk_store::service::current_year;
+use dvk_store::ServiceError;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusQuery {
+    unit: String,
+    year: String,
+}
+
+/// Each lower unit's registration status for a year (not sent / waiting /
+/// returned / accepted), counted over its whole subtree.
+pub async fn status(State(state): State<AppState>, user: User, Query(sq): Query<StatusQuery>) -> AppResult<Response> {
+    let grant_units: Vec<_> = user
+        .info
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::MovementOfficer | Role::Admin | Role::SigningLeader))
+        .collect();
+    let Some(first) = grant_units.first() else {
+        return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
+    };
+    let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
+    let unit = state.db.unit(unit_id).await?.ok_or(ServiceError::NotFound("đơn vị"))?;
+    if !can_view_status(&user.actor, &unit.path) {
+        return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
+    }
+    let this_year = current_year();
+    let year = sq.year.trim().parse::<i32>().ok().filter(|y| (2000..=this_year + 1).contains(y)).unwrap_or(this_year);
+    let rows = state.db.registration_status(unit.id, year).await?;
+    let mut totals = [0i64; 4];
+    let mut counts = [0usize; 4];
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let st = RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted);
+            totals[0] += r.drafts;
+            totals[1] += r.waiting;
+            totals[2] += r.returned;
+            totals[3] += r.accepted;
+            counts[match st {
+                RegistrationStatus::NotSent => 0,
+                RegistrationStatus::Waiting => 1,
+                RegistrationStatus::Returned => 2,
+                RegistrationStatus::Accepted => 3,
+            }] += 1;
+            StatusRow {
+                unit: r.unit_name,
+                kind: unit_kind_name(&r.unit_kind).to_owned(),
+                status: st.label().to_owned(),
+                css: st.css().to_owned(),
+                drafts: r.drafts,
+                waiting: r.waiting,
+                returned: r.returned,
+                accepted: r.accepted,
+                href: format!("/entries?unit={}&year={year}", r.unit_id),
+                drill: format!("/status?unit={}&year={year}", r.unit_id),
+            }
+        })
+        .collect();
+    let up_href = match unit.parent_id {
+        Some(p) if grant_units.iter().any(|g| g.unit_path.covers(&unit.path) && g.unit_id != unit.id) => {
+            format!("/status?unit={p}&year={year}")
+        }
+        _ => String::new(),
+    };
+    let page = StatusPage {
+        layout: Layout::new("Tình hình đăng ký", Some(&user.info), &user.csrf, "status"),
+        unit_name: unit.name.clone(),
+        unit_id: unit.id,
+        year: year.to_string(),
+        roots: grant_units
+            .iter()
+            .map(|g| Opt::new(g.unit_id.to_string(), g.unit_name.clone(), &unit.id.to_string()))
+            .chain(
+                (!grant_units.iter().any(|g| g.unit_id == unit.id))
+                    .then(|| Opt::new(unit.id.to_string(), unit.name.clone(), &unit.id.to_string())),
+            )
+            .collect(),
+        years: (2021..=this_year + 1).rev().map(|y| Opt::new(y.to_string(), y.to_string(), &year.to_string())).collect(),
+        rows,
+        totals,
+        counts,
+        up_href,
+    };
+    Ok(Html(page.render()?).into_response())
+}

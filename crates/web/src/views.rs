@@ -1,0 +1,379 @@
+//! View models and formatting: everything a template shows is prepared
+//! here as plain strings, so templates stay simple and always escaped.
+
+use askama::Template;
+use dvk_store::accounts::SessionInfo;
+use dvk_domain::auth::Role;
+use std::collections::HashMap;
+use time::{OffsetDateTime, UtcOffset};
+
+const VN_OFFSET_SECS: i32 = 7 * 3600;
+
+fn vn_time(ts: i64) -> OffsetDateTime {
+    let offset = UtcOffset::from_whole_seconds(VN_OFFSET_SECS).unwrap_or(UtcOffset::UTC);
+    OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(offset)
+}
+
+/// dd/mm/yyyy in Vietnam time.
+pub fn fmt_date(ts: i64) -> String {
+    let t = vn_time(ts);
+    format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year())
+}
+
+/// dd/mm/yyyy HH:MM in Vietnam time.
+pub fn fmt_datetime(ts: i64) -> String {
+    let t = vn_time(ts);
+    format!("{:02}/{:02}/{} {:02}:{:02}", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+}
+
+/// Formats 'YYYY-MM-DD' as dd/mm/yyyy.
+pub fn fmt_iso_date(d: &str) -> String {
+    let p: Vec<&str> = d.split('-').collect();
+    if p.len() == 3 {
+        format!("{}/{}/{}", p[2], p[1], p[0])
+    } else {
+        d.to_owned()
+    }
+}
+
+pub fn fmt_size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// What every page's frame shows.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<String>,
+    pub csrf: String,
+    pub registers: bool,
+    pub reviews: bool,
+    pub admin: bool,
+    pub active: &'static str,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, info: Option<&SessionInfo>, csrf: &str, active: &'static str) -> Layout {
+        let has = |r: Role| info.is_some_and(|i| i.grants.iter().any(|g| g.role == r));
+        Layout {
+            title: title.into(),
+            user: info.map(|i| i.full_name.clone()),
+            csrf: csrf.to_owned(),
+            registers: has(Role::UnitOfficer),
+            reviews: has(Role::MovementOfficer) || has(Role::Admin) || has(Role::SigningLeader),
+            admin: has(Role::Admin),
+            active,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
+        let value = value.into();
+        let selected = value == current;
+        Opt { value, label: label.into(), selected }
+    }
+}
+
+/// Field errors keyed by form field name.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(pub HashMap<String, Vec<String>>);
+
+impl Errors {
+    pub fn from_list(list: &[dvk_domain::entry::FieldError]) -> Errors {
+        let mut m: HashMap<String, Vec<String>> = HashMap::new();
+        for e in list {
+            m.entry(e.field.clone()).or_default().push(e.message.clone());
+        }
+        Errors(m)
+    }
+    pub fn get(&self, key: &str) -> String {
+        self.0.get(key).map(|v| v.join(" ")).unwrap_or_default()
+    }
+    pub fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn all(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.0.values().flatten().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub messages: Vec<String>,
+    pub status: u16,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub next: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub href: String,
+    pub label: String,
+    pub count: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub roles: Vec<String>,
+    pub tasks: Vec<Link>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub id: i64,
+    pub title: String,
+    pub person: String,
+    pub unit: String,
+    pub year: i32,
+    pub field: String,
+    pub kind: String,
+    pub state: String,
+    pub state_css: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "entries.html")]
+pub struct EntriesPage {
+    pub layout: Layout,
+    pub q: String,
+    pub units: Vec<Opt>,
+    pub fields: Vec<Opt>,
+    pub kinds: Vec<Opt>,
+    pub subjects: Vec<Opt>,
+    pub states: Vec<Opt>,
+    pub years: Vec<Opt>,
+    pub levels: Vec<Opt>,
+    pub sorts: Vec<Opt>,
+    pub rows: Vec<EntryRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub prev_href: String,
+    pub next_href: String,
+    pub notice: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub error: String,
+    pub long: bool,
+    pub max: usize,
+}
+
+#[derive(Template)]
+#[template(path = "entry_form.html")]
+pub struct EntryFormPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub action: String,
+    pub version: i64,
+    pub errors: Errors,
+    pub general_error: String,
+    pub kinds: Vec<Opt>,
+    pub subjects: Vec<Opt>,
+    pub fields: Vec<Opt>,
+    pub levels: Vec<Opt>,
+    pub phases: Vec<Opt>,
+    pub units: Vec<Opt>,
+    pub genders: Vec<Opt>,
+    pub year: String,
+    pub replicates: String,
+    pub items: Vec<ItemField>,
+    pub person_name: String,
+    pub birth_year: String,
+    pub ethnicity: String,
+    pub position: String,
+    pub party_member: bool,
+    pub example: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub needs_reason: bool,
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub states: String,
+    pub details: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "entry.html")]
+pub struct EntryPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub title: String,
+    pub state: String,
+    pub state_css: String,
+    pub state_reason: String,
+    pub facts: Vec<(String, String)>,
+    pub items: Vec<(String, String)>,
+    pub person: Vec<(String, String)>,
+    pub attachments: Vec<AttachmentView>,
+    pub can_upload: bool,
+    pub can_edit: bool,
+    pub actions: Vec<ActionView>,
+    pub version: i64,
+    pub history: Vec<HistoryView>,
+    pub notice: String,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusRow {
+    pub unit: String,
+    pub kind: String,
+    pub status: String,
+    pub css: String,
+    pub drafts: i64,
+    pub waiting: i64,
+    pub returned: i64,
+    pub accepted: i64,
+    pub href: String,
+    pub drill: String,
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub unit_id: i64,
+    pub year: String,
+    pub roots: Vec<Opt>,
+    pub years: Vec<Opt>,
+    pub rows: Vec<StatusRow>,
+    pub totals: [i64; 4],
+    pub counts: [usize; 4],
+    pub up_href: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub code: String,
+    pub validity: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_units.html")]
+pub struct AdminUnitsPage {
+    pub layout: Layout,
+    pub parent_id: i64,
+    pub parent_name: String,
+    pub trail: Vec<(i64, String)>,
+    pub rows: Vec<UnitRow>,
+    pub kinds: Vec<Opt>,
+    pub errors: Errors,
+    pub name: String,
+    pub notice: String,
+    pub successors: Vec<String>,
+    pub predecessors: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantView {
+    pub id: i64,
+    pub role: String,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub grants: Vec<GrantView>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+pub struct AdminUsersPage {
+    pub layout: Layout,
+    pub users: Vec<UserView>,
+    pub roles: Vec<Opt>,
+    pub units: Vec<Opt>,
+    pub user_opts: Vec<Opt>,
+    pub errors: Errors,
+    pub username: String,
+    pub full_name: String,
+    pub notice: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_vietnamese() {
+        // 2026-01-04 18:30 UTC is 05/01/2026 01:30 in Vietnam.
+        assert_eq!(fmt_date(1_767_551_400), "05/01/2026");
+        assert_eq!(fmt_datetime(1_767_551_400), "05/01/2026 01:30");
+        assert_eq!(fmt_iso_date("2025-06-30"), "30/06/2025");
+        assert_eq!(fmt_size(1536), "2 KB");
+        assert_eq!(fmt_size(3 * 1024 * 1024 + 512 * 1024), "3,5 MB");
+    }
+}
