@@ -83,9 +83,9 @@ pub enum Denied {
     NotSignedIn,
     #[error("Bạn không có quyền {0} đối với đơn vị này.")]
     NoRole(&'static str),
-    #[error("Hồ sơ đang ở trạng thái \"{}\" nên không thể sửa.", .0.label())]
+    #[error("Hồ sơ đang ở trạng thái “{}” nên không thể sửa.", .0.label())]
     NotEditable(EntryState),
-    #[error("Hồ sơ đang ở trạng thái \"{}\" nên không thể bổ sung minh chứng.", .0.label())]
+    #[error("Hồ sơ đang ở trạng thái “{}” nên không thể bổ sung minh chứng.", .0.label())]
     NoEvidence(EntryState),
     #[error("{0}")]
     Transition(#[from] TransitionError),

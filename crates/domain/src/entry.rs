@@ -187,7 +187,7 @@ impl Registration {
         let mut errors = Vec::new();
         for (i, (key, label)) in ITEMS.iter().enumerate() {
             if self.items[i].trim().is_empty() {
-                errors.push(FieldError::new(key, format!("Cần điền mục \"{label}\" trước khi gửi.")));
+                errors.push(FieldError::new(key, format!("Cần điền mục “{label}” trước khi gửi.")));
             }
         }
         if self.subject == Subject::Individual {
@@ -203,7 +203,7 @@ impl Registration {
             for (key, missing) in checks {
                 if missing {
                     let label = PERSON_ITEMS.iter().find(|(k, _)| *k == key).map(|(_, l)| *l).unwrap_or(key);
-                    errors.push(FieldError::new(key, format!("Cần điền mục \"{label}\" cho cá nhân trước khi gửi.")));
+                    errors.push(FieldError::new(key, format!("Cần điền mục “{label}” cho cá nhân trước khi gửi.")));
                 }
             }
         }
@@ -247,18 +247,18 @@ pub struct Reference<'a> {
 
 fn clean_text(key: &str, label: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     if raw.contains('\u{FFFD}') {
-        errors.push(FieldError::new(key, format!("Mục \"{label}\" chứa ký tự không hợp lệ (không phải UTF-8).")));
+        errors.push(FieldError::new(key, format!("Mục “{label}” chứa ký tự không hợp lệ (không phải UTF-8).")));
         return String::new();
     }
     // Control characters other than line breaks and tabs have no place in a form.
     if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        errors.push(FieldError::new(key, format!("Mục \"{label}\" chứa ký tự điều khiển không hợp lệ.")));
+        errors.push(FieldError::new(key, format!("Mục “{label}” chứa ký tự điều khiển không hợp lệ.")));
         return String::new();
     }
     let text = raw.replace("\r\n", "\n").trim().to_owned();
     let len = text.chars().count();
     if len > max {
-        errors.push(FieldError::new(key, format!("Mục \"{label}\" dài {len} ký tự, vượt quá giới hạn {max} ký tự.")));
+        errors.push(FieldError::new(key, format!("Mục “{label}” dài {len} ký tự, vượt quá giới hạn {max} ký tự.")));
     }
     text
 }

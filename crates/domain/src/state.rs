@@ -273,7 +273,7 @@ impl Transition {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
-    #[error("Không thể \"{}\" khi hồ sơ đang ở trạng thái \"{}\".", transition.label(), from.label())]
+    #[error("Không thể “{}” khi hồ sơ đang ở trạng thái “{}”.", transition.label(), from.label())]
     NotAllowedFrom { transition: Transition, from: EntryState },
     #[error("Cần nêu lý do.")]
     ReasonRequired,
@@ -321,7 +321,7 @@ mod tests {
             assert!(t.apply(Revoked).is_err(), "revoked is final for {t:?}");
         }
         let e = Transition::Accept.apply(Draft).unwrap_err();
-        assert_eq!(e.to_string(), "Không thể \"Tiếp nhận\" khi hồ sơ đang ở trạng thái \"Bản nháp\".");
+        assert_eq!(e.to_string(), "Không thể “Tiếp nhận” khi hồ sơ đang ở trạng thái “Bản nháp”.");
     }
 
     #[test]

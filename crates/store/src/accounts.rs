@@ -119,7 +119,7 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let existing = q("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(&mut *tx).await?;
         if existing.is_some() {
-            return Err(ServiceError::invalid("username", format!("Tên đăng nhập \"{username}\" đã có người dùng.")));
+            return Err(ServiceError::invalid("username", format!("Tên đăng nhập “{username}” đã có người dùng.")));
         }
         let id: i64 = q("INSERT INTO users (username, full_name, name_sort, password_hash, active, created_at) \
                          VALUES ($1, $2, $3, $4, 1, $5) RETURNING id")

@@ -21,7 +21,7 @@ pub const DEMO_PASSWORD: &str = "DanVanKheo@2026";
 /// (username, full name, role, which unit: see `unit_for`).
 pub const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
     ("quantri", "Nguyễn Văn Quản", Role::Admin, "province"),
-    ("bandanvan", "Lò Thị Hương", Role::MovementOfficer, "ban"),
+    ("bandanvan", "Lò Thị Hương", Role::MovementOfficer, "province"),
     ("mttq.tohieu", "Cầm Văn Đông", Role::MovementOfficer, "commune0"),
     ("mttq.chiengan", "Quàng Thị Ban", Role::MovementOfficer, "commune1"),
     ("canbo.tohieu", "Đỗ Văn Đức", Role::UnitOfficer, "commune0"),

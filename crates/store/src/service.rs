@@ -63,11 +63,11 @@ async fn place(db: &Db, r: &Registration) -> Result<(Unit, Unit), ServiceError> 
     if unit.valid_to.as_deref().is_some_and(|d| d < year_start.as_str()) {
         return Err(ServiceError::invalid(
             "unit_id",
-            format!("Đơn vị \"{}\" đã thôi hoạt động trước năm {} (sau sắp xếp đơn vị hành chính).", unit.name, r.year),
+            format!("Đơn vị “{}” đã thôi hoạt động trước năm {} (sau sắp xếp đơn vị hành chính).", unit.name, r.year),
         ));
     }
     if unit.valid_from.as_deref().is_some_and(|d| d > year_end.as_str()) {
-        return Err(ServiceError::invalid("unit_id", format!("Đơn vị \"{}\" chưa thành lập vào năm {}.", unit.name, r.year)));
+        return Err(ServiceError::invalid("unit_id", format!("Đơn vị “{}” chưa thành lập vào năm {}.", unit.name, r.year)));
     }
     let lineage = db.lineage(&unit.path).await?;
     let confirming = lineage

@@ -25,6 +25,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VnForm<T> {
 /// Parses an id from a path or form value with a clear message.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.trim().parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        AppError::Page(StatusCode::NOT_FOUND, "Không tìm thấy", format!("Mã \"{}\" không hợp lệ.", crate::views::truncate(raw, 40)))
+        AppError::Page(StatusCode::NOT_FOUND, "Không tìm thấy", format!("Mã “{}” không hợp lệ.", crate::views::truncate(raw, 40)))
     })
 }
