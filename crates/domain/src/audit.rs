@@ -68,8 +68,12 @@ impl ChainFault {
     pub fn describe(&self) -> String {
         match self {
             Self::Edited { id } => format!("Bản ghi #{id} đã bị sửa (nội dung không khớp mã băm)."),
-            Self::Broken { id, .. } => format!("Bản ghi #{id} không nối tiếp bản ghi trước (bị xóa hoặc đổi thứ tự)."),
-            Self::Gap { after, next } => format!("Thiếu bản ghi giữa #{after} và #{next} (bị xóa)."),
+            Self::Broken { id, .. } => {
+                format!("Bản ghi #{id} không nối tiếp bản ghi trước (bị xóa hoặc đổi thứ tự).")
+            }
+            Self::Gap { after, next } => {
+                format!("Thiếu bản ghi giữa #{after} và #{next} (bị xóa).")
+            }
             Self::Truncated { last_id } => format!("Chuỗi nhật ký bị cắt sau bản ghi #{last_id}."),
         }
     }
@@ -85,7 +89,11 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { prev_hash: GENESIS.to_owned(), last_id: None, checked: 0 }
+        Verifier {
+            prev_hash: GENESIS.to_owned(),
+            last_id: None,
+            checked: 0,
+        }
     }
 }
 
@@ -93,14 +101,20 @@ impl Verifier {
     pub fn feed(&mut self, r: &AuditRecord) -> Result<(), ChainFault> {
         if let Some(last) = self.last_id {
             if r.id != last + 1 {
-                return Err(ChainFault::Gap { after: last, next: r.id });
+                return Err(ChainFault::Gap {
+                    after: last,
+                    next: r.id,
+                });
             }
         }
         if record_hash(r) != r.hash {
             return Err(ChainFault::Edited { id: r.id });
         }
         if r.prev_hash != self.prev_hash {
-            return Err(ChainFault::Broken { id: r.id, expected_prev: self.prev_hash.clone() });
+            return Err(ChainFault::Broken {
+                id: r.id,
+                expected_prev: self.prev_hash.clone(),
+            });
         }
         self.prev_hash = r.hash.clone();
         self.last_id = Some(r.id);
@@ -111,7 +125,9 @@ impl Verifier {
     /// Compares the end of the chain with the head the store keeps.
     pub fn finish(&self, head_hash: &str) -> Result<(), ChainFault> {
         if head_hash != self.prev_hash {
-            return Err(ChainFault::Truncated { last_id: self.last_id.unwrap_or(0) });
+            return Err(ChainFault::Truncated {
+                last_id: self.last_id.unwrap_or(0),
+            });
         }
         Ok(())
     }
@@ -165,7 +181,12 @@ mod tests {
         for r in records {
             v.feed(r)?;
         }
-        v.finish(&records.last().map(|r| r.hash.clone()).unwrap_or(GENESIS.to_owned()))
+        v.finish(
+            &records
+                .last()
+                .map(|r| r.hash.clone())
+                .unwrap_or(GENESIS.to_owned()),
+        )
     }
 
     #[test]
@@ -206,6 +227,9 @@ mod tests {
         for r in &c[..4] {
             v.feed(r).unwrap();
         }
-        assert_eq!(v.finish(&c[4].hash), Err(ChainFault::Truncated { last_id: 4 }));
+        assert_eq!(
+            v.finish(&c[4].hash),
+            Err(ChainFault::Truncated { last_id: 4 })
+        );
     }
 }

@@ -93,7 +93,9 @@ pub enum Denied {
 
 impl Actor {
     pub fn holds(&self, role: Role, unit: &UnitPath) -> bool {
-        self.grants.iter().any(|g| g.role == role && g.unit.covers(unit))
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.unit.covers(unit))
     }
 
     pub fn holds_any(&self, roles: &[Role], unit: &UnitPath) -> bool {
@@ -123,14 +125,21 @@ impl Actor {
 
     /// Units where this actor may register entries.
     pub fn registering_roots(&self) -> Vec<UnitPath> {
-        self.grants.iter().filter(|g| g.role == Role::UnitOfficer).map(|g| g.unit.clone()).collect()
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::UnitOfficer)
+            .map(|g| g.unit.clone())
+            .collect()
     }
 }
 
 /// Any role in a unit above or at the registering unit lets one read the
 /// entry; so does any role at its confirming unit.
 pub fn can_view_entry(actor: &Actor, scope: &EntryScope) -> bool {
-    actor.grants.iter().any(|g| g.unit.covers(scope.registering) || g.unit.covers(scope.confirming))
+    actor
+        .grants
+        .iter()
+        .any(|g| g.unit.covers(scope.registering) || g.unit.covers(scope.confirming))
 }
 
 pub fn check_create_entry(actor: &Actor, unit: &UnitPath) -> Result<(), Denied> {
@@ -162,7 +171,11 @@ pub fn check_add_evidence(actor: &Actor, scope: &EntryScope) -> Result<(), Denie
 }
 
 /// Checks role, unit and state for a transition; returns the target state.
-pub fn check_transition(actor: &Actor, t: Transition, scope: &EntryScope) -> Result<EntryState, Denied> {
+pub fn check_transition(
+    actor: &Actor,
+    t: Transition,
+    scope: &EntryScope,
+) -> Result<EntryState, Denied> {
     let rule = t.rule();
     let unit = match rule.scope {
         Scope::RegisteringUnit => scope.registering,
@@ -195,7 +208,10 @@ fn transition_right(t: Transition) -> &'static str {
 
 /// Seeing the registration status of lower units.
 pub fn can_view_status(actor: &Actor, unit: &UnitPath) -> bool {
-    actor.holds_any(&[Role::MovementOfficer, Role::Admin, Role::SigningLeader], unit)
+    actor.holds_any(
+        &[Role::MovementOfficer, Role::Admin, Role::SigningLeader],
+        unit,
+    )
 }
 
 /// Managing units, accounts and role grants within a subtree.
@@ -214,7 +230,13 @@ mod tests {
     fn actor(grants: &[(Role, &UnitPath)]) -> Actor {
         Actor {
             user_id: 1,
-            grants: grants.iter().map(|(r, u)| Grant { role: *r, unit: (*u).clone() }).collect(),
+            grants: grants
+                .iter()
+                .map(|(r, u)| Grant {
+                    role: *r,
+                    unit: (*u).clone(),
+                })
+                .collect(),
         }
     }
 
@@ -230,7 +252,12 @@ mod tests {
         let commune_a = province.child(2);
         let hamlet_a = commune_a.child(3);
         let commune_b = province.child(4);
-        Tree { province, commune_a, hamlet_a, commune_b }
+        Tree {
+            province,
+            commune_a,
+            hamlet_a,
+            commune_b,
+        }
     }
 
     #[test]
@@ -241,7 +268,10 @@ mod tests {
         assert!(check_create_entry(&a, &t.commune_b).is_err());
         assert!(check_create_entry(&a, &t.province).is_err());
         let mo = actor(&[(Role::MovementOfficer, &t.province)]);
-        assert!(check_create_entry(&mo, &t.hamlet_a).is_err(), "reviewers do not register");
+        assert!(
+            check_create_entry(&mo, &t.hamlet_a).is_err(),
+            "reviewers do not register"
+        );
     }
 
     #[test]
@@ -250,13 +280,19 @@ mod tests {
         let officer = actor(&[(Role::UnitOfficer, &t.hamlet_a)]);
         let mo_prov = actor(&[(Role::MovementOfficer, &t.province)]);
         let mo_b = actor(&[(Role::MovementOfficer, &t.commune_b)]);
-        let scope = |state| EntryScope { registering: &t.hamlet_a, confirming: &t.commune_a, state };
+        let scope = |state| EntryScope {
+            registering: &t.hamlet_a,
+            confirming: &t.commune_a,
+            state,
+        };
 
         assert_eq!(
             check_transition(&officer, Transition::Submit, &scope(EntryState::Draft)),
             Ok(EntryState::Submitted)
         );
-        assert!(check_transition(&officer, Transition::Accept, &scope(EntryState::Submitted)).is_err());
+        assert!(
+            check_transition(&officer, Transition::Accept, &scope(EntryState::Submitted)).is_err()
+        );
         assert_eq!(
             check_transition(&mo_prov, Transition::Accept, &scope(EntryState::Submitted)),
             Ok(EntryState::Accepted)
@@ -276,7 +312,11 @@ mod tests {
     fn editing_needs_editable_state() {
         let t = tree();
         let officer = actor(&[(Role::UnitOfficer, &t.commune_a)]);
-        let s = |state| EntryScope { registering: &t.hamlet_a, confirming: &t.commune_a, state };
+        let s = |state| EntryScope {
+            registering: &t.hamlet_a,
+            confirming: &t.commune_a,
+            state,
+        };
         assert!(check_edit_entry(&officer, &s(EntryState::Draft)).is_ok());
         assert!(check_edit_entry(&officer, &s(EntryState::Returned)).is_ok());
         assert_eq!(
@@ -290,10 +330,23 @@ mod tests {
     #[test]
     fn viewing_follows_subtrees() {
         let t = tree();
-        let s = EntryScope { registering: &t.hamlet_a, confirming: &t.commune_a, state: EntryState::Draft };
-        assert!(can_view_entry(&actor(&[(Role::CouncilMember, &t.province)]), &s));
-        assert!(can_view_entry(&actor(&[(Role::UnitOfficer, &t.hamlet_a)]), &s));
-        assert!(!can_view_entry(&actor(&[(Role::UnitOfficer, &t.commune_b)]), &s));
+        let s = EntryScope {
+            registering: &t.hamlet_a,
+            confirming: &t.commune_a,
+            state: EntryState::Draft,
+        };
+        assert!(can_view_entry(
+            &actor(&[(Role::CouncilMember, &t.province)]),
+            &s
+        ));
+        assert!(can_view_entry(
+            &actor(&[(Role::UnitOfficer, &t.hamlet_a)]),
+            &s
+        ));
+        assert!(!can_view_entry(
+            &actor(&[(Role::UnitOfficer, &t.commune_b)]),
+            &s
+        ));
         assert!(!can_view_entry(&actor(&[]), &s));
     }
 

@@ -101,6 +101,20 @@ pub const ITEMS: [(&str, &str); 10] = [
     ("sustainability", "Khả năng duy trì, nhân rộng"),
 ];
 
+/// What each item asks for, shown under its label on the form.
+pub const ITEM_HINTS: [&str; 10] = [
+    "Ngắn gọn, nêu rõ nội dung và mục tiêu.",
+    "Vấn đề cụ thể của địa phương cần giải quyết.",
+    "Mục tiêu với chỉ tiêu đo đếm được.",
+    "Hoạt động, giải pháp; cách tuyên truyền, vận động nhân dân.",
+    "Nơi thực hiện; ai được hưởng lợi, ai tham gia.",
+    "Lực lượng chủ trì, phối hợp, tham gia và vai trò của từng lực lượng.",
+    "Kinh phí, cơ sở vật chất, ngày công, nguồn xã hội hóa.",
+    "Thời điểm bắt đầu, các mốc, thời điểm đánh giá.",
+    "Sản phẩm, kết quả có thể kiểm chứng.",
+    "Khả năng duy trì lâu dài và nhân rộng ra nơi khác.",
+];
+
 /// Items an individual's registration adds: (form key, label).
 pub const PERSON_ITEMS: [(&str, &str); 7] = [
     ("person_name", "Họ và tên"),
@@ -187,7 +201,10 @@ impl Registration {
         let mut errors = Vec::new();
         for (i, (key, label)) in ITEMS.iter().enumerate() {
             if self.items[i].trim().is_empty() {
-                errors.push(FieldError::new(key, format!("Cần điền mục “{label}” trước khi gửi.")));
+                errors.push(FieldError::new(
+                    key,
+                    format!("Cần điền mục “{label}” trước khi gửi."),
+                ));
             }
         }
         if self.subject == Subject::Individual {
@@ -202,8 +219,15 @@ impl Registration {
             ];
             for (key, missing) in checks {
                 if missing {
-                    let label = PERSON_ITEMS.iter().find(|(k, _)| *k == key).map(|(_, l)| *l).unwrap_or(key);
-                    errors.push(FieldError::new(key, format!("Cần điền mục “{label}” cho cá nhân trước khi gửi.")));
+                    let label = PERSON_ITEMS
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, l)| *l)
+                        .unwrap_or(key);
+                    errors.push(FieldError::new(
+                        key,
+                        format!("Cần điền mục “{label}” cho cá nhân trước khi gửi."),
+                    ));
                 }
             }
         }
@@ -231,7 +255,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_owned(), message: message.into() }
+        FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -245,52 +272,96 @@ pub struct Reference<'a> {
     pub current_year: i32,
 }
 
-fn clean_text(key: &str, label: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
+fn clean_text(
+    key: &str,
+    label: &str,
+    raw: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> String {
     if raw.contains('\u{FFFD}') {
-        errors.push(FieldError::new(key, format!("Mục “{label}” chứa ký tự không hợp lệ (không phải UTF-8).")));
+        errors.push(FieldError::new(
+            key,
+            format!("Mục “{label}” chứa ký tự không hợp lệ (không phải UTF-8)."),
+        ));
         return String::new();
     }
     // Control characters other than line breaks and tabs have no place in a form.
-    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        errors.push(FieldError::new(key, format!("Mục “{label}” chứa ký tự điều khiển không hợp lệ.")));
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.push(FieldError::new(
+            key,
+            format!("Mục “{label}” chứa ký tự điều khiển không hợp lệ."),
+        ));
         return String::new();
     }
     let text = raw.replace("\r\n", "\n").trim().to_owned();
     let len = text.chars().count();
     if len > max {
-        errors.push(FieldError::new(key, format!("Mục “{label}” dài {len} ký tự, vượt quá giới hạn {max} ký tự.")));
+        errors.push(FieldError::new(
+            key,
+            format!("Mục “{label}” dài {len} ký tự, vượt quá giới hạn {max} ký tự."),
+        ));
     }
     text
 }
 
 /// Parses the registration form; returns every problem at once, each next
 /// to the field that caused it.
-pub fn parse_registration(form: &EntryForm, reference: &Reference) -> Result<Registration, Vec<FieldError>> {
+pub fn parse_registration(
+    form: &EntryForm,
+    reference: &Reference,
+) -> Result<Registration, Vec<FieldError>> {
     let mut errors = Vec::new();
     let kind = Kind::parse(form.kind.trim());
     if kind.is_none() {
-        errors.push(FieldError::new("kind", "Chọn loại: mô hình hoặc điển hình."));
+        errors.push(FieldError::new(
+            "kind",
+            "Chọn loại: mô hình hoặc điển hình.",
+        ));
     }
     let subject = Subject::parse(form.subject.trim());
     if subject.is_none() {
-        errors.push(FieldError::new("subject", "Chọn đối tượng: tập thể hoặc cá nhân."));
+        errors.push(FieldError::new(
+            "subject",
+            "Chọn đối tượng: tập thể hoặc cá nhân.",
+        ));
     }
-    let field_id = form.field_id.trim().parse::<i64>().ok().filter(|id| reference.field_ids.contains(id));
+    let field_id = form
+        .field_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| reference.field_ids.contains(id));
     if field_id.is_none() {
-        errors.push(FieldError::new("field_id", "Chọn một lĩnh vực trong danh mục."));
+        errors.push(FieldError::new(
+            "field_id",
+            "Chọn một lĩnh vực trong danh mục.",
+        ));
     }
     let level = form.target_level.trim();
     if !reference.level_codes.contains(&level) {
-        errors.push(FieldError::new("target_level", "Chọn cấp đăng ký công nhận."));
+        errors.push(FieldError::new(
+            "target_level",
+            "Chọn cấp đăng ký công nhận.",
+        ));
     }
-    let phase = reference.phases.iter().find(|(code, _, _)| *code == form.phase.trim());
+    let phase = reference
+        .phases
+        .iter()
+        .find(|(code, _, _)| *code == form.phase.trim());
     if phase.is_none() {
         errors.push(FieldError::new("phase", "Chọn giai đoạn."));
     }
     let year = match form.year.trim().parse::<i32>() {
         Ok(y) => match phase {
             Some((code, from, to)) if y < *from || y > *to => {
-                errors.push(FieldError::new("year", format!("Năm {y} không thuộc giai đoạn {code}.")));
+                errors.push(FieldError::new(
+                    "year",
+                    format!("Năm {y} không thuộc giai đoạn {code}."),
+                ));
                 None
             }
             _ if y > reference.current_year + 1 => {
@@ -313,7 +384,10 @@ pub fn parse_registration(form: &EntryForm, reference: &Reference) -> Result<Reg
         raw => match raw.parse::<i64>() {
             Ok(id) if id > 0 => Some(id),
             _ => {
-                errors.push(FieldError::new("replicates", "Mã mô hình được nhân rộng phải là một số (ví dụ 123)."));
+                errors.push(FieldError::new(
+                    "replicates",
+                    "Mã mô hình được nhân rộng phải là một số (ví dụ 123).",
+                ));
                 None
             }
         },
@@ -336,16 +410,43 @@ pub fn parse_registration(form: &EntryForm, reference: &Reference) -> Result<Reg
         clean_text(key, label, raw_items[i], max, &mut errors)
     });
     if items[0].is_empty() && !errors.iter().any(|e| e.field == "title") {
-        errors.push(FieldError::new("title", "Cần nhập tên mô hình, điển hình (kể cả khi lưu nháp)."));
+        errors.push(FieldError::new(
+            "title",
+            "Cần nhập tên mô hình, điển hình (kể cả khi lưu nháp).",
+        ));
     }
 
     let subject_is_individual = subject == Some(Subject::Individual);
     let mut person = Person::default();
     if subject_is_individual {
-        person.name = clean_text("person_name", "Họ và tên", &form.person_name, SHORT_MAX, &mut errors);
-        person.ethnicity = clean_text("ethnicity", "Dân tộc", &form.ethnicity, SHORT_MAX, &mut errors);
-        person.position = clean_text("position", "Chức vụ, đơn vị công tác", &form.position, SHORT_MAX, &mut errors);
-        person.example = clean_text("example", "Gương mẫu của bản thân và gia đình", &form.example, ITEM_MAX, &mut errors);
+        person.name = clean_text(
+            "person_name",
+            "Họ và tên",
+            &form.person_name,
+            SHORT_MAX,
+            &mut errors,
+        );
+        person.ethnicity = clean_text(
+            "ethnicity",
+            "Dân tộc",
+            &form.ethnicity,
+            SHORT_MAX,
+            &mut errors,
+        );
+        person.position = clean_text(
+            "position",
+            "Chức vụ, đơn vị công tác",
+            &form.position,
+            SHORT_MAX,
+            &mut errors,
+        );
+        person.example = clean_text(
+            "example",
+            "Gương mẫu của bản thân và gia đình",
+            &form.example,
+            ITEM_MAX,
+            &mut errors,
+        );
         person.party_member = matches!(form.party_member.trim(), "1" | "on" | "true" | "co");
         person.birth_year = match form.birth_year.trim() {
             "" => None,
@@ -354,7 +455,10 @@ pub fn parse_registration(form: &EntryForm, reference: &Reference) -> Result<Reg
                 _ => {
                     errors.push(FieldError::new(
                         "birth_year",
-                        format!("Năm sinh phải là năm từ 1900 đến {}.", reference.current_year - 15),
+                        format!(
+                            "Năm sinh phải là năm từ 1900 đến {}.",
+                            reference.current_year - 15
+                        ),
                     ));
                     None
                 }
@@ -373,7 +477,9 @@ pub fn parse_registration(form: &EntryForm, reference: &Reference) -> Result<Reg
     }
 
     match (kind, subject, field_id, phase, year, unit_id) {
-        (Some(kind), Some(subject), Some(field_id), Some(phase), Some(year), Some(unit_id)) if errors.is_empty() => {
+        (Some(kind), Some(subject), Some(field_id), Some(phase), Some(year), Some(unit_id))
+            if errors.is_empty() =>
+        {
             Ok(Registration {
                 kind,
                 subject,
@@ -441,7 +547,11 @@ mod tests {
         f.content.clear();
         f.outputs = "   ".into();
         let r = parse_registration(&f, &reference()).unwrap();
-        let missing: Vec<_> = r.missing_for_submission().into_iter().map(|e| e.field).collect();
+        let missing: Vec<_> = r
+            .missing_for_submission()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(missing, vec!["content", "outputs"]);
     }
 
@@ -456,10 +566,22 @@ mod tests {
         };
         let errs = parse_registration(&f, &reference()).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        for f in ["kind", "subject", "field_id", "target_level", "phase", "year", "unit_id", "title", "situation"] {
+        for f in [
+            "kind",
+            "subject",
+            "field_id",
+            "target_level",
+            "phase",
+            "year",
+            "unit_id",
+            "title",
+            "situation",
+        ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
-        assert!(errs.iter().any(|e| e.message.contains("vượt quá giới hạn 300")));
+        assert!(errs
+            .iter()
+            .any(|e| e.message.contains("vượt quá giới hạn 300")));
     }
 
     #[test]
@@ -489,7 +611,10 @@ mod tests {
         assert!(r.missing_for_submission().is_empty());
         assert!(r.person.party_member);
         f.birth_year = "2030".into();
-        assert_eq!(parse_registration(&f, &reference()).unwrap_err()[0].field, "birth_year");
+        assert_eq!(
+            parse_registration(&f, &reference()).unwrap_err()[0].field,
+            "birth_year"
+        );
     }
 
     #[test]

@@ -32,7 +32,9 @@ impl EvidenceType {
         }
     }
     pub fn from_mime(m: &str) -> Option<Self> {
-        [Self::Pdf, Self::Jpeg, Self::Png, Self::Docx, Self::Xlsx].into_iter().find(|t| t.mime() == m)
+        [Self::Pdf, Self::Jpeg, Self::Png, Self::Docx, Self::Xlsx]
+            .into_iter()
+            .find(|t| t.mime() == m)
     }
 }
 
@@ -78,7 +80,9 @@ pub fn clean_file_name(raw: &str, kind: EvidenceType) -> String {
         .take(120)
         .collect();
     let ext = kind.extension();
-    let has_ext = name.rsplit_once('.').map(|(_, e)| e.eq_ignore_ascii_case(ext) || (ext == "jpg" && e.eq_ignore_ascii_case("jpeg")));
+    let has_ext = name.rsplit_once('.').map(|(_, e)| {
+        e.eq_ignore_ascii_case(ext) || (ext == "jpg" && e.eq_ignore_ascii_case("jpeg"))
+    });
     if name.is_empty() {
         name = "minh-chung".into();
     }
@@ -96,10 +100,19 @@ mod tests {
     #[test]
     fn sniffs_by_content() {
         assert_eq!(sniff(b"%PDF-1.7\n..."), Some(EvidenceType::Pdf));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(EvidenceType::Jpeg));
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Some(EvidenceType::Jpeg)
+        );
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(EvidenceType::Png));
-        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml"), Some(EvidenceType::Docx));
-        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml"), Some(EvidenceType::Xlsx));
+        assert_eq!(
+            sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml"),
+            Some(EvidenceType::Docx)
+        );
+        assert_eq!(
+            sniff(b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml"),
+            Some(EvidenceType::Xlsx)
+        );
         // A plain zip, an executable or HTML named .pdf are refused.
         assert_eq!(sniff(b"PK\x03\x04 just a zip"), None);
         assert_eq!(sniff(b"MZ\x90\x00"), None);
@@ -109,11 +122,20 @@ mod tests {
 
     #[test]
     fn cleans_names() {
-        assert_eq!(clean_file_name("../../etc/passwd", EvidenceType::Pdf), "passwd.pdf");
-        assert_eq!(clean_file_name("C:\\tmp\\Biên bản họp.PDF", EvidenceType::Pdf), "Biên bản họp.PDF");
+        assert_eq!(
+            clean_file_name("../../etc/passwd", EvidenceType::Pdf),
+            "passwd.pdf"
+        );
+        assert_eq!(
+            clean_file_name("C:\\tmp\\Biên bản họp.PDF", EvidenceType::Pdf),
+            "Biên bản họp.PDF"
+        );
         assert_eq!(clean_file_name("ảnh.jpeg", EvidenceType::Jpeg), "ảnh.jpeg");
         assert_eq!(clean_file_name("", EvidenceType::Png), "minh-chung.png");
-        assert_eq!(clean_file_name("a\"<b>.docx", EvidenceType::Docx), "ab.docx");
+        assert_eq!(
+            clean_file_name("a\"<b>.docx", EvidenceType::Docx),
+            "ab.docx"
+        );
         assert_eq!(clean_file_name("x.exe", EvidenceType::Pdf), "x.exe.pdf");
     }
 }

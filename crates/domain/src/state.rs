@@ -203,9 +203,30 @@ impl Transition {
             decision_required,
         };
         match self {
-            Self::Submit => r(&[Draft, Returned], Submitted, &[UnitOfficer], Scope::RegisteringUnit, false, false),
-            Self::Return => r(&[Submitted], Returned, &[MovementOfficer], Scope::ConfirmingUnit, true, false),
-            Self::Accept => r(&[Submitted], Accepted, &[MovementOfficer], Scope::ConfirmingUnit, false, false),
+            Self::Submit => r(
+                &[Draft, Returned],
+                Submitted,
+                &[UnitOfficer],
+                Scope::RegisteringUnit,
+                false,
+                false,
+            ),
+            Self::Return => r(
+                &[Submitted],
+                Returned,
+                &[MovementOfficer],
+                Scope::ConfirmingUnit,
+                true,
+                false,
+            ),
+            Self::Accept => r(
+                &[Submitted],
+                Accepted,
+                &[MovementOfficer],
+                Scope::ConfirmingUnit,
+                false,
+                false,
+            ),
             Self::Withdraw => r(
                 &[Draft, Submitted, Returned, Accepted],
                 Withdrawn,
@@ -214,8 +235,22 @@ impl Transition {
                 false,
                 false,
             ),
-            Self::Propose => r(&[Accepted], Proposed, &[UnitOfficer], Scope::RegisteringUnit, false, false),
-            Self::StartAppraisal => r(&[Proposed], InAppraisal, &[MovementOfficer], Scope::ConfirmingUnit, false, false),
+            Self::Propose => r(
+                &[Accepted],
+                Proposed,
+                &[UnitOfficer],
+                Scope::RegisteringUnit,
+                false,
+                false,
+            ),
+            Self::StartAppraisal => r(
+                &[Proposed],
+                InAppraisal,
+                &[MovementOfficer],
+                Scope::ConfirmingUnit,
+                false,
+                false,
+            ),
             Self::PublishNotice => r(
                 &[InAppraisal],
                 InPublicNotice,
@@ -224,7 +259,14 @@ impl Transition {
                 false,
                 false,
             ),
-            Self::Recognise => r(&[InPublicNotice], Recognised, &[SigningLeader], Scope::ConfirmingUnit, false, true),
+            Self::Recognise => r(
+                &[InPublicNotice],
+                Recognised,
+                &[SigningLeader],
+                Scope::ConfirmingUnit,
+                false,
+                true,
+            ),
             Self::NotRecognise => r(
                 &[InAppraisal, InPublicNotice],
                 NotRecognised,
@@ -233,9 +275,30 @@ impl Transition {
                 true,
                 false,
             ),
-            Self::ProposeToHigherLevel => r(&[Recognised], Proposed, &[MovementOfficer], Scope::ConfirmingUnit, false, false),
-            Self::MarkOutstanding => r(&[Recognised], Outstanding, &[MovementOfficer], Scope::ConfirmingUnit, false, false),
-            Self::Reward => r(&[Outstanding], Rewarded, &[SigningLeader], Scope::ConfirmingUnit, false, true),
+            Self::ProposeToHigherLevel => r(
+                &[Recognised],
+                Proposed,
+                &[MovementOfficer],
+                Scope::ConfirmingUnit,
+                false,
+                false,
+            ),
+            Self::MarkOutstanding => r(
+                &[Recognised],
+                Outstanding,
+                &[MovementOfficer],
+                Scope::ConfirmingUnit,
+                false,
+                false,
+            ),
+            Self::Reward => r(
+                &[Outstanding],
+                Rewarded,
+                &[SigningLeader],
+                Scope::ConfirmingUnit,
+                false,
+                true,
+            ),
             Self::Remove => r(
                 &[Accepted, Recognised, Outstanding, Rewarded],
                 Removed,
@@ -261,20 +324,29 @@ impl Transition {
         if rule.from.contains(&from) {
             Ok(rule.to)
         } else {
-            Err(TransitionError::NotAllowedFrom { transition: self, from })
+            Err(TransitionError::NotAllowedFrom {
+                transition: self,
+                from,
+            })
         }
     }
 
     /// Transitions that can start from `state`, in table order.
     pub fn available_from(state: EntryState) -> Vec<Transition> {
-        Self::ALL.into_iter().filter(|t| t.rule().from.contains(&state)).collect()
+        Self::ALL
+            .into_iter()
+            .filter(|t| t.rule().from.contains(&state))
+            .collect()
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("Không thể “{}” khi hồ sơ đang ở trạng thái “{}”.", transition.label(), from.label())]
-    NotAllowedFrom { transition: Transition, from: EntryState },
+    NotAllowedFrom {
+        transition: Transition,
+        from: EntryState,
+    },
     #[error("Cần nêu lý do.")]
     ReasonRequired,
     #[error("Cần có số và ngày quyết định.")]
@@ -321,14 +393,23 @@ mod tests {
             assert!(t.apply(Revoked).is_err(), "revoked is final for {t:?}");
         }
         let e = Transition::Accept.apply(Draft).unwrap_err();
-        assert_eq!(e.to_string(), "Không thể “Tiếp nhận” khi hồ sơ đang ở trạng thái “Bản nháp”.");
+        assert_eq!(
+            e.to_string(),
+            "Không thể “Tiếp nhận” khi hồ sơ đang ở trạng thái “Bản nháp”."
+        );
     }
 
     #[test]
     fn whole_life_is_reachable() {
         // Every state except Draft is the target of some transition.
-        for s in EntryState::ALL.into_iter().filter(|s| *s != EntryState::Draft) {
-            assert!(Transition::ALL.iter().any(|t| t.rule().to == s), "{s:?} unreachable");
+        for s in EntryState::ALL
+            .into_iter()
+            .filter(|s| *s != EntryState::Draft)
+        {
+            assert!(
+                Transition::ALL.iter().any(|t| t.rule().to == s),
+                "{s:?} unreachable"
+            );
         }
         assert_eq!(
             Transition::available_from(EntryState::Submitted),

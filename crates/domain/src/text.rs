@@ -83,11 +83,15 @@ mod tests {
 
     #[test]
     fn vietnamese_alphabet_order() {
-        let mut names = vec!["Đức", "Dũng", "Ân", "An", "Ăn", "Bình", "Ơn", "Ôn", "On", "Ưng", "Uyên"];
+        let mut names = vec![
+            "Đức", "Dũng", "Ân", "An", "Ăn", "Bình", "Ơn", "Ôn", "On", "Ưng", "Uyên",
+        ];
         sort_by_vi(&mut names, |s| s);
         assert_eq!(
             names,
-            vec!["An", "Ăn", "Ân", "Bình", "Dũng", "Đức", "On", "Ôn", "Ơn", "Uyên", "Ưng"]
+            vec![
+                "An", "Ăn", "Ân", "Bình", "Dũng", "Đức", "On", "Ôn", "Ơn", "Uyên", "Ưng"
+            ]
         );
         // Byte order would put "Đ" (U+0110) after every ASCII letter.
         assert!(sort_key("Đức") < sort_key("Em"));

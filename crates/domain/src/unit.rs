@@ -19,7 +19,11 @@ impl UnitPath {
     /// Accepts only well-formed stored paths.
     pub fn parse(raw: &str) -> Option<Self> {
         let inner = raw.strip_prefix('/')?.strip_suffix('/')?;
-        if inner.is_empty() || !inner.split('/').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        if inner.is_empty()
+            || !inner
+                .split('/')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return None;
         }
         Some(UnitPath(raw.to_owned()))
@@ -78,7 +82,11 @@ pub const UNIT_KINDS: &[(&str, &str)] = &[
 ];
 
 pub fn unit_kind_name(code: &str) -> &'static str {
-    UNIT_KINDS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n).unwrap_or("Đơn vị")
+    UNIT_KINDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+        .unwrap_or("Đơn vị")
 }
 
 /// Registration status of a lower unit for a year, as upper levels see it.
@@ -156,9 +164,21 @@ mod tests {
 
     #[test]
     fn status_from_counts() {
-        assert_eq!(RegistrationStatus::from_counts(0, 0, 0), RegistrationStatus::NotSent);
-        assert_eq!(RegistrationStatus::from_counts(1, 1, 1), RegistrationStatus::Waiting);
-        assert_eq!(RegistrationStatus::from_counts(0, 2, 1), RegistrationStatus::Returned);
-        assert_eq!(RegistrationStatus::from_counts(0, 0, 3), RegistrationStatus::Accepted);
+        assert_eq!(
+            RegistrationStatus::from_counts(0, 0, 0),
+            RegistrationStatus::NotSent
+        );
+        assert_eq!(
+            RegistrationStatus::from_counts(1, 1, 1),
+            RegistrationStatus::Waiting
+        );
+        assert_eq!(
+            RegistrationStatus::from_counts(0, 2, 1),
+            RegistrationStatus::Returned
+        );
+        assert_eq!(
+            RegistrationStatus::from_counts(0, 0, 3),
+            RegistrationStatus::Accepted
+        );
     }
 }

@@ -27,6 +27,9 @@ pub struct BenchArgs {
     keep_in: Option<std::path::PathBuf>,
 }
 
+/// Builds the request path for one request of a scenario.
+type PathFn = Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>;
+
 struct Outcome {
     requests: usize,
     errors: usize,
@@ -38,7 +41,10 @@ struct Outcome {
 
 pub async fn run(args: BenchArgs) -> Result<()> {
     let tmp = tempfile::tempdir()?;
-    let dir = args.keep_in.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir = args
+        .keep_in
+        .clone()
+        .unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
     let db = Db::connect(&url, 8).await?;
@@ -56,7 +62,10 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     }
     let mut audit = db.audit_count().await?;
     if audit < args.audit {
-        println!("Topping the audit trail up from {audit} to {} records…", args.audit);
+        println!(
+            "Topping the audit trail up from {audit} to {} records…",
+            args.audit
+        );
         while audit < args.audit {
             db.record_event(AuditEvent {
                 actor_id: None,
@@ -77,7 +86,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         db.audit_count().await?
     );
 
-    let state = AppState::new(db.clone(), WebConfig { secure_cookies: false, expose_query_count: true }).await?;
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
+            secure_cookies: false,
+            expose_query_count: true,
+        },
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(dvk_web::serve(listener, state));
@@ -85,19 +101,38 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 
     let cookie = login(&base, "bandanvan").await?;
     let max_id = db.entry_count().await?;
-    let scenarios: Vec<(&str, Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>)> = vec![
+    let scenarios: Vec<(&str, PathFn)> = vec![
         (
             "entry list (filtered: year 2026, accepted, 25/page)",
             Box::new(|_r| "/entries?year=2026&state=accepted".to_owned()),
         ),
-        ("entry list (unfiltered, page 7)", Box::new(|_r| "/entries?page=7".to_owned())),
-        ("entry detail (random id)", Box::new(move |r| format!("/entries/{}", r.gen_range(1..=max_id)))),
-        ("search \"dan van kheo\" (no diacritics)", Box::new(|_r| "/entries?q=dan+van+kheo".to_owned())),
+        (
+            "entry list (unfiltered, page 7)",
+            Box::new(|_r| "/entries?page=7".to_owned()),
+        ),
+        (
+            "entry detail (random id)",
+            Box::new(move |r| format!("/entries/{}", r.gen_range(1..=max_id))),
+        ),
+        (
+            "search \"dan van kheo\" (no diacritics)",
+            Box::new(|_r| "/entries?q=dan+van+kheo".to_owned()),
+        ),
     ];
     println!("\n{} connections, {} s per scenario, SQLite, server and load generator on the same machine\n", args.connections, args.seconds);
-    println!("{:<52} {:>9} {:>9} {:>9} {:>8} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "queries", "errors");
+    println!(
+        "{:<52} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "queries", "errors"
+    );
     for (name, path) in scenarios {
-        let o = load(&base, &cookie, args.connections, Duration::from_secs(args.seconds), path).await?;
+        let o = load(
+            &base,
+            &cookie,
+            args.connections,
+            Duration::from_secs(args.seconds),
+            path,
+        )
+        .await?;
         println!(
             "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
             name,
@@ -112,19 +147,29 @@ pub async fn run(args: BenchArgs) -> Result<()> {
 }
 
 async fn login(base: &str, username: &str) -> Result<String> {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let page = client.get(format!("{base}/login")).send().await?;
     let pre = page
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("dvk_pre=").map(|s| s.split(';').next().unwrap_or("").to_owned()))
+        .find_map(|v| {
+            v.strip_prefix("dvk_pre=")
+                .map(|s| s.split(';').next().unwrap_or("").to_owned())
+        })
         .context("no pre-session cookie")?;
     let res = client
         .post(format!("{base}/login"))
         .header("cookie", format!("dvk_pre={pre}"))
-        .form(&[("csrf", pre.as_str()), ("username", username), ("password", dvk_store::demo::DEMO_PASSWORD), ("next", "/")])
+        .form(&[
+            ("csrf", pre.as_str()),
+            ("username", username),
+            ("password", dvk_store::demo::DEMO_PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await?;
     let session = res
@@ -132,7 +177,10 @@ async fn login(base: &str, username: &str) -> Result<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("dvk_session=").map(|s| s.split(';').next().unwrap_or("").to_owned()));
+        .find_map(|v| {
+            v.strip_prefix("dvk_session=")
+                .map(|s| s.split(';').next().unwrap_or("").to_owned())
+        });
     match session {
         Some(s) => Ok(format!("dvk_session={s}")),
         None => bail!("login failed with status {}", res.status()),
@@ -144,14 +192,16 @@ async fn load(
     cookie: &str,
     connections: usize,
     duration: Duration,
-    path: Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>,
+    path: PathFn,
 ) -> Result<Outcome> {
     let path = std::sync::Arc::new(path);
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = Vec::new();
     for worker in 0..connections {
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()?;
         let base = base.to_owned();
         let cookie = cookie.to_owned();
         let path = path.clone();
@@ -165,7 +215,11 @@ async fn load(
                 let t = Instant::now();
                 match client.get(&url).header("cookie", &cookie).send().await {
                     Ok(res) if res.status().is_success() => {
-                        if let Some(q) = res.headers().get("x-dvk-queries").and_then(|v| v.to_str().ok()) {
+                        if let Some(q) = res
+                            .headers()
+                            .get("x-dvk-queries")
+                            .and_then(|v| v.to_str().ok())
+                        {
                             queries = q.to_owned();
                         }
                         let _ = res.bytes().await;
@@ -190,6 +244,17 @@ async fn load(
     }
     let elapsed = start.elapsed();
     all.sort();
-    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
-    Ok(Outcome { requests: all.len(), errors, elapsed, p50: pct(0.50), p99: pct(0.99), queries })
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(Outcome {
+        requests: all.len(),
+        errors,
+        elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        queries,
+    })
 }

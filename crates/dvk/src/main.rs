@@ -11,7 +11,11 @@ use dvk_web::{AppState, WebConfig};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "dvk", version, about = "DVK — quản lý phong trào thi đua \"Dân vận khéo\"")]
+#[command(
+    name = "dvk",
+    version,
+    about = "DVK — quản lý phong trào thi đua \"Dân vận khéo\""
+)]
 struct Cli {
     /// Database URL: sqlite://… (default: a file under the data directory) or postgres://…
     #[arg(long, env = "DVK_DATABASE_URL", global = true)]
@@ -98,12 +102,20 @@ enum UnitsCommand {
     Provinces,
 }
 
-fn database_url(cli_url: &Option<String>, data_dir: &std::path::Path, file: &str) -> Result<String> {
+fn database_url(
+    cli_url: &Option<String>,
+    data_dir: &std::path::Path,
+    file: &str,
+) -> Result<String> {
     if let Some(u) = cli_url {
         return Ok(u.clone());
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    Ok(format!("sqlite://{}?mode=rwc", data_dir.join(file).display()))
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join(file).display()
+    ))
 }
 
 async fn open(url: &str, pool: u32) -> Result<Db> {
@@ -116,11 +128,20 @@ async fn open(url: &str, pool: u32) -> Result<Db> {
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DVK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DVK_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { demo, bind, province, secure_cookies, pool } => {
+        Command::Serve {
+            demo,
+            bind,
+            province,
+            secure_cookies,
+            pool,
+        } => {
             let file = if demo { "demo.db" } else { "dvk.db" };
             let url = database_url(&cli.database_url, &cli.data_dir, file)?;
             let db = open(&url, pool).await?;
@@ -134,23 +155,37 @@ async fn main() -> Result<()> {
             let cat = db.catalogue().await?;
             if demo {
                 if let Some(s) = dvk_store::demo::load_demo(&db, &cat, &prov, 300).await? {
-                    println!("Đã tạo dữ liệu mẫu: {} đơn vị, {} tài khoản, {} hồ sơ.", s.units, s.users, s.entries);
+                    println!(
+                        "Đã tạo dữ liệu mẫu: {} đơn vị, {} tài khoản, {} hồ sơ.",
+                        s.units, s.users, s.entries
+                    );
                 }
-                println!("Tài khoản mẫu (mật khẩu chung: {}):", dvk_store::demo::DEMO_PASSWORD);
+                println!(
+                    "Tài khoản mẫu (mật khẩu chung: {}):",
+                    dvk_store::demo::DEMO_PASSWORD
+                );
                 for (u, name, role, _) in dvk_store::demo::DEMO_USERS {
                     println!("  {u:<18} {name} — {}", role.label());
                 }
             } else if db.user_count().await? == 0 {
                 let password = random_token()[..20].to_owned();
-                let id = service::create_user(&db, None, "admin", "Quản trị hệ thống", &password).await?;
+                let id = service::create_user(&db, None, "admin", "Quản trị hệ thống", &password)
+                    .await?;
                 service::grant_role(&db, None, id, Role::Admin, prov.id).await?;
                 println!("Đã tạo tài khoản quản trị đầu tiên: admin / {password}");
                 println!("Mật khẩu chỉ hiện một lần: hãy ghi lại và đổi khi cần.");
             }
-            let loopback = bind.starts_with("127.") || bind.starts_with("localhost") || bind.starts_with("[::1]");
-            let config = WebConfig { secure_cookies: secure_cookies.unwrap_or(!loopback), expose_query_count: false };
+            let loopback = bind.starts_with("127.")
+                || bind.starts_with("localhost")
+                || bind.starts_with("[::1]");
+            let config = WebConfig {
+                secure_cookies: secure_cookies.unwrap_or(!loopback),
+                expose_query_count: false,
+            };
             let state = AppState::new(db, config).await?;
-            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
             println!("DVK đang chạy tại http://{bind}");
             dvk_web::serve(listener, state).await?;
         }
@@ -159,7 +194,16 @@ async fn main() -> Result<()> {
             open(&url, 2).await?;
             println!("Đã cập nhật cấu trúc cơ sở dữ liệu.");
         }
-        Command::User { command: UserCommand::Add { username, full_name, password, role, unit } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    full_name,
+                    password,
+                    role,
+                    unit,
+                },
+        } => {
             let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
             let db = open(&url, 2).await?;
             let (password, generated) = match password {
@@ -167,20 +211,31 @@ async fn main() -> Result<()> {
                 None => (random_token()[..20].to_owned(), true),
             };
             let role = match role.as_deref() {
-                Some(r) => Some(Role::parse(r).with_context(|| format!("vai trò không hợp lệ: {r}"))?),
+                Some(r) => {
+                    Some(Role::parse(r).with_context(|| format!("vai trò không hợp lệ: {r}"))?)
+                }
                 None => None,
             };
             let id = match service::create_user(&db, None, &username, &full_name, &password).await {
                 Ok(id) => id,
                 Err(dvk_store::ServiceError::Invalid(list)) => {
-                    bail!(list.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" "))
+                    bail!(list
+                        .into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join(" "))
                 }
                 Err(e) => return Err(e.into()),
             };
             if let Some(role) = role {
                 let unit = match unit {
                     Some(u) => u,
-                    None => db.root_units().await?.first().map(|u| u.id).context("chưa có đơn vị nào; hãy chạy `dvk units load-province 14`")?,
+                    None => db
+                        .root_units()
+                        .await?
+                        .first()
+                        .map(|u| u.id)
+                        .context("chưa có đơn vị nào; hãy chạy `dvk units load-province 14`")?,
                 };
                 service::grant_role(&db, None, id, role, unit).await?;
             }
@@ -189,25 +244,35 @@ async fn main() -> Result<()> {
                 println!("Mật khẩu: {password}");
             }
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
             let db = Db::connect(&url, 2).await?;
             let report = db.verify_audit().await?;
             match report.fault {
                 None => println!("Nhật ký toàn vẹn: đã kiểm tra {} bản ghi.", report.checked),
                 Some(f) => {
-                    eprintln!("NHẬT KÝ BỊ THAY ĐỔI: {} (đã kiểm tra hợp lệ {} bản ghi trước đó)", f.describe(), report.checked);
+                    eprintln!(
+                        "NHẬT KÝ BỊ THAY ĐỔI: {} (đã kiểm tra hợp lệ {} bản ghi trước đó)",
+                        f.describe(),
+                        report.checked
+                    );
                     std::process::exit(1);
                 }
             }
         }
-        Command::Units { command: UnitsCommand::LoadProvince { code } } => {
+        Command::Units {
+            command: UnitsCommand::LoadProvince { code },
+        } => {
             let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
             let db = open(&url, 2).await?;
             let p = db.load_province(&code).await?;
             println!("Đã nạp {} (mã đơn vị {}).", p.name, p.id);
         }
-        Command::Units { command: UnitsCommand::Provinces } => {
+        Command::Units {
+            command: UnitsCommand::Provinces,
+        } => {
             for (code, name) in Db::known_provinces() {
                 println!("{code}  {name}");
             }

@@ -40,13 +40,22 @@ pub struct SessionInfo {
     pub full_name: String,
     pub csrf: String,
     pub grants: Vec<GrantRow>,
+    /// The unit tree's version, read with the session at no extra cost.
+    pub units_version: i64,
 }
 
 impl SessionInfo {
     pub fn actor(&self) -> Actor {
         Actor {
             user_id: self.user_id,
-            grants: self.grants.iter().map(|g| Grant { role: g.role, unit: g.unit_path.clone() }).collect(),
+            grants: self
+                .grants
+                .iter()
+                .map(|g| Grant {
+                    role: g.role,
+                    unit: g.unit_path.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -72,7 +81,13 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// A password that passes only a costly check, so unknown usernames take
@@ -91,10 +106,12 @@ pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
 
 impl Db {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
-        let row = q("SELECT id, username, full_name, password_hash, active FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = q(
+            "SELECT id, username, full_name, password_hash, active FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row
             .map(|r| -> Result<UserRow, sqlx::Error> {
                 Ok(UserRow {
@@ -117,9 +134,15 @@ impl Db {
         password_hash: &str,
     ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
-        let existing = q("SELECT id FROM users WHERE username = $1").bind(username).fetch_optional(&mut *tx).await?;
+        let existing = q("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
         if existing.is_some() {
-            return Err(ServiceError::invalid("username", format!("Tên đăng nhập “{username}” đã có người dùng.")));
+            return Err(ServiceError::invalid(
+                "username",
+                format!("Tên đăng nhập “{username}” đã có người dùng."),
+            ));
         }
         let id: i64 = q("INSERT INTO users (username, full_name, name_sort, password_hash, active, created_at) \
                          VALUES ($1, $2, $3, $4, 1, $5) RETURNING id")
@@ -147,7 +170,12 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn set_password(&self, actor_id: Option<i64>, user_id: i64, password_hash: &str) -> Result<(), ServiceError> {
+    pub async fn set_password(
+        &self,
+        actor_id: Option<i64>,
+        user_id: i64,
+        password_hash: &str,
+    ) -> Result<(), ServiceError> {
         let mut tx = self.pool.begin().await?;
         let n = q("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
@@ -158,7 +186,10 @@ impl Db {
         if n == 0 {
             return Err(ServiceError::NotFound("người dùng"));
         }
-        q("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        q("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         append(
             &mut tx,
             AuditEvent {
@@ -175,7 +206,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn insert_grant(&self, actor_id: Option<i64>, user_id: i64, role: Role, unit_id: i64) -> Result<i64, ServiceError> {
+    pub async fn insert_grant(
+        &self,
+        actor_id: Option<i64>,
+        user_id: i64,
+        role: Role,
+        unit_id: i64,
+    ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
         let dup = q("SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
             .bind(user_id)
@@ -184,7 +221,9 @@ impl Db {
             .fetch_optional(&mut *tx)
             .await?;
         if dup.is_some() {
-            return Err(ServiceError::Conflict("Người dùng đã có vai trò này tại đơn vị này.".into()));
+            return Err(ServiceError::Conflict(
+                "Người dùng đã có vai trò này tại đơn vị này.".into(),
+            ));
         }
         let id: i64 = q("INSERT INTO role_grants (user_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(user_id)
@@ -218,9 +257,16 @@ impl Db {
         Ok(row.as_ref().map(grant_from_row).transpose()?.flatten())
     }
 
-    pub async fn delete_grant(&self, actor_id: Option<i64>, grant: &GrantRow) -> Result<(), ServiceError> {
+    pub async fn delete_grant(
+        &self,
+        actor_id: Option<i64>,
+        grant: &GrantRow,
+    ) -> Result<(), ServiceError> {
         let mut tx = self.pool.begin().await?;
-        q("DELETE FROM role_grants WHERE id = $1").bind(grant.id).execute(&mut *tx).await?;
+        q("DELETE FROM role_grants WHERE id = $1")
+            .bind(grant.id)
+            .execute(&mut *tx)
+            .await?;
         append(
             &mut tx,
             AuditEvent {
@@ -245,7 +291,13 @@ impl Db {
         let grants = q("SELECT g.id, g.user_id, g.role, g.unit_id, u.path, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id ORDER BY g.id")
             .fetch_all(&self.pool)
             .await?;
-        let grants: Vec<GrantRow> = grants.iter().map(grant_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        let grants: Vec<GrantRow> = grants
+            .iter()
+            .map(grant_from_row)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         let mut out = Vec::with_capacity(users.len());
         for r in &users {
             let user = UserRow {
@@ -255,14 +307,21 @@ impl Db {
                 password_hash: String::new(),
                 active: r.try_get::<i64, _>("active")? != 0,
             };
-            let mine = grants.iter().filter(|g| g.user_id == user.id).cloned().collect();
+            let mine = grants
+                .iter()
+                .filter(|g| g.user_id == user.id)
+                .cloned()
+                .collect();
             out.push((user, mine));
         }
         Ok(out)
     }
 
     pub async fn user_count(&self) -> Result<i64, StoreError> {
-        Ok(q("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?.try_get(0)?)
+        Ok(q("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
     }
 
     // ---- sessions ----
@@ -273,7 +332,10 @@ impl Db {
         let token = random_token();
         let csrf = random_token();
         let t = now();
-        q("DELETE FROM sessions WHERE expires_at < $1").bind(t).execute(&self.pool).await?;
+        q("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(t)
+            .execute(&self.pool)
+            .await?;
         q("INSERT INTO sessions (id, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_id(&token))
             .bind(user_id)
@@ -288,7 +350,8 @@ impl Db {
     /// The session's person and grants in one query; None when unknown,
     /// expired or the account is disabled.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, StoreError> {
-        let rows = q("SELECT s.user_id, s.csrf, us.username, us.full_name, g.id AS grant_id, g.role, g.unit_id, un.path, un.name \
+        let rows = q("SELECT s.user_id, s.csrf, us.username, us.full_name, g.id AS grant_id, g.role, g.unit_id, un.path, un.name, \
+                      (SELECT value FROM meta WHERE key = 'units_version') AS units_version \
                       FROM sessions s JOIN users us ON us.id = s.user_id \
                       LEFT JOIN role_grants g ON g.user_id = s.user_id \
                       LEFT JOIN units un ON un.id = g.unit_id \
@@ -297,13 +360,16 @@ impl Db {
             .bind(now())
             .fetch_all(&self.pool)
             .await?;
-        let Some(first) = rows.first() else { return Ok(None) };
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
         let mut info = SessionInfo {
             user_id: first.try_get("user_id")?,
             username: first.try_get("username")?,
             full_name: first.try_get("full_name")?,
             csrf: first.try_get("csrf")?,
             grants: Vec::new(),
+            units_version: first.try_get("units_version")?,
         };
         for r in &rows {
             let gid: Option<i64> = r.try_get("grant_id")?;
@@ -325,23 +391,32 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
-        q("DELETE FROM sessions WHERE id = $1").bind(token_id(token)).execute(&self.pool).await?;
+        q("DELETE FROM sessions WHERE id = $1")
+            .bind(token_id(token))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     // ---- login throttling ----
 
     /// Failures recorded for each key within the window.
-    pub async fn recent_failures(&self, user_key: &str, client_key: &str) -> Result<(i64, i64), StoreError> {
+    pub async fn recent_failures(
+        &self,
+        user_key: &str,
+        client_key: &str,
+    ) -> Result<(i64, i64), StoreError> {
         let since = now() - FAILURE_WINDOW_SECS;
-        let row = q("SELECT COALESCE(SUM(CASE WHEN key = $1 THEN 1 ELSE 0 END), 0) AS u, \
+        let row = q(
+            "SELECT COALESCE(SUM(CASE WHEN key = $1 THEN 1 ELSE 0 END), 0) AS u, \
                             COALESCE(SUM(CASE WHEN key = $2 THEN 1 ELSE 0 END), 0) AS c \
-                     FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3")
-            .bind(user_key)
-            .bind(client_key)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
+                     FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3",
+        )
+        .bind(user_key)
+        .bind(client_key)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
         Ok((row.try_get("u")?, row.try_get("c")?))
     }
 
@@ -349,15 +424,25 @@ impl Db {
         let t = now();
         let mut tx = self.pool.begin().await?;
         for k in [user_key, client_key] {
-            q("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(k).bind(t).execute(&mut *tx).await?;
+            q("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                .bind(k)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
         }
-        q("DELETE FROM login_failures WHERE at < $1").bind(t - 24 * 3600).execute(&mut *tx).await?;
+        q("DELETE FROM login_failures WHERE at < $1")
+            .bind(t - 24 * 3600)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn clear_failures(&self, user_key: &str) -> Result<(), StoreError> {
-        q("DELETE FROM login_failures WHERE key = $1").bind(user_key).execute(&self.pool).await?;
+        q("DELETE FROM login_failures WHERE key = $1")
+            .bind(user_key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -16,15 +16,24 @@ pub struct AuditEvent<'a> {
     pub from_state: Option<&'a str>,
     pub to_state: Option<&'a str>,
     pub changes: serde_json::Value,
+    /// When it happened; None is now. Only imports and demo data set it.
+    pub at: Option<i64>,
 }
 
 /// Appends inside the caller's transaction. The head row is written first
 /// so concurrent appenders queue on it (row lock on PostgreSQL, the write
 /// lock on SQLite) and ids and links stay consecutive.
-pub(crate) async fn append(conn: &mut AnyConnection, ev: AuditEvent<'_>) -> Result<i64, StoreError> {
-    let at = now();
-    q("UPDATE audit_head SET last_id = last_id WHERE id = 1").execute(&mut *conn).await?;
-    let head = q("SELECT last_id, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
+pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    ev: AuditEvent<'_>,
+) -> Result<i64, StoreError> {
+    let at = ev.at.unwrap_or_else(now);
+    q("UPDATE audit_head SET last_id = last_id WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    let head = q("SELECT last_id, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
     let last_id: i64 = head.try_get("last_id")?;
     let prev_hash: String = head.try_get("hash")?;
     let mut rec = AuditRecord {
@@ -56,7 +65,11 @@ pub(crate) async fn append(conn: &mut AnyConnection, ev: AuditEvent<'_>) -> Resu
         .bind(&rec.hash)
         .execute(&mut *conn)
         .await?;
-    q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1").bind(rec.id).bind(&rec.hash).execute(&mut *conn).await?;
+    q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1")
+        .bind(rec.id)
+        .bind(&rec.hash)
+        .execute(&mut *conn)
+        .await?;
     Ok(rec.id)
 }
 
@@ -98,7 +111,11 @@ impl Db {
         Ok(id)
     }
 
-    pub async fn history(&self, record_type: &str, record_id: i64) -> Result<Vec<HistoryItem>, StoreError> {
+    pub async fn history(
+        &self,
+        record_type: &str,
+        record_id: i64,
+    ) -> Result<Vec<HistoryItem>, StoreError> {
         let rows = q("SELECT a.*, u.full_name AS actor_name FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
                       WHERE a.record_type = $1 AND a.record_id = $2 ORDER BY a.id")
             .bind(record_type)
@@ -106,7 +123,12 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok(HistoryItem { record: record_from_row(r)?, actor_name: r.try_get("actor_name")? }))
+            .map(|r| {
+                Ok(HistoryItem {
+                    record: record_from_row(r)?,
+                    actor_name: r.try_get("actor_name")?,
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
     }
@@ -128,16 +150,28 @@ impl Db {
                 let rec = record_from_row(r)?;
                 after = rec.id;
                 if let Err(fault) = v.feed(&rec) {
-                    return Ok(VerifyReport { checked: v.checked, fault: Some(fault) });
+                    return Ok(VerifyReport {
+                        checked: v.checked,
+                        fault: Some(fault),
+                    });
                 }
             }
         }
-        let head: String = q("SELECT hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?.try_get(0)?;
+        let head: String = q("SELECT hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
         let fault = v.finish(&head).err();
-        Ok(VerifyReport { checked: v.checked, fault })
+        Ok(VerifyReport {
+            checked: v.checked,
+            fault,
+        })
     }
 
     pub async fn audit_count(&self) -> Result<i64, StoreError> {
-        Ok(q("SELECT COUNT(*) FROM audit_log").fetch_one(&self.pool).await?.try_get(0)?)
+        Ok(q("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
     }
 }

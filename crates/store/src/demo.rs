@@ -21,17 +21,57 @@ pub const DEMO_PASSWORD: &str = "DanVanKheo@2026";
 /// (username, full name, role, which unit: see `unit_for`).
 pub const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
     ("quantri", "Nguyễn Văn Quản", Role::Admin, "province"),
-    ("bandanvan", "Lò Thị Hương", Role::MovementOfficer, "province"),
-    ("mttq.tohieu", "Cầm Văn Đông", Role::MovementOfficer, "commune0"),
-    ("mttq.chiengan", "Quàng Thị Ban", Role::MovementOfficer, "commune1"),
+    (
+        "bandanvan",
+        "Lò Thị Hương",
+        Role::MovementOfficer,
+        "province",
+    ),
+    (
+        "mttq.tohieu",
+        "Cầm Văn Đông",
+        Role::MovementOfficer,
+        "commune0",
+    ),
+    (
+        "mttq.chiengan",
+        "Quàng Thị Ban",
+        Role::MovementOfficer,
+        "commune1",
+    ),
     ("canbo.tohieu", "Đỗ Văn Đức", Role::UnitOfficer, "commune0"),
-    ("canbo.chiengan", "Lường Thị Xuân", Role::UnitOfficer, "commune1"),
+    (
+        "canbo.chiengan",
+        "Lường Thị Xuân",
+        Role::UnitOfficer,
+        "commune1",
+    ),
     ("canbo.ban", "Tòng Văn Piệng", Role::UnitOfficer, "hamlet0"),
     ("canbo.soyte", "Hà Thị Mai", Role::UnitOfficer, "soyte"),
-    ("hoidong.uyvien", "Vì Văn Thanh", Role::CouncilMember, "province"),
-    ("hoidong.chutich", "Bạc Cầm Ngọc", Role::CouncilChair, "province"),
-    ("hoidong.thuky", "Mùa Thị Dua", Role::CouncilSecretary, "province"),
-    ("lanhdao", "Trần Quốc Khánh", Role::SigningLeader, "province"),
+    (
+        "hoidong.uyvien",
+        "Vì Văn Thanh",
+        Role::CouncilMember,
+        "province",
+    ),
+    (
+        "hoidong.chutich",
+        "Bạc Cầm Ngọc",
+        Role::CouncilChair,
+        "province",
+    ),
+    (
+        "hoidong.thuky",
+        "Mùa Thị Dua",
+        Role::CouncilSecretary,
+        "province",
+    ),
+    (
+        "lanhdao",
+        "Trần Quốc Khánh",
+        Role::SigningLeader,
+        "province",
+    ),
 ];
 
 const COMMUNE_ORGS: &[(&str, &str)] = &[
@@ -45,7 +85,14 @@ const COMMUNE_ORGS: &[(&str, &str)] = &[
     ("y_te", "Trạm Y tế"),
 ];
 
-const HAMLETS: &[&str] = &["Bản Nà Sản", "Bản Hìn", "Tổ dân phố 3", "Bản Pá Công", "Bản Co Chai", "Tổ dân phố 7"];
+const HAMLETS: &[&str] = &[
+    "Bản Nà Sản",
+    "Bản Hìn",
+    "Tổ dân phố 3",
+    "Bản Pá Công",
+    "Bản Co Chai",
+    "Tổ dân phố 7",
+];
 
 const PROVINCE_ORGS: &[(&str, &str)] = &[
     ("so_nganh", "Sở Nông nghiệp và Môi trường"),
@@ -62,21 +109,36 @@ const PROVINCE_ORGS: &[(&str, &str)] = &[
 
 /// (field code, model activity) — what a model does.
 const ACTIVITIES: &[(&str, &str)] = &[
-    ("kt", "vận động nhân dân hiến đất làm đường giao thông nông thôn"),
+    (
+        "kt",
+        "vận động nhân dân hiến đất làm đường giao thông nông thôn",
+    ),
     ("kt-ntm", "xây dựng nông thôn mới kiểu mẫu"),
     ("kt", "liên kết trồng cây ăn quả trên đất dốc"),
-    ("kt-giamngheo", "hỗ trợ hộ nghèo phát triển chăn nuôi bò sinh sản"),
+    (
+        "kt-giamngheo",
+        "hỗ trợ hộ nghèo phát triển chăn nuôi bò sinh sản",
+    ),
     ("kt", "chuyển đổi cây trồng trên đất lúa kém hiệu quả"),
     ("kt", "phát triển du lịch cộng đồng gắn với bản văn hóa"),
     ("xdd", "chi bộ gắn với dân, vì dân"),
-    ("xdd-cchc", "hướng dẫn người dân sử dụng dịch vụ công trực tuyến"),
+    (
+        "xdd-cchc",
+        "hướng dẫn người dân sử dụng dịch vụ công trực tuyến",
+    ),
     ("xdd", "đối thoại trực tiếp giữa cấp ủy với nhân dân"),
     ("xdd", "đảng viên giúp đỡ hộ gia đình khó khăn"),
     ("vhxh", "giữ gìn bản sắc văn hóa dân tộc Thái"),
-    ("vhxh", "vận động xóa bỏ tảo hôn và hôn nhân cận huyết thống"),
+    (
+        "vhxh",
+        "vận động xóa bỏ tảo hôn và hôn nhân cận huyết thống",
+    ),
     ("vhxh-moitruong", "thu gom, phân loại rác thải tại nguồn"),
     ("vhxh", "phụ nữ tiết kiệm giúp nhau vươn lên"),
-    ("vhxh", "vận động học sinh người dân tộc thiểu số đến trường"),
+    (
+        "vhxh",
+        "vận động học sinh người dân tộc thiểu số đến trường",
+    ),
     ("qpan-anninh", "tổ tự quản an ninh trật tự ở bản"),
     ("qpan", "xây dựng bản không có ma túy"),
     ("qpan", "dân quân giúp dân xây dựng nông thôn mới"),
@@ -99,7 +161,22 @@ const PEOPLE: &[(&str, Gender, &str)] = &[
     ("Hà Văn Tuấn", Gender::Male, "Mường"),
 ];
 
-const POSITIONS: &[&str] = &["Trưởng bản", "Bí thư chi bộ", "Chi hội trưởng Hội Nông dân", "Người có uy tín", "Công an viên", "Giáo viên"];
+const POSITIONS: &[&str] = &[
+    "Trưởng bản",
+    "Bí thư chi bộ",
+    "Chi hội trưởng Hội Nông dân",
+    "Người có uy tín",
+    "Công an viên",
+    "Giáo viên",
+];
+
+/// "Bản Nà Sản" → "bản Nà Sản": a common noun inside a longer name.
+fn lower_first_word(name: &str) -> String {
+    match name.split_once(' ') {
+        Some((first, rest)) => format!("{} {rest}", first.to_lowercase()),
+        None => name.to_lowercase(),
+    }
+}
 
 pub struct DemoSummary {
     pub units: usize,
@@ -108,7 +185,12 @@ pub struct DemoSummary {
 }
 
 /// Loads the demo once; a second call finds the demo users and does nothing.
-pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) -> Result<Option<DemoSummary>, ServiceError> {
+pub async fn load_demo(
+    db: &Db,
+    cat: &Catalogue,
+    province: &Unit,
+    total: usize,
+) -> Result<Option<DemoSummary>, ServiceError> {
     if db.user_by_username(DEMO_USERS[0].0).await?.is_some() {
         return Ok(None);
     }
@@ -119,7 +201,12 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
         .into_iter()
         .filter(|u| u.level_code.as_deref() == Some("xa"))
         .collect();
-    let find = |code: &str| communes.iter().find(|c| c.code.as_deref() == Some(code)).cloned();
+    let find = |code: &str| {
+        communes
+            .iter()
+            .find(|c| c.code.as_deref() == Some(code))
+            .cloned()
+    };
     // Phường Tô Hiệu and Phường Chiềng An first (the demo accounts' units), then others.
     let mut chosen: Vec<Unit> = ["03646", "03664"].iter().filter_map(|c| find(c)).collect();
     for c in &communes {
@@ -130,7 +217,11 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
             chosen.push(c.clone());
         }
     }
-    let ban = db.children(province.id, true).await?.into_iter().find(|u| u.kind == "ban_dang");
+    let ban = db
+        .children(province.id, true)
+        .await?
+        .into_iter()
+        .find(|u| u.kind == "ban_dang");
 
     let mut tx = db.pool.begin().await?;
     let mut units_made = 0;
@@ -139,14 +230,50 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
     for (i, commune) in chosen.iter().enumerate() {
         let short = commune.name.clone();
         for (kind, name) in COMMUNE_ORGS {
-            let u = insert_unit(&mut tx, &NewUnit { parent: Some(commune), code: None, name: &format!("{name} {short}"), kind, level_code: None, valid_from: None, valid_to: None }).await?;
+            let u = insert_unit(
+                &mut tx,
+                &NewUnit {
+                    parent: Some(commune),
+                    code: None,
+                    name: &format!("{name} {short}"),
+                    kind,
+                    level_code: None,
+                    valid_from: None,
+                    valid_to: None,
+                },
+            )
+            .await?;
             units_made += 1;
             registering.push(u);
         }
         for h in 0..3 {
             let name = HAMLETS[(i + h) % HAMLETS.len()];
-            let hamlet = insert_unit(&mut tx, &NewUnit { parent: Some(commune), code: None, name, kind: "khu_dan_cu", level_code: None, valid_from: None, valid_to: None }).await?;
-            let cell = insert_unit(&mut tx, &NewUnit { parent: Some(&hamlet), code: None, name: &format!("Chi bộ {}", name.to_lowercase()), kind: "chi_bo", level_code: None, valid_from: None, valid_to: None }).await?;
+            let hamlet = insert_unit(
+                &mut tx,
+                &NewUnit {
+                    parent: Some(commune),
+                    code: None,
+                    name,
+                    kind: "khu_dan_cu",
+                    level_code: None,
+                    valid_from: None,
+                    valid_to: None,
+                },
+            )
+            .await?;
+            let cell = insert_unit(
+                &mut tx,
+                &NewUnit {
+                    parent: Some(&hamlet),
+                    code: None,
+                    name: &format!("Chi bộ {}", lower_first_word(name)),
+                    kind: "chi_bo",
+                    level_code: None,
+                    valid_from: None,
+                    valid_to: None,
+                },
+            )
+            .await?;
             units_made += 2;
             if hamlet0.is_none() {
                 hamlet0 = Some(hamlet.clone());
@@ -158,7 +285,19 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
     }
     let mut province_units = Vec::new();
     for (kind, name) in PROVINCE_ORGS {
-        let u = insert_unit(&mut tx, &NewUnit { parent: Some(province), code: None, name, kind, level_code: None, valid_from: None, valid_to: None }).await?;
+        let u = insert_unit(
+            &mut tx,
+            &NewUnit {
+                parent: Some(province),
+                code: None,
+                name,
+                kind,
+                level_code: None,
+                valid_from: None,
+                valid_to: None,
+            },
+        )
+        .await?;
         units_made += 1;
         province_units.push(u);
     }
@@ -167,7 +306,9 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
     // Accounts, one per role.
     let hash = {
         let pw = DEMO_PASSWORD.to_owned();
-        tokio::task::spawn_blocking(move || hash_password(&pw)).await.map_err(|e| ServiceError::Conflict(e.to_string()))??
+        tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .map_err(|e| ServiceError::Conflict(e.to_string()))??
     };
     let mut user_ids = std::collections::HashMap::new();
     for (username, name, role, which) in DEMO_USERS {
@@ -196,7 +337,13 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
         historical.extend(preds);
     }
 
-    let field_id = |code: &str| cat.fields.iter().find(|f| f.code == code).map(|f| f.id).unwrap_or(1);
+    let field_id = |code: &str| {
+        cat.fields
+            .iter()
+            .find(|f| f.code == code)
+            .map(|f| f.id)
+            .unwrap_or(1)
+    };
     let mut made = 0;
     for n in 0..total {
         let year = 2021 + (n % 6) as i32;
@@ -208,19 +355,38 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
             (u, province.clone())
         } else {
             let u = registering[rng.gen_range(0..registering.len())].clone();
-            let commune = chosen.iter().find(|c| c.path.covers(&u.path)).cloned().unwrap_or(province.clone());
+            let commune = chosen
+                .iter()
+                .find(|c| c.path.covers(&u.path))
+                .cloned()
+                .unwrap_or(province.clone());
             (u, commune)
         };
-        let target_level = confirming.level_code.clone().unwrap_or_else(|| "tinh".into());
+        let target_level = confirming
+            .level_code
+            .clone()
+            .unwrap_or_else(|| "tinh".into());
         let (fcode, activity) = ACTIVITIES[rng.gen_range(0..ACTIVITIES.len())];
         let individual = n % 5 == 4;
-        let kind = if individual || n % 4 == 3 { Kind::Exemplar } else { Kind::Model };
-        let subject = if individual { Subject::Individual } else { Subject::Collective };
+        let kind = if individual || n % 4 == 3 {
+            Kind::Exemplar
+        } else {
+            Kind::Model
+        };
+        let subject = if individual {
+            Subject::Individual
+        } else {
+            Subject::Collective
+        };
         let place_name = unit.name.clone();
         let (person, title) = if individual {
             let (name, gender, eth) = PEOPLE[rng.gen_range(0..PEOPLE.len())];
             let pos = POSITIONS[rng.gen_range(0..POSITIONS.len())];
-            let honor = if gender == Gender::Male { "Ông" } else { "Bà" };
+            let honor = if gender == Gender::Male {
+                "Ông"
+            } else {
+                "Bà"
+            };
             (
                 Person {
                     name: name.into(),
@@ -234,8 +400,15 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
                 format!("{honor} {name} – điển hình \"Dân vận khéo\" trong {activity}"),
             )
         } else {
-            let prefix = if n % 3 == 0 { "Dân vận khéo trong " } else { "Mô hình " };
-            (Person::default(), format!("{prefix}{activity} tại {place_name}"))
+            let prefix = if n % 3 == 0 {
+                "Dân vận khéo trong "
+            } else {
+                "Mô hình "
+            };
+            (
+                Person::default(),
+                format!("{prefix}{activity} tại {place_name}"),
+            )
         };
         let households = rng.gen_range(40..400);
         let budget = rng.gen_range(50..900);
@@ -251,7 +424,11 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
             format!("{households} hộ tham gia; biên bản họp dân; báo cáo kết quả; hình ảnh trước và sau khi thực hiện."),
             "Mô hình dễ làm, chi phí thấp, đã được các bản lân cận học tập, có thể nhân rộng trên địa bàn.".to_owned(),
         ];
-        let phase = if year <= 2025 { "2021-2025" } else { "2026-2030" };
+        let phase = if year <= 2025 {
+            "2021-2025"
+        } else {
+            "2026-2030"
+        };
         let reg = Registration {
             kind,
             subject,
@@ -264,8 +441,15 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
             items,
             person,
         };
-        let at = now() - (2026 - year as i64) * 300 * 86_400 - rng.gen_range(0..200) * 86_400;
-        let place = Placement { unit_path: &unit.path, confirming_id: confirming.id, confirming_path: &confirming.path };
+        // Registered some time in the entry's own year, never in the future.
+        let year_start = ((year - 1970) as f64 * 365.2425 * 86_400.0) as i64;
+        let at = (year_start + rng.gen_range(15..300) * 86_400 + rng.gen_range(0..36_000))
+            .min(now() - 30 * 86_400);
+        let place = Placement {
+            unit_path: &unit.path,
+            confirming_id: confirming.id,
+            confirming_path: &confirming.path,
+        };
         let id = db.insert_entry(officer, &reg, &place, at).await?;
         made += 1;
         // A realistic spread of states: older years mostly accepted.
@@ -281,22 +465,50 @@ pub async fn load_demo(db: &Db, cat: &Catalogue, province: &Unit, total: usize) 
         } else {
             match roll {
                 0..=84 => &[Transition::Submit, Transition::Accept],
-                85..=92 => &[Transition::Submit, Transition::Return, Transition::Submit, Transition::Accept],
+                85..=92 => &[
+                    Transition::Submit,
+                    Transition::Return,
+                    Transition::Submit,
+                    Transition::Accept,
+                ],
                 _ => &[Transition::Submit, Transition::Withdraw],
             }
         };
         let mut state = EntryState::Draft;
         for (version, t) in path.iter().enumerate() {
-            let to = t.apply(state).map_err(|e| ServiceError::Conflict(e.to_string()))?;
-            let actor = if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit { reviewer } else { officer };
+            let to = t
+                .apply(state)
+                .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+            let actor = if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit {
+                reviewer
+            } else {
+                officer
+            };
             let reason = match t {
-                Transition::Return => "Đề nghị bổ sung số liệu cụ thể về kết quả và kinh phí nhân dân đóng góp.",
+                Transition::Return => {
+                    "Đề nghị bổ sung số liệu cụ thể về kết quả và kinh phí nhân dân đóng góp."
+                }
                 Transition::Withdraw => "Đơn vị xin rút để hoàn thiện và đăng ký năm sau.",
                 _ => "",
             };
-            db.transition_entry(actor, id, &format!("entry.{}", t.code()), state, to, reason, version as i64 + 1).await?;
+            let when = (at + (version as i64 + 1) * rng.gen_range(2..20) * 86_400).min(now());
+            db.transition_entry(
+                actor,
+                id,
+                &format!("entry.{}", t.code()),
+                state,
+                to,
+                reason,
+                version as i64 + 1,
+                Some(when),
+            )
+            .await?;
             state = to;
         }
     }
-    Ok(Some(DemoSummary { units: units_made, users: user_ids.len(), entries: made }))
+    Ok(Some(DemoSummary {
+        units: units_made,
+        users: user_ids.len(),
+        entries: made,
+    }))
 }

@@ -4,10 +4,15 @@ use crate::db::Backend;
 
 /// A WHERE condition that keeps entries whose folded text matches every
 /// search term; `param` is the placeholder number of the bound value that
-/// `search_param` builds.
-pub fn entry_search_condition(backend: Backend, param: usize) -> String {
+/// `search_param` builds. When listing, SQLite is steered to walk the
+/// sort-ordered index and probe the matches, instead of fetching and
+/// sorting every match.
+pub fn entry_search_condition(backend: Backend, param: usize, for_listing: bool) -> String {
     match backend {
-        Backend::Sqlite => format!("e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${param})"),
+        Backend::Sqlite => {
+            let id = if for_listing { "+e.id" } else { "e.id" };
+            format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${param})")
+        }
         Backend::Postgres => format!("e.search_folded LIKE ${param}"),
     }
 }
@@ -16,7 +21,19 @@ pub fn entry_search_condition(backend: Backend, param: usize) -> String {
 /// (letters and digits only), so quoting cannot be broken out of.
 pub fn search_param(backend: Backend, terms: &[String]) -> String {
     match backend {
-        Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+        // Whole words, except the last one, which may still be being typed.
+        Backend::Sqlite => terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i + 1 == terms.len() {
+                    format!("\"{t}\"*")
+                } else {
+                    format!("\"{t}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
         Backend::Postgres => format!("%{}%", terms.join("%")),
     }
 }
@@ -39,6 +56,6 @@ mod tests {
     #[test]
     fn sqlite_match_is_prefix_and() {
         let p = search_param(Backend::Sqlite, &["dan".into(), "van".into()]);
-        assert_eq!(p, "\"dan\"* \"van\"*");
+        assert_eq!(p, "\"dan\" \"van\"*");
     }
 }

@@ -105,7 +105,10 @@ enum Param {
     S(String),
 }
 
-fn bind_all<'a>(sql: &'a str, params: &[Param]) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>> {
+fn bind_all<'a>(
+    sql: &'a str,
+    params: &[Param],
+) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>> {
     let mut query = q(sql);
     for p in params {
         query = match p {
@@ -116,7 +119,8 @@ fn bind_all<'a>(sql: &'a str, params: &[Param]) -> sqlx::query::Query<'a, sqlx::
     query
 }
 
-const SUMMARY_COLS: &str = "e.id, e.kind, e.subject, e.field_id, e.target_level, e.year, e.unit_id, u.name AS unit_name, \
+const SUMMARY_COLS: &str =
+    "e.id, e.kind, e.subject, e.field_id, e.target_level, e.year, e.unit_id, u.name AS unit_name, \
                             e.title, e.person_name, e.state, e.updated_at";
 
 fn summary_from_row(r: &AnyRow) -> Result<EntrySummary, sqlx::Error> {
@@ -152,7 +156,8 @@ fn detail_from_row(r: &AnyRow) -> Result<EntryDetail, sqlx::Error> {
     let gender: Option<String> = r.try_get("gender")?;
     let registration = Registration {
         kind: Kind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| bad("kind"))?,
-        subject: Subject::parse(&r.try_get::<String, _>("subject")?).ok_or_else(|| bad("subject"))?,
+        subject: Subject::parse(&r.try_get::<String, _>("subject")?)
+            .ok_or_else(|| bad("subject"))?,
         field_id: r.try_get("field_id")?,
         target_level: r.try_get("target_level")?,
         phase: r.try_get("phase")?,
@@ -225,7 +230,10 @@ pub fn diff(old: Option<&Registration>, new: &Registration) -> Value {
     let new_m = registration_json(new);
     let old_m = old.map(registration_json).unwrap_or_default();
     let mut out = serde_json::Map::new();
-    let keys: Vec<&String> = new_m.keys().chain(old_m.keys().filter(|k| !new_m.contains_key(*k))).collect();
+    let keys: Vec<&String> = new_m
+        .keys()
+        .chain(old_m.keys().filter(|k| !new_m.contains_key(*k)))
+        .collect();
     for k in keys {
         let a = old_m.get(k).cloned().unwrap_or(Value::Null);
         let b = new_m.get(k).cloned().unwrap_or(Value::Null);
@@ -236,11 +244,54 @@ pub fn diff(old: Option<&Registration>, new: &Registration) -> Value {
     Value::Object(out)
 }
 
-async fn index_entry(conn: &mut AnyConnection, backend: crate::db::Backend, id: i64, r: &Registration) -> Result<(), sqlx::Error> {
+async fn index_entry(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    id: i64,
+    r: &Registration,
+) -> Result<(), sqlx::Error> {
     let text = fold(&r.search_text());
     for sql in dialect::index_entry_statements(backend) {
         q(sql).bind(id).bind(&text).execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Writes the long registration texts (insert for a new entry).
+async fn write_contents(
+    conn: &mut AnyConnection,
+    id: i64,
+    r: &Registration,
+    new: bool,
+) -> Result<(), sqlx::Error> {
+    let sql = if new {
+        "INSERT INTO entry_contents (situation, objectives, content, area, forces, resources, timeline, outputs, sustainability, \
+         birth_year, gender, ethnicity, position, party_member, example, entry_id) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+    } else {
+        "UPDATE entry_contents SET situation=$1, objectives=$2, content=$3, area=$4, forces=$5, resources=$6, timeline=$7, \
+         outputs=$8, sustainability=$9, birth_year=$10, gender=$11, ethnicity=$12, position=$13, party_member=$14, example=$15 \
+         WHERE entry_id = $16"
+    };
+    q(sql)
+        .bind(&r.items[1])
+        .bind(&r.items[2])
+        .bind(&r.items[3])
+        .bind(&r.items[4])
+        .bind(&r.items[5])
+        .bind(&r.items[6])
+        .bind(&r.items[7])
+        .bind(&r.items[8])
+        .bind(&r.items[9])
+        .bind(r.person.birth_year.map(|y| y as i64))
+        .bind(r.person.gender.map(|g| g.code()))
+        .bind(&r.person.ethnicity)
+        .bind(&r.person.position)
+        .bind(r.person.party_member as i64)
+        .bind(&r.person.example)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -297,11 +348,9 @@ impl Db {
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let id: i64 = q("INSERT INTO entries (kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
-                 confirming_unit_id, confirming_path, replicates_id, title, title_sort, situation, objectives, content, area, \
-                 forces, resources, timeline, outputs, sustainability, person_name, birth_year, gender, ethnicity, position, \
-                 party_member, example, state, version, created_by, created_at, updated_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,1,$31,$32,$32) \
-                 RETURNING id")
+                 confirming_unit_id, confirming_path, replicates_id, title, title_sort, person_name, state, version, created_by, \
+                 created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,1,$16,$17,$17) RETURNING id")
             .bind(r.kind.code())
             .bind(r.subject.code())
             .bind(r.field_id)
@@ -315,28 +364,14 @@ impl Db {
             .bind(r.replicates)
             .bind(&r.items[0])
             .bind(sort_key(&r.items[0]))
-            .bind(&r.items[1])
-            .bind(&r.items[2])
-            .bind(&r.items[3])
-            .bind(&r.items[4])
-            .bind(&r.items[5])
-            .bind(&r.items[6])
-            .bind(&r.items[7])
-            .bind(&r.items[8])
-            .bind(&r.items[9])
             .bind(&r.person.name)
-            .bind(r.person.birth_year.map(|y| y as i64))
-            .bind(r.person.gender.map(|g| g.code()))
-            .bind(&r.person.ethnicity)
-            .bind(&r.person.position)
-            .bind(r.person.party_member as i64)
-            .bind(&r.person.example)
             .bind(EntryState::Draft.code())
             .bind(actor_id)
             .bind(at)
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
+        write_contents(&mut tx, id, r, true).await?;
         index_entry(&mut tx, self.backend, id, r).await?;
         append(
             &mut tx,
@@ -348,6 +383,7 @@ impl Db {
                 from_state: None,
                 to_state: Some(EntryState::Draft.code()),
                 changes: diff(None, r),
+                at: Some(at),
             },
         )
         .await?;
@@ -367,10 +403,8 @@ impl Db {
     ) -> Result<(), ServiceError> {
         let mut tx = self.pool.begin().await?;
         let n = q("UPDATE entries SET kind=$1, subject=$2, field_id=$3, target_level=$4, phase=$5, year=$6, unit_id=$7, unit_path=$8, \
-                 confirming_unit_id=$9, confirming_path=$10, replicates_id=$11, title=$12, title_sort=$13, situation=$14, objectives=$15, \
-                 content=$16, area=$17, forces=$18, resources=$19, timeline=$20, outputs=$21, sustainability=$22, person_name=$23, \
-                 birth_year=$24, gender=$25, ethnicity=$26, position=$27, party_member=$28, example=$29, updated_at=$30, \
-                 version = version + 1 WHERE id = $31 AND version = $32 AND state IN ('draft', 'returned')")
+                 confirming_unit_id=$9, confirming_path=$10, replicates_id=$11, title=$12, title_sort=$13, person_name=$14, \
+                 updated_at=$15, version = version + 1 WHERE id = $16 AND version = $17 AND state IN ('draft', 'returned')")
             .bind(r.kind.code())
             .bind(r.subject.code())
             .bind(r.field_id)
@@ -384,22 +418,7 @@ impl Db {
             .bind(r.replicates)
             .bind(&r.items[0])
             .bind(sort_key(&r.items[0]))
-            .bind(&r.items[1])
-            .bind(&r.items[2])
-            .bind(&r.items[3])
-            .bind(&r.items[4])
-            .bind(&r.items[5])
-            .bind(&r.items[6])
-            .bind(&r.items[7])
-            .bind(&r.items[8])
-            .bind(&r.items[9])
             .bind(&r.person.name)
-            .bind(r.person.birth_year.map(|y| y as i64))
-            .bind(r.person.gender.map(|g| g.code()))
-            .bind(&r.person.ethnicity)
-            .bind(&r.person.position)
-            .bind(r.person.party_member as i64)
-            .bind(&r.person.example)
             .bind(now())
             .bind(old.id)
             .bind(expected_version)
@@ -411,6 +430,7 @@ impl Db {
                 "Hồ sơ vừa được người khác thay đổi hoặc không còn ở trạng thái được sửa. Hãy tải lại trang và nhập lại.".into(),
             ));
         }
+        write_contents(&mut tx, old.id, r, false).await?;
         index_entry(&mut tx, self.backend, old.id, r).await?;
         append(
             &mut tx,
@@ -422,6 +442,7 @@ impl Db {
                 from_state: Some(old.state.code()),
                 to_state: Some(old.state.code()),
                 changes: diff(Some(&old.registration), r),
+                at: None,
             },
         )
         .await?;
@@ -440,8 +461,9 @@ impl Db {
         to: EntryState,
         reason: &str,
         expected_version: i64,
+        at: Option<i64>,
     ) -> Result<(), ServiceError> {
-        let t = now();
+        let t = at.unwrap_or_else(now);
         let mut tx = self.pool.begin().await?;
         let n = q("UPDATE entries SET state = $1, state_reason = $2, version = version + 1, updated_at = $3, \
                    submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END \
@@ -460,7 +482,11 @@ impl Db {
                 "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
             ));
         }
-        let changes = if reason.is_empty() { json!({}) } else { json!({"reason": [null, reason]}) };
+        let changes = if reason.is_empty() {
+            json!({})
+        } else {
+            json!({"reason": [null, reason]})
+        };
         append(
             &mut tx,
             AuditEvent {
@@ -471,6 +497,7 @@ impl Db {
                 from_state: Some(from.code()),
                 to_state: Some(to.code()),
                 changes,
+                at: Some(t),
             },
         )
         .await?;
@@ -479,9 +506,10 @@ impl Db {
     }
 
     pub async fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
-        let row = q("SELECT e.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
+        let row = q("SELECT e.*, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
                      us.full_name AS created_by_name \
-                     FROM entries e JOIN units u ON u.id = e.unit_id JOIN units c ON c.id = e.confirming_unit_id \
+                     FROM entries e JOIN entry_contents t ON t.entry_id = e.id JOIN units u ON u.id = e.unit_id \
+                     JOIN units c ON c.id = e.confirming_unit_id \
                      LEFT JOIN entries r ON r.id = e.replicates_id JOIN users us ON us.id = e.created_by WHERE e.id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -489,7 +517,16 @@ impl Db {
         Ok(row.as_ref().map(detail_from_row).transpose()?)
     }
 
-    fn entry_where(&self, f: &EntryFilter) -> (String, Vec<Param>) {
+    /// WHERE clause and parameters of a filter. `for_listing` writes the
+    /// subtree tests as `+e.unit_path` so SQLite walks a sort-ordered
+    /// covering index instead of sorting the whole subtree; counting keeps
+    /// the plain form, which uses the subtree index.
+    fn entry_where(&self, f: &EntryFilter, for_listing: bool) -> (String, Vec<Param>) {
+        let col = if for_listing && self.backend == crate::db::Backend::Sqlite {
+            "+e.unit_path"
+        } else {
+            "e.unit_path"
+        };
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
         let push = |params: &mut Vec<Param>, p: Param| {
@@ -500,36 +537,62 @@ impl Db {
         for root in &f.visible {
             let a = push(&mut params, Param::S(root.as_str().to_owned()));
             let b = push(&mut params, Param::S(root.subtree_upper_bound()));
-            vis.push(format!("(e.unit_path >= ${a} AND e.unit_path < ${b})"));
+            vis.push(format!("({col} >= ${a} AND {col} < ${b})"));
         }
         conds.push(format!("({})", vis.join(" OR ")));
         if let Some(unit) = &f.unit {
             let a = push(&mut params, Param::S(unit.as_str().to_owned()));
             let b = push(&mut params, Param::S(unit.subtree_upper_bound()));
-            conds.push(format!("e.unit_path >= ${a} AND e.unit_path < ${b}"));
+            conds.push(format!("{col} >= ${a} AND {col} < ${b}"));
         }
         if !f.field_ids.is_empty() {
-            let list: Vec<String> = f.field_ids.iter().map(|id| format!("${}", push(&mut params, Param::I(*id)))).collect();
+            let list: Vec<String> = f
+                .field_ids
+                .iter()
+                .map(|id| format!("${}", push(&mut params, Param::I(*id))))
+                .collect();
             conds.push(format!("e.field_id IN ({})", list.join(",")));
         }
         if let Some(k) = f.kind {
-            conds.push(format!("e.kind = ${}", push(&mut params, Param::S(k.code().into()))));
+            conds.push(format!(
+                "e.kind = ${}",
+                push(&mut params, Param::S(k.code().into()))
+            ));
         }
         if let Some(s) = f.subject {
-            conds.push(format!("e.subject = ${}", push(&mut params, Param::S(s.code().into()))));
+            conds.push(format!(
+                "e.subject = ${}",
+                push(&mut params, Param::S(s.code().into()))
+            ));
         }
         if let Some(s) = f.state {
-            conds.push(format!("e.state = ${}", push(&mut params, Param::S(s.code().into()))));
+            conds.push(format!(
+                "e.state = ${}",
+                push(&mut params, Param::S(s.code().into()))
+            ));
         }
         if let Some(y) = f.year {
-            conds.push(format!("e.year = ${}", push(&mut params, Param::I(y as i64))));
+            conds.push(format!(
+                "e.year = ${}",
+                push(&mut params, Param::I(y as i64))
+            ));
         }
         if let Some(l) = &f.level {
-            conds.push(format!("e.target_level = ${}", push(&mut params, Param::S(l.clone()))));
+            conds.push(format!(
+                "e.target_level = ${}",
+                push(&mut params, Param::S(l.clone()))
+            ));
         }
         if !f.search.is_empty() {
-            let n = push(&mut params, Param::S(dialect::search_param(self.backend, &f.search)));
-            conds.push(dialect::entry_search_condition(self.backend, n));
+            let n = push(
+                &mut params,
+                Param::S(dialect::search_param(self.backend, &f.search)),
+            );
+            conds.push(dialect::entry_search_condition(
+                self.backend,
+                n,
+                for_listing,
+            ));
         }
         (conds.join(" AND "), params)
     }
@@ -539,38 +602,59 @@ impl Db {
         if f.visible.is_empty() {
             return Ok(0);
         }
-        let (where_sql, params) = self.entry_where(f);
+        let (where_sql, params) = self.entry_where(f, false);
         let sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
-        Ok(bind_all(&sql, &params).fetch_one(&self.pool).await?.try_get(0)?)
+        Ok(bind_all(&sql, &params)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
     }
 
     /// One page of entries and the total count: two statements.
-    pub async fn list_entries(&self, f: &EntryFilter) -> Result<(Vec<EntrySummary>, i64), StoreError> {
+    pub async fn list_entries(
+        &self,
+        f: &EntryFilter,
+    ) -> Result<(Vec<EntrySummary>, i64), StoreError> {
         if f.visible.is_empty() {
             return Ok((Vec::new(), 0));
         }
-        let (where_sql, params) = self.entry_where(f);
+        let (where_sql, params) = self.entry_where(f, true);
+        let (count_where, count_params) = self.entry_where(f, false);
         let per_page = f.per_page.clamp(1, 200);
         let offset = (f.page.max(1) - 1) * per_page;
         let list_sql = format!(
             "SELECT {SUMMARY_COLS} FROM entries e JOIN units u ON u.id = e.unit_id WHERE {where_sql} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
             f.sort.order_by()
         );
-        let count_sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
+        let count_sql = format!("SELECT COUNT(*) FROM entries e WHERE {count_where}");
         let rows = bind_all(&list_sql, &params).fetch_all(&self.pool).await?;
-        let total: i64 = bind_all(&count_sql, &params).fetch_one(&self.pool).await?.try_get(0)?;
-        let items = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+        let total: i64 = bind_all(&count_sql, &count_params)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let items = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((items, total))
     }
 
     /// Entries of the given ids that a reader may see (for "replicates").
     pub async fn entry_exists(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(q("SELECT id FROM entries WHERE id = $1").bind(id).fetch_optional(&self.pool).await?.is_some())
+        Ok(q("SELECT id FROM entries WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
     }
 
     /// Registration status of each lower unit of `parent` for `year`, one
     /// statement: units valid during the year, with counts over their subtrees.
-    pub async fn registration_status(&self, parent: i64, year: i32) -> Result<Vec<UnitStatusRow>, StoreError> {
+    pub async fn registration_status(
+        &self,
+        parent: i64,
+        year: i32,
+    ) -> Result<Vec<UnitStatusRow>, StoreError> {
         let rows = q("SELECT u.id, u.name, u.kind, \
                  COALESCE(SUM(CASE WHEN e.state = 'draft' THEN 1 ELSE 0 END), 0) AS drafts, \
                  COALESCE(SUM(CASE WHEN e.state = 'submitted' THEN 1 ELSE 0 END), 0) AS waiting, \
@@ -651,7 +735,10 @@ impl Db {
             .bind(entry_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(attachment_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(attachment_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
@@ -663,11 +750,17 @@ impl Db {
     }
 
     pub async fn attachment_content(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = q("SELECT content FROM attachment_blobs WHERE attachment_id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let row = q("SELECT content FROM attachment_blobs WHERE attachment_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
     }
 
     pub async fn entry_count(&self) -> Result<i64, StoreError> {
-        Ok(q("SELECT COUNT(*) FROM entries").fetch_one(&self.pool).await?.try_get(0)?)
+        Ok(q("SELECT COUNT(*) FROM entries")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
     }
 }

@@ -49,10 +49,18 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub fn field_name(&self, id: i64) -> &str {
-        self.fields.iter().find(|f| f.id == id).map(|f| f.name.as_str()).unwrap_or("")
+        self.fields
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.as_str())
+            .unwrap_or("")
     }
     pub fn level_name<'a>(&'a self, code: &'a str) -> &'a str {
-        self.levels.iter().find(|l| l.code == code).map(|l| l.name.as_str()).unwrap_or(code)
+        self.levels
+            .iter()
+            .find(|l| l.code == code)
+            .map(|l| l.name.as_str())
+            .unwrap_or(code)
     }
     /// Levels one may target now (historical ones excluded).
     pub fn active_levels(&self) -> Vec<&Level> {
@@ -67,7 +75,11 @@ const FIELDS: &[(&str, &str, Option<&str>)] = &[
     ("qpan", "Quốc phòng – an ninh", None),
     ("kt-ntm", "Xây dựng nông thôn mới", Some("kt")),
     ("kt-giamngheo", "Giảm nghèo bền vững", Some("kt")),
-    ("xdd-cchc", "Cải cách hành chính, chuyển đổi số", Some("xdd")),
+    (
+        "xdd-cchc",
+        "Cải cách hành chính, chuyển đổi số",
+        Some("xdd"),
+    ),
     ("vhxh-moitruong", "Bảo vệ môi trường", Some("vhxh")),
     ("qpan-anninh", "Giữ gìn an ninh trật tự cơ sở", Some("qpan")),
 ];
@@ -75,7 +87,9 @@ const FIELDS: &[(&str, &str, Option<&str>)] = &[
 impl Db {
     /// Levels, phases and fields; idempotent.
     pub async fn seed_reference(&self) -> Result<(), StoreError> {
-        let n: i64 = q_scalar("SELECT COUNT(*) FROM levels").fetch_one(&self.pool).await?;
+        let n: i64 = q_scalar("SELECT COUNT(*) FROM levels")
+            .fetch_one(&self.pool)
+            .await?;
         if n > 0 {
             return Ok(());
         }
@@ -159,7 +173,11 @@ impl Db {
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Catalogue { levels, phases, fields })
+        Ok(Catalogue {
+            levels,
+            phases,
+            fields,
+        })
     }
 
     /// The province's current unit, if loaded.
@@ -168,7 +186,11 @@ impl Db {
             "SELECT {} FROM units u WHERE u.code = $1 AND u.level_code = $2 AND u.parent_id IS NULL",
             crate::units::UNIT_COLS
         );
-        let row = q(&sql).bind(code).bind(level::PROVINCE).fetch_optional(&self.pool).await?;
+        let row = q(&sql)
+            .bind(code)
+            .bind(level::PROVINCE)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(crate::units::unit_from_row).transpose()?)
     }
 
@@ -202,7 +224,9 @@ impl Db {
             },
         )
         .await?;
-        let short = name.trim_start_matches("Tỉnh ").trim_start_matches("Thành phố ");
+        let short = name
+            .trim_start_matches("Tỉnh ")
+            .trim_start_matches("Thành phố ");
         insert_unit(
             &mut tx,
             &NewUnit {
@@ -272,8 +296,12 @@ impl Db {
         }
         if code == "14" {
             for r in rows(SON_LA_MERGE) {
-                let (Some(new), Some(old)) = (new_communes.get(r[0]), old_communes.get(r[2])) else {
-                    return Err(StoreError::Data(format!("Bảng sáp nhập có mã lạ: {} ← {}", r[0], r[2])));
+                let (Some(new), Some(old)) = (new_communes.get(r[0]), old_communes.get(r[2]))
+                else {
+                    return Err(StoreError::Data(format!(
+                        "Bảng sáp nhập có mã lạ: {} ← {}",
+                        r[0], r[2]
+                    )));
                 };
                 q("INSERT INTO unit_successors (predecessor_id, successor_id) VALUES ($1, $2)")
                     .bind(*old)
@@ -307,7 +335,10 @@ fn commune_kind(t: &str) -> &'static str {
 
 /// Data rows of an embedded CSV (no quoting is used in these lists).
 fn rows(csv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
-    csv.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| l.split(',').collect())
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').collect())
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //! into domain values and writes through the repositories in one
 //! transaction with its audit record. Pages and the API call these.
 
-use crate::accounts::{hash_password, verify_password, dummy_hash, SessionInfo, MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_USER};
+use crate::accounts::{
+    dummy_hash, hash_password, verify_password, SessionInfo, MAX_FAILURES_PER_CLIENT,
+    MAX_FAILURES_PER_USER,
+};
 use crate::db::{now, Db};
 use crate::entries::{Attachment, EntryDetail, Placement};
 use crate::error::ServiceError;
@@ -16,7 +19,11 @@ use dvk_domain::unit::UNIT_KINDS;
 use sha2::{Digest, Sha256};
 
 fn scope(e: &EntryDetail) -> EntryScope<'_> {
-    EntryScope { registering: &e.unit_path, confirming: &e.confirming_path, state: e.state }
+    EntryScope {
+        registering: &e.unit_path,
+        confirming: &e.confirming_path,
+        state: e.state,
+    }
 }
 
 pub fn current_year() -> i32 {
@@ -38,36 +45,80 @@ fn civil_year(days: i64) -> i32 {
 }
 
 /// Parses a registration against the catalogue.
-pub fn parse_entry_form(cat: &Catalogue, form: &EntryForm) -> Result<Registration, Vec<FieldError>> {
+pub fn parse_entry_form(
+    cat: &Catalogue,
+    form: &EntryForm,
+) -> Result<Registration, Vec<FieldError>> {
     let field_ids: Vec<i64> = cat.fields.iter().map(|f| f.id).collect();
-    let levels: Vec<&str> = cat.active_levels().iter().map(|l| l.code.as_str()).collect();
-    let phases: Vec<(&str, i32, i32)> = cat.phases.iter().map(|p| (p.code.as_str(), p.first_year, p.last_year)).collect();
+    let levels: Vec<&str> = cat
+        .active_levels()
+        .iter()
+        .map(|l| l.code.as_str())
+        .collect();
+    let phases: Vec<(&str, i32, i32)> = cat
+        .phases
+        .iter()
+        .map(|p| (p.code.as_str(), p.first_year, p.last_year))
+        .collect();
     // 2021–2025 entries may still be registered for a district level, which
     // existed then; the parser allows the levels valid for the chosen year.
     let mut levels = levels;
-    if form.year.trim().parse::<i32>().map(|y| y <= 2025).unwrap_or(false) {
-        levels.extend(cat.levels.iter().filter(|l| l.historical).map(|l| l.code.as_str()));
+    if form
+        .year
+        .trim()
+        .parse::<i32>()
+        .map(|y| y <= 2025)
+        .unwrap_or(false)
+    {
+        levels.extend(
+            cat.levels
+                .iter()
+                .filter(|l| l.historical)
+                .map(|l| l.code.as_str()),
+        );
     }
     parse_registration(
         form,
-        &Reference { field_ids: &field_ids, level_codes: &levels, phases: &phases, current_year: current_year() },
+        &Reference {
+            field_ids: &field_ids,
+            level_codes: &levels,
+            phases: &phases,
+            current_year: current_year(),
+        },
     )
 }
 
 /// Works out the registering and confirming units and checks both exist
 /// and were valid in the entry's year.
 async fn place(db: &Db, r: &Registration) -> Result<(Unit, Unit), ServiceError> {
-    let unit = db.unit(r.unit_id).await?.ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị đăng ký không tồn tại."))?;
+    let unit = db
+        .unit(r.unit_id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị đăng ký không tồn tại."))?;
     let year_start = format!("{}-01-01", r.year);
     let year_end = format!("{}-12-31", r.year);
-    if unit.valid_to.as_deref().is_some_and(|d| d < year_start.as_str()) {
+    if unit
+        .valid_to
+        .as_deref()
+        .is_some_and(|d| d < year_start.as_str())
+    {
         return Err(ServiceError::invalid(
             "unit_id",
-            format!("Đơn vị “{}” đã thôi hoạt động trước năm {} (sau sắp xếp đơn vị hành chính).", unit.name, r.year),
+            format!(
+                "Đơn vị “{}” đã thôi hoạt động trước năm {} (sau sắp xếp đơn vị hành chính).",
+                unit.name, r.year
+            ),
         ));
     }
-    if unit.valid_from.as_deref().is_some_and(|d| d > year_end.as_str()) {
-        return Err(ServiceError::invalid("unit_id", format!("Đơn vị “{}” chưa thành lập vào năm {}.", unit.name, r.year)));
+    if unit
+        .valid_from
+        .as_deref()
+        .is_some_and(|d| d > year_end.as_str())
+    {
+        return Err(ServiceError::invalid(
+            "unit_id",
+            format!("Đơn vị “{}” chưa thành lập vào năm {}.", unit.name, r.year),
+        ));
     }
     let lineage = db.lineage(&unit.path).await?;
     let confirming = lineage
@@ -75,7 +126,10 @@ async fn place(db: &Db, r: &Registration) -> Result<(Unit, Unit), ServiceError> 
         .rev()
         .find(|u| u.level_code.as_deref() == Some(r.target_level.as_str()))
         .ok_or_else(|| {
-            ServiceError::invalid("target_level", "Đơn vị đăng ký không thuộc cấp đã chọn nên không xác định được nơi tiếp nhận.")
+            ServiceError::invalid(
+                "target_level",
+                "Đơn vị đăng ký không thuộc cấp đã chọn nên không xác định được nơi tiếp nhận.",
+            )
         })?;
     Ok((unit, confirming))
 }
@@ -90,19 +144,35 @@ pub async fn view_entry(db: &Db, actor: &Actor, id: i64) -> Result<EntryDetail, 
     Ok(e)
 }
 
-pub async fn create_entry(db: &Db, cat: &Catalogue, actor: &Actor, form: &EntryForm) -> Result<i64, ServiceError> {
+pub async fn create_entry(
+    db: &Db,
+    cat: &Catalogue,
+    actor: &Actor,
+    form: &EntryForm,
+) -> Result<i64, ServiceError> {
     let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
     let (unit, confirming) = place(db, &r).await?;
     auth::check_create_entry(actor, &unit.path)?;
     check_replicates(db, &r, None).await?;
-    let place = Placement { unit_path: &unit.path, confirming_id: confirming.id, confirming_path: &confirming.path };
+    let place = Placement {
+        unit_path: &unit.path,
+        confirming_id: confirming.id,
+        confirming_path: &confirming.path,
+    };
     Ok(db.insert_entry(actor.user_id, &r, &place, now()).await?)
 }
 
-async fn check_replicates(db: &Db, r: &Registration, own_id: Option<i64>) -> Result<(), ServiceError> {
+async fn check_replicates(
+    db: &Db,
+    r: &Registration,
+    own_id: Option<i64>,
+) -> Result<(), ServiceError> {
     if let Some(id) = r.replicates {
         if Some(id) == own_id || !db.entry_exists(id).await? {
-            return Err(ServiceError::invalid("replicates", format!("Không có mô hình mã #{id} để nhân rộng.")));
+            return Err(ServiceError::invalid(
+                "replicates",
+                format!("Không có mô hình mã #{id} để nhân rộng."),
+            ));
         }
     }
     Ok(())
@@ -122,8 +192,13 @@ pub async fn update_entry(
     let (unit, confirming) = place(db, &r).await?;
     auth::check_create_entry(actor, &unit.path)?;
     check_replicates(db, &r, Some(id)).await?;
-    let place = Placement { unit_path: &unit.path, confirming_id: confirming.id, confirming_path: &confirming.path };
-    db.update_entry(actor.user_id, &old, &r, &place, version).await
+    let place = Placement {
+        unit_path: &unit.path,
+        confirming_id: confirming.id,
+        confirming_path: &confirming.path,
+    };
+    db.update_entry(actor.user_id, &old, &r, &place, version)
+        .await
 }
 
 /// Applies a transition of the entry's life after checking who, where,
@@ -141,13 +216,21 @@ pub async fn transition(
     let rule = t.rule();
     let reason = reason.trim();
     if rule.reason_required && reason.is_empty() {
-        return Err(ServiceError::invalid("reason", "Cần nêu lý do (ví dụ: mục còn thiếu cần bổ sung)."));
+        return Err(ServiceError::invalid(
+            "reason",
+            "Cần nêu lý do (ví dụ: mục còn thiếu cần bổ sung).",
+        ));
     }
     if reason.chars().count() > 2000 {
-        return Err(ServiceError::invalid("reason", "Lý do dài quá 2.000 ký tự."));
+        return Err(ServiceError::invalid(
+            "reason",
+            "Lý do dài quá 2.000 ký tự.",
+        ));
     }
     if rule.decision_required {
-        return Err(ServiceError::Conflict("Thao tác này cần quyết định và sẽ có ở bước công nhận, khen thưởng.".into()));
+        return Err(ServiceError::Conflict(
+            "Thao tác này cần quyết định và sẽ có ở bước công nhận, khen thưởng.".into(),
+        ));
     }
     if t == Transition::Submit {
         let missing = e.registration.missing_for_submission();
@@ -155,15 +238,34 @@ pub async fn transition(
             return Err(ServiceError::Invalid(missing));
         }
     }
-    db.transition_entry(actor.user_id, id, &format!("entry.{}", t.code()), e.state, to, reason, version).await?;
+    db.transition_entry(
+        actor.user_id,
+        id,
+        &format!("entry.{}", t.code()),
+        e.state,
+        to,
+        reason,
+        version,
+        None,
+    )
+    .await?;
     Ok(to)
 }
 
-pub async fn add_attachment(db: &Db, actor: &Actor, entry_id: i64, file_name: &str, bytes: &[u8]) -> Result<i64, ServiceError> {
+pub async fn add_attachment(
+    db: &Db,
+    actor: &Actor,
+    entry_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<i64, ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
     auth::check_add_evidence(actor, &scope(&e))?;
     if bytes.is_empty() {
-        return Err(ServiceError::invalid("file", "Chưa chọn tệp minh chứng hoặc tệp rỗng."));
+        return Err(ServiceError::invalid(
+            "file",
+            "Chưa chọn tệp minh chứng hoặc tệp rỗng.",
+        ));
     }
     if bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(ServiceError::invalid("file", "Tệp vượt quá 20 MB."));
@@ -173,14 +275,28 @@ pub async fn add_attachment(db: &Db, actor: &Actor, entry_id: i64, file_name: &s
     })?;
     let name = clean_file_name(file_name, kind);
     let sha = hex::encode(Sha256::digest(bytes));
-    Ok(db.insert_attachment(actor.user_id, entry_id, &name, kind.mime(), bytes, &sha).await?)
+    Ok(db
+        .insert_attachment(actor.user_id, entry_id, &name, kind.mime(), bytes, &sha)
+        .await?)
 }
 
 /// An attachment and its bytes, if the actor may see its entry.
-pub async fn download_attachment(db: &Db, actor: &Actor, id: i64) -> Result<(Attachment, Vec<u8>), ServiceError> {
-    let a = db.attachment(id).await?.ok_or(ServiceError::NotFound("tệp minh chứng"))?;
-    view_entry(db, actor, a.entry_id).await.map_err(|_| ServiceError::NotFound("tệp minh chứng"))?;
-    let bytes = db.attachment_content(id).await?.ok_or(ServiceError::NotFound("tệp minh chứng"))?;
+pub async fn download_attachment(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>), ServiceError> {
+    let a = db
+        .attachment(id)
+        .await?
+        .ok_or(ServiceError::NotFound("tệp minh chứng"))?;
+    view_entry(db, actor, a.entry_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("tệp minh chứng"))?;
+    let bytes = db
+        .attachment_content(id)
+        .await?
+        .ok_or(ServiceError::NotFound("tệp minh chứng"))?;
     Ok((a, bytes))
 }
 
@@ -188,18 +304,30 @@ pub async fn download_attachment(db: &Db, actor: &Actor, id: i64) -> Result<(Att
 
 /// Signs in; returns (session token, CSRF token). Failures are counted per
 /// username and per client in the database.
-pub async fn login(db: &Db, username: &str, password: &str, client: &str) -> Result<(String, String), ServiceError> {
+pub async fn login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<(String, String), ServiceError> {
     let username = username.trim().to_lowercase();
     let user_key = format!("user:{username}");
     let client_key = format!("client:{client}");
     let (by_user, by_client) = db.recent_failures(&user_key, &client_key).await?;
     if by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT {
-        return Err(ServiceError::TooMany("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into()));
+        return Err(ServiceError::TooMany(
+            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into(),
+        ));
     }
     let user = db.user_by_username(&username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
     let pw = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw)).await.unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+        .await
+        .unwrap_or(false);
     match user {
         Some(u) if ok && u.active => {
             db.clear_failures(&user_key).await?;
@@ -207,27 +335,41 @@ pub async fn login(db: &Db, username: &str, password: &str, client: &str) -> Res
         }
         _ => {
             db.record_failure(&user_key, &client_key).await?;
-            Err(ServiceError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng."))
+            Err(ServiceError::invalid(
+                "password",
+                "Tên đăng nhập hoặc mật khẩu không đúng.",
+            ))
         }
     }
 }
 
 pub fn check_username(raw: &str) -> Result<String, FieldError> {
     let u = raw.trim().to_lowercase();
-    let ok = (3..=40).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    let ok = (3..=40).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(u)
     } else {
-        Err(FieldError::new("username", "Tên đăng nhập gồm 3–40 ký tự: chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang."))
+        Err(FieldError::new(
+            "username",
+            "Tên đăng nhập gồm 3–40 ký tự: chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
+        ))
     }
 }
 
 pub fn check_password(raw: &str) -> Result<(), FieldError> {
     if raw.chars().count() < 10 {
-        return Err(FieldError::new("password", "Mật khẩu cần ít nhất 10 ký tự."));
+        return Err(FieldError::new(
+            "password",
+            "Mật khẩu cần ít nhất 10 ký tự.",
+        ));
     }
     if raw.len() > 200 {
-        return Err(FieldError::new("password", "Mật khẩu quá dài (tối đa 200 byte)."));
+        return Err(FieldError::new(
+            "password",
+            "Mật khẩu quá dài (tối đa 200 byte).",
+        ));
     }
     Ok(())
 }
@@ -248,8 +390,14 @@ pub async fn create_user(
     let mut errors = Vec::new();
     let username = check_username(username).map_err(|e| errors.push(e)).ok();
     let full_name = full_name.trim();
-    if full_name.is_empty() || full_name.chars().count() > 120 || full_name.chars().any(char::is_control) {
-        errors.push(FieldError::new("full_name", "Cần nhập họ và tên (tối đa 120 ký tự)."));
+    if full_name.is_empty()
+        || full_name.chars().count() > 120
+        || full_name.chars().any(char::is_control)
+    {
+        errors.push(FieldError::new(
+            "full_name",
+            "Cần nhập họ và tên (tối đa 120 ký tự).",
+        ));
     }
     if let Err(e) = check_password(password) {
         errors.push(e);
@@ -261,40 +409,73 @@ pub async fn create_user(
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
         .map_err(|e| ServiceError::Conflict(e.to_string()))??;
-    db.insert_user(actor.map(|a| a.user_id), &username, full_name, &hash).await
+    db.insert_user(actor.map(|a| a.user_id), &username, full_name, &hash)
+        .await
 }
 
-pub async fn grant_role(db: &Db, actor: Option<&Actor>, user_id: i64, role: Role, unit_id: i64) -> Result<i64, ServiceError> {
-    let unit = db.unit(unit_id).await?.ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị không tồn tại."))?;
+pub async fn grant_role(
+    db: &Db,
+    actor: Option<&Actor>,
+    user_id: i64,
+    role: Role,
+    unit_id: i64,
+) -> Result<i64, ServiceError> {
+    let unit = db
+        .unit(unit_id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị không tồn tại."))?;
     if let Some(a) = actor {
         auth::check_admin(a, &unit.path)?;
     }
-    db.insert_grant(actor.map(|a| a.user_id), user_id, role, unit_id).await
+    db.insert_grant(actor.map(|a| a.user_id), user_id, role, unit_id)
+        .await
 }
 
 pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> Result<(), ServiceError> {
-    let g = db.grant(grant_id).await?.ok_or(ServiceError::NotFound("vai trò"))?;
+    let g = db
+        .grant(grant_id)
+        .await?
+        .ok_or(ServiceError::NotFound("vai trò"))?;
     auth::check_admin(actor, &g.unit_path)?;
     if g.user_id == actor.user_id && g.role == Role::Admin {
-        return Err(ServiceError::Conflict("Không thể tự thu hồi quyền quản trị của chính mình.".into()));
+        return Err(ServiceError::Conflict(
+            "Không thể tự thu hồi quyền quản trị của chính mình.".into(),
+        ));
     }
     db.delete_grant(Some(actor.user_id), &g).await
 }
 
 /// Adds a unit under `parent_id`; admins of the parent's subtree only.
-pub async fn create_unit(db: &Db, actor: &Actor, parent_id: i64, name: &str, kind: &str) -> Result<i64, ServiceError> {
-    let parent = db.unit(parent_id).await?.ok_or_else(|| ServiceError::invalid("parent_id", "Đơn vị cấp trên không tồn tại."))?;
+pub async fn create_unit(
+    db: &Db,
+    actor: &Actor,
+    parent_id: i64,
+    name: &str,
+    kind: &str,
+) -> Result<i64, ServiceError> {
+    let parent = db
+        .unit(parent_id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("parent_id", "Đơn vị cấp trên không tồn tại."))?;
     auth::check_admin(actor, &parent.path)?;
     let name = name.trim();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        errors.push(FieldError::new("name", "Cần nhập tên đơn vị (tối đa 200 ký tự)."));
+        errors.push(FieldError::new(
+            "name",
+            "Cần nhập tên đơn vị (tối đa 200 ký tự).",
+        ));
     }
-    if !UNIT_KINDS.iter().any(|(c, _)| *c == kind) || matches!(kind, "tinh" | "huyen" | "xa" | "phuong") {
+    if !UNIT_KINDS.iter().any(|(c, _)| *c == kind)
+        || matches!(kind, "tinh" | "huyen" | "xa" | "phuong")
+    {
         errors.push(FieldError::new("kind", "Chọn loại đơn vị trong danh sách."));
     }
     if parent.valid_to.is_some() {
-        errors.push(FieldError::new("parent_id", "Đơn vị cấp trên đã thôi hoạt động."));
+        errors.push(FieldError::new(
+            "parent_id",
+            "Đơn vị cấp trên đã thôi hoạt động.",
+        ));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -302,7 +483,15 @@ pub async fn create_unit(db: &Db, actor: &Actor, parent_id: i64, name: &str, kin
     let mut tx = db.pool.begin().await?;
     let unit = insert_unit(
         &mut tx,
-        &NewUnit { parent: Some(&parent), code: None, name, kind, level_code: None, valid_from: None, valid_to: None },
+        &NewUnit {
+            parent: Some(&parent),
+            code: None,
+            name,
+            kind,
+            level_code: None,
+            valid_from: None,
+            valid_to: None,
+        },
     )
     .await?;
     crate::audit::append(

@@ -30,7 +30,8 @@ pub(crate) fn unit_from_row(row: &AnyRow) -> Result<Unit, sqlx::Error> {
     Ok(Unit {
         id: row.try_get("id")?,
         parent_id: row.try_get("parent_id")?,
-        path: UnitPath::parse(&path).ok_or_else(|| sqlx::Error::Decode(format!("bad unit path {path}").into()))?,
+        path: UnitPath::parse(&path)
+            .ok_or_else(|| sqlx::Error::Decode(format!("bad unit path {path}").into()))?,
         depth: row.try_get("depth")?,
         code: row.try_get("code")?,
         name: row.try_get("name")?,
@@ -39,6 +40,31 @@ pub(crate) fn unit_from_row(row: &AnyRow) -> Result<Unit, sqlx::Error> {
         valid_from: row.try_get("valid_from")?,
         valid_to: row.try_get("valid_to")?,
     })
+}
+
+/// A snapshot of every unit, kept in memory by each process and reloaded
+/// when `units_version` moves.
+#[derive(Debug, Clone, Default)]
+pub struct UnitTree {
+    pub version: i64,
+    /// Ordered by depth, then Vietnamese name order.
+    pub units: Vec<Unit>,
+}
+
+impl UnitTree {
+    /// Current units inside any of `roots`, at most `levels_down` below them.
+    pub fn within(&self, roots: &[UnitPath], levels_down: i64) -> Vec<Unit> {
+        self.units
+            .iter()
+            .filter(|u| u.valid_to.is_none())
+            .filter(|u| {
+                roots
+                    .iter()
+                    .any(|r| r.covers(&u.path) && u.depth <= r.ids().len() as i64 - 1 + levels_down)
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 /// What a new unit needs.
@@ -54,7 +80,10 @@ pub struct NewUnit<'a> {
 }
 
 /// Inserts a unit and fixes its path from the id the database gave it.
-pub(crate) async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit<'_>) -> Result<Unit, StoreError> {
+pub(crate) async fn insert_unit(
+    conn: &mut AnyConnection,
+    new: &NewUnit<'_>,
+) -> Result<Unit, StoreError> {
     let placeholder = format!("/tmp{:016x}/", rand::thread_rng().gen::<u64>());
     let depth = new.parent.map(|p| p.depth + 1).unwrap_or(0);
     let id: i64 = q("INSERT INTO units (parent_id, path, depth, code, name, name_sort, kind, level_code, valid_from, valid_to, created_at) \
@@ -77,7 +106,14 @@ pub(crate) async fn insert_unit(conn: &mut AnyConnection, new: &NewUnit<'_>) -> 
         Some(p) => p.path.child(id),
         None => UnitPath::root(id),
     };
-    q("UPDATE units SET path = $1 WHERE id = $2").bind(path.as_str()).bind(id).execute(&mut *conn).await?;
+    q("UPDATE units SET path = $1 WHERE id = $2")
+        .bind(path.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    q("UPDATE meta SET value = value + 1 WHERE key = 'units_version'")
+        .execute(&mut *conn)
+        .await?;
     Ok(Unit {
         id,
         parent_id: new.parent.map(|p| p.id),
@@ -102,61 +138,75 @@ impl Db {
     /// The unit's ancestors and itself, root first.
     pub async fn lineage(&self, path: &UnitPath) -> Result<Vec<Unit>, StoreError> {
         let ids = path.ids();
-        let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let list = ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         // Ids come from a parsed path: digits only.
-        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.id IN ({list}) ORDER BY u.depth");
+        let sql =
+            format!("SELECT {UNIT_COLS} FROM units u WHERE u.id IN ({list}) ORDER BY u.depth");
         let rows = q(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Direct children of a unit in Vietnamese order; `current_only` hides
     /// units whose validity ended.
-    pub async fn children(&self, parent: UnitId, current_only: bool) -> Result<Vec<Unit>, StoreError> {
-        let filter = if current_only { " AND u.valid_to IS NULL" } else { "" };
-        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.parent_id = $1{filter} ORDER BY u.name_sort");
+    pub async fn children(
+        &self,
+        parent: UnitId,
+        current_only: bool,
+    ) -> Result<Vec<Unit>, StoreError> {
+        let filter = if current_only {
+            " AND u.valid_to IS NULL"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id = $1{filter} ORDER BY u.name_sort"
+        );
         let rows = q(&sql).bind(parent).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Current units inside any of `roots`, at most `levels_down` below
-    /// them, in Vietnamese order. One query whatever the number of roots.
-    pub async fn units_within(&self, roots: &[UnitPath], levels_down: i64) -> Result<Vec<Unit>, StoreError> {
-        if roots.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut conds = Vec::new();
-        for i in 0..roots.len() {
-            conds.push(format!("(u.path >= ${} AND u.path < ${} AND u.depth <= ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
-        }
-        let sql = format!(
-            "SELECT {UNIT_COLS} FROM units u WHERE u.valid_to IS NULL AND ({}) ORDER BY u.depth, u.name_sort",
-            conds.join(" OR ")
-        );
-        let mut query = q(&sql);
-        for r in roots {
-            let depth = r.ids().len() as i64 - 1;
-            query = query.bind(r.as_str().to_owned()).bind(r.subtree_upper_bound()).bind(depth + levels_down);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
+    /// The whole unit tree with its version, in depth then Vietnamese
+    /// name order: two statements, for the per-process cache.
+    pub async fn unit_tree(&self) -> Result<UnitTree, StoreError> {
+        let version: i64 = q("SELECT value FROM meta WHERE key = 'units_version'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let sql = format!("SELECT {UNIT_COLS} FROM units u ORDER BY u.depth, u.name_sort");
+        let rows = q(&sql).fetch_all(&self.pool).await?;
+        let units = rows.iter().map(unit_from_row).collect::<Result<_, _>>()?;
+        Ok(UnitTree { version, units })
     }
 
     /// Units valid now whose name matches (folded), for pickers.
     pub async fn all_units(&self, include_historical: bool) -> Result<Vec<Unit>, StoreError> {
-        let filter = if include_historical { "" } else { "WHERE u.valid_to IS NULL" };
+        let filter = if include_historical {
+            ""
+        } else {
+            "WHERE u.valid_to IS NULL"
+        };
         let sql = format!("SELECT {UNIT_COLS} FROM units u {filter} ORDER BY u.depth, u.name_sort");
         let rows = q(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn root_units(&self) -> Result<Vec<Unit>, StoreError> {
-        let sql = format!("SELECT {UNIT_COLS} FROM units u WHERE u.parent_id IS NULL ORDER BY u.name_sort");
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id IS NULL ORDER BY u.name_sort"
+        );
         let rows = q(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Units formed from `id` (after the 2025 reform) and units it was formed from.
-    pub async fn successors_and_predecessors(&self, id: UnitId) -> Result<(Vec<Unit>, Vec<Unit>), StoreError> {
+    pub async fn successors_and_predecessors(
+        &self,
+        id: UnitId,
+    ) -> Result<(Vec<Unit>, Vec<Unit>), StoreError> {
         let sql = format!(
             "SELECT {UNIT_COLS}, CASE WHEN s.predecessor_id = $1 THEN 1 ELSE 0 END AS is_successor \
              FROM unit_successors s JOIN units u ON u.id = CASE WHEN s.predecessor_id = $1 THEN s.successor_id ELSE s.predecessor_id END \

@@ -60,14 +60,26 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         match ctx.session {
-            Some(info) => Ok(User { actor: info.actor(), info, csrf: ctx.csrf }),
+            Some(info) => Ok(User {
+                actor: info.actor(),
+                info,
+                csrf: ctx.csrf,
+            }),
             None => {
                 if parts.method == Method::GET {
-                    let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                    let next = parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/");
                     let target = format!("/login?next={}", crate::views::url_encode(next));
                     Err(Redirect::to(&target).into_response())
                 } else {
-                    Err(error_response(StatusCode::UNAUTHORIZED, "Cần đăng nhập", "Phiên làm việc đã hết hạn. Hãy đăng nhập lại."))
+                    Err(error_response(
+                        StatusCode::UNAUTHORIZED,
+                        "Cần đăng nhập",
+                        "Phiên làm việc đã hết hạn. Hãy đăng nhập lại.",
+                    ))
                 }
             }
         }
@@ -88,8 +100,10 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
@@ -97,12 +111,18 @@ pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
 }
 
 fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn token_in_query(uri: &axum::http::Uri) -> Option<String> {
     uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned())
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
     })
 }
 
@@ -146,7 +166,11 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("session lookup failed: {e}");
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống", "Không đọc được phiên làm việc. Vui lòng thử lại sau.");
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Lỗi hệ thống",
+                    "Không đọc được phiên làm việc. Vui lòng thử lại sau.",
+                );
             }
         },
         None => None,
@@ -169,16 +193,29 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
 
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let body = if unsafe_method {
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let Some(expected) = expected.clone() else { return csrf_refused() };
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let Some(expected) = expected.clone() else {
+            return csrf_refused();
+        };
         if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = match to_bytes(body, FORM_LIMIT).await {
                 Ok(b) => b,
                 Err(_) => {
-                    return error_response(StatusCode::PAYLOAD_TOO_LARGE, "Dữ liệu quá lớn", "Biểu mẫu gửi lên vượt quá 2 MB. Không có gì bị thay đổi.")
+                    return error_response(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "Dữ liệu quá lớn",
+                        "Biểu mẫu gửi lên vượt quá 2 MB. Không có gì bị thay đổi.",
+                    )
                 }
             };
-            let provided = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+            let provided = form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned());
             if !provided.is_some_and(|p| same_token(&p, &expected)) {
                 return csrf_refused();
             }
@@ -194,13 +231,30 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         body
     };
 
-    parts.extensions.insert(Arc::new(Ctx { session, csrf, session_token: token.clone() }));
+    parts.extensions.insert(Arc::new(Ctx {
+        session,
+        csrf,
+        session_token: token.clone(),
+    }));
     let mut res = next.run(Request::from_parts(parts, body)).await;
-    if let Some(p) = new_pre {
-        res.headers_mut().append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &p, 3 * 3600, state.config.secure_cookies));
+    // The pre-session token goes out with pages only, so parallel requests
+    // for assets cannot replace the one a form already carries.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let (Some(p), true) = (new_pre, is_html) {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(PRE_COOKIE, &p, 3 * 3600, state.config.secure_cookies),
+        );
     }
     if token.is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
     }
     res
 }

@@ -28,12 +28,20 @@ impl From<StoreError> for AppError {
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         tracing::error!("template error: {e}");
-        AppError::Page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hệ thống", "Không hiển thị được trang.".into())
+        AppError::Page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Lỗi hệ thống",
+            "Không hiển thị được trang.".into(),
+        )
     }
 }
 
 pub fn error_response(status: StatusCode, title: &str, message: &str) -> Response {
-    let page = ErrorPage { title, messages: vec![message.to_owned()], status: status.as_u16() };
+    let page = ErrorPage {
+        title,
+        messages: vec![message.to_owned()],
+        status: status.as_u16(),
+    };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message.to_owned()).into_response(),
@@ -43,7 +51,9 @@ pub fn error_response(status: StatusCode, title: &str, message: &str) -> Respons
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::Denied(dvk_domain::auth::Denied::NoRole(_) | dvk_domain::auth::Denied::NotSignedIn) => StatusCode::FORBIDDEN,
+        ServiceError::Denied(
+            dvk_domain::auth::Denied::NoRole(_) | dvk_domain::auth::Denied::NotSignedIn,
+        ) => StatusCode::FORBIDDEN,
         ServiceError::Denied(_) => StatusCode::CONFLICT,
         ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
@@ -59,7 +69,10 @@ impl IntoResponse for AppError {
             AppError::Service(e) => {
                 let status = status_of(&e);
                 let (title, messages) = match &e {
-                    ServiceError::Invalid(errors) => ("Dữ liệu chưa hợp lệ", errors.iter().map(|f| f.message.clone()).collect()),
+                    ServiceError::Invalid(errors) => (
+                        "Dữ liệu chưa hợp lệ",
+                        errors.iter().map(|f| f.message.clone()).collect(),
+                    ),
                     ServiceError::Store(inner) => {
                         tracing::error!("storage error: {inner}");
                         ("Lỗi hệ thống", vec!["Đã có lỗi khi lưu hoặc đọc dữ liệu. Không có gì bị thay đổi; vui lòng thử lại sau.".to_owned()])
@@ -69,7 +82,11 @@ impl IntoResponse for AppError {
                     ServiceError::TooMany(_) => ("Thử lại sau", vec![e.to_string()]),
                     ServiceError::Conflict(_) => ("Không thực hiện được", vec![e.to_string()]),
                 };
-                let page = ErrorPage { title, messages, status: status.as_u16() };
+                let page = ErrorPage {
+                    title,
+                    messages,
+                    status: status.as_u16(),
+                };
                 match page.render() {
                     Ok(html) => (status, Html(html)).into_response(),
                     Err(_) => status.into_response(),

@@ -11,10 +11,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use dvk_store::reference::Catalogue;
+use dvk_store::units::UnitTree;
 use dvk_store::Db;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::RwLock;
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
@@ -31,12 +33,33 @@ pub struct AppState {
     pub db: Db,
     pub catalogue: Arc<Catalogue>,
     pub config: Arc<WebConfig>,
+    unit_tree: Arc<RwLock<Arc<UnitTree>>>,
 }
 
 impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<AppState, dvk_store::StoreError> {
         let catalogue = Arc::new(db.catalogue().await?);
-        Ok(AppState { db, catalogue, config: Arc::new(config) })
+        let tree = Arc::new(db.unit_tree().await?);
+        Ok(AppState {
+            db,
+            catalogue,
+            config: Arc::new(config),
+            unit_tree: Arc::new(RwLock::new(tree)),
+        })
+    }
+
+    /// The unit tree as of `version` (read with the session); reloaded
+    /// only when another request or process changed it.
+    pub async fn units(&self, version: i64) -> Result<Arc<UnitTree>, dvk_store::StoreError> {
+        {
+            let tree = self.unit_tree.read().await;
+            if tree.version >= version {
+                return Ok(tree.clone());
+            }
+        }
+        let fresh = Arc::new(self.db.unit_tree().await?);
+        *self.unit_tree.write().await = fresh.clone();
+        Ok(fresh)
     }
 }
 
@@ -49,12 +72,21 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::home::healthz))
         .route("/static/app.css", get(pages::home::css))
         .route("/static/app.js", get(pages::home::js))
-        .route("/login", get(pages::auth::login_page).post(pages::auth::login_submit))
+        .route(
+            "/login",
+            get(pages::auth::login_page).post(pages::auth::login_submit),
+        )
         .route("/logout", post(pages::auth::logout))
-        .route("/entries", get(pages::entries::list).post(pages::entries::create))
+        .route(
+            "/entries",
+            get(pages::entries::list).post(pages::entries::create),
+        )
         .route("/entries/new", get(pages::entries::new_form))
         .route("/entries/{id}", get(pages::entries::detail))
-        .route("/entries/{id}/edit", get(pages::entries::edit_form).post(pages::entries::edit_submit))
+        .route(
+            "/entries/{id}/edit",
+            get(pages::entries::edit_form).post(pages::entries::edit_submit),
+        )
         .route("/entries/{id}/transition", post(pages::entries::transition))
         .route(
             "/entries/{id}/attachments",
@@ -62,21 +94,36 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/attachments/{id}", get(pages::entries::download))
         .route("/status", get(pages::status::status))
-        .route("/admin/units", get(pages::admin::units).post(pages::admin::create_unit))
-        .route("/admin/users", get(pages::admin::users).post(pages::admin::create_user))
+        .route(
+            "/admin/units",
+            get(pages::admin::units).post(pages::admin::create_unit),
+        )
+        .route(
+            "/admin/users",
+            get(pages::admin::users).post(pages::admin::create_user),
+        )
         .route("/admin/grants", post(pages::admin::add_grant))
-        .route("/admin/grants/{id}/delete", post(pages::admin::remove_grant))
+        .route(
+            "/admin/grants/{id}/delete",
+            post(pages::admin::remove_grant),
+        )
         .fallback(pages::home::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ctx::request_context,
+        ))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .with_state(state)
 }
 
 /// Serves until the process is stopped.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

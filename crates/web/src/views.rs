@@ -2,8 +2,8 @@
 //! here as plain strings, so templates stay simple and always escaped.
 
 use askama::Template;
-use dvk_store::accounts::SessionInfo;
 use dvk_domain::auth::Role;
+use dvk_store::accounts::SessionInfo;
 use std::collections::HashMap;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -11,7 +11,9 @@ const VN_OFFSET_SECS: i32 = 7 * 3600;
 
 fn vn_time(ts: i64) -> OffsetDateTime {
     let offset = UtcOffset::from_whole_seconds(VN_OFFSET_SECS).unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(offset)
+    OffsetDateTime::from_unix_timestamp(ts)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
 }
 
 /// dd/mm/yyyy in Vietnam time.
@@ -23,7 +25,14 @@ pub fn fmt_date(ts: i64) -> String {
 /// dd/mm/yyyy HH:MM in Vietnam time.
 pub fn fmt_datetime(ts: i64) -> String {
     let t = vn_time(ts);
-    format!("{:02}/{:02}/{} {:02}:{:02}", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// Formats 'YYYY-MM-DD' as dd/mm/yyyy.
@@ -71,7 +80,12 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(title: impl Into<String>, info: Option<&SessionInfo>, csrf: &str, active: &'static str) -> Layout {
+    pub fn new(
+        title: impl Into<String>,
+        info: Option<&SessionInfo>,
+        csrf: &str,
+        active: &'static str,
+    ) -> Layout {
         let has = |r: Role| info.is_some_and(|i| i.grants.iter().any(|g| g.role == r));
         Layout {
             title: title.into(),
@@ -96,7 +110,11 @@ impl Opt {
     pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Opt {
         let value = value.into();
         let selected = value == current;
-        Opt { value, label: label.into(), selected }
+        Opt {
+            value,
+            label: label.into(),
+            selected,
+        }
     }
 }
 
@@ -108,7 +126,9 @@ impl Errors {
     pub fn from_list(list: &[dvk_domain::entry::FieldError]) -> Errors {
         let mut m: HashMap<String, Vec<String>> = HashMap::new();
         for e in list {
-            m.entry(e.field.clone()).or_default().push(e.message.clone());
+            m.entry(e.field.clone())
+                .or_default()
+                .push(e.message.clone());
         }
         Errors(m)
     }
@@ -200,6 +220,7 @@ pub struct EntriesPage {
 pub struct ItemField {
     pub key: &'static str,
     pub label: &'static str,
+    pub hint: &'static str,
     pub value: String,
     pub error: String,
     pub long: bool,

@@ -28,11 +28,24 @@ async fn start(entries: usize) -> Server {
     let cat = db.catalogue().await.unwrap();
     load_demo(&db, &cat, &province, entries).await.unwrap();
     let base = serve(&db).await;
-    Server { base, db, province, _dir: dir }
+    Server {
+        base,
+        db,
+        province,
+        _dir: dir,
+    }
 }
 
 async fn serve(db: &Db) -> String {
-    let state = AppState::new(db.clone(), WebConfig { secure_cookies: false, expose_query_count: true }).await.unwrap();
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
+            secure_cookies: false,
+            expose_query_count: true,
+        },
+    )
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(dvk_web::serve(listener, state));
@@ -52,8 +65,16 @@ fn extract_csrf(html: &str) -> Option<String> {
 
 impl Client {
     async fn anonymous(base: &str) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap();
-        let mut c = Client { http, base: base.to_owned(), csrf: String::new() };
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()
+            .unwrap();
+        let mut c = Client {
+            http,
+            base: base.to_owned(),
+            csrf: String::new(),
+        };
         let page = c.get_text("/login").await;
         c.csrf = extract_csrf(&page).expect("login form has a CSRF token");
         c
@@ -61,7 +82,16 @@ impl Client {
 
     async fn login(base: &str, username: &str) -> Client {
         let mut c = Client::anonymous(base).await;
-        let res = c.post("/login", &[("username", username), ("password", DEMO_PASSWORD), ("next", "/")]).await;
+        let res = c
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", DEMO_PASSWORD),
+                    ("next", "/"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {username}");
         let home = c.get_text("/").await;
         c.csrf = extract_csrf(&home).expect("home page has the session's CSRF token");
@@ -69,7 +99,11 @@ impl Client {
     }
 
     async fn get(&self, path: &str) -> Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn get_text(&self, path: &str) -> String {
@@ -80,7 +114,12 @@ impl Client {
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
-        self.http.post(format!("{}{path}", self.base)).form(&all).send().await.unwrap()
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn post_raw(&self, path: &str, body: Vec<u8>) -> Response {
@@ -96,28 +135,63 @@ impl Client {
     async fn upload(&self, entry: i64, name: &str, bytes: Vec<u8>, with_csrf: bool) -> Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
         let form = reqwest::multipart::Form::new().part("file", part);
-        let q = if with_csrf { format!("?csrf={}", self.csrf) } else { String::new() };
-        self.http.post(format!("{}/entries/{entry}/attachments{q}", self.base)).multipart(form).send().await.unwrap()
+        let q = if with_csrf {
+            format!("?csrf={}", self.csrf)
+        } else {
+            String::new()
+        };
+        self.http
+            .post(format!("{}/entries/{entry}/attachments{q}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
 fn location(res: &Response) -> String {
-    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn entry_id_from(res: &Response) -> i64 {
     let loc = location(res);
-    loc.trim_start_matches("/entries/").split('?').next().unwrap().parse().unwrap_or_else(|_| panic!("no entry id in {loc}"))
+    loc.trim_start_matches("/entries/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("no entry id in {loc}"))
 }
 
 async fn unit_by_name(db: &Db, name: &str) -> Unit {
-    db.all_units(false).await.unwrap().into_iter().find(|u| u.name == name).unwrap_or_else(|| panic!("unit {name}"))
+    db.all_units(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == name)
+        .unwrap_or_else(|| panic!("unit {name}"))
 }
 
 /// A commune chosen for the demo accounts and one of its registering units.
 async fn commune_units(db: &Db) -> (Unit, Unit, Unit, Unit) {
-    let to_hieu = db.all_units(false).await.unwrap().into_iter().find(|u| u.code.as_deref() == Some("03646") && u.valid_to.is_none()).unwrap();
-    let chieng_an = db.all_units(false).await.unwrap().into_iter().find(|u| u.code.as_deref() == Some("03664") && u.valid_to.is_none()).unwrap();
+    let to_hieu = db
+        .all_units(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code.as_deref() == Some("03646") && u.valid_to.is_none())
+        .unwrap();
+    let chieng_an = db
+        .all_units(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code.as_deref() == Some("03664") && u.valid_to.is_none())
+        .unwrap();
     let front_a = unit_by_name(db, &format!("Ủy ban MTTQ Việt Nam {}", to_hieu.name)).await;
     let front_b = unit_by_name(db, &format!("Ủy ban MTTQ Việt Nam {}", chieng_an.name)).await;
     (to_hieu, front_a, chieng_an, front_b)
@@ -133,15 +207,30 @@ fn full_form(unit_id: i64, title: &str) -> Vec<(&'static str, String)> {
         ("year", "2026".into()),
         ("unit_id", unit_id.to_string()),
         ("title", title.into()),
-        ("situation", "Nhiều hộ chưa đồng thuận hiến đất mở rộng đường.".into()),
-        ("objectives", "100% hộ đồng thuận; 2 km đường bê tông trong năm 2026.".into()),
-        ("content", "Họp dân từng bản; cán bộ đến từng nhà vận động.".into()),
+        (
+            "situation",
+            "Nhiều hộ chưa đồng thuận hiến đất mở rộng đường.".into(),
+        ),
+        (
+            "objectives",
+            "100% hộ đồng thuận; 2 km đường bê tông trong năm 2026.".into(),
+        ),
+        (
+            "content",
+            "Họp dân từng bản; cán bộ đến từng nhà vận động.".into(),
+        ),
         ("area", "Bản Nà Sản; 120 hộ dân tộc Thái.".into()),
         ("forces", "Chi bộ, trưởng bản, Mặt trận, đoàn thể.".into()),
         ("resources", "300 triệu đồng, 500 ngày công của dân.".into()),
         ("timeline", "03/2026 – 12/2026.".into()),
-        ("outputs", "2 km đường; biên bản họp dân; ảnh trước/sau.".into()),
-        ("sustainability", "Có quy chế bảo dưỡng; các bản lân cận học tập.".into()),
+        (
+            "outputs",
+            "2 km đường; biên bản họp dân; ảnh trước/sau.".into(),
+        ),
+        (
+            "sustainability",
+            "Có quy chế bảo dưỡng; các bản lân cận học tập.".into(),
+        ),
     ]
 }
 
@@ -150,13 +239,26 @@ fn as_refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 }
 
 /// Creates an entry directly through the service, in the given state.
-async fn fixture_entry(db: &Db, officer: &str, reviewer: &str, unit_id: i64, submitted: bool) -> i64 {
+async fn fixture_entry(
+    db: &Db,
+    officer: &str,
+    reviewer: &str,
+    unit_id: i64,
+    submitted: bool,
+) -> i64 {
     let cat = db.catalogue().await.unwrap();
-    let form: EntryForm = serde_urlencoded::from_str(&serde_urlencoded::to_string(full_form(unit_id, "Mô hình thử nghiệm")).unwrap()).unwrap();
+    let form: EntryForm = serde_urlencoded::from_str(
+        &serde_urlencoded::to_string(full_form(unit_id, "Mô hình thử nghiệm")).unwrap(),
+    )
+    .unwrap();
     let actor = actor_of(db, officer).await;
-    let id = service::create_entry(db, &cat, &actor, &form).await.unwrap();
+    let id = service::create_entry(db, &cat, &actor, &form)
+        .await
+        .unwrap();
     if submitted {
-        service::transition(db, &actor, id, dvk_domain::state::Transition::Submit, "", 1).await.unwrap();
+        service::transition(db, &actor, id, dvk_domain::state::Transition::Submit, "", 1)
+            .await
+            .unwrap();
     }
     let _ = reviewer;
     id
@@ -169,18 +271,39 @@ async fn actor_of(db: &Db, username: &str) -> dvk_domain::auth::Actor {
 }
 
 async fn entry_state(db: &Db, id: i64) -> (String, i64) {
-    let r = sqlx::query("SELECT state, version FROM entries WHERE id = $1").bind(id).fetch_one(&db.pool).await.unwrap();
+    let r = sqlx::query("SELECT state, version FROM entries WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     (r.try_get("state").unwrap(), r.try_get("version").unwrap())
 }
 
 /// Counts that any accepted write would change.
 async fn snapshot(db: &Db) -> Vec<i64> {
     let mut v = Vec::new();
-    for t in ["entries", "audit_log", "users", "units", "role_grants", "attachments"] {
-        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+    for t in [
+        "entries",
+        "audit_log",
+        "users",
+        "units",
+        "role_grants",
+        "attachments",
+    ] {
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
         v.push(n);
     }
-    let sum: i64 = sqlx::query("SELECT COALESCE(SUM(version), 0) FROM entries").fetch_one(&db.pool).await.unwrap().try_get(0).unwrap();
+    let sum: i64 = sqlx::query("SELECT COALESCE(SUM(version), 0) FROM entries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     v.push(sum);
     v
 }
@@ -201,17 +324,29 @@ async fn registration_cycle_through_the_forms() {
     assert!(form_page.contains(&front_a.name));
 
     // Save a draft.
-    let fields = full_form(front_a.id, "Dân vận khéo trong hiến đất làm đường giao thông");
+    let fields = full_form(
+        front_a.id,
+        "Dân vận khéo trong hiến đất làm đường giao thông",
+    );
     let res = officer.post("/entries", &as_refs(&fields)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let id = entry_id_from(&res);
-    let page = officer.get_text(&format!("/entries/{id}?msg=created")).await;
+    let page = officer
+        .get_text(&format!("/entries/{id}?msg=created"))
+        .await;
     assert!(page.contains("Đã lưu bản nháp"));
     assert!(page.contains("Bản nháp"));
 
     // Evidence, checked by content.
-    let res = officer.upload(id, "Biên bản họp dân.pdf", pdf_bytes(), true).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
+    let res = officer
+        .upload(id, "Biên bản họp dân.pdf", pdf_bytes(), true)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
     let page = officer.get_text(&format!("/entries/{id}")).await;
     assert!(page.contains("Biên bản họp dân.pdf"));
     let att_id: i64 = {
@@ -221,11 +356,19 @@ async fn registration_cycle_through_the_forms() {
     let file = officer.get(&format!("/attachments/{att_id}")).await;
     assert_eq!(file.status(), StatusCode::OK);
     assert_eq!(file.headers()["content-type"], "application/pdf");
-    assert!(file.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
     assert_eq!(file.bytes().await.unwrap().to_vec(), pdf_bytes());
 
     // Submit.
-    let res = officer.post(&format!("/entries/{id}/transition"), &[("action", "submit"), ("reason", ""), ("version", "1")]).await;
+    let res = officer
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[("action", "submit"), ("reason", ""), ("version", "1")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry_state(&s.db, id).await.0, "submitted");
 
@@ -236,12 +379,24 @@ async fn registration_cycle_through_the_forms() {
     let home = province.get_text("/").await;
     assert!(home.contains("Hồ sơ chờ tiếp nhận"));
     // A return without a reason is refused and changes nothing.
-    let res = province.post(&format!("/entries/{id}/transition"), &[("action", "return"), ("reason", "  "), ("version", "2")]).await;
+    let res = province
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[("action", "return"), ("reason", "  "), ("version", "2")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("Cần nêu lý do"));
     assert_eq!(entry_state(&s.db, id).await, ("submitted".into(), 2));
     let res = province
-        .post(&format!("/entries/{id}/transition"), &[("action", "return"), ("reason", "Bổ sung số liệu kinh phí"), ("version", "2")])
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[
+                ("action", "return"),
+                ("reason", "Bổ sung số liệu kinh phí"),
+                ("version", "2"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry_state(&s.db, id).await.0, "returned");
@@ -251,28 +406,58 @@ async fn registration_cycle_through_the_forms() {
     assert!(page.contains("Bổ sung số liệu kinh phí"));
     let edit = officer.get_text(&format!("/entries/{id}/edit")).await;
     assert!(edit.contains("name=\"version\" value=\"3\""));
-    let mut fields = full_form(front_a.id, "Dân vận khéo trong hiến đất làm đường giao thông");
+    let mut fields = full_form(
+        front_a.id,
+        "Dân vận khéo trong hiến đất làm đường giao thông",
+    );
     fields.push(("version", "3".into()));
-    fields.iter_mut().find(|(k, _)| *k == "resources").unwrap().1 = "320 triệu đồng, trong đó dân góp 120 triệu đồng.".into();
-    let res = officer.post(&format!("/entries/{id}/edit"), &as_refs(&fields)).await;
+    fields
+        .iter_mut()
+        .find(|(k, _)| *k == "resources")
+        .unwrap()
+        .1 = "320 triệu đồng, trong đó dân góp 120 triệu đồng.".into();
+    let res = officer
+        .post(&format!("/entries/{id}/edit"), &as_refs(&fields))
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     // A stale version (someone else saved meanwhile) is refused, keeping the typed text on the form.
-    let res = officer.post(&format!("/entries/{id}/edit"), &as_refs(&fields)).await;
+    let res = officer
+        .post(&format!("/entries/{id}/edit"), &as_refs(&fields))
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     let body = res.text().await.unwrap();
     assert!(body.contains("vừa được người khác thay đổi"));
     assert!(body.contains("dân góp 120 triệu đồng"));
-    let res = officer.post(&format!("/entries/{id}/transition"), &[("action", "submit"), ("reason", ""), ("version", "4")]).await;
+    let res = officer
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[("action", "submit"), ("reason", ""), ("version", "4")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Accepted by the province.
-    let res = province.post(&format!("/entries/{id}/transition"), &[("action", "accept"), ("reason", ""), ("version", "5")]).await;
+    let res = province
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[("action", "accept"), ("reason", ""), ("version", "5")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry_state(&s.db, id).await.0, "accepted");
 
     // Every step is in the history, with the changed field.
     let page = province.get_text(&format!("/entries/{id}")).await;
-    for step in ["Tạo hồ sơ", "Thêm minh chứng", "Gửi đăng ký", "Trả lại để bổ sung", "Sửa nội dung", "Tiếp nhận", "Lý do: Bổ sung số liệu kinh phí", "Nguồn lực: «300 triệu đồng"] {
+    for step in [
+        "Tạo hồ sơ",
+        "Thêm minh chứng",
+        "Gửi đăng ký",
+        "Trả lại để bổ sung",
+        "Sửa nội dung",
+        "Tiếp nhận",
+        "Lý do: Bổ sung số liệu kinh phí",
+        "Nguồn lực: «300 triệu đồng",
+    ] {
         assert!(page.contains(step), "history lacks {step}");
     }
     // The registration status page shows the commune's accepted entry.
@@ -320,7 +505,11 @@ fn allowed(route: Route, user: &str, inside: bool) -> bool {
         Route::Create | Route::Edit | Route::Submit | Route::Withdraw | Route::Upload => {
             (inside && user == "canbo.tohieu") || (!inside && user == "canbo.chiengan")
         }
-        Route::Accept | Route::Return => user == "bandanvan" || (inside && user == "mttq.tohieu") || (!inside && user == "mttq.chiengan"),
+        Route::Accept | Route::Return => {
+            user == "bandanvan"
+                || (inside && user == "mttq.tohieu")
+                || (!inside && user == "mttq.chiengan")
+        }
         Route::AddUnit | Route::AddUser | Route::AddGrant | Route::RemoveGrant => user == "quantri",
     }
 }
@@ -335,7 +524,10 @@ async fn spare_grant(db: &Db, user: i64, unit: i64) -> i64 {
         .unwrap();
     match row {
         Some(r) => r.try_get(0).unwrap(),
-        None => db.insert_grant(None, user, Role::CouncilMember, unit).await.unwrap(),
+        None => db
+            .insert_grant(None, user, Role::CouncilMember, unit)
+            .await
+            .unwrap(),
     }
 }
 
@@ -345,7 +537,11 @@ async fn authorisation_matrix_every_state_changing_route() {
     let (_, front_a, _, front_b) = commune_units(&s.db).await;
     let mut clients = Vec::new();
     for u in USERS {
-        clients.push(if u.is_empty() { Client::anonymous(&s.base).await } else { Client::login(&s.base, u).await });
+        clients.push(if u.is_empty() {
+            Client::anonymous(&s.base).await
+        } else {
+            Client::login(&s.base, u).await
+        });
     }
     let routes = [
         Route::Create,
@@ -360,25 +556,39 @@ async fn authorisation_matrix_every_state_changing_route() {
         Route::AddGrant,
         Route::RemoveGrant,
     ];
-    let spare_user = s.db.user_by_username("hoidong.thuky").await.unwrap().unwrap().id;
+    let spare_user =
+        s.db.user_by_username("hoidong.thuky")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
     let mut checked = 0;
     for route in routes {
         for inside in [true, false] {
-            let (unit, officer) = if inside { (&front_a, "canbo.tohieu") } else { (&front_b, "canbo.chiengan") };
+            let (unit, officer) = if inside {
+                (&front_a, "canbo.tohieu")
+            } else {
+                (&front_b, "canbo.chiengan")
+            };
             for (ui, user) in USERS.iter().enumerate() {
                 let c = &clients[ui];
                 let needs_submitted = matches!(route, Route::Accept | Route::Return);
-                let entry = fixture_entry(&s.db, officer, "bandanvan", unit.id, needs_submitted).await;
+                let entry =
+                    fixture_entry(&s.db, officer, "bandanvan", unit.id, needs_submitted).await;
                 let version = entry_state(&s.db, entry).await.1.to_string();
                 let grant_id = spare_grant(&s.db, spare_user, unit.id).await;
                 let before = snapshot(&s.db).await;
                 let state_before = entry_state(&s.db, entry).await;
                 let res = match route {
-                    Route::Create => c.post("/entries", &as_refs(&full_form(unit.id, "Mô hình mới"))).await,
+                    Route::Create => {
+                        c.post("/entries", &as_refs(&full_form(unit.id, "Mô hình mới")))
+                            .await
+                    }
                     Route::Edit => {
                         let mut f = full_form(unit.id, "Tên đã sửa");
                         f.push(("version", version.clone()));
-                        c.post(&format!("/entries/{entry}/edit"), &as_refs(&f)).await
+                        c.post(&format!("/entries/{entry}/edit"), &as_refs(&f))
+                            .await
                     }
                     Route::Submit | Route::Withdraw | Route::Accept => {
                         let action = match route {
@@ -386,36 +596,85 @@ async fn authorisation_matrix_every_state_changing_route() {
                             Route::Withdraw => "withdraw",
                             _ => "accept",
                         };
-                        c.post(&format!("/entries/{entry}/transition"), &[("action", action), ("reason", ""), ("version", &version)]).await
+                        c.post(
+                            &format!("/entries/{entry}/transition"),
+                            &[("action", action), ("reason", ""), ("version", &version)],
+                        )
+                        .await
                     }
                     Route::Return => {
-                        c.post(&format!("/entries/{entry}/transition"), &[("action", "return"), ("reason", "Thiếu số liệu"), ("version", &version)])
-                            .await
+                        c.post(
+                            &format!("/entries/{entry}/transition"),
+                            &[
+                                ("action", "return"),
+                                ("reason", "Thiếu số liệu"),
+                                ("version", &version),
+                            ],
+                        )
+                        .await
                     }
                     Route::Upload => c.upload(entry, "a.pdf", pdf_bytes(), true).await,
                     Route::AddUnit => {
-                        c.post("/admin/units", &[("parent_id", &unit.id.to_string()), ("name", "Bản Mới"), ("kind", "khu_dan_cu")]).await
+                        c.post(
+                            "/admin/units",
+                            &[
+                                ("parent_id", &unit.id.to_string()),
+                                ("name", "Bản Mới"),
+                                ("kind", "khu_dan_cu"),
+                            ],
+                        )
+                        .await
                     }
                     Route::AddUser => {
                         let name = format!("nguoimoi{checked}");
-                        c.post("/admin/users", &[("username", &name), ("full_name", "Người Mới"), ("password", "mat-khau-du-dai-1")]).await
+                        c.post(
+                            "/admin/users",
+                            &[
+                                ("username", &name),
+                                ("full_name", "Người Mới"),
+                                ("password", "mat-khau-du-dai-1"),
+                            ],
+                        )
+                        .await
                     }
                     Route::AddGrant => {
-                        c.post("/admin/grants", &[("user_id", &spare_user.to_string()), ("role", "signing_leader"), ("unit_id", &unit.id.to_string())])
+                        c.post(
+                            "/admin/grants",
+                            &[
+                                ("user_id", &spare_user.to_string()),
+                                ("role", "signing_leader"),
+                                ("unit_id", &unit.id.to_string()),
+                            ],
+                        )
+                        .await
+                    }
+                    Route::RemoveGrant => {
+                        c.post(&format!("/admin/grants/{grant_id}/delete"), &[])
                             .await
                     }
-                    Route::RemoveGrant => c.post(&format!("/admin/grants/{grant_id}/delete"), &[]).await,
                 };
                 let status = res.status();
                 let ok = status == StatusCode::SEE_OTHER && !location(&res).starts_with("/login");
                 let expected = allowed(route, user, inside);
-                assert_eq!(ok, expected, "{route:?} by {user:?} inside={inside}: status {status}");
+                assert_eq!(
+                    ok, expected,
+                    "{route:?} by {user:?} inside={inside}: status {status}"
+                );
                 if !ok {
                     assert!(
-                        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED),
+                        matches!(
+                            status,
+                            StatusCode::FORBIDDEN
+                                | StatusCode::NOT_FOUND
+                                | StatusCode::UNAUTHORIZED
+                        ),
                         "{route:?} by {user:?}: refused with {status}"
                     );
-                    assert_eq!(snapshot(&s.db).await, before, "{route:?} by {user:?} changed data although refused");
+                    assert_eq!(
+                        snapshot(&s.db).await,
+                        before,
+                        "{route:?} by {user:?} changed data although refused"
+                    );
                     assert_eq!(entry_state(&s.db, entry).await, state_before);
                 }
                 checked += 1;
@@ -456,7 +715,11 @@ async fn csrf_missing_or_wrong_is_refused() {
     let res = officer
         .http
         .post(format!("{}/entries/{id}/transition", s.base))
-        .form(&[("csrf", other.csrf.as_str()), ("action", "submit"), ("version", "1")])
+        .form(&[
+            ("csrf", other.csrf.as_str()),
+            ("action", "submit"),
+            ("version", "1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -465,17 +728,29 @@ async fn csrf_missing_or_wrong_is_refused() {
     let res = officer.upload(id, "a.pdf", pdf_bytes(), false).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Login without the pre-session cookie.
-    let bare = reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap();
+    let bare = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
     let res = bare
         .post(format!("{}/login", s.base))
-        .form(&[("csrf", "abc"), ("username", "canbo.tohieu"), ("password", DEMO_PASSWORD)])
+        .form(&[
+            ("csrf", "abc"),
+            ("username", "canbo.tohieu"),
+            ("password", DEMO_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(snapshot(&s.db).await, before);
     // The same request with the token works.
-    let res = officer.post(&format!("/entries/{id}/transition"), &[("action", "submit"), ("version", "1")]).await;
+    let res = officer
+        .post(
+            &format!("/entries/{id}/transition"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
@@ -485,19 +760,29 @@ async fn stored_xss_comes_back_escaped() {
     let (_, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let mut fields = full_form(front_a.id, "<script>alert('xss')</script> Mô hình");
-    fields.iter_mut().find(|(k, _)| *k == "content").unwrap().1 = "\"><img src=x onerror=alert(1)>".into();
+    fields.iter_mut().find(|(k, _)| *k == "content").unwrap().1 =
+        "\"><img src=x onerror=alert(1)>".into();
     let res = officer.post("/entries", &as_refs(&fields)).await;
     let id = entry_id_from(&res);
-    for page in [officer.get_text(&format!("/entries/{id}")).await, officer.get_text("/entries").await] {
+    for page in [
+        officer.get_text(&format!("/entries/{id}")).await,
+        officer.get_text("/entries").await,
+    ] {
         assert!(!page.contains("<script>alert"), "raw script tag in page");
         assert!(!page.contains("<img src=x"), "raw img tag in page");
-        assert!(page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"), "escaped title missing");
+        assert!(
+            page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"),
+            "escaped title missing"
+        );
     }
     let edit = officer.get_text(&format!("/entries/{id}/edit")).await;
     assert!(!edit.contains("\"><img"));
     // Security headers are on every page.
     let res = officer.get("/entries").await;
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
@@ -524,7 +809,12 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     assert!(body.contains("class=\"fld bad\""));
 
     // Another unit's unit id.
-    let res = officer.post("/entries", &as_refs(&full_form(front_b.id, "Không phải đơn vị mình"))).await;
+    let res = officer
+        .post(
+            "/entries",
+            &as_refs(&full_form(front_b.id, "Không phải đơn vị mình")),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // Submitting an incomplete entry lists what is missing.
@@ -535,10 +825,19 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
         }
     }
     let res = officer.post("/entries", &as_refs(&partial)).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "a draft may be incomplete");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "a draft may be incomplete"
+    );
     let incomplete = entry_id_from(&res);
     let before_submit = snapshot(&s.db).await;
-    let res = officer.post(&format!("/entries/{incomplete}/transition"), &[("action", "submit"), ("version", "1")]).await;
+    let res = officer
+        .post(
+            &format!("/entries/{incomplete}/transition"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = res.text().await.unwrap();
     assert!(body.contains("Cần điền mục “Lực lượng thực hiện”"));
@@ -560,7 +859,14 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // Disguised and oversized files.
-    let res = officer.upload(draft, "bao-cao.pdf", b"<html><script>alert(1)</script></html>".to_vec(), true).await;
+    let res = officer
+        .upload(
+            draft,
+            "bao-cao.pdf",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            true,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("không phải PDF"));
     let res = officer.upload(draft, "rong.pdf", Vec::new(), true).await;
@@ -576,15 +882,51 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // Unknown and malformed ids, unknown actions, stale versions.
-    assert_eq!(officer.get("/entries/999999").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        officer.get("/entries/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
     let res = officer.get("/entries/abc").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.text().await.unwrap().contains("không hợp lệ"));
-    assert_eq!(officer.get("/attachments/424242").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(officer.post("/entries/999999/transition", &[("action", "submit"), ("version", "1")]).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(officer.post(&format!("/entries/{draft}/transition"), &[("action", "reward"), ("version", "1")]).await.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(officer.post(&format!("/entries/{draft}/transition"), &[("action", "submit"), ("version", "7")]).await.status(), StatusCode::CONFLICT);
-    assert_eq!(officer.get("/khong-co").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        officer.get("/attachments/424242").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        officer
+            .post(
+                "/entries/999999/transition",
+                &[("action", "submit"), ("version", "1")]
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        officer
+            .post(
+                &format!("/entries/{draft}/transition"),
+                &[("action", "reward"), ("version", "1")]
+            )
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        officer
+            .post(
+                &format!("/entries/{draft}/transition"),
+                &[("action", "submit"), ("version", "7")]
+            )
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        officer.get("/khong-co").await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(snapshot(&s.db).await, before);
 }
 
@@ -594,9 +936,15 @@ async fn audit_check_catches_an_edited_record() {
     let report = s.db.verify_audit().await.unwrap();
     assert!(report.fault.is_none());
     assert!(report.checked > 20);
-    sqlx::query("UPDATE audit_log SET to_state = 'accepted' WHERE id = 7").execute(&s.db.pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET to_state = 'accepted' WHERE id = 7")
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
     let report = s.db.verify_audit().await.unwrap();
-    assert_eq!(report.fault, Some(dvk_domain::audit::ChainFault::Edited { id: 7 }));
+    assert_eq!(
+        report.fault,
+        Some(dvk_domain::audit::ChainFault::Edited { id: 7 })
+    );
     assert_eq!(report.checked, 6);
 }
 
@@ -605,9 +953,19 @@ async fn search_ignores_diacritics_and_sorting_is_vietnamese() {
     let s = start(0).await;
     let (_, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
-    let titles = ["Đường làng sạch đẹp", "Dê giống cho hộ nghèo", "Ăn ở hợp vệ sinh", "Âm nhạc dân tộc Thái", "Bản văn hóa", "An ninh thôn bản", "Dân vận khéo trong hiến đất"];
+    let titles = [
+        "Đường làng sạch đẹp",
+        "Dê giống cho hộ nghèo",
+        "Ăn ở hợp vệ sinh",
+        "Âm nhạc dân tộc Thái",
+        "Bản văn hóa",
+        "An ninh thôn bản",
+        "Dân vận khéo trong hiến đất",
+    ];
     for t in titles {
-        let res = officer.post("/entries", &as_refs(&full_form(front_a.id, t))).await;
+        let res = officer
+            .post("/entries", &as_refs(&full_form(front_a.id, t)))
+            .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
     // An individual exemplar named Đỗ Văn Đức.
@@ -640,9 +998,23 @@ async fn search_ignores_diacritics_and_sorting_is_vietnamese() {
     let page = officer.get_text("/entries?sort=title").await;
     let page = &page[page.find("<tbody>").unwrap()..];
     let pos = |t: &str| page.find(t).unwrap_or_else(|| panic!("{t} not listed"));
-    let expected = ["An ninh thôn bản", "Ăn ở hợp vệ sinh", "Âm nhạc dân tộc Thái", "Bản văn hóa", "Dân vận khéo trong", "Dê giống", "Đường làng", "Gương người"];
+    let expected = [
+        "An ninh thôn bản",
+        "Ăn ở hợp vệ sinh",
+        "Âm nhạc dân tộc Thái",
+        "Bản văn hóa",
+        "Dân vận khéo trong",
+        "Dê giống",
+        "Đường làng",
+        "Gương người",
+    ];
     for w in expected.windows(2) {
-        assert!(pos(w[0]) < pos(w[1]), "{} should come before {}", w[0], w[1]);
+        assert!(
+            pos(w[0]) < pos(w[1]),
+            "{} should come before {}",
+            w[0],
+            w[1]
+        );
     }
 }
 
@@ -655,7 +1027,11 @@ async fn measure(c: &Client) -> (u32, u32, u32, u32) {
 }
 
 fn queries(res: &Response) -> u32 {
-    res.headers()["x-dvk-queries"].to_str().unwrap().parse().unwrap()
+    res.headers()["x-dvk-queries"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -667,20 +1043,41 @@ async fn list_and_detail_query_counts_do_not_grow_with_data() {
     let cat = s.db.catalogue().await.unwrap();
     let officer = actor_of(&s.db, "canbo.tohieu").await;
     let (_, front_a, _, _) = commune_units(&s.db).await;
-    let form: EntryForm = serde_urlencoded::from_str(&serde_urlencoded::to_string(full_form(front_a.id, "Dân vận khéo thêm")).unwrap()).unwrap();
+    let form: EntryForm = serde_urlencoded::from_str(
+        &serde_urlencoded::to_string(full_form(front_a.id, "Dân vận khéo thêm")).unwrap(),
+    )
+    .unwrap();
     while s.db.entry_count().await.unwrap() < 1000 {
-        let id = service::create_entry(&s.db, &cat, &officer, &form).await.unwrap();
-        service::transition(&s.db, &officer, id, dvk_domain::state::Transition::Submit, "", 1).await.unwrap();
+        let id = service::create_entry(&s.db, &cat, &officer, &form)
+            .await
+            .unwrap();
+        service::transition(
+            &s.db,
+            &officer,
+            id,
+            dvk_domain::state::Transition::Submit,
+            "",
+            1,
+        )
+        .await
+        .unwrap();
     }
     let large = measure(&c).await;
-    assert_eq!(small, large, "queries per page (list, filtered list, detail, status) must not grow with data");
+    assert_eq!(
+        small, large,
+        "queries per page (list, filtered list, detail, status) must not grow with data"
+    );
     assert!(small.0 <= 5, "list page issues {} queries", small.0);
     assert!(small.2 <= 5, "detail page issues {} queries", small.2);
     // The list page stays small: HTML + CSS + JS under 100 KB.
     let html = c.get("/entries").await.bytes().await.unwrap().len();
     let css = c.get("/static/app.css").await.bytes().await.unwrap().len();
     let js = c.get("/static/app.js").await.bytes().await.unwrap().len();
-    assert!(html + css + js < 100 * 1024, "list page weighs {} bytes", html + css + js);
+    assert!(
+        html + css + js < 100 * 1024,
+        "list page weighs {} bytes",
+        html + css + js
+    );
 }
 
 #[tokio::test]
@@ -689,22 +1086,39 @@ async fn sessions_survive_a_restart_and_logins_are_throttled() {
     let c = Client::login(&s.base, "canbo.tohieu").await;
     // A second server process over the same database accepts the session.
     let second = serve(&s.db).await;
-    let mut c2 = Client { http: c.http.clone(), base: second, csrf: c.csrf.clone() };
+    let mut c2 = Client {
+        http: c.http.clone(),
+        base: second,
+        csrf: c.csrf.clone(),
+    };
     let home = c2.get_text("/").await;
     assert!(home.contains("Đỗ Văn Đức"));
     // Logging out ends the session everywhere.
     c2.csrf = extract_csrf(&home).unwrap();
-    assert_eq!(c2.post("/logout", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c2.post("/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(location(&c.get("/entries").await), "/login?next=%2Fentries");
 
     // Five wrong passwords, then even the right one waits.
     let t = Client::anonymous(&s.base).await;
     for _ in 0..5 {
-        let res = t.post("/login", &[("username", "canbo.chiengan"), ("password", "sai-mat-khau")]).await;
+        let res = t
+            .post(
+                "/login",
+                &[("username", "canbo.chiengan"), ("password", "sai-mat-khau")],
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert!(res.text().await.unwrap().contains("không đúng"));
     }
-    let res = t.post("/login", &[("username", "canbo.chiengan"), ("password", DEMO_PASSWORD)]).await;
+    let res = t
+        .post(
+            "/login",
+            &[("username", "canbo.chiengan"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.text().await.unwrap().contains("quá nhiều lần"));
     // Other accounts are not locked by it.
@@ -718,23 +1132,71 @@ async fn sessions_survive_a_restart_and_logins_are_throttled() {
 async fn admin_pages_manage_units_users_and_grants() {
     let s = start(0).await;
     let admin = Client::login(&s.base, "quantri").await;
-    let page = admin.get_text(&format!("/admin/units?parent={}", s.province.id)).await;
+    let page = admin
+        .get_text(&format!("/admin/units?parent={}", s.province.id))
+        .await;
     assert!(page.contains("Phường Tô Hiệu"));
-    assert!(page.contains("Huyện Mai Sơn"), "historical districts are listed");
+    assert!(
+        page.contains("Huyện Mai Sơn"),
+        "historical districts are listed"
+    );
     assert!(page.contains("đến 30/06/2025"));
     // The 2025 merge map is visible on a new commune.
     let (to_hieu, _, _, _) = commune_units(&s.db).await;
-    let page = admin.get_text(&format!("/admin/units?parent={}", to_hieu.id)).await;
+    let page = admin
+        .get_text(&format!("/admin/units?parent={}", to_hieu.id))
+        .await;
     assert!(page.contains("Hình thành từ: Phường Chiềng Lề"));
-    let res = admin.post("/admin/units", &[("parent_id", &to_hieu.id.to_string()), ("name", "Bản Thẳm Ướt"), ("kind", "khu_dan_cu")]).await;
+    let res = admin
+        .post(
+            "/admin/units",
+            &[
+                ("parent_id", &to_hieu.id.to_string()),
+                ("name", "Bản Thẳm Ướt"),
+                ("kind", "khu_dan_cu"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = admin.post("/admin/units", &[("parent_id", &to_hieu.id.to_string()), ("name", ""), ("kind", "tinh")]).await;
+    // The new unit shows up at once in pickers (the per-process unit cache follows the change).
+    assert!(admin
+        .get_text("/admin/users")
+        .await
+        .contains("Bản Thẳm Ướt"));
+    let res = admin
+        .post(
+            "/admin/units",
+            &[
+                ("parent_id", &to_hieu.id.to_string()),
+                ("name", ""),
+                ("kind", "tinh"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = res.text().await.unwrap();
     assert!(body.contains("Cần nhập tên đơn vị") && body.contains("Chọn loại đơn vị"));
-    let res = admin.post("/admin/users", &[("username", "lo.van.a"), ("full_name", "Lò Văn A"), ("password", "mat-khau-rat-dai")]).await;
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("username", "lo.van.a"),
+                ("full_name", "Lò Văn A"),
+                ("password", "mat-khau-rat-dai"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let res = admin.post("/admin/users", &[("username", "lo.van.a"), ("full_name", "Trùng"), ("password", "ngan")]).await;
+    let res = admin
+        .post(
+            "/admin/users",
+            &[
+                ("username", "lo.van.a"),
+                ("full_name", "Trùng"),
+                ("password", "ngan"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = res.text().await.unwrap();
     assert!(body.contains("đã có người dùng") || body.contains("ít nhất 10 ký tự"));

@@ -42,6 +42,14 @@ CREATE INDEX units_parent ON units(parent_id);
 CREATE INDEX units_code ON units(code, valid_from);
 CREATE INDEX units_level ON units(level_code);
 
+-- Counters other processes watch: a page learns the unit tree changed
+-- from the same query that reads its session, and reloads its copy.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('units_version', 1);
+
 CREATE TABLE unit_successors (
     predecessor_id INTEGER NOT NULL REFERENCES units(id),
     successor_id INTEGER NOT NULL REFERENCES units(id),
@@ -83,6 +91,8 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key ON login_failures(key, at);
 
+-- The entry row stays narrow (lists scan it); the long registration
+-- texts live in entry_contents, read only by the entry page.
 CREATE TABLE entries (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -98,6 +108,18 @@ CREATE TABLE entries (
     replicates_id INTEGER REFERENCES entries(id),
     title TEXT NOT NULL,
     title_sort BLOB NOT NULL,
+    person_name TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    state_reason TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1,
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    submitted_at INTEGER
+);
+
+CREATE TABLE entry_contents (
+    entry_id INTEGER PRIMARY KEY REFERENCES entries(id),
     situation TEXT NOT NULL DEFAULT '',
     objectives TEXT NOT NULL DEFAULT '',
     content TEXT NOT NULL DEFAULT '',
@@ -107,30 +129,25 @@ CREATE TABLE entries (
     timeline TEXT NOT NULL DEFAULT '',
     outputs TEXT NOT NULL DEFAULT '',
     sustainability TEXT NOT NULL DEFAULT '',
-    person_name TEXT NOT NULL DEFAULT '',
     birth_year INTEGER,
     gender TEXT,
     ethnicity TEXT NOT NULL DEFAULT '',
     position TEXT NOT NULL DEFAULT '',
     party_member INTEGER NOT NULL DEFAULT 0,
-    example TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL,
-    state_reason TEXT NOT NULL DEFAULT '',
-    version INTEGER NOT NULL DEFAULT 1,
-    created_by INTEGER NOT NULL REFERENCES users(id),
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    submitted_at INTEGER
+    example TEXT NOT NULL DEFAULT ''
 );
+-- Lists are served from covering indexes: the sort key first, then what
+-- the visibility filter needs, so a page reads index entries in order and
+-- touches table rows only for the rows it shows.
 CREATE INDEX entries_unit_path ON entries(unit_path, year);
 CREATE INDEX entries_confirming ON entries(confirming_path, year, state);
-CREATE INDEX entries_updated ON entries(updated_at, id);
-CREATE INDEX entries_title ON entries(title_sort);
-CREATE INDEX entries_year_state ON entries(year, state);
+CREATE INDEX entries_updated ON entries(updated_at, unit_path);
+CREATE INDEX entries_title ON entries(title_sort, unit_path);
+CREATE INDEX entries_year_state ON entries(year, state, updated_at, unit_path);
 
 -- Search runs over diacritics-folded text written by DVK (đ → d included),
 -- so the tokenizer itself needs no folding.
-CREATE VIRTUAL TABLE entries_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE entries_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3');
 
 CREATE TABLE attachments (
     id INTEGER PRIMARY KEY,

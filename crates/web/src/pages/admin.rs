@@ -14,7 +14,12 @@ use dvk_store::{service, ServiceError};
 use serde::Deserialize;
 
 fn admin_roots(user: &User) -> Vec<(i64, dvk_domain::unit::UnitPath)> {
-    user.info.grants.iter().filter(|g| g.role == Role::Admin).map(|g| (g.unit_id, g.unit_path.clone())).collect()
+    user.info
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .map(|g| (g.unit_id, g.unit_path.clone()))
+        .collect()
 }
 
 fn require_admin(user: &User) -> Result<(), ServiceError> {
@@ -43,12 +48,20 @@ async fn render_units(
     require_admin(user)?;
     let roots = admin_roots(user);
     let parent_id = parent_raw.trim().parse::<i64>().unwrap_or(roots[0].0);
-    let parent = state.db.unit(parent_id).await?.ok_or(ServiceError::NotFound("đơn vị"))?;
+    let parent = state
+        .db
+        .unit(parent_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đơn vị"))?;
     check_admin(&user.actor, &parent.path).map_err(ServiceError::from)?;
     let children = state.db.children(parent.id, false).await?;
     let lineage = state.db.lineage(&parent.path).await?;
     let (succ, pred) = state.db.successors_and_predecessors(parent.id).await?;
-    let trail = lineage.iter().filter(|u| user.actor.holds(Role::Admin, &u.path)).map(|u| (u.id, u.name.clone())).collect();
+    let trail = lineage
+        .iter()
+        .filter(|u| user.actor.holds(Role::Admin, &u.path))
+        .map(|u| (u.id, u.name.clone()))
+        .collect();
     let rows = children
         .into_iter()
         .map(|u| UnitRow {
@@ -83,8 +96,21 @@ async fn render_units(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub async fn units(State(state): State<AppState>, user: User, Query(uq): Query<UnitsQuery>) -> AppResult<Response> {
-    render_units(&state, &user, &uq.parent, Errors::default(), String::new(), notice(&uq.msg), StatusCode::OK).await
+pub async fn units(
+    State(state): State<AppState>,
+    user: User,
+    Query(uq): Query<UnitsQuery>,
+) -> AppResult<Response> {
+    render_units(
+        &state,
+        &user,
+        &uq.parent,
+        Errors::default(),
+        String::new(),
+        notice(&uq.msg),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -95,12 +121,27 @@ pub struct UnitForm {
     kind: String,
 }
 
-pub async fn create_unit(State(state): State<AppState>, user: User, VnForm(form): VnForm<UnitForm>) -> AppResult<Response> {
+pub async fn create_unit(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(form): VnForm<UnitForm>,
+) -> AppResult<Response> {
     let parent_id = parse_id(&form.parent_id)?;
     match service::create_unit(&state.db, &user.actor, parent_id, &form.name, &form.kind).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/units?parent={parent_id}&msg=unit")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/units?parent={parent_id}&msg=unit")).into_response())
+        }
         Err(ServiceError::Invalid(list)) => {
-            render_units(&state, &user, &form.parent_id, Errors::from_list(&list), form.name.clone(), "", StatusCode::BAD_REQUEST).await
+            render_units(
+                &state,
+                &user,
+                &form.parent_id,
+                Errors::from_list(&list),
+                form.name.clone(),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -122,22 +163,57 @@ async fn render_users(
     status: StatusCode,
 ) -> AppResult<Response> {
     require_admin(user)?;
-    let users = state.db.users_with_grants().await?;
     let roots: Vec<_> = admin_roots(user).into_iter().map(|(_, p)| p).collect();
-    let units = state.db.units_within(&roots, 2).await?;
+    // An admin sees the accounts that hold a role inside their subtrees,
+    // and accounts with no role yet (so they can be given one).
+    let users: Vec<_> = state
+        .db
+        .users_with_grants()
+        .await?
+        .into_iter()
+        .filter(|(_, gs)| {
+            gs.is_empty()
+                || gs
+                    .iter()
+                    .any(|g| roots.iter().any(|r| r.covers(&g.unit_path)))
+        })
+        .collect();
+    let units = state
+        .units(user.info.units_version)
+        .await?
+        .within(&roots, 2);
     let page = AdminUsersPage {
         layout: Layout::new("Tài khoản", Some(&user.info), &user.csrf, "users"),
-        user_opts: users.iter().map(|(u, _)| Opt::new(u.id.to_string(), format!("{} ({})", u.full_name, u.username), "")).collect(),
+        user_opts: users
+            .iter()
+            .map(|(u, _)| {
+                Opt::new(
+                    u.id.to_string(),
+                    format!("{} ({})", u.full_name, u.username),
+                    "",
+                )
+            })
+            .collect(),
         users: users
             .into_iter()
             .map(|(u, gs)| UserView {
                 id: u.id,
                 username: u.username,
                 full_name: u.full_name,
-                grants: gs.into_iter().map(|g| GrantView { id: g.id, role: g.role.label().to_owned(), unit: g.unit_name }).collect(),
+                grants: gs
+                    .into_iter()
+                    .map(|g| GrantView {
+                        id: g.id,
+                        role: g.role.label().to_owned(),
+                        unit: g.unit_name,
+                    })
+                    .collect(),
             })
             .collect(),
-        roles: Role::ALL.iter().map(|r| Opt::new(r.code(), r.label(), "")).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| Opt::new(r.code(), r.label(), ""))
+            .collect(),
         units: unit_options(&units, ""),
         errors,
         username,
@@ -147,8 +223,21 @@ async fn render_users(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-pub async fn users(State(state): State<AppState>, user: User, Query(mq): Query<MsgQuery>) -> AppResult<Response> {
-    render_users(&state, &user, Errors::default(), String::new(), String::new(), notice(&mq.msg), StatusCode::OK).await
+pub async fn users(
+    State(state): State<AppState>,
+    user: User,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    render_users(
+        &state,
+        &user,
+        Errors::default(),
+        String::new(),
+        String::new(),
+        notice(&mq.msg),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -159,12 +248,33 @@ pub struct UserForm {
     password: String,
 }
 
-pub async fn create_user(State(state): State<AppState>, user: User, VnForm(form): VnForm<UserForm>) -> AppResult<Response> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(form): VnForm<UserForm>,
+) -> AppResult<Response> {
     require_admin(&user)?;
-    match service::create_user(&state.db, Some(&user.actor), &form.username, &form.full_name, &form.password).await {
+    match service::create_user(
+        &state.db,
+        Some(&user.actor),
+        &form.username,
+        &form.full_name,
+        &form.password,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/users?msg=user").into_response()),
         Err(ServiceError::Invalid(list)) => {
-            render_users(&state, &user, Errors::from_list(&list), form.username, form.full_name, "", StatusCode::BAD_REQUEST).await
+            render_users(
+                &state,
+                &user,
+                Errors::from_list(&list),
+                form.username,
+                form.full_name,
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -178,7 +288,11 @@ pub struct GrantForm {
     unit_id: String,
 }
 
-pub async fn add_grant(State(state): State<AppState>, user: User, VnForm(form): VnForm<GrantForm>) -> AppResult<Response> {
+pub async fn add_grant(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(form): VnForm<GrantForm>,
+) -> AppResult<Response> {
     require_admin(&user)?;
     let user_id = parse_id(&form.user_id)?;
     let unit_id = parse_id(&form.unit_id)?;
@@ -186,7 +300,10 @@ pub async fn add_grant(State(state): State<AppState>, user: User, VnForm(form): 
         return render_users(
             &state,
             &user,
-            Errors::from_list(&[dvk_domain::entry::FieldError::new("role", "Chọn vai trò trong danh sách.")]),
+            Errors::from_list(&[dvk_domain::entry::FieldError::new(
+                "role",
+                "Chọn vai trò trong danh sách.",
+            )]),
             String::new(),
             String::new(),
             "",
@@ -199,22 +316,47 @@ pub async fn add_grant(State(state): State<AppState>, user: User, VnForm(form): 
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
             let list = match e {
                 ServiceError::Invalid(l) => l,
-                other => vec![dvk_domain::entry::FieldError::new("grant", other.to_string())],
+                other => vec![dvk_domain::entry::FieldError::new(
+                    "grant",
+                    other.to_string(),
+                )],
             };
-            render_users(&state, &user, Errors::from_list(&list), String::new(), String::new(), "", StatusCode::BAD_REQUEST).await
+            render_users(
+                &state,
+                &user,
+                Errors::from_list(&list),
+                String::new(),
+                String::new(),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn remove_grant(State(state): State<AppState>, user: User, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn remove_grant(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     require_admin(&user)?;
     let id = parse_id(&id)?;
     match service::revoke_grant(&state.db, &user.actor, id).await {
         Ok(()) => Ok(Redirect::to("/admin/users?msg=revoked").into_response()),
         Err(e @ ServiceError::Conflict(_)) => {
             let list = vec![dvk_domain::entry::FieldError::new("grant", e.to_string())];
-            render_users(&state, &user, Errors::from_list(&list), String::new(), String::new(), "", status_of(&e)).await
+            render_users(
+                &state,
+                &user,
+                Errors::from_list(&list),
+                String::new(),
+                String::new(),
+                "",
+                status_of(&e),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -27,7 +27,8 @@ pub struct LoginForm {
 
 /// Only same-site paths are followed after login.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500 {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500
+    {
         next
     } else {
         "/"
@@ -53,21 +54,37 @@ pub async fn login_submit(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     VnForm(form): VnForm<LoginForm>,
 ) -> AppResult<Response> {
-    match service::login(&state.db, &form.username, &form.password, &addr.ip().to_string()).await {
+    match service::login(
+        &state.db,
+        &form.username,
+        &form.password,
+        &addr.ip().to_string(),
+    )
+    .await
+    {
         Ok((token, _csrf)) => {
             if let Some(old) = &ctx.session_token {
                 state.db.delete_session(old).await?;
             }
             let mut res = Redirect::to(safe_next(&form.next)).into_response();
-            res.headers_mut().append(header::SET_COOKIE, session_cookie(&token, state.config.secure_cookies));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                session_cookie(&token, state.config.secure_cookies),
+            );
             Ok(res)
         }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::TooMany(_))) => {
             let message = match &e {
-                ServiceError::Invalid(errs) => errs.first().map(|f| f.message.clone()).unwrap_or_default(),
+                ServiceError::Invalid(errs) => {
+                    errs.first().map(|f| f.message.clone()).unwrap_or_default()
+                }
                 other => other.to_string(),
             };
-            let status = if matches!(e, ServiceError::TooMany(_)) { StatusCode::TOO_MANY_REQUESTS } else { status_of(&e) };
+            let status = if matches!(e, ServiceError::TooMany(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                status_of(&e)
+            };
             let page = LoginPage {
                 layout: Layout::new("Đăng nhập", None, &ctx.csrf, "login"),
                 username: form.username.chars().take(60).collect(),
@@ -85,7 +102,10 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         state.db.delete_session(t).await?;
     }
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+    );
     Ok(res)
 }
 

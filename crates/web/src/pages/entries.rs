@@ -9,7 +9,9 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::auth::{self, EntryScope};
-use dvk_domain::entry::{EntryForm, Gender, Kind, Registration, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
+use dvk_domain::entry::{
+    EntryForm, Gender, Kind, Registration, Subject, ITEMS, ITEM_MAX, TITLE_MAX,
+};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::search_terms;
 use dvk_store::entries::{EntryDetail, EntryFilter, Sort};
@@ -21,8 +23,12 @@ pub const PER_PAGE: i64 = 25;
 
 /// Transitions the registration pages offer; later steps (appraisal,
 /// recognition, rewards) come with their own pages and inputs.
-const REGISTRATION_TRANSITIONS: [Transition; 4] =
-    [Transition::Submit, Transition::Accept, Transition::Return, Transition::Withdraw];
+const REGISTRATION_TRANSITIONS: [Transition; 4] = [
+    Transition::Submit,
+    Transition::Accept,
+    Transition::Return,
+    Transition::Withdraw,
+];
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -63,7 +69,11 @@ impl ListQuery {
     }
 }
 
-pub async fn list(State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
     let cat = &state.catalogue;
     let visible = user.actor.visible_roots();
     // Filter values are parsed; unknown values are ignored rather than failing the page.
@@ -72,7 +82,12 @@ pub async fn list(State(state): State<AppState>, user: User, Query(lq): Query<Li
         Err(_) => None,
     };
     let field_ids: Vec<i64> = match lq.field.trim().parse::<i64>() {
-        Ok(id) => cat.fields.iter().filter(|f| f.id == id || f.parent_id == Some(id)).map(|f| f.id).collect(),
+        Ok(id) => cat
+            .fields
+            .iter()
+            .filter(|f| f.id == id || f.parent_id == Some(id))
+            .map(|f| f.id)
+            .collect(),
         Err(_) => Vec::new(),
     };
     let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
@@ -84,14 +99,21 @@ pub async fn list(State(state): State<AppState>, user: User, Query(lq): Query<Li
         subject: Subject::parse(&lq.subject),
         state: EntryState::parse(&lq.state),
         year: lq.year.trim().parse().ok(),
-        level: cat.levels.iter().find(|l| l.code == lq.level).map(|l| l.code.clone()),
+        level: cat
+            .levels
+            .iter()
+            .find(|l| l.code == lq.level)
+            .map(|l| l.code.clone()),
         search: search_terms(&lq.q),
         sort: Sort::parse(&lq.sort),
         page,
         per_page: PER_PAGE,
     };
     let (items, total) = state.db.list_entries(&filter).await?;
-    let units = state.db.units_within(&visible, 2).await?;
+    let units = state
+        .units(user.info.units_version)
+        .await?
+        .within(&visible, 2);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let rows = items
         .into_iter()
@@ -114,21 +136,49 @@ pub async fn list(State(state): State<AppState>, user: User, Query(lq): Query<Li
         q: lq.q.chars().take(200).collect(),
         units: unit_options(&units, &lq.unit),
         fields: field_options(cat, &lq.field),
-        kinds: [Kind::Model, Kind::Exemplar].iter().map(|k| Opt::new(k.code(), k.label(), &lq.kind)).collect(),
-        subjects: [Subject::Collective, Subject::Individual].iter().map(|s| Opt::new(s.code(), s.label(), &lq.subject)).collect(),
-        states: EntryState::ALL.iter().map(|s| Opt::new(s.code(), s.label(), &lq.state)).collect(),
-        years: (2021..=this_year + 1).rev().map(|y| Opt::new(y.to_string(), y.to_string(), &lq.year)).collect(),
-        levels: cat.levels.iter().map(|l| Opt::new(l.code.clone(), l.name.clone(), &lq.level)).collect(),
-        sorts: [(Sort::Updated, "Mới cập nhật"), (Sort::Title, "Tên (A–Z)"), (Sort::Year, "Năm")]
+        kinds: [Kind::Model, Kind::Exemplar]
             .iter()
-            .map(|(s, l)| Opt::new(s.code(), *l, filter.sort.code()))
+            .map(|k| Opt::new(k.code(), k.label(), &lq.kind))
             .collect(),
+        subjects: [Subject::Collective, Subject::Individual]
+            .iter()
+            .map(|s| Opt::new(s.code(), s.label(), &lq.subject))
+            .collect(),
+        states: EntryState::ALL
+            .iter()
+            .map(|s| Opt::new(s.code(), s.label(), &lq.state))
+            .collect(),
+        years: (2021..=this_year + 1)
+            .rev()
+            .map(|y| Opt::new(y.to_string(), y.to_string(), &lq.year))
+            .collect(),
+        levels: cat
+            .levels
+            .iter()
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), &lq.level))
+            .collect(),
+        sorts: [
+            (Sort::Updated, "Mới cập nhật"),
+            (Sort::Title, "Tên (A–Z)"),
+            (Sort::Year, "Năm"),
+        ]
+        .iter()
+        .map(|(s, l)| Opt::new(s.code(), *l, filter.sort.code()))
+        .collect(),
         rows,
         total,
         page,
         pages,
-        prev_href: if page > 1 { lq.href(page - 1) } else { String::new() },
-        next_href: if page < pages { lq.href(page + 1) } else { String::new() },
+        prev_href: if page > 1 {
+            lq.href(page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if page < pages {
+            lq.href(page + 1)
+        } else {
+            String::new()
+        },
         notice: notice(&lq.msg).to_owned(),
     };
     Ok(Html(page_view.render()?).into_response())
@@ -139,7 +189,11 @@ fn field_options(cat: &dvk_store::reference::Catalogue, current: &str) -> Vec<Op
     for f in cat.fields.iter().filter(|f| f.parent_id.is_none()) {
         out.push(Opt::new(f.id.to_string(), f.name.clone(), current));
         for sub in cat.fields.iter().filter(|s| s.parent_id == Some(f.id)) {
-            out.push(Opt::new(sub.id.to_string(), format!("— {}", sub.name), current));
+            out.push(Opt::new(
+                sub.id.to_string(),
+                format!("— {}", sub.name),
+                current,
+            ));
         }
     }
     out
@@ -171,7 +225,11 @@ fn form_from_registration(r: &Registration) -> EntryForm {
         gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
         ethnicity: p.ethnicity.clone(),
         position: p.position.clone(),
-        party_member: if p.party_member { "1".into() } else { String::new() },
+        party_member: if p.party_member {
+            "1".into()
+        } else {
+            String::new()
+        },
         example: p.example.clone(),
     }
 }
@@ -189,7 +247,10 @@ async fn render_form(
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
-    let units = state.db.units_within(&user.actor.registering_roots(), 3).await?;
+    let units = state
+        .units(user.info.units_version)
+        .await?
+        .within(&user.actor.registering_roots(), 3);
     let values = [
         &form.title,
         &form.situation,
@@ -208,6 +269,7 @@ async fn render_form(
         .map(|(i, (key, label))| ItemField {
             key,
             label,
+            hint: dvk_domain::entry::ITEM_HINTS[i],
             value: values[i].clone(),
             error: errors.get(key),
             long: i != 0,
@@ -220,13 +282,31 @@ async fn render_form(
         action,
         version,
         general_error,
-        kinds: [Kind::Model, Kind::Exemplar].iter().map(|k| Opt::new(k.code(), k.label(), &form.kind)).collect(),
-        subjects: [Subject::Collective, Subject::Individual].iter().map(|s| Opt::new(s.code(), s.label(), &form.subject)).collect(),
+        kinds: [Kind::Model, Kind::Exemplar]
+            .iter()
+            .map(|k| Opt::new(k.code(), k.label(), &form.kind))
+            .collect(),
+        subjects: [Subject::Collective, Subject::Individual]
+            .iter()
+            .map(|s| Opt::new(s.code(), s.label(), &form.subject))
+            .collect(),
         fields: field_options(cat, &form.field_id),
-        levels: cat.levels.iter().filter(|l| !l.historical).map(|l| Opt::new(l.code.clone(), l.name.clone(), &form.target_level)).collect(),
-        phases: cat.phases.iter().map(|p| Opt::new(p.code.clone(), p.name.clone(), &form.phase)).collect(),
+        levels: cat
+            .levels
+            .iter()
+            .filter(|l| !l.historical)
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), &form.target_level))
+            .collect(),
+        phases: cat
+            .phases
+            .iter()
+            .map(|p| Opt::new(p.code.clone(), p.name.clone(), &form.phase))
+            .collect(),
         units: unit_options(&units, &form.unit_id),
-        genders: [Gender::Male, Gender::Female].iter().map(|g| Opt::new(g.code(), g.label(), &form.gender)).collect(),
+        genders: [Gender::Male, Gender::Female]
+            .iter()
+            .map(|g| Opt::new(g.code(), g.label(), &form.gender))
+            .collect(),
         year: form.year.clone(),
         replicates: form.replicates.clone(),
         items,
@@ -243,10 +323,16 @@ async fn render_form(
 
 pub async fn new_form(State(state): State<AppState>, user: User) -> AppResult<Response> {
     if user.actor.registering_roots().is_empty() {
-        return Err(ServiceError::Denied(auth::Denied::NoRole("đăng ký mô hình, điển hình")).into());
+        return Err(
+            ServiceError::Denied(auth::Denied::NoRole("đăng ký mô hình, điển hình")).into(),
+        );
     }
     let year = current_year();
-    let phase = state.catalogue.phases.iter().find(|p| (p.first_year..=p.last_year).contains(&year));
+    let phase = state
+        .catalogue
+        .phases
+        .iter()
+        .find(|p| (p.first_year..=p.last_year).contains(&year));
     let form = EntryForm {
         kind: "model".into(),
         subject: "collective".into(),
@@ -255,36 +341,80 @@ pub async fn new_form(State(state): State<AppState>, user: User) -> AppResult<Re
         year: year.to_string(),
         ..Default::default()
     };
-    render_form(&state, &user, "Đăng ký mô hình, điển hình", "/entries".into(), 0, &form, Errors::default(), String::new(), StatusCode::OK).await
+    render_form(
+        &state,
+        &user,
+        "Đăng ký mô hình, điển hình",
+        "/entries".into(),
+        0,
+        &form,
+        Errors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn form_error(e: &ServiceError) -> Option<(Errors, String)> {
     match e {
-        ServiceError::Invalid(list) => Some((Errors::from_list(list), "Hồ sơ chưa lưu được, vui lòng sửa các mục được đánh dấu.".into())),
+        ServiceError::Invalid(list) => Some((
+            Errors::from_list(list),
+            "Hồ sơ chưa lưu được, vui lòng sửa các mục được đánh dấu.".into(),
+        )),
         ServiceError::Conflict(m) => Some((Errors::default(), m.clone())),
         ServiceError::Denied(d) => Some((Errors::default(), d.to_string())),
         _ => None,
     }
 }
 
-pub async fn create(State(state): State<AppState>, user: User, VnForm(form): VnForm<EntryForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(form): VnForm<EntryForm>,
+) -> AppResult<Response> {
     match service::create_entry(&state.db, &state.catalogue, &user.actor, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/entries/{id}?msg=created")).into_response()),
         Err(e) => match form_error(&e) {
             Some((errors, general)) => {
-                render_form(&state, &user, "Đăng ký mô hình, điển hình", "/entries".into(), 0, &form, errors, general, status_of(&e)).await
+                render_form(
+                    &state,
+                    &user,
+                    "Đăng ký mô hình, điển hình",
+                    "/entries".into(),
+                    0,
+                    &form,
+                    errors,
+                    general,
+                    status_of(&e),
+                )
+                .await
             }
             None => Err(e.into()),
         },
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, user: User, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let e = service::view_entry(&state.db, &user.actor, id).await?;
     auth::check_edit_entry(&user.actor, &scope(&e)).map_err(ServiceError::from)?;
     let form = form_from_registration(&e.registration);
-    render_form(&state, &user, &format!("Sửa hồ sơ #{id}"), format!("/entries/{id}/edit"), e.version, &form, Errors::default(), String::new(), StatusCode::OK).await
+    render_form(
+        &state,
+        &user,
+        &format!("Sửa hồ sơ #{id}"),
+        format!("/entries/{id}/edit"),
+        e.version,
+        &form,
+        Errors::default(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -303,11 +433,31 @@ pub async fn edit_submit(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
-    match service::update_entry(&state.db, &state.catalogue, &user.actor, id, &form.entry, version).await {
+    match service::update_entry(
+        &state.db,
+        &state.catalogue,
+        &user.actor,
+        id,
+        &form.entry,
+        version,
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=saved")).into_response()),
         Err(e) => match form_error(&e) {
             Some((errors, general)) => {
-                render_form(&state, &user, &format!("Sửa hồ sơ #{id}"), format!("/entries/{id}/edit"), version, &form.entry, errors, general, status_of(&e)).await
+                render_form(
+                    &state,
+                    &user,
+                    &format!("Sửa hồ sơ #{id}"),
+                    format!("/entries/{id}/edit"),
+                    version,
+                    &form.entry,
+                    errors,
+                    general,
+                    status_of(&e),
+                )
+                .await
             }
             None => Err(e.into()),
         },
@@ -315,7 +465,11 @@ pub async fn edit_submit(
 }
 
 fn scope(e: &EntryDetail) -> EntryScope<'_> {
-    EntryScope { registering: &e.unit_path, confirming: &e.confirming_path, state: e.state }
+    EntryScope {
+        registering: &e.unit_path,
+        confirming: &e.confirming_path,
+        state: e.state,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -331,14 +485,25 @@ pub async fn detail(
     Query(mq): Query<MsgQuery>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    render_detail(&state, &user, id, notice(&mq.msg), Vec::new(), StatusCode::OK).await
+    render_detail(
+        &state,
+        &user,
+        id,
+        notice(&mq.msg),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn field_label(key: &str) -> String {
     if let Some((_, l)) = ITEMS.iter().find(|(k, _)| *k == key) {
         return (*l).to_owned();
     }
-    if let Some((_, l)) = dvk_domain::entry::PERSON_ITEMS.iter().find(|(k, _)| *k == key) {
+    if let Some((_, l)) = dvk_domain::entry::PERSON_ITEMS
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
         return (*l).to_owned();
     }
     match key {
@@ -362,7 +527,11 @@ fn show_value(v: &serde_json::Value) -> String {
         serde_json::Value::Null => "(trống)".into(),
         serde_json::Value::String(s) if s.is_empty() => "(trống)".into(),
         serde_json::Value::String(s) => format!("«{}»", truncate(s, 80)),
-        serde_json::Value::Object(o) => o.get("file_name").and_then(|f| f.as_str()).map(|f| f.to_owned()).unwrap_or_else(|| v.to_string()),
+        serde_json::Value::Object(o) => o
+            .get("file_name")
+            .and_then(|f| f.as_str())
+            .map(|f| f.to_owned())
+            .unwrap_or_else(|| v.to_string()),
         other => other.to_string(),
     }
 }
@@ -395,31 +564,60 @@ pub async fn render_detail(
     let r = &e.registration;
     let mut facts = vec![
         ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),
-        ("Loại".to_owned(), format!("{} · {}", r.kind.label(), r.subject.label())),
+        (
+            "Loại".to_owned(),
+            format!("{} · {}", r.kind.label(), r.subject.label()),
+        ),
         ("Lĩnh vực".to_owned(), cat.field_name(r.field_id).to_owned()),
-        ("Cấp đề nghị công nhận".to_owned(), cat.level_name(&r.target_level).to_owned()),
-        ("Giai đoạn, năm".to_owned(), format!("{} · năm {}", r.phase, r.year)),
+        (
+            "Cấp đề nghị công nhận".to_owned(),
+            cat.level_name(&r.target_level).to_owned(),
+        ),
+        (
+            "Giai đoạn, năm".to_owned(),
+            format!("{} · năm {}", r.phase, r.year),
+        ),
         ("Đơn vị đăng ký".to_owned(), e.unit_name.clone()),
         ("Đơn vị tiếp nhận".to_owned(), e.confirming_name.clone()),
     ];
     if let (Some(rid), Some(t)) = (r.replicates, &e.replicates_title) {
         facts.push(("Nhân rộng từ".to_owned(), format!("#{rid} {t}")));
     }
-    facts.push(("Người lập".to_owned(), format!("{} · {}", e.created_by_name, fmt_date(e.created_at))));
+    facts.push((
+        "Người lập".to_owned(),
+        format!("{} · {}", e.created_by_name, fmt_date(e.created_at)),
+    ));
     facts.push(("Cập nhật".to_owned(), fmt_datetime(e.updated_at)));
     if let Some(s) = e.submitted_at {
         facts.push(("Gửi đăng ký".to_owned(), fmt_datetime(s)));
     }
-    let items = ITEMS.iter().enumerate().map(|(i, (_, l))| ((*l).to_owned(), r.items[i].clone())).collect();
+    let items = ITEMS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, l))| ((*l).to_owned(), r.items[i].clone()))
+        .collect();
     let person = if r.subject == Subject::Individual {
         let p = &r.person;
         vec![
             ("Họ và tên".to_owned(), p.name.clone()),
-            ("Năm sinh".to_owned(), p.birth_year.map(|y| y.to_string()).unwrap_or_default()),
-            ("Giới tính".to_owned(), p.gender.map(|g| g.label().to_owned()).unwrap_or_default()),
+            (
+                "Năm sinh".to_owned(),
+                p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            ),
+            (
+                "Giới tính".to_owned(),
+                p.gender.map(|g| g.label().to_owned()).unwrap_or_default(),
+            ),
             ("Dân tộc".to_owned(), p.ethnicity.clone()),
             ("Chức vụ, đơn vị".to_owned(), p.position.clone()),
-            ("Đảng viên".to_owned(), if p.party_member { "Có".into() } else { "Không".into() }),
+            (
+                "Đảng viên".to_owned(),
+                if p.party_member {
+                    "Có".into()
+                } else {
+                    "Không".into()
+                },
+            ),
             ("Gương mẫu".to_owned(), p.example.clone()),
         ]
     } else {
@@ -452,8 +650,15 @@ pub async fn render_detail(
                 Ok(serde_json::Value::Object(m)) if rec.action != "entry.create" => m
                     .iter()
                     .map(|(k, v)| match v.as_array().map(|a| a.as_slice()) {
-                        Some([old, new]) if k == "reason" => format!("Lý do: {}", new.as_str().unwrap_or("")),
-                        Some([old, new]) => format!("{}: {} → {}", field_label(k), show_value(old), show_value(new)),
+                        Some([old, new]) if k == "reason" => {
+                            format!("Lý do: {}", new.as_str().unwrap_or(""))
+                        }
+                        Some([old, new]) => format!(
+                            "{}: {} → {}",
+                            field_label(k),
+                            show_value(old),
+                            show_value(new)
+                        ),
                         _ => field_label(k),
                     })
                     .collect(),
@@ -469,18 +674,32 @@ pub async fn render_detail(
         })
         .collect();
     let page = EntryPage {
-        layout: Layout::new(truncate(r.title(), 60), Some(&user.info), &user.csrf, "entries"),
+        layout: Layout::new(
+            truncate(r.title(), 60),
+            Some(&user.info),
+            &user.csrf,
+            "entries",
+        ),
         id: e.id,
         title: r.title().to_owned(),
         state: e.state.label().to_owned(),
         state_css: e.state.code().to_owned(),
-        state_reason: if e.state == EntryState::Returned || e.state == EntryState::Withdrawn { e.state_reason.clone() } else { String::new() },
+        state_reason: if e.state == EntryState::Returned || e.state == EntryState::Withdrawn {
+            e.state_reason.clone()
+        } else {
+            String::new()
+        },
         facts,
         items,
         person,
         attachments: attachments
             .into_iter()
-            .map(|a| AttachmentView { id: a.id, name: a.file_name, size: fmt_size(a.size), at: fmt_date(a.created_at) })
+            .map(|a| AttachmentView {
+                id: a.id,
+                name: a.file_name,
+                size: fmt_size(a.size),
+                at: fmt_date(a.created_at),
+            })
             .collect(),
         can_upload: auth::check_add_evidence(&user.actor, &sc).is_ok(),
         can_edit: auth::check_edit_entry(&user.actor, &sc).is_ok(),
@@ -508,13 +727,21 @@ pub async fn transition(
     VnForm(form): VnForm<TransitionForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let Some(t) = Transition::parse(form.action.trim()).filter(|t| REGISTRATION_TRANSITIONS.contains(t)) else {
-        return Err(AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Thao tác không hợp lệ.".into()));
+    let Some(t) =
+        Transition::parse(form.action.trim()).filter(|t| REGISTRATION_TRANSITIONS.contains(t))
+    else {
+        return Err(AppError::Page(
+            StatusCode::BAD_REQUEST,
+            "Dữ liệu chưa hợp lệ",
+            "Thao tác không hợp lệ.".into(),
+        ));
     };
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
     match service::transition(&state.db, &user.actor, id, t, &form.reason, version).await {
         Ok(_) => Ok(Redirect::to(&format!("/entries/{id}?msg={}", t.code())).into_response()),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Denied(_))) => {
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Denied(_)),
+        ) => {
             let status = status_of(&e);
             let errors = match e {
                 ServiceError::Invalid(list) => {
@@ -537,7 +764,13 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let too_big = || AppError::Page(StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn", "Tệp vượt quá 20 MB. Không có gì được lưu.".into());
+    let too_big = || {
+        AppError::Page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Tệp quá lớn",
+            "Tệp vượt quá 20 MB. Không có gì được lưu.".into(),
+        )
+    };
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -545,7 +778,11 @@ pub async fn upload(
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
             Err(_) => {
-                return Err(AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Không đọc được tệp gửi lên.".into()))
+                return Err(AppError::Page(
+                    StatusCode::BAD_REQUEST,
+                    "Dữ liệu chưa hợp lệ",
+                    "Không đọc được tệp gửi lên.".into(),
+                ))
             }
         };
         if field.name() == Some("file") {
@@ -554,7 +791,11 @@ pub async fn upload(
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     too_big()
                 } else {
-                    AppError::Page(StatusCode::BAD_REQUEST, "Dữ liệu chưa hợp lệ", "Không đọc được tệp gửi lên.".into())
+                    AppError::Page(
+                        StatusCode::BAD_REQUEST,
+                        "Dữ liệu chưa hợp lệ",
+                        "Không đọc được tệp gửi lên.".into(),
+                    )
                 }
             })?;
             file = Some((name, bytes.to_vec()));
@@ -564,24 +805,66 @@ pub async fn upload(
     match service::add_attachment(&state.db, &user.actor, id, &name, &bytes).await {
         Ok(_) => Ok(Redirect::to(&format!("/entries/{id}?msg=uploaded")).into_response()),
         Err(ServiceError::Invalid(list)) => {
-            render_detail(&state, &user, id, "", list.into_iter().map(|f| f.message).collect(), StatusCode::BAD_REQUEST).await
+            render_detail(
+                &state,
+                &user,
+                id,
+                "",
+                list.into_iter().map(|f| f.message).collect(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
-        Err(e @ ServiceError::Denied(_)) => render_detail(&state, &user, id, "", vec![e.to_string()], StatusCode::FORBIDDEN).await,
+        Err(e @ ServiceError::Denied(_)) => {
+            render_detail(
+                &state,
+                &user,
+                id,
+                "",
+                vec![e.to_string()],
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn download(State(state): State<AppState>, user: User, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let (a, bytes) = service::download_attachment(&state.db, &user.actor, id).await?;
-    let ascii: String = a.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", url_encode(&a.file_name));
+    let ascii: String = a
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(&a.file_name)
+    );
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&a.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&a.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(res)
 }

@@ -14,33 +14,78 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     let Some(info) = ctx.session.clone() else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let user = User { actor: info.actor(), info, csrf: ctx.csrf.clone() };
-    let roles: Vec<String> = user.info.grants.iter().map(|g| format!("{} — {}", g.role.label(), g.unit_name)).collect();
+    let user = User {
+        actor: info.actor(),
+        info,
+        csrf: ctx.csrf.clone(),
+    };
+    let roles: Vec<String> = user
+        .info
+        .grants
+        .iter()
+        .map(|g| format!("{} — {}", g.role.label(), g.unit_name))
+        .collect();
     let mut tasks = Vec::new();
     let officer_roots = user.actor.registering_roots();
     if !officer_roots.is_empty() {
-        for (st, label) in [(EntryState::Returned, "Hồ sơ bị trả lại cần bổ sung"), (EntryState::Draft, "Hồ sơ nháp chưa gửi")] {
+        for (st, label) in [
+            (EntryState::Returned, "Hồ sơ bị trả lại cần bổ sung"),
+            (EntryState::Draft, "Hồ sơ nháp chưa gửi"),
+        ] {
             let n = state
                 .db
-                .count_entries(&EntryFilter { visible: officer_roots.clone(), state: Some(st), ..Default::default() })
+                .count_entries(&EntryFilter {
+                    visible: officer_roots.clone(),
+                    state: Some(st),
+                    ..Default::default()
+                })
                 .await?;
             if n > 0 {
-                tasks.push(Link { href: format!("/entries?state={}", st.code()), label: label.into(), count: Some(n) });
+                tasks.push(Link {
+                    href: format!("/entries?state={}", st.code()),
+                    label: label.into(),
+                    count: Some(n),
+                });
             }
         }
-        tasks.push(Link { href: "/entries/new".into(), label: "Đăng ký mô hình, điển hình mới".into(), count: None });
+        tasks.push(Link {
+            href: "/entries/new".into(),
+            label: "Đăng ký mô hình, điển hình mới".into(),
+            count: None,
+        });
     }
-    let reviewer_roots: Vec<_> =
-        user.info.grants.iter().filter(|g| g.role == Role::MovementOfficer).map(|g| g.unit_path.clone()).collect();
+    let reviewer_roots: Vec<_> = user
+        .info
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::MovementOfficer)
+        .map(|g| g.unit_path.clone())
+        .collect();
     if !reviewer_roots.is_empty() {
         let n = state
             .db
-            .count_entries(&EntryFilter { visible: reviewer_roots, state: Some(EntryState::Submitted), ..Default::default() })
+            .count_entries(&EntryFilter {
+                visible: reviewer_roots,
+                state: Some(EntryState::Submitted),
+                ..Default::default()
+            })
             .await?;
-        tasks.push(Link { href: "/entries?state=submitted".into(), label: "Hồ sơ chờ tiếp nhận".into(), count: Some(n) });
-        tasks.push(Link { href: "/status".into(), label: "Tình hình đăng ký của các đơn vị".into(), count: None });
+        tasks.push(Link {
+            href: "/entries?state=submitted".into(),
+            label: "Hồ sơ chờ tiếp nhận".into(),
+            count: Some(n),
+        });
+        tasks.push(Link {
+            href: "/status".into(),
+            label: "Tình hình đăng ký của các đơn vị".into(),
+            count: None,
+        });
     }
-    let page = HomePage { layout: Layout::new("Trang chủ", Some(&user.info), &user.csrf, "home"), roles, tasks };
+    let page = HomePage {
+        layout: Layout::new("Trang chủ", Some(&user.info), &user.csrf, "home"),
+        roles,
+        tasks,
+    };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -49,14 +94,21 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!("health check failed: {e}");
-            (StatusCode::SERVICE_UNAVAILABLE, "cơ sở dữ liệu không phản hồi").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cơ sở dữ liệu không phản hồi",
+            )
+                .into_response()
         }
     }
 }
 
 pub async fn css() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/app.css"),
     )
         .into_response()
@@ -64,12 +116,19 @@ pub async fn css() -> Response {
 
 pub async fn js() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/app.js"),
     )
         .into_response()
 }
 
 pub async fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, "Không tìm thấy trang", "Địa chỉ này không có trong hệ thống.")
+    error_response(
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy trang",
+        "Địa chỉ này không có trong hệ thống.",
+    )
 }

@@ -36,12 +36,18 @@ pub fn unit_options(units: &[Unit], current: &str) -> Vec<Opt> {
     // within a depth).
     let mut ordered: Vec<&Unit> = Vec::with_capacity(units.len());
     fn place<'a>(all: &'a [Unit], parent: Option<i64>, depth: i64, out: &mut Vec<&'a Unit>) {
-        for u in all.iter().filter(|u| u.depth == depth && (parent.is_none() || u.parent_id == parent)) {
+        for u in all
+            .iter()
+            .filter(|u| u.depth == depth && (parent.is_none() || u.parent_id == parent))
+        {
             out.push(u);
             place(all, Some(u.id), depth + 1, out);
         }
     }
-    let roots: Vec<&Unit> = units.iter().filter(|u| u.depth == top || !units.iter().any(|p| Some(p.id) == u.parent_id)).collect();
+    let roots: Vec<&Unit> = units
+        .iter()
+        .filter(|u| u.depth == top || !units.iter().any(|p| Some(p.id) == u.parent_id))
+        .collect();
     for r in roots {
         if ordered.iter().any(|o| o.id == r.id) {
             continue;

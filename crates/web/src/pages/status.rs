@@ -20,23 +20,42 @@ pub struct StatusQuery {
 
 /// Each lower unit's registration status for a year (not sent / waiting /
 /// returned / accepted), counted over its whole subtree.
-pub async fn status(State(state): State<AppState>, user: User, Query(sq): Query<StatusQuery>) -> AppResult<Response> {
+pub async fn status(
+    State(state): State<AppState>,
+    user: User,
+    Query(sq): Query<StatusQuery>,
+) -> AppResult<Response> {
     let grant_units: Vec<_> = user
         .info
         .grants
         .iter()
-        .filter(|g| matches!(g.role, Role::MovementOfficer | Role::Admin | Role::SigningLeader))
+        .filter(|g| {
+            matches!(
+                g.role,
+                Role::MovementOfficer | Role::Admin | Role::SigningLeader
+            )
+        })
         .collect();
     let Some(first) = grant_units.first() else {
         return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
     };
     let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
-    let unit = state.db.unit(unit_id).await?.ok_or(ServiceError::NotFound("đơn vị"))?;
+    let unit = state
+        .db
+        .unit(unit_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đơn vị"))?;
     if !can_view_status(&user.actor, &unit.path) {
         return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
     }
     let this_year = current_year();
-    let year = sq.year.trim().parse::<i32>().ok().filter(|y| (2000..=this_year + 1).contains(y)).unwrap_or(this_year);
+    let year = sq
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=this_year + 1).contains(y))
+        .unwrap_or(this_year);
     let rows = state.db.registration_status(unit.id, year).await?;
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
@@ -69,7 +88,11 @@ pub async fn status(State(state): State<AppState>, user: User, Query(sq): Query<
         })
         .collect();
     let up_href = match unit.parent_id {
-        Some(p) if grant_units.iter().any(|g| g.unit_path.covers(&unit.path) && g.unit_id != unit.id) => {
+        Some(p)
+            if grant_units
+                .iter()
+                .any(|g| g.unit_path.covers(&unit.path) && g.unit_id != unit.id) =>
+        {
             format!("/status?unit={p}&year={year}")
         }
         _ => String::new(),
@@ -81,13 +104,23 @@ pub async fn status(State(state): State<AppState>, user: User, Query(sq): Query<
         year: year.to_string(),
         roots: grant_units
             .iter()
-            .map(|g| Opt::new(g.unit_id.to_string(), g.unit_name.clone(), &unit.id.to_string()))
+            .map(|g| {
+                Opt::new(
+                    g.unit_id.to_string(),
+                    g.unit_name.clone(),
+                    &unit.id.to_string(),
+                )
+            })
             .chain(
-                (!grant_units.iter().any(|g| g.unit_id == unit.id))
-                    .then(|| Opt::new(unit.id.to_string(), unit.name.clone(), &unit.id.to_string())),
+                (!grant_units.iter().any(|g| g.unit_id == unit.id)).then(|| {
+                    Opt::new(unit.id.to_string(), unit.name.clone(), &unit.id.to_string())
+                }),
             )
             .collect(),
-        years: (2021..=this_year + 1).rev().map(|y| Opt::new(y.to_string(), y.to_string(), &year.to_string())).collect(),
+        years: (2021..=this_year + 1)
+            .rev()
+            .map(|y| Opt::new(y.to_string(), y.to_string(), &year.to_string()))
+            .collect(),
         rows,
         totals,
         counts,
