@@ -20,6 +20,9 @@ struct Cli {
     /// Database URL: sqlite://… (default: a file under the data directory) or postgres://…
     #[arg(long, env = "DVK_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// Optional read replica for read-only page queries (same kind of database as the primary).
+    #[arg(long, env = "DVK_DATABASE_READ_URL", global = true)]
+    database_read_url: Option<String>,
     /// Directory for the embedded database and other files.
     #[arg(long, env = "DVK_DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
@@ -66,6 +69,22 @@ enum Command {
     },
     /// Build Sơn La-scale data and measure the main pages under load.
     Bench(bench::BenchArgs),
+    /// Whole-database operations.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy a whole deployment into an empty database (e.g. SQLite → PostgreSQL).
+    Copy {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,7 +138,11 @@ fn database_url(
 }
 
 async fn open(url: &str, pool: u32) -> Result<Db> {
-    let db = Db::connect(url, pool).await?;
+    open_with_replica(url, None, pool).await
+}
+
+async fn open_with_replica(url: &str, read_url: Option<&str>, pool: u32) -> Result<Db> {
+    let db = Db::connect_with_replica(url, read_url, pool).await?;
     db.migrate().await?;
     db.seed_reference().await?;
     Ok(db)
@@ -144,7 +167,7 @@ async fn main() -> Result<()> {
         } => {
             let file = if demo { "demo.db" } else { "dvk.db" };
             let url = database_url(&cli.database_url, &cli.data_dir, file)?;
-            let db = open(&url, pool).await?;
+            let db = open_with_replica(&url, cli.database_read_url.as_deref(), pool).await?;
             let prov = match db.province_by_code(&province).await? {
                 Some(p) => p,
                 None => {
@@ -278,6 +301,24 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::Db {
+            command: DbCommand::Copy { from, to },
+        } => {
+            let source = Db::connect(&from, 4).await?;
+            let target = Db::connect(&to, 4).await?;
+            let report = dvk_store::copy::copy_database(&source, &target).await?;
+            for (table, n) in &report.tables {
+                println!("{table:<18} {n:>9} dòng");
+            }
+            let check = target.verify_audit().await?;
+            match check.fault {
+                None => println!(
+                    "Đã sao chép xong; nhật ký toàn vẹn ({} bản ghi).",
+                    check.checked
+                ),
+                Some(f) => bail!("Nhật ký ở đích không toàn vẹn: {}", f.describe()),
+            }
+        }
     }
     Ok(())
 }

@@ -285,9 +285,11 @@ impl Db {
 
     /// Every user with their grants, users in Vietnamese name order. Two queries.
     pub async fn users_with_grants(&self) -> Result<Vec<(UserRow, Vec<GrantRow>)>, StoreError> {
-        let users = q("SELECT id, username, full_name, password_hash, active FROM users ORDER BY name_sort, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let sql = format!(
+            "SELECT id, username, full_name, password_hash, active FROM users ORDER BY {}, id",
+            crate::dialect::user_name_order(self.backend)
+        );
+        let users = q(&sql).fetch_all(&self.pool).await?;
         let grants = q("SELECT g.id, g.user_id, g.role, g.unit_id, u.path, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id ORDER BY g.id")
             .fetch_all(&self.pool)
             .await?;

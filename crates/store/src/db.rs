@@ -19,7 +19,12 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Db {
+    /// The primary: every write, and reads that must see the caller's own
+    /// writes (sessions, the entry page after a change).
     pub pool: AnyPool,
+    /// Where read-only page queries go: a replica when configured
+    /// (`DVK_DATABASE_READ_URL`), otherwise the primary.
+    pub read: AnyPool,
     pub backend: Backend,
 }
 
@@ -66,26 +71,66 @@ const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
 }];
 
+const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// Which backend a URL names.
+pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::Config(format!(
+            "Địa chỉ cơ sở dữ liệu không hợp lệ: {url} (cần sqlite://… hoặc postgres://…)"
+        )))
+    }
+}
+
 impl Db {
     /// Connects to `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        Db::connect_with_replica(url, None, max_connections).await
+    }
+
+    /// Connects to a primary and, optionally, a read replica of it.
+    pub async fn connect_with_replica(
+        url: &str,
+        read_url: Option<&str>,
+        max_connections: u32,
+    ) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::Config(format!(
-                "Địa chỉ cơ sở dữ liệu không hợp lệ: {url} (cần sqlite://… hoặc postgres://…)"
-            )));
+        let backend = backend_of(url)?;
+        let pool = Self::pool(url, backend, max_connections).await?;
+        let read = match read_url {
+            Some(r) if r != url => {
+                if backend_of(r)? != backend {
+                    return Err(StoreError::Config(
+                        "Bản sao chỉ đọc phải cùng loại cơ sở dữ liệu với bản chính.".into(),
+                    ));
+                }
+                Self::pool(r, backend, max_connections).await?
+            }
+            _ => pool.clone(),
         };
-        if backend == Backend::Postgres {
-            return Err(StoreError::Config(
-                "PostgreSQL chưa được hỗ trợ trong phiên bản này; hãy dùng sqlite://…".into(),
-            ));
-        }
-        let pool = AnyPoolOptions::new()
+        Ok(Db {
+            pool,
+            read,
+            backend,
+        })
+    }
+
+    async fn pool(
+        url: &str,
+        backend: Backend,
+        max_connections: u32,
+    ) -> Result<AnyPool, StoreError> {
+        Ok(AnyPoolOptions::new()
             .max_connections(max_connections)
+            .acquire_timeout(std::time::Duration::from_secs(15))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -100,8 +145,7 @@ impl Db {
                 })
             })
             .connect(url)
-            .await?;
-        Ok(Db { pool, backend })
+            .await?)
     }
 
     /// Applies embedded migrations not yet applied, each in a transaction.
@@ -116,7 +160,11 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         let mut count = 0;
-        for m in SQLITE_MIGRATIONS {
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        for m in migrations {
             if applied.contains(&m.version) {
                 continue;
             }
@@ -142,5 +190,6 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.read.close().await;
     }
 }

@@ -1,51 +1,101 @@
-//! The few places where SQLite and PostgreSQL need different SQL.
+//! The few places where SQLite and PostgreSQL need different SQL. Everything
+//! else is one SQL text for both.
 
 use crate::db::Backend;
 
-/// A WHERE condition that keeps entries whose folded text matches every
-/// search term; `param` is the placeholder number of the bound value that
-/// `search_param` builds. When listing, SQLite is steered to walk the
-/// sort-ordered index and probe the matches, instead of fetching and
+/// A WHERE condition keeping entries whose text matches every search term
+/// (diacritics ignored), and the values to bind for it, numbered from
+/// `first_param`. Terms are folded words (letters and digits only).
+///
+/// SQLite: FTS5 over text DVK folds itself; whole words, the last one as a
+/// prefix (it may still be being typed). When listing, SQLite is steered to
+/// walk the sort-ordered index and probe the matches instead of fetching and
 /// sorting every match.
-pub fn entry_search_condition(backend: Backend, param: usize, for_listing: bool) -> String {
+///
+/// PostgreSQL: `dvk_fold()` (unaccent, immutable) over the stored text with
+/// a pg_trgm index: the words in order as a substring, or — so small typos
+/// still match — the query's word similarity to some part of the text.
+pub fn entry_search(
+    backend: Backend,
+    terms: &[String],
+    first_param: usize,
+    for_listing: bool,
+) -> (String, Vec<String>) {
     match backend {
         Backend::Sqlite => {
+            let expr = terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if i + 1 == terms.len() {
+                        format!("\"{t}\"*")
+                    } else {
+                        format!("\"{t}\"")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             let id = if for_listing { "+e.id" } else { "e.id" };
-            format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${param})")
+            (format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${first_param})"), vec![expr])
         }
-        Backend::Postgres => format!("e.search_folded LIKE ${param}"),
+        Backend::Postgres => {
+            let like = format!("%{}%", terms.join("%"));
+            let phrase = terms.join(" ");
+            (
+                format!(
+                    "(dvk_fold(e.search_text) LIKE ${} OR ${} <% dvk_fold(e.search_text))",
+                    first_param,
+                    first_param + 1
+                ),
+                vec![like, phrase],
+            )
+        }
     }
 }
 
-/// The bound value for `entry_search_condition`. Terms are folded words
-/// (letters and digits only), so quoting cannot be broken out of.
-pub fn search_param(backend: Backend, terms: &[String]) -> String {
-    match backend {
-        // Whole words, except the last one, which may still be being typed.
-        Backend::Sqlite => terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                if i + 1 == terms.len() {
-                    format!("\"{t}\"*")
-                } else {
-                    format!("\"{t}\"")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        Backend::Postgres => format!("%{}%", terms.join("%")),
-    }
-}
-
-/// Statements that (re)index an entry's folded text: ($1 id, $2 text).
+/// Statements that (re)index an entry's text: ($1 id, $2 text as returned
+/// by `index_text`).
 pub fn index_entry_statements(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[
             "DELETE FROM entries_fts WHERE rowid = $1",
             "INSERT INTO entries_fts (rowid, body) VALUES ($1, $2)",
         ],
-        Backend::Postgres => &["UPDATE entries SET search_folded = $2 WHERE id = $1"],
+        Backend::Postgres => &["UPDATE entries SET search_text = $2 WHERE id = $1"],
+    }
+}
+
+/// The text stored for search: folded by DVK for SQLite (FTS5 cannot fold
+/// đ), raw for PostgreSQL (folded by `dvk_fold()` in the index).
+pub fn index_text(backend: Backend, raw: &str) -> String {
+    match backend {
+        Backend::Sqlite => dvk_domain::text::fold(raw),
+        Backend::Postgres => raw.to_owned(),
+    }
+}
+
+/// ORDER BY expression for entry titles in Vietnamese order: ICU4X sort
+/// keys on SQLite, the `vi-x-icu` collation on PostgreSQL.
+pub fn title_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "e.title_sort",
+        Backend::Postgres => "e.title COLLATE \"vi-x-icu\"",
+    }
+}
+
+/// ORDER BY expression for unit names (table alias `u`).
+pub fn unit_name_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "u.name_sort",
+        Backend::Postgres => "u.name COLLATE \"vi-x-icu\"",
+    }
+}
+
+/// ORDER BY expression for people's names in `users`.
+pub fn user_name_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "name_sort",
+        Backend::Postgres => "full_name COLLATE \"vi-x-icu\"",
     }
 }
 
@@ -54,8 +104,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_match_is_prefix_and() {
-        let p = search_param(Backend::Sqlite, &["dan".into(), "van".into()]);
-        assert_eq!(p, "\"dan\" \"van\"*");
+    fn sqlite_match_is_words_then_prefix() {
+        let (cond, p) = entry_search(Backend::Sqlite, &["dan".into(), "van".into()], 3, false);
+        assert_eq!(p, vec!["\"dan\" \"van\"*".to_owned()]);
+        assert!(cond.contains("MATCH $3"));
+        let (cond, _) = entry_search(Backend::Sqlite, &["dan".into()], 1, true);
+        assert!(cond.starts_with("+e.id IN"));
+    }
+
+    #[test]
+    fn postgres_uses_fold_and_trigrams() {
+        let (cond, p) = entry_search(
+            Backend::Postgres,
+            &["do".into(), "van".into(), "duc".into()],
+            5,
+            true,
+        );
+        assert_eq!(p, vec!["%do%van%duc%".to_owned(), "do van duc".to_owned()]);
+        assert!(cond.contains("LIKE $5") && cond.contains("$6 <%"));
     }
 }

@@ -7,7 +7,7 @@ use crate::dialect;
 use crate::error::{ServiceError, StoreError};
 use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject, ITEMS};
 use dvk_domain::state::EntryState;
-use dvk_domain::text::{fold, sort_key};
+use dvk_domain::text::sort_key;
 use dvk_domain::unit::UnitPath;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -74,11 +74,12 @@ impl Sort {
             Sort::Year => "year",
         }
     }
-    fn order_by(self) -> &'static str {
+    fn order_by(self, backend: crate::db::Backend) -> String {
+        let title = dialect::title_order(backend);
         match self {
-            Sort::Updated => "e.updated_at DESC, e.id DESC",
-            Sort::Title => "e.title_sort, e.id",
-            Sort::Year => "e.year DESC, e.title_sort, e.id",
+            Sort::Updated => "e.updated_at DESC, e.id DESC".to_owned(),
+            Sort::Title => format!("{title}, e.id"),
+            Sort::Year => format!("e.year DESC, {title}, e.id"),
         }
     }
 }
@@ -244,13 +245,13 @@ pub fn diff(old: Option<&Registration>, new: &Registration) -> Value {
     Value::Object(out)
 }
 
-async fn index_entry(
+pub(crate) async fn index_entry(
     conn: &mut AnyConnection,
     backend: crate::db::Backend,
     id: i64,
     r: &Registration,
 ) -> Result<(), sqlx::Error> {
-    let text = fold(&r.search_text());
+    let text = dialect::index_text(backend, &r.search_text());
     for sql in dialect::index_entry_statements(backend) {
         q(sql).bind(id).bind(&text).execute(&mut *conn).await?;
     }
@@ -584,15 +585,12 @@ impl Db {
             ));
         }
         if !f.search.is_empty() {
-            let n = push(
-                &mut params,
-                Param::S(dialect::search_param(self.backend, &f.search)),
-            );
-            conds.push(dialect::entry_search_condition(
-                self.backend,
-                n,
-                for_listing,
-            ));
+            let (cond, values) =
+                dialect::entry_search(self.backend, &f.search, params.len() + 1, for_listing);
+            for v in values {
+                params.push(Param::S(v));
+            }
+            conds.push(cond);
         }
         (conds.join(" AND "), params)
     }
@@ -605,7 +603,7 @@ impl Db {
         let (where_sql, params) = self.entry_where(f, false);
         let sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
         Ok(bind_all(&sql, &params)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await?
             .try_get(0)?)
     }
@@ -624,12 +622,12 @@ impl Db {
         let offset = (f.page.max(1) - 1) * per_page;
         let list_sql = format!(
             "SELECT {SUMMARY_COLS} FROM entries e JOIN units u ON u.id = e.unit_id WHERE {where_sql} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            f.sort.order_by()
+            f.sort.order_by(self.backend)
         );
         let count_sql = format!("SELECT COUNT(*) FROM entries e WHERE {count_where}");
-        let rows = bind_all(&list_sql, &params).fetch_all(&self.pool).await?;
+        let rows = bind_all(&list_sql, &params).fetch_all(&self.read).await?;
         let total: i64 = bind_all(&count_sql, &count_params)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.read)
             .await?
             .try_get(0)?;
         let items = rows
@@ -655,19 +653,20 @@ impl Db {
         parent: i64,
         year: i32,
     ) -> Result<Vec<UnitStatusRow>, StoreError> {
-        let rows = q("SELECT u.id, u.name, u.kind, \
+        let sql = format!("SELECT u.id, u.name, u.kind, \
                  COALESCE(SUM(CASE WHEN e.state = 'draft' THEN 1 ELSE 0 END), 0) AS drafts, \
                  COALESCE(SUM(CASE WHEN e.state = 'submitted' THEN 1 ELSE 0 END), 0) AS waiting, \
                  COALESCE(SUM(CASE WHEN e.state = 'returned' THEN 1 ELSE 0 END), 0) AS returned, \
                  COALESCE(SUM(CASE WHEN e.state NOT IN ('draft', 'submitted', 'returned', 'withdrawn') THEN 1 ELSE 0 END), 0) AS accepted \
                  FROM units u LEFT JOIN entries e ON e.unit_path >= u.path AND e.unit_path < u.path || '~' AND e.year = $2 \
                  WHERE u.parent_id = $1 AND (u.valid_from IS NULL OR u.valid_from <= $3) AND (u.valid_to IS NULL OR u.valid_to >= $4) \
-                 GROUP BY u.id, u.name, u.kind, u.name_sort ORDER BY u.name_sort")
+                 GROUP BY u.id, u.name, u.kind, u.name_sort ORDER BY {order}", order = dialect::unit_name_order(self.backend));
+        let rows = q(&sql)
             .bind(parent)
             .bind(year as i64)
             .bind(format!("{year}-12-31"))
             .bind(format!("{year}-01-01"))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.read)
             .await?;
         rows.iter()
             .map(|r| {

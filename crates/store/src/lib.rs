@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod dialect;

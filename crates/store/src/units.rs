@@ -163,7 +163,8 @@ impl Db {
             ""
         };
         let sql = format!(
-            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id = $1{filter} ORDER BY u.name_sort"
+            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id = $1{filter} ORDER BY {}",
+            crate::dialect::unit_name_order(self.backend)
         );
         let rows = q(&sql).bind(parent).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
@@ -176,7 +177,10 @@ impl Db {
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?;
-        let sql = format!("SELECT {UNIT_COLS} FROM units u ORDER BY u.depth, u.name_sort");
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u ORDER BY u.depth, {}",
+            crate::dialect::unit_name_order(self.backend)
+        );
         let rows = q(&sql).fetch_all(&self.pool).await?;
         let units = rows.iter().map(unit_from_row).collect::<Result<_, _>>()?;
         Ok(UnitTree { version, units })
@@ -189,14 +193,18 @@ impl Db {
         } else {
             "WHERE u.valid_to IS NULL"
         };
-        let sql = format!("SELECT {UNIT_COLS} FROM units u {filter} ORDER BY u.depth, u.name_sort");
+        let sql = format!(
+            "SELECT {UNIT_COLS} FROM units u {filter} ORDER BY u.depth, {}",
+            crate::dialect::unit_name_order(self.backend)
+        );
         let rows = q(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn root_units(&self) -> Result<Vec<Unit>, StoreError> {
         let sql = format!(
-            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id IS NULL ORDER BY u.name_sort"
+            "SELECT {UNIT_COLS} FROM units u WHERE u.parent_id IS NULL ORDER BY {}",
+            crate::dialect::unit_name_order(self.backend)
         );
         let rows = q(&sql).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
@@ -210,7 +218,7 @@ impl Db {
         let sql = format!(
             "SELECT {UNIT_COLS}, CASE WHEN s.predecessor_id = $1 THEN 1 ELSE 0 END AS is_successor \
              FROM unit_successors s JOIN units u ON u.id = CASE WHEN s.predecessor_id = $1 THEN s.successor_id ELSE s.predecessor_id END \
-             WHERE s.predecessor_id = $1 OR s.successor_id = $1 ORDER BY u.name_sort"
+             WHERE s.predecessor_id = $1 OR s.successor_id = $1 ORDER BY {}", crate::dialect::unit_name_order(self.backend)
         );
         let rows = q(&sql).bind(id).fetch_all(&self.pool).await?;
         let mut succ = Vec::new();

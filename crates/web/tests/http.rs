@@ -10,18 +10,109 @@ use dvk_web::{AppState, WebConfig};
 use reqwest::{redirect, Response, StatusCode};
 use sqlx::Row;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// Where PostgreSQL tests create their databases. In CI they must run:
+/// a missing server fails the run instead of skipping silently.
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("DVK_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty()) => {
+            panic!("CI must run the PostgreSQL tests: set DVK_TEST_POSTGRES_URL (see README)")
+        }
+        _ => {
+            eprintln!("PostgreSQL tests skipped: DVK_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// A fresh, empty database of the given kind; PostgreSQL ones are dropped
+/// when the guard goes, even after a failed test.
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    async fn new(kind: Kind) -> TestDb {
+        match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Kind::Postgres => {
+                let admin = postgres_admin_url().expect("PostgreSQL URL");
+                let name = format!("dvk_t_{}", &dvk_store::accounts::random_token()[..16]);
+                let db = Db::connect(&admin, 1).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&db.pool)
+                    .await
+                    .unwrap();
+                db.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(db) = Db::connect(&admin, 1).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&db.pool)
+                                .await;
+                        db.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
 struct Server {
     base: String,
     db: Db,
     province: Unit,
-    _dir: tempfile::TempDir,
+    _test_db: TestDb,
 }
 
-/// A fresh database with Sơn La and `entries` demo entries, served on a random port.
-async fn start(entries: usize) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-    let db = Db::connect(&url, 4).await.unwrap();
+/// A fresh database with Sơn La and `entries` demo entries, served on a
+/// random port. On PostgreSQL, page reads go through a second pool (as to a
+/// replica) over the same database.
+async fn start(kind: Kind, entries: usize) -> Server {
+    let test_db = TestDb::new(kind).await;
+    let read_url = match kind {
+        Kind::Sqlite => None,
+        Kind::Postgres => Some(format!("{}?application_name=dvk_read", test_db.url)),
+    };
+    let db = Db::connect_with_replica(&test_db.url, read_url.as_deref(), 4)
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     db.seed_reference().await.unwrap();
     let province = db.load_province("14").await.unwrap();
@@ -32,7 +123,7 @@ async fn start(entries: usize) -> Server {
         base,
         db,
         province,
-        _dir: dir,
+        _test_db: test_db,
     }
 }
 
@@ -52,6 +143,7 @@ async fn serve(db: &Db) -> String {
     format!("http://{addr}")
 }
 
+#[derive(Clone)]
 struct Client {
     http: reqwest::Client,
     base: String,
@@ -298,7 +390,7 @@ async fn snapshot(db: &Db) -> Vec<i64> {
             .unwrap();
         v.push(n);
     }
-    let sum: i64 = sqlx::query("SELECT COALESCE(SUM(version), 0) FROM entries")
+    let sum: i64 = sqlx::query("SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM entries")
         .fetch_one(&db.pool)
         .await
         .unwrap()
@@ -312,9 +404,8 @@ fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
-#[tokio::test]
-async fn registration_cycle_through_the_forms() {
-    let s = start(5).await;
+async fn registration_cycle_through_the_forms(kind: Kind) {
+    let s = start(kind, 5).await;
     let (_to_hieu, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
 
@@ -531,9 +622,8 @@ async fn spare_grant(db: &Db, user: i64, unit: i64) -> i64 {
     }
 }
 
-#[tokio::test]
-async fn authorisation_matrix_every_state_changing_route() {
-    let s = start(0).await;
+async fn authorisation_matrix_every_state_changing_route(kind: Kind) {
+    let s = start(kind, 0).await;
     let (_, front_a, _, front_b) = commune_units(&s.db).await;
     let mut clients = Vec::new();
     for u in USERS {
@@ -684,9 +774,8 @@ async fn authorisation_matrix_every_state_changing_route() {
     assert_eq!(checked, 11 * 2 * 13);
 }
 
-#[tokio::test]
-async fn csrf_missing_or_wrong_is_refused() {
-    let s = start(0).await;
+async fn csrf_missing_or_wrong_is_refused(kind: Kind) {
+    let s = start(kind, 0).await;
     let (_, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, false).await;
@@ -754,9 +843,8 @@ async fn csrf_missing_or_wrong_is_refused() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn stored_xss_comes_back_escaped() {
-    let s = start(0).await;
+async fn stored_xss_comes_back_escaped(kind: Kind) {
+    let s = start(kind, 0).await;
     let (_, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let mut fields = full_form(front_a.id, "<script>alert('xss')</script> Mô hình");
@@ -788,9 +876,8 @@ async fn stored_xss_comes_back_escaped() {
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 
-#[tokio::test]
-async fn bad_input_gets_clear_errors_and_changes_nothing() {
-    let s = start(0).await;
+async fn bad_input_gets_clear_errors_and_changes_nothing(kind: Kind) {
+    let s = start(kind, 0).await;
     let (_, front_a, _, front_b) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let draft = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, false).await;
@@ -930,9 +1017,8 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     assert_eq!(snapshot(&s.db).await, before);
 }
 
-#[tokio::test]
-async fn audit_check_catches_an_edited_record() {
-    let s = start(3).await;
+async fn audit_check_catches_an_edited_record(kind: Kind) {
+    let s = start(kind, 3).await;
     let report = s.db.verify_audit().await.unwrap();
     assert!(report.fault.is_none());
     assert!(report.checked > 20);
@@ -948,9 +1034,8 @@ async fn audit_check_catches_an_edited_record() {
     assert_eq!(report.checked, 6);
 }
 
-#[tokio::test]
-async fn search_ignores_diacritics_and_sorting_is_vietnamese() {
-    let s = start(0).await;
+async fn search_ignores_diacritics_and_sorting_is_vietnamese(kind: Kind) {
+    let s = start(kind, 0).await;
     let (_, front_a, _, _) = commune_units(&s.db).await;
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let titles = [
@@ -992,6 +1077,14 @@ async fn search_ignores_diacritics_and_sorting_is_vietnamese() {
     assert!(page.contains("Đường làng sạch đẹp"));
     let page = officer.get_text("/entries?q=%C4%91%C6%B0%E1%BB%9Dng").await; // "đường"
     assert!(page.contains("Đường làng sạch đẹp"));
+    if kind == Kind::Postgres {
+        // pg_trgm word similarity lets a small typo still match.
+        let page = officer.get_text("/entries?q=nhac+dan+toc+thaii").await;
+        assert!(
+            page.contains("Âm nhạc dân tộc Thái"),
+            "typo-tolerant search on PostgreSQL"
+        );
+    }
     let page = officer.get_text("/entries?q=khong+co+gi+nhu+the").await;
     assert!(page.contains("Không có hồ sơ phù hợp"));
 
@@ -1034,9 +1127,8 @@ fn queries(res: &Response) -> u32 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn list_and_detail_query_counts_do_not_grow_with_data() {
-    let s = start(10).await;
+async fn list_and_detail_query_counts_do_not_grow_with_data(kind: Kind) {
+    let s = start(kind, 10).await;
     let c = Client::login(&s.base, "bandanvan").await;
     let small = measure(&c).await;
     // Grow to 1,000 entries with their histories.
@@ -1080,9 +1172,8 @@ async fn list_and_detail_query_counts_do_not_grow_with_data() {
     );
 }
 
-#[tokio::test]
-async fn sessions_survive_a_restart_and_logins_are_throttled() {
-    let s = start(0).await;
+async fn sessions_survive_a_restart_and_logins_are_throttled(kind: Kind) {
+    let s = start(kind, 0).await;
     let c = Client::login(&s.base, "canbo.tohieu").await;
     // A second server process over the same database accepts the session.
     let second = serve(&s.db).await;
@@ -1128,9 +1219,8 @@ async fn sessions_survive_a_restart_and_logins_are_throttled() {
     let _ = s.province;
 }
 
-#[tokio::test]
-async fn admin_pages_manage_units_users_and_grants() {
-    let s = start(0).await;
+async fn admin_pages_manage_units_users_and_grants(kind: Kind) {
+    let s = start(kind, 0).await;
     let admin = Client::login(&s.base, "quantri").await;
     let page = admin
         .get_text(&format!("/admin/units?parent={}", s.province.id))
@@ -1207,3 +1297,135 @@ async fn admin_pages_manage_units_users_and_grants() {
     assert!(pos("Cầm Văn Đông") < pos("Đỗ Văn Đức"));
     assert!(pos("Đỗ Văn Đức") < pos("Hà Thị Mai"));
 }
+
+async fn concurrent_transitions_cannot_both_succeed(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, true).await;
+    let version = entry_state(&s.db, id).await.1.to_string();
+    // Two server processes' worth of state over one database, two reviewers.
+    let second = serve(&s.db).await;
+    let a = Client::login(&s.base, "bandanvan").await;
+    let b = Client::login(&second, "mttq.tohieu").await;
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let c = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (action, reason) = if i % 3 == 0 {
+            ("return", "Thiếu minh chứng")
+        } else {
+            ("accept", "")
+        };
+        let version = version.clone();
+        tasks.push(tokio::spawn(async move {
+            c.post(
+                &format!("/entries/{id}/transition"),
+                &[
+                    ("action", action),
+                    ("reason", reason),
+                    ("version", &version),
+                ],
+            )
+            .await
+            .status()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::SEE_OTHER => won += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(
+        won, 1,
+        "exactly one of the concurrent transitions may succeed"
+    );
+    let moves: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE record_type = 'entry' AND record_id = $1 AND action IN ('entry.accept', 'entry.return')",
+    )
+    .bind(id)
+    .fetch_one(&s.db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    assert_eq!(moves, 1);
+    let (state, v) = entry_state(&s.db, id).await;
+    assert!(state == "accepted" || state == "returned");
+    assert_eq!(v, 3);
+    assert!(s.db.verify_audit().await.unwrap().fault.is_none());
+}
+
+async fn read_queries_go_to_the_replica(kind: Kind) {
+    let primary = TestDb::new(kind).await;
+    let replica = TestDb::new(kind).await;
+    // The "replica" is a separate empty database, so a query answered from
+    // it shows nothing of what the primary holds.
+    let r = Db::connect(&replica.url, 1).await.unwrap();
+    r.migrate().await.unwrap();
+    r.close().await;
+    let db = Db::connect_with_replica(&primary.url, Some(&replica.url), 2)
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db.seed_reference().await.unwrap();
+    let province = db.load_province("14").await.unwrap();
+    let cat = db.catalogue().await.unwrap();
+    load_demo(&db, &cat, &province, 5).await.unwrap();
+    let filter = dvk_store::entries::EntryFilter {
+        visible: vec![province.path.clone()],
+        page: 1,
+        per_page: 25,
+        ..Default::default()
+    };
+    assert_eq!(
+        db.list_entries(&filter).await.unwrap().1,
+        0,
+        "lists are read from the replica"
+    );
+    assert_eq!(db.count_entries(&filter).await.unwrap(), 0);
+    assert!(
+        db.entry(1).await.unwrap().is_some(),
+        "the entry page reads its own writes from the primary"
+    );
+    let plain = Db::connect(&primary.url, 1).await.unwrap();
+    assert_eq!(plain.list_entries(&filter).await.unwrap().1, 5);
+    db.close().await;
+    plain.close().await;
+}
+
+/// Each test runs once on SQLite and once on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(super::Kind::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if super::postgres_admin_url().is_some() {
+                        super::$name(super::Kind::Postgres).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    concurrent_transitions_cannot_both_succeed,
+    read_queries_go_to_the_replica,
+    registration_cycle_through_the_forms,
+    authorisation_matrix_every_state_changing_route,
+    csrf_missing_or_wrong_is_refused,
+    stored_xss_comes_back_escaped,
+    bad_input_gets_clear_errors_and_changes_nothing,
+    audit_check_catches_an_edited_record,
+    search_ignores_diacritics_and_sorting_is_vietnamese,
+    list_and_detail_query_counts_do_not_grow_with_data,
+    sessions_survive_a_restart_and_logins_are_throttled,
+    admin_pages_manage_units_users_and_grants,
+);
