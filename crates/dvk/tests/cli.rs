@@ -146,3 +146,330 @@ async fn first_start_without_demo_creates_one_admin() {
     assert!(db.user_by_username("quantri").await.unwrap().is_none());
     assert_eq!(db.entry_count().await.unwrap(), 0);
 }
+
+// ---- PostgreSQL: several processes on one database, and moving up ----
+
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("DVK_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty()) => {
+            panic!("CI must run the PostgreSQL tests: set DVK_TEST_POSTGRES_URL (see README)")
+        }
+        _ => {
+            eprintln!("PostgreSQL tests skipped: DVK_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// A fresh PostgreSQL database, dropped with the guard.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn new(admin: &str) -> PgDb {
+        let name = format!("dvk_c_{}", &dvk_store::accounts::random_token()[..16]);
+        let db = dvk_store::Db::connect(admin, 1).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        db.close().await;
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap();
+        PgDb {
+            admin: admin.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(db) = dvk_store::Db::connect(&admin, 1).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&db.pool)
+                        .await;
+                    db.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+struct Proc(std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `dvk serve --demo` on a database and waits until it listens.
+fn serve_demo(url: &str, port: u16) -> Proc {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvk"))
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DVK_DATABASE_URL", url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("DVK đang chạy") => break,
+            Some(_) => continue,
+            None => panic!("dvk serve exited before listening"),
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Proc(child)
+}
+
+fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix(&format!("{name}="))
+                .map(|s| s.split(';').next().unwrap_or("").to_owned())
+        })
+}
+
+fn csrf_in(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[i..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_sessions_and_refuse_lost_updates() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let pg = PgDb::new(&admin).await;
+    let (pa, pb) = (free_port(), free_port());
+    let _a = serve_demo(&pg.url, pa);
+    let _b = serve_demo(&pg.url, pb);
+    let (a, b) = (
+        format!("http://127.0.0.1:{pa}"),
+        format!("http://127.0.0.1:{pb}"),
+    );
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Sign in on process A.
+    let page = http.get(format!("{a}/login")).send().await.unwrap();
+    let pre = cookie_value(&page, "dvk_pre").unwrap();
+    let res = http
+        .post(format!("{a}/login"))
+        .header("cookie", format!("dvk_pre={pre}"))
+        .form(&[
+            ("csrf", pre.as_str()),
+            ("username", "bandanvan"),
+            ("password", dvk_store::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = format!(
+        "dvk_session={}",
+        cookie_value(&res, "dvk_session").expect("signed in")
+    );
+    // The session is valid on process B.
+    let home = http
+        .get(format!("{b}/"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Lò Thị Hương"),
+        "session from A not accepted by B"
+    );
+    let csrf = csrf_in(&home);
+
+    // Concurrent transitions of one entry through both processes: one wins.
+    let db = dvk_store::Db::connect(&pg.url, 1).await.unwrap();
+    let row = sqlx::query(
+        "SELECT id, version FROM entries WHERE state = 'submitted' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    use sqlx::Row;
+    let (id, version): (i64, i64) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (http, session, csrf) = (http.clone(), session.clone(), csrf.clone());
+        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            http.post(format!("{base}/entries/{id}/transition"))
+                .header("cookie", session)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("action", "accept"),
+                    ("reason", ""),
+                    ("version", &version.to_string()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+    let accepts: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE record_id = $1 AND action = 'entry.accept'",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    assert_eq!(accepts, 1);
+    assert!(db.verify_audit().await.unwrap().fault.is_none());
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_copy_moves_a_deployment_to_postgres() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    use dvk_store::entries::EntryFilter;
+    use sqlx::Row;
+    // A SQLite deployment with demo data and an evidence file.
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.path().join("dvk.db").display());
+    let src = dvk_store::Db::connect(&sqlite_url, 2).await.unwrap();
+    src.migrate().await.unwrap();
+    src.seed_reference().await.unwrap();
+    let province = src.load_province("14").await.unwrap();
+    let cat = src.catalogue().await.unwrap();
+    dvk_store::demo::load_demo(&src, &cat, &province, 40)
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.4\nminh chung\n%%EOF\n".to_vec();
+    src.insert_attachment(1, 1, "Biên bản.pdf", "application/pdf", &pdf, "x")
+        .await
+        .unwrap();
+    let filter = EntryFilter {
+        visible: vec![province.path.clone()],
+        search: dvk_domain::text::search_terms("dân vận khéo"),
+        page: 1,
+        per_page: 25,
+        ..Default::default()
+    };
+    let src_hits = src.list_entries(&filter).await.unwrap().1;
+    assert!(src_hits > 0);
+    src.close().await;
+
+    let pg = PgDb::new(&admin).await;
+    let out = dvk(
+        dir.path(),
+        &["db", "copy", "--from", &sqlite_url, "--to", &pg.url],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nhật ký toàn vẹn"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let src = dvk_store::Db::connect(&sqlite_url, 1).await.unwrap();
+    let dst = dvk_store::Db::connect(&pg.url, 1).await.unwrap();
+    for t in [
+        "units",
+        "unit_successors",
+        "users",
+        "role_grants",
+        "entries",
+        "entry_contents",
+        "attachments",
+        "attachment_blobs",
+        "audit_log",
+    ] {
+        let count = |db: &dvk_store::Db| {
+            let sql = format!("SELECT COUNT(*) FROM {t}");
+            let pool = db.pool.clone();
+            async move {
+                sqlx::query(&sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+                    .try_get::<i64, _>(0)
+                    .unwrap()
+            }
+        };
+        assert_eq!(count(&src).await, count(&dst).await, "table {t}");
+    }
+    assert!(dst.verify_audit().await.unwrap().fault.is_none());
+    assert_eq!(dst.attachment_content(1).await.unwrap().unwrap(), pdf);
+    // Search works on the target (its index was rebuilt) and finds the same entries.
+    assert_eq!(dst.list_entries(&filter).await.unwrap().1, src_hits);
+    // New rows get fresh ids after the copied ones.
+    let before = dst.entry_count().await.unwrap();
+    let id = dst
+        .insert_user(None, "sau.khi.chuyen", "Người Mới", "x")
+        .await
+        .unwrap();
+    assert!(id > 12, "identity sequences moved past copied ids");
+    assert_eq!(dst.entry_count().await.unwrap(), before);
+    dst.close().await;
+    src.close().await;
+
+    // Refuses to write into a database that already holds data.
+    let out = dvk(
+        dir.path(),
+        &["db", "copy", "--from", &sqlite_url, "--to", &pg.url],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("đã có dữ liệu"),
+        "{}",
+        text(&out.stderr)
+    );
+}
