@@ -65,6 +65,12 @@ pub fn sniff(bytes: &[u8]) -> Option<EvidenceType> {
     None
 }
 
+/// Zero-width and bidirectional formatting characters, which could make a
+/// name read differently from what it is.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// A file name safe to show and to offer for download: no directories,
 /// no control characters, bounded length, and an extension that matches
 /// the real type.
@@ -72,7 +78,11 @@ pub fn clean_file_name(raw: &str, kind: EvidenceType) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let mut name: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .filter(|c| {
+            !c.is_control()
+                && !is_invisible_format(*c)
+                && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|')
+        })
         .collect::<String>()
         .trim()
         .trim_start_matches('.')
@@ -137,5 +147,9 @@ mod tests {
             "ab.docx"
         );
         assert_eq!(clean_file_name("x.exe", EvidenceType::Pdf), "x.exe.pdf");
+        assert_eq!(
+            clean_file_name("bao\u{202E}fdp.exe", EvidenceType::Pdf),
+            "baofdp.exe.pdf"
+        );
     }
 }

@@ -319,6 +319,14 @@ impl Db {
         Ok(out)
     }
 
+    pub async fn user_exists(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(q("SELECT id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
     pub async fn user_count(&self) -> Result<i64, StoreError> {
         Ok(q("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)

@@ -53,6 +53,17 @@ pub fn entry_search(
     }
 }
 
+/// The column subtree filters test. When listing on SQLite it is written
+/// `+e.unit_path`, which keeps the planner off the subtree index so it walks
+/// a sort-ordered covering index and stops after one page; counting keeps
+/// the plain column, which the subtree index answers.
+pub fn subtree_column(backend: Backend, for_listing: bool) -> &'static str {
+    match (backend, for_listing) {
+        (Backend::Sqlite, true) => "+e.unit_path",
+        _ => "e.unit_path",
+    }
+}
+
 /// Statements that (re)index an entry's text: ($1 id, $2 text as returned
 /// by `index_text`).
 pub fn index_entry_statements(backend: Backend) -> &'static [&'static str] {

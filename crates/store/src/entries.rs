@@ -523,11 +523,7 @@ impl Db {
     /// covering index instead of sorting the whole subtree; counting keeps
     /// the plain form, which uses the subtree index.
     fn entry_where(&self, f: &EntryFilter, for_listing: bool) -> (String, Vec<Param>) {
-        let col = if for_listing && self.backend == crate::db::Backend::Sqlite {
-            "+e.unit_path"
-        } else {
-            "e.unit_path"
-        };
+        let col = dialect::subtree_column(self.backend, for_listing);
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
         let push = |params: &mut Vec<Param>, p: Param| {

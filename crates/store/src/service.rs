@@ -90,11 +90,13 @@ pub fn parse_entry_form(
 
 /// Works out the registering and confirming units and checks both exist
 /// and were valid in the entry's year.
-async fn place(db: &Db, r: &Registration) -> Result<(Unit, Unit), ServiceError> {
+async fn place(db: &Db, actor: &Actor, r: &Registration) -> Result<(Unit, Unit), ServiceError> {
     let unit = db
         .unit(r.unit_id)
         .await?
         .ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị đăng ký không tồn tại."))?;
+    // Authority first, so nothing about other units is revealed.
+    auth::check_create_entry(actor, &unit.path)?;
     let year_start = format!("{}-01-01", r.year);
     let year_end = format!("{}-12-31", r.year);
     if unit
@@ -151,9 +153,8 @@ pub async fn create_entry(
     form: &EntryForm,
 ) -> Result<i64, ServiceError> {
     let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
-    let (unit, confirming) = place(db, &r).await?;
-    auth::check_create_entry(actor, &unit.path)?;
-    check_replicates(db, &r, None).await?;
+    let (unit, confirming) = place(db, actor, &r).await?;
+    check_replicates(db, actor, &r, None).await?;
     let place = Placement {
         unit_path: &unit.path,
         confirming_id: confirming.id,
@@ -162,13 +163,26 @@ pub async fn create_entry(
     Ok(db.insert_entry(actor.user_id, &r, &place, now()).await?)
 }
 
+/// A model may replicate one its registering officer can see, or any
+/// recognised model (recognised models are public).
 async fn check_replicates(
     db: &Db,
+    actor: &Actor,
     r: &Registration,
     own_id: Option<i64>,
 ) -> Result<(), ServiceError> {
     if let Some(id) = r.replicates {
-        if Some(id) == own_id || !db.entry_exists(id).await? {
+        let usable = match db.entry(id).await? {
+            Some(e) if Some(id) != own_id => {
+                auth::can_view_entry(actor, &scope(&e))
+                    || matches!(
+                        e.state,
+                        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+                    )
+            }
+            _ => false,
+        };
+        if !usable {
             return Err(ServiceError::invalid(
                 "replicates",
                 format!("Không có mô hình mã #{id} để nhân rộng."),
@@ -189,9 +203,8 @@ pub async fn update_entry(
     let old = view_entry(db, actor, id).await?;
     auth::check_edit_entry(actor, &scope(&old))?;
     let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
-    let (unit, confirming) = place(db, &r).await?;
-    auth::check_create_entry(actor, &unit.path)?;
-    check_replicates(db, &r, Some(id)).await?;
+    let (unit, confirming) = place(db, actor, &r).await?;
+    check_replicates(db, actor, &r, Some(id)).await?;
     let place = Placement {
         unit_path: &unit.path,
         confirming_id: confirming.id,
@@ -310,7 +323,8 @@ pub async fn login(
     password: &str,
     client: &str,
 ) -> Result<(String, String), ServiceError> {
-    let username = username.trim().to_lowercase();
+    // Bounded, so throttle keys cannot grow with the input.
+    let username: String = username.trim().to_lowercase().chars().take(64).collect();
     let user_key = format!("user:{username}");
     let client_key = format!("client:{client}");
     let (by_user, by_client) = db.recent_failures(&user_key, &client_key).await?;
@@ -426,6 +440,12 @@ pub async fn grant_role(
         .ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị không tồn tại."))?;
     if let Some(a) = actor {
         auth::check_admin(a, &unit.path)?;
+    }
+    if !db.user_exists(user_id).await? {
+        return Err(ServiceError::invalid(
+            "user_id",
+            "Người dùng không tồn tại.",
+        ));
     }
     db.insert_grant(actor.map(|a| a.user_id), user_id, role, unit_id)
         .await

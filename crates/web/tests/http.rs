@@ -1395,6 +1395,53 @@ async fn read_queries_go_to_the_replica(kind: Kind) {
     plain.close().await;
 }
 
+async fn other_units_records_cannot_be_referenced(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, front_b) = commune_units(&s.db).await;
+    let other = fixture_entry(&s.db, "canbo.chiengan", "", front_b.id, false).await;
+    let own = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, false).await;
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let before = snapshot(&s.db).await;
+    // Another commune's unrecognised draft cannot be named as the model replicated.
+    let mut f = full_form(front_a.id, "Nhân rộng mô hình");
+    f.push(("replicates", other.to_string()));
+    let res = officer.post("/entries", &as_refs(&f)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("Không có mô hình mã #{other}")));
+    assert_eq!(snapshot(&s.db).await, before);
+    // One's own unit's model can.
+    let mut f = full_form(front_a.id, "Nhân rộng mô hình");
+    f.push(("replicates", own.to_string()));
+    let res = officer.post("/entries", &as_refs(&f)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = officer.get_text(&location(&res)).await;
+    assert!(page.contains(&format!("#{own} Mô hình thử nghiệm")));
+    // A role for an account that does not exist is a clear error, not a failure.
+    let admin = Client::login(&s.base, "quantri").await;
+    let before = snapshot(&s.db).await;
+    let res = admin
+        .post(
+            "/admin/grants",
+            &[
+                ("user_id", "999999"),
+                ("role", "unit_officer"),
+                ("unit_id", &front_a.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Người dùng không tồn tại"));
+    assert_eq!(snapshot(&s.db).await, before);
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -1416,6 +1463,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    other_units_records_cannot_be_referenced,
     concurrent_transitions_cannot_both_succeed,
     read_queries_go_to_the_replica,
     registration_cycle_through_the_forms,

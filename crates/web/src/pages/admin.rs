@@ -200,8 +200,10 @@ async fn render_users(
                 id: u.id,
                 username: u.username,
                 full_name: u.full_name,
+                // Only roles inside the admin's own subtrees are shown.
                 grants: gs
                     .into_iter()
+                    .filter(|g| roots.iter().any(|r| r.covers(&g.unit_path)))
                     .map(|g| GrantView {
                         id: g.id,
                         role: g.role.label().to_owned(),

@@ -27,7 +27,13 @@ pub struct LoginForm {
 
 /// Only same-site paths are followed after login.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 500
+    // Browsers drop tabs and newlines from Location, so "/\t/evil" would
+    // become "//evil": refuse any control or white-space character.
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+        && next.len() < 500
     {
         next
     } else {
@@ -119,5 +125,6 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
     }
 }
