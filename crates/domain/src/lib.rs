@@ -1,6 +1,7 @@
 //! DVK domain core: entries, their life as a state machine, authorisation
 //! rules and the audit chain, as plain functions over plain types. No I/O.
 
+pub mod appraisal;
 pub mod audit;
 pub mod auth;
 pub mod entry;
