@@ -25,7 +25,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { pass_mean_pct: 70.0, min_criterion_pct: 50.0 }
+        Thresholds {
+            pass_mean_pct: 70.0,
+            min_criterion_pct: 50.0,
+        }
     }
 }
 
@@ -58,10 +61,18 @@ impl ScoringMode {
 }
 
 /// Kinds of round.
-pub const ROUND_KINDS: &[(&str, &str)] = &[("annual", "Hằng năm"), ("so_ket", "Sơ kết"), ("tong_ket", "Tổng kết")];
+pub const ROUND_KINDS: &[(&str, &str)] = &[
+    ("annual", "Hằng năm"),
+    ("so_ket", "Sơ kết"),
+    ("tong_ket", "Tổng kết"),
+];
 
 pub fn round_kind_label(code: &str) -> &'static str {
-    ROUND_KINDS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+    ROUND_KINDS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
 }
 
 /// A round's own life: proposals are taken while open, the council scores
@@ -76,7 +87,13 @@ pub enum RoundState {
 }
 
 impl RoundState {
-    pub const ALL: [RoundState; 5] = [Self::Open, Self::Appraisal, Self::Concluded, Self::Notice, Self::Decided];
+    pub const ALL: [RoundState; 5] = [
+        Self::Open,
+        Self::Appraisal,
+        Self::Concluded,
+        Self::Notice,
+        Self::Decided,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Self::Open => "open",
@@ -145,13 +162,22 @@ impl CouncilRole {
 /// A council member has a conflict of interest with an entry when they
 /// registered it, or when a unit they hold a role in lies inside the
 /// registering unit's subtree. Enforced on assignment and on scoring.
-pub fn conflict_of_interest(member: UserId, member_units: &[UnitPath], registering: &UnitPath, created_by: UserId) -> bool {
+pub fn conflict_of_interest(
+    member: UserId,
+    member_units: &[UnitPath],
+    registering: &UnitPath,
+    created_by: UserId,
+) -> bool {
     member == created_by || member_units.iter().any(|u| registering.covers(u))
 }
 
 /// Parses a score as typed ("7", "7.5" or "7,5") within 0..=max.
 pub fn parse_points(raw: &str, max: f64) -> Result<f64, String> {
-    let v: f64 = raw.trim().replace(',', ".").parse().map_err(|_| "Điểm phải là một số, ví dụ 8 hoặc 7,5.".to_owned())?;
+    let v: f64 = raw
+        .trim()
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| "Điểm phải là một số, ví dụ 8 hoặc 7,5.".to_owned())?;
     if !v.is_finite() || v < 0.0 || v > max {
         return Err(format!("Điểm phải từ 0 đến {}.", fmt_num(max)));
     }
@@ -224,7 +250,11 @@ fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
 }
 
 /// Spread of 30 percentage points between the lowest and highest total is
@@ -232,12 +262,21 @@ fn median(v: &[f64]) -> Option<f64> {
 pub const DISAGREEMENT_SPREAD: f64 = 30.0;
 
 /// Aggregates the sheets of the members assigned to one entry.
-pub fn aggregate(criteria: &[Criterion], thresholds: Thresholds, assigned: &[UserId], sheets: &[MemberScores]) -> Aggregate {
+pub fn aggregate(
+    criteria: &[Criterion],
+    thresholds: Thresholds,
+    assigned: &[UserId],
+    sheets: &[MemberScores],
+) -> Aggregate {
     let mut totals = Vec::new();
     let mut missing = Vec::new();
     let mut complete: Vec<&MemberScores> = Vec::new();
     for m in assigned {
-        match sheets.iter().find(|s| s.member == *m).and_then(|s| weighted_pct(criteria, &s.points).map(|t| (s, t))) {
+        match sheets
+            .iter()
+            .find(|s| s.member == *m)
+            .and_then(|s| weighted_pct(criteria, &s.points).map(|t| (s, t)))
+        {
             Some((s, t)) => {
                 totals.push(t);
                 complete.push(s);
@@ -248,10 +287,20 @@ pub fn aggregate(criteria: &[Criterion], thresholds: Thresholds, assigned: &[Use
     let criterion_pct: Vec<Option<f64>> = criteria
         .iter()
         .enumerate()
-        .map(|(i, c)| mean(&complete.iter().filter_map(|s| s.points[i]).map(|p| p / c.max_points * 100.0).collect::<Vec<_>>()))
+        .map(|(i, c)| {
+            mean(
+                &complete
+                    .iter()
+                    .filter_map(|s| s.points[i])
+                    .map(|p| p / c.max_points * 100.0)
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     let m = mean(&totals);
-    let stddev = m.map(|m| (totals.iter().map(|t| (t - m).powi(2)).sum::<f64>() / totals.len() as f64).sqrt());
+    let stddev = m.map(|m| {
+        (totals.iter().map(|t| (t - m).powi(2)).sum::<f64>() / totals.len() as f64).sqrt()
+    });
     let min = totals.iter().copied().reduce(f64::min);
     let max = totals.iter().copied().reduce(f64::max);
     let mut reasons = Vec::new();
@@ -314,7 +363,11 @@ pub fn tally(assigned: &[UserId], ballots: &[(UserId, bool)], threshold_pct: f64
             None => missing.push(*m),
         }
     }
-    let pct = if assigned.is_empty() { 0.0 } else { approve as f64 / assigned.len() as f64 * 100.0 };
+    let pct = if assigned.is_empty() {
+        0.0
+    } else {
+        approve as f64 / assigned.len() as f64 * 100.0
+    };
     let passes = !assigned.is_empty() && pct > threshold_pct;
     let reasons = if passes {
         Vec::new()
@@ -326,7 +379,14 @@ pub fn tally(assigned: &[UserId], ballots: &[(UserId, bool)], threshold_pct: f64
             fmt_num(threshold_pct)
         )]
     };
-    BallotTally { approve, reject, missing, approve_pct: pct, passes, reasons }
+    BallotTally {
+        approve,
+        reject,
+        missing,
+        approve_pct: pct,
+        passes,
+        reasons,
+    }
 }
 
 /// Default criteria (DOMAIN.md §6): for collectives' models, the eight
@@ -358,12 +418,20 @@ mod tests {
         weights
             .iter()
             .enumerate()
-            .map(|(i, w)| Criterion { id: i as i64 + 1, name: format!("TC{}", i + 1), weight: *w, max_points: 10.0 })
+            .map(|(i, w)| Criterion {
+                id: i as i64 + 1,
+                name: format!("TC{}", i + 1),
+                weight: *w,
+                max_points: 10.0,
+            })
             .collect()
     }
 
     fn sheet(member: i64, pts: &[f64]) -> MemberScores {
-        MemberScores { member, points: pts.iter().map(|p| Some(*p)).collect() }
+        MemberScores {
+            member,
+            points: pts.iter().map(|p| Some(*p)).collect(),
+        }
     }
 
     #[test]
@@ -377,7 +445,11 @@ mod tests {
     #[test]
     fn aggregates_checked_by_hand() {
         let c = crit(&[1.0, 1.0]);
-        let sheets = [sheet(1, &[8.0, 8.0]), sheet(2, &[9.0, 7.0]), sheet(3, &[6.0, 8.0])];
+        let sheets = [
+            sheet(1, &[8.0, 8.0]),
+            sheet(2, &[9.0, 7.0]),
+            sheet(3, &[6.0, 8.0]),
+        ];
         let a = aggregate(&c, Thresholds::default(), &[1, 2, 3, 4], &sheets);
         // Totals 80, 80, 70 → mean 76.67, median 80, min 70, max 80.
         assert_eq!(a.count, 3);
@@ -386,7 +458,10 @@ mod tests {
         assert_eq!((a.min_pct, a.max_pct), (Some(70.0), Some(80.0)));
         // Population stddev of 80, 80, 70 = sqrt(200/9) = 4.714.
         assert!((a.stddev_pct.unwrap() - 4.714).abs() < 1e-3);
-        assert_eq!(a.criterion_pct, vec![Some(76.666_666_666_666_67), Some(76.666_666_666_666_67)]);
+        assert_eq!(
+            a.criterion_pct,
+            vec![Some(76.666_666_666_666_67), Some(76.666_666_666_666_67)]
+        );
         assert_eq!(a.missing, vec![4]);
         assert!(a.passes);
         assert!(!a.disagreement);
@@ -406,9 +481,15 @@ mod tests {
         let a = aggregate(&c, Thresholds::default(), &[1, 2], &sheets);
         // Mean 72.5 %, but criterion 2 averages 45 %.
         assert!(!a.passes);
-        assert_eq!(a.reasons, vec!["Tiêu chí “TC2” chỉ đạt 45% (dưới 50%).".to_owned()]);
+        assert_eq!(
+            a.reasons,
+            vec!["Tiêu chí “TC2” chỉ đạt 45% (dưới 50%).".to_owned()]
+        );
         let a = aggregate(&c, Thresholds::default(), &[1], &[sheet(1, &[6.0, 6.0])]);
-        assert_eq!(a.reasons, vec!["Điểm bình quân 60% thấp hơn mức 70%.".to_owned()]);
+        assert_eq!(
+            a.reasons,
+            vec!["Điểm bình quân 60% thấp hơn mức 70%.".to_owned()]
+        );
         let a = aggregate(&c, Thresholds::default(), &[1], &[]);
         assert!(!a.passes && a.mean_pct.is_none());
     }
@@ -429,11 +510,25 @@ mod tests {
         let hamlet = commune.child(3);
         let other = UnitPath::root(1).child(4);
         let province = UnitPath::root(1);
-        assert!(conflict_of_interest(9, &[hamlet.clone()], &commune, 5), "member inside the registering subtree");
-        assert!(conflict_of_interest(9, &[commune.clone()], &commune, 5));
-        assert!(conflict_of_interest(5, &[], &commune, 5), "the member registered it");
+        assert!(
+            conflict_of_interest(9, std::slice::from_ref(&hamlet), &commune, 5),
+            "member inside the registering subtree"
+        );
+        assert!(conflict_of_interest(
+            9,
+            std::slice::from_ref(&commune),
+            &commune,
+            5
+        ));
+        assert!(
+            conflict_of_interest(5, &[], &commune, 5),
+            "the member registered it"
+        );
         assert!(!conflict_of_interest(9, &[other], &commune, 5));
-        assert!(!conflict_of_interest(9, &[province], &commune, 5), "province members review communes");
+        assert!(
+            !conflict_of_interest(9, &[province], &commune, 5),
+            "province members review communes"
+        );
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub struct EntryFilter {
     pub year: Option<i32>,
     pub level: Option<String>,
     pub search: Vec<String>,
+    /// Only recognised entries (public pages).
+    pub public_only: bool,
     pub sort: Sort,
     pub page: i64,
     pub per_page: i64,
@@ -255,6 +257,61 @@ pub(crate) async fn index_entry(
     for sql in dialect::index_entry_statements(backend) {
         q(sql).bind(id).bind(&text).execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Moves an entry between states inside the caller's transaction, with
+/// its audit record. With `expected_version` the move happens only if nobody
+/// changed the entry since it was read; either way only from `from`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn move_entry(
+    conn: &mut AnyConnection,
+    actor_id: i64,
+    id: i64,
+    action: &str,
+    from: EntryState,
+    to: EntryState,
+    reason: &str,
+    expected_version: Option<i64>,
+    at: Option<i64>,
+) -> Result<(), ServiceError> {
+    let t = at.unwrap_or_else(now);
+    let n = q("UPDATE entries SET state = $1, state_reason = $2, version = version + 1, updated_at = $3, \
+               submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END \
+               WHERE id = $4 AND ($5 < 0 OR version = $5) AND state = $6")
+        .bind(to.code())
+        .bind(reason)
+        .bind(t)
+        .bind(id)
+        .bind(expected_version.unwrap_or(-1))
+        .bind(from.code())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::Conflict(
+            "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
+        ));
+    }
+    let changes = if reason.is_empty() {
+        json!({})
+    } else {
+        json!({"reason": [null, reason]})
+    };
+    append(
+        conn,
+        AuditEvent {
+            actor_id: Some(actor_id),
+            action,
+            record_type: "entry",
+            record_id: id,
+            from_state: Some(from.code()),
+            to_state: Some(to.code()),
+            changes,
+            at: Some(t),
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -464,42 +521,17 @@ impl Db {
         expected_version: i64,
         at: Option<i64>,
     ) -> Result<(), ServiceError> {
-        let t = at.unwrap_or_else(now);
         let mut tx = self.pool.begin().await?;
-        let n = q("UPDATE entries SET state = $1, state_reason = $2, version = version + 1, updated_at = $3, \
-                   submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END \
-                   WHERE id = $4 AND version = $5 AND state = $6")
-            .bind(to.code())
-            .bind(reason)
-            .bind(t)
-            .bind(id)
-            .bind(expected_version)
-            .bind(from.code())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(ServiceError::Conflict(
-                "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
-            ));
-        }
-        let changes = if reason.is_empty() {
-            json!({})
-        } else {
-            json!({"reason": [null, reason]})
-        };
-        append(
+        move_entry(
             &mut tx,
-            AuditEvent {
-                actor_id: Some(actor_id),
-                action,
-                record_type: "entry",
-                record_id: id,
-                from_state: Some(from.code()),
-                to_state: Some(to.code()),
-                changes,
-                at: Some(t),
-            },
+            actor_id,
+            id,
+            action,
+            from,
+            to,
+            reason,
+            Some(expected_version),
+            at,
         )
         .await?;
         tx.commit().await?;
@@ -561,6 +593,9 @@ impl Db {
                 "e.subject = ${}",
                 push(&mut params, Param::S(s.code().into()))
             ));
+        }
+        if f.public_only {
+            conds.push("e.state IN ('recognised', 'outstanding', 'rewarded')".to_owned());
         }
         if let Some(s) = f.state {
             conds.push(format!(
@@ -750,6 +785,29 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    }
+
+    /// A recognised entry for the public page; counts the view.
+    pub async fn public_entry(&self, id: i64) -> Result<Option<(EntryDetail, i64)>, StoreError> {
+        let Some(e) = self.entry(id).await? else {
+            return Ok(None);
+        };
+        if !matches!(
+            e.state,
+            EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+        ) {
+            return Ok(None);
+        }
+        q("UPDATE entries SET views = views + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        let views: i64 = q("SELECT views FROM entries WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(Some((e, views)))
     }
 
     pub async fn entry_count(&self) -> Result<i64, StoreError> {

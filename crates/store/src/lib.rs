@@ -2,6 +2,7 @@
 //! and PostgreSQL, with the use cases that pages and the API share.
 
 pub mod accounts;
+pub mod appraisal;
 pub mod audit;
 pub mod copy;
 pub mod db;

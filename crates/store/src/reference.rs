@@ -87,6 +87,11 @@ const FIELDS: &[(&str, &str, Option<&str>)] = &[
 impl Db {
     /// Levels, phases and fields; idempotent.
     pub async fn seed_reference(&self) -> Result<(), StoreError> {
+        self.seed_base().await?;
+        self.seed_criteria().await
+    }
+
+    async fn seed_base(&self) -> Result<(), StoreError> {
         let n: i64 = q_scalar("SELECT COUNT(*) FROM levels")
             .fetch_one(&self.pool)
             .await?;

@@ -88,12 +88,39 @@ pub fn router(state: AppState) -> Router {
             get(pages::entries::edit_form).post(pages::entries::edit_submit),
         )
         .route("/entries/{id}/transition", post(pages::entries::transition))
+        .route("/entries/{id}/propose", post(pages::entries::propose))
         .route(
             "/entries/{id}/attachments",
             post(pages::entries::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/attachments/{id}", get(pages::entries::download))
         .route("/status", get(pages::status::status))
+        .route(
+            "/rounds",
+            get(pages::rounds::list).post(pages::rounds::create),
+        )
+        .route("/rounds/{id}", get(pages::rounds::detail))
+        .route("/rounds/{id}/members", post(pages::rounds::add_member))
+        .route("/rounds/{id}/assign", post(pages::rounds::assign))
+        .route("/rounds/{id}/start", post(pages::rounds::start))
+        .route("/rounds/{id}/conclude", post(pages::rounds::conclude))
+        .route("/rounds/{id}/notice", post(pages::rounds::publish))
+        .route("/rounds/{id}/decision", post(pages::rounds::decide))
+        .route(
+            "/rounds/{id}/score/{entry}",
+            get(pages::rounds::score_page).post(pages::rounds::score_submit),
+        )
+        .route("/comments/{id}/moderate", post(pages::rounds::moderate))
+        .route("/entries/{id}/certificate", get(pages::public::certificate))
+        .route(
+            "/static/certificate.css",
+            get(pages::public::certificate_css),
+        )
+        .route("/cong-khai", get(pages::public::notices))
+        .route("/cong-khai/{id}", get(pages::public::notice))
+        .route("/cong-khai/{id}/comments", post(pages::public::comment))
+        .route("/mo-hinh", get(pages::public::recognised))
+        .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
         .route(
             "/admin/units",
             get(pages::admin::units).post(pages::admin::create_unit),

@@ -279,9 +279,19 @@ pub struct HistoryView {
     pub details: Vec<String>,
 }
 
+/// A round an accepted entry can be proposed to, with its criteria.
+#[derive(Debug, Clone)]
+pub struct ProposeView {
+    pub round_id: i64,
+    pub round_title: String,
+    pub criteria: Vec<(i64, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "entry.html")]
 pub struct EntryPage {
+    pub proposable: Vec<ProposeView>,
+    pub recognised: String,
     pub layout: Layout,
     pub id: i64,
     pub title: String,

@@ -105,6 +105,7 @@ pub async fn list(
             .find(|l| l.code == lq.level)
             .map(|l| l.code.clone()),
         search: search_terms(&lq.q),
+        public_only: false,
         sort: Sort::parse(&lq.sort),
         page,
         per_page: PER_PAGE,
@@ -673,7 +674,64 @@ pub async fn render_detail(
             }
         })
         .collect();
+    // Open rounds this entry may be proposed to, for its registering officer.
+    let mut proposable = Vec::new();
+    if auth::check_transition(&user.actor, Transition::Propose, &sc).is_ok() {
+        for round in state
+            .db
+            .rounds_for(std::slice::from_ref(&e.unit_path))
+            .await?
+        {
+            let fits = round.state == dvk_domain::appraisal::RoundState::Open
+                && round.unit_path.covers(&e.unit_path)
+                && round.level_code == r.target_level
+                && (if round.kind == "annual" {
+                    round.year == r.year
+                } else {
+                    round.phase == r.phase
+                });
+            if !fits {
+                continue;
+            }
+            if let Some(data) = state.db.round_data(round.id).await? {
+                proposable.push(ProposeView {
+                    round_id: round.id,
+                    round_title: round.title.clone(),
+                    criteria: data
+                        .set_for(r.subject)
+                        .criteria
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.id,
+                                c.name.clone(),
+                                dvk_domain::appraisal::fmt_num(c.max_points),
+                            )
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
+    let recognised = if matches!(
+        e.state,
+        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+    ) {
+        match state.db.decision_of_entry(e.id).await? {
+            Some(d) => format!(
+                "Đã được công nhận theo Quyết định số {} ngày {} của {}",
+                d.number,
+                dvk_store::appraisal::show_date(&d.signed_on),
+                d.issuing_body
+            ),
+            None => String::new(),
+        }
+    } else {
+        String::new()
+    };
     let page = EntryPage {
+        proposable,
+        recognised,
         layout: Layout::new(
             truncate(r.title(), 60),
             Some(&user.info),
@@ -684,7 +742,10 @@ pub async fn render_detail(
         title: r.title().to_owned(),
         state: e.state.label().to_owned(),
         state_css: e.state.code().to_owned(),
-        state_reason: if e.state == EntryState::Returned || e.state == EntryState::Withdrawn {
+        state_reason: if matches!(
+            e.state,
+            EntryState::Returned | EntryState::Withdrawn | EntryState::NotRecognised
+        ) {
             e.state_reason.clone()
         } else {
             String::new()
@@ -867,4 +928,49 @@ pub async fn download(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(res)
+}
+
+pub async fn propose(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let round_id = f
+        .iter()
+        .find(|(k, _)| k == "round_id")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+    let Some(round_id) = round_id else {
+        return Err(AppError::Page(
+            StatusCode::BAD_REQUEST,
+            "Dữ liệu chưa hợp lệ",
+            "Chọn đợt xét.".into(),
+        ));
+    };
+    let points: std::collections::HashMap<i64, String> = f
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix('c')
+                .and_then(|x| x.parse::<i64>().ok())
+                .map(|c| (c, v.clone()))
+        })
+        .collect();
+    match dvk_store::appraisal::propose(&state.db, &user.actor, round_id, id, &points).await {
+        Ok(None) => Ok(Redirect::to(&format!("/entries/{id}?msg=proposed")).into_response()),
+        Ok(Some(_warning)) => {
+            Ok(Redirect::to(&format!("/entries/{id}?msg=proposed_quota")).into_response())
+        }
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Denied(_)),
+        ) => {
+            let status = status_of(&e);
+            let errors = match e {
+                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
+                other => vec![other.to_string()],
+            };
+            render_detail(&state, &user, id, "", errors, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -4,6 +4,8 @@ pub mod admin;
 pub mod auth;
 pub mod entries;
 pub mod home;
+pub mod public;
+pub mod rounds;
 pub mod status;
 
 use crate::views::Opt;
@@ -20,6 +22,8 @@ pub fn notice(code: &str) -> &'static str {
         "accept" => "Đã tiếp nhận hồ sơ.",
         "withdraw" => "Đã rút đăng ký.",
         "uploaded" => "Đã tải lên tệp minh chứng.",
+        "proposed" => "Đã gửi đề nghị công nhận kèm tự đánh giá.",
+        "proposed_quota" => "Đã gửi đề nghị công nhận. Lưu ý: đơn vị đã vượt chỉ tiêu số hồ sơ của đợt (chỉ cảnh báo).",
         "unit" => "Đã thêm đơn vị.",
         "user" => "Đã tạo tài khoản.",
         "grant" => "Đã giao vai trò.",

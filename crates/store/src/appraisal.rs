@@ -1,0 +1,1966 @@
+//! Rounds, proposals, councils, scoring, conclusion, public notice,
+//! comments and recognition decisions: storage and the use cases over it.
+//! Pages read a round with a fixed handful of statements, whatever its size.
+
+use crate::audit::{append, AuditEvent};
+use crate::db::{now, q, Db};
+use crate::entries::move_entry;
+use crate::error::{ServiceError, StoreError};
+use crate::service::view_entry;
+use dvk_domain::appraisal::{
+    aggregate, conflict_of_interest, parse_points, tally, Aggregate, BallotTally, CouncilRole,
+    Criterion, MemberScores, RoundState, ScoringMode, Thresholds, DEFAULT_COLLECTIVE_CRITERIA,
+    DEFAULT_INDIVIDUAL_CRITERIA, ROUND_KINDS,
+};
+use dvk_domain::auth::{Actor, Denied, EntryScope, Role};
+use dvk_domain::entry::{FieldError, Subject};
+use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::unit::UnitPath;
+use dvk_domain::UserId;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct CriteriaSet {
+    pub id: i64,
+    pub name: String,
+    pub subject: Subject,
+    pub version: i64,
+    pub thresholds: Thresholds,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_path: UnitPath,
+    pub unit_name: String,
+    pub level_code: String,
+    pub year: i32,
+    pub phase: String,
+    pub kind: String,
+    pub title: String,
+    pub mode: ScoringMode,
+    pub ballot_threshold_pct: f64,
+    pub collective_set_id: i64,
+    pub individual_set_id: i64,
+    pub proposal_deadline: Option<String>,
+    pub scoring_deadline: Option<String>,
+    pub quota_per_unit: Option<i64>,
+    pub state: RoundState,
+    pub notice_starts: Option<String>,
+    pub notice_ends: Option<String>,
+    pub minutes_date: Option<String>,
+    pub minutes_place: String,
+    pub minutes_present: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProposedEntry {
+    pub entry_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub subject: Subject,
+    pub field_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: UnitPath,
+    pub created_by: i64,
+    pub state: EntryState,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user_id: i64,
+    pub full_name: String,
+    pub role: CouncilRole,
+    pub units: Vec<UnitPath>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    pub entry_id: i64,
+    pub passed: bool,
+    pub rank: i64,
+    pub mean_pct: Option<f64>,
+    pub reasons: String,
+}
+
+/// Everything about a round that its pages show, read in a fixed number of
+/// statements.
+#[derive(Debug, Clone)]
+pub struct RoundData {
+    pub round: Round,
+    pub collective: CriteriaSet,
+    pub individual: CriteriaSet,
+    pub entries: Vec<ProposedEntry>,
+    pub members: Vec<Member>,
+    /// entry id → assigned members
+    pub assignments: HashMap<i64, Vec<UserId>>,
+    /// (entry, member) → points by criterion id
+    pub scores: HashMap<(i64, UserId), HashMap<i64, f64>>,
+    /// (entry, member) → approve
+    pub ballots: HashMap<(i64, UserId), bool>,
+    pub results: HashMap<i64, StoredResult>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Score(Aggregate),
+    Ballot(BallotTally),
+}
+
+impl Outcome {
+    pub fn passes(&self) -> bool {
+        match self {
+            Outcome::Score(a) => a.passes,
+            Outcome::Ballot(t) => t.passes,
+        }
+    }
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Outcome::Score(a) => &a.reasons,
+            Outcome::Ballot(t) => &t.reasons,
+        }
+    }
+    pub fn missing(&self) -> &[UserId] {
+        match self {
+            Outcome::Score(a) => &a.missing,
+            Outcome::Ballot(t) => &t.missing,
+        }
+    }
+    /// Sort key: mean percentage, or approval percentage.
+    pub fn level(&self) -> f64 {
+        match self {
+            Outcome::Score(a) => a.mean_pct.unwrap_or(-1.0),
+            Outcome::Ballot(t) => t.approve_pct,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResultRow {
+    pub entry: ProposedEntry,
+    pub assigned: Vec<UserId>,
+    pub outcome: Outcome,
+    pub rank: usize,
+}
+
+impl RoundData {
+    pub fn set_for(&self, subject: Subject) -> &CriteriaSet {
+        match subject {
+            Subject::Collective => &self.collective,
+            Subject::Individual => &self.individual,
+        }
+    }
+
+    pub fn member(&self, user: UserId) -> Option<&Member> {
+        self.members.iter().find(|m| m.user_id == user)
+    }
+
+    /// Live results: aggregates per entry, ranked (passing first, then by level).
+    pub fn results(&self) -> Vec<ResultRow> {
+        let mut rows: Vec<ResultRow> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let assigned = self
+                    .assignments
+                    .get(&e.entry_id)
+                    .cloned()
+                    .unwrap_or_default();
+                let outcome = match self.round.mode {
+                    ScoringMode::Score => {
+                        let set = self.set_for(e.subject);
+                        let sheets: Vec<MemberScores> = assigned
+                            .iter()
+                            .filter_map(|m| {
+                                self.scores.get(&(e.entry_id, *m)).map(|pts| MemberScores {
+                                    member: *m,
+                                    points: set
+                                        .criteria
+                                        .iter()
+                                        .map(|c| pts.get(&c.id).copied())
+                                        .collect(),
+                                })
+                            })
+                            .collect();
+                        Outcome::Score(aggregate(&set.criteria, set.thresholds, &assigned, &sheets))
+                    }
+                    ScoringMode::Ballot => {
+                        let ballots: Vec<(UserId, bool)> = assigned
+                            .iter()
+                            .filter_map(|m| self.ballots.get(&(e.entry_id, *m)).map(|b| (*m, *b)))
+                            .collect();
+                        Outcome::Ballot(tally(&assigned, &ballots, self.round.ballot_threshold_pct))
+                    }
+                };
+                ResultRow {
+                    entry: e.clone(),
+                    assigned,
+                    outcome,
+                    rank: 0,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.outcome
+                .passes()
+                .cmp(&a.outcome.passes())
+                .then(b.outcome.level().total_cmp(&a.outcome.level()))
+                .then(a.entry.entry_id.cmp(&b.entry.entry_id))
+        });
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.rank = i + 1;
+        }
+        rows
+    }
+}
+
+fn bad(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("bad {what}").into())
+}
+
+fn round_from_row(r: &AnyRow) -> Result<Round, sqlx::Error> {
+    Ok(Round {
+        id: r.try_get("id")?,
+        unit_id: r.try_get("unit_id")?,
+        unit_path: UnitPath::parse(&r.try_get::<String, _>("unit_path")?)
+            .ok_or_else(|| bad("path"))?,
+        unit_name: r.try_get("unit_name")?,
+        level_code: r.try_get("level_code")?,
+        year: r.try_get::<i64, _>("year")? as i32,
+        phase: r.try_get("phase")?,
+        kind: r.try_get("kind")?,
+        title: r.try_get("title")?,
+        mode: ScoringMode::parse(&r.try_get::<String, _>("scoring_mode")?)
+            .ok_or_else(|| bad("mode"))?,
+        ballot_threshold_pct: r.try_get("ballot_threshold_pct")?,
+        collective_set_id: r.try_get("collective_set_id")?,
+        individual_set_id: r.try_get("individual_set_id")?,
+        proposal_deadline: r.try_get("proposal_deadline")?,
+        scoring_deadline: r.try_get("scoring_deadline")?,
+        quota_per_unit: r.try_get("quota_per_unit")?,
+        state: RoundState::parse(&r.try_get::<String, _>("state")?)
+            .ok_or_else(|| bad("round state"))?,
+        notice_starts: r.try_get("notice_starts")?,
+        notice_ends: r.try_get("notice_ends")?,
+        minutes_date: r.try_get("minutes_date")?,
+        minutes_place: r.try_get("minutes_place")?,
+        minutes_present: r.try_get("minutes_present")?,
+    })
+}
+
+const ROUND_SQL: &str =
+    "SELECT r.*, u.name AS unit_name FROM rounds r JOIN units u ON u.id = r.unit_id";
+
+/// Today in Vietnam as 'YYYY-MM-DD'.
+pub fn today() -> String {
+    let days = (now() + 7 * 3600).div_euclid(86_400);
+    iso_date(days)
+}
+
+/// 'YYYY-MM-DD' of a day count since 1970-01-01.
+pub fn iso_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Accepts dd/mm/yyyy (as shown) or yyyy-mm-dd (as date inputs send).
+pub fn parse_date(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let (y, m, d) = if let Some((d, rest)) = raw.split_once('/') {
+        let (m, y) = rest.split_once('/')?;
+        (
+            y.parse::<i32>().ok()?,
+            m.parse::<u32>().ok()?,
+            d.parse::<u32>().ok()?,
+        )
+    } else {
+        let mut p = raw.split('-');
+        (
+            p.next()?.parse().ok()?,
+            p.next()?.parse().ok()?,
+            p.next()?.parse().ok()?,
+        )
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(2000..=2100).contains(&y)
+        || !(1..=12).contains(&m)
+        || d == 0
+        || d > days_in[m as usize - 1]
+    {
+        return None;
+    }
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+impl Db {
+    /// Default criteria sets (DOMAIN.md §6) for every phase × active level ×
+    /// subject, version 1; idempotent.
+    pub async fn seed_criteria(&self) -> Result<(), StoreError> {
+        let n: i64 = q("SELECT COUNT(*) FROM criteria_sets")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        if n > 0 {
+            return Ok(());
+        }
+        let cat = self.catalogue().await?;
+        let mut tx = self.pool.begin().await?;
+        for phase in &cat.phases {
+            for level in cat.levels.iter().filter(|l| !l.historical) {
+                for (subject, names) in [
+                    (Subject::Collective, &DEFAULT_COLLECTIVE_CRITERIA[..]),
+                    (Subject::Individual, &DEFAULT_INDIVIDUAL_CRITERIA[..]),
+                ] {
+                    let name = format!(
+                        "Tiêu chí {} – {} – {}",
+                        subject.label().to_lowercase(),
+                        level.name.to_lowercase(),
+                        phase.name.to_lowercase()
+                    );
+                    let id: i64 = q("INSERT INTO criteria_sets (phase, level_code, subject, version, name, pass_mean_pct, min_criterion_pct, created_at) \
+                                     VALUES ($1, $2, $3, 1, $4, 70.0, 50.0, $5) RETURNING id")
+                        .bind(&phase.code)
+                        .bind(&level.code)
+                        .bind(subject.code())
+                        .bind(&name)
+                        .bind(now())
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get(0)?;
+                    for (i, c) in names.iter().enumerate() {
+                        q("INSERT INTO criteria (set_id, position, name, weight, max_points) VALUES ($1, $2, $3, 1.0, 10.0)")
+                            .bind(id)
+                            .bind(i as i64)
+                            .bind(*c)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn latest_set(
+        &self,
+        phase: &str,
+        level: &str,
+        subject: Subject,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = q("SELECT id FROM criteria_sets WHERE phase = $1 AND level_code = $2 AND subject = $3 ORDER BY version DESC LIMIT 1")
+            .bind(phase)
+            .bind(level)
+            .bind(subject.code())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub async fn round(&self, id: i64) -> Result<Option<Round>, StoreError> {
+        let row = q(&format!("{ROUND_SQL} WHERE r.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(round_from_row).transpose()?)
+    }
+
+    /// Rounds organised inside any of `roots` or above them (a commune's
+    /// officers see the province's rounds that cover them).
+    pub async fn rounds_for(&self, roots: &[UnitPath]) -> Result<Vec<Round>, StoreError> {
+        let rows = q(&format!("{ROUND_SQL} ORDER BY r.year DESC, r.id DESC"))
+            .fetch_all(&self.read)
+            .await?;
+        let all: Vec<Round> = rows.iter().map(round_from_row).collect::<Result<_, _>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|r| {
+                roots
+                    .iter()
+                    .any(|u| r.unit_path.covers(u) || u.covers(&r.unit_path))
+            })
+            .collect())
+    }
+
+    /// Rounds whose list is on public notice now or recently.
+    pub async fn notice_rounds(&self) -> Result<Vec<Round>, StoreError> {
+        let rows = q(&format!(
+            "{ROUND_SQL} WHERE r.state = 'notice' ORDER BY r.notice_ends DESC, r.id DESC"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(round_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The whole round for its pages: seven statements.
+    pub async fn round_data(&self, id: i64) -> Result<Option<RoundData>, StoreError> {
+        let Some(round) = self.round(id).await? else {
+            return Ok(None);
+        };
+        let set_rows = q("SELECT s.id AS set_id, s.name AS set_name, s.subject, s.version, s.pass_mean_pct, s.min_criterion_pct, \
+                          c.id, c.name, c.weight, c.max_points FROM criteria_sets s JOIN criteria c ON c.set_id = s.id \
+                          WHERE s.id = $1 OR s.id = $2 ORDER BY s.id, c.position")
+            .bind(round.collective_set_id)
+            .bind(round.individual_set_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut sets: HashMap<i64, CriteriaSet> = HashMap::new();
+        for r in &set_rows {
+            let sid: i64 = r.try_get("set_id")?;
+            let set = match sets.entry(sid) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(CriteriaSet {
+                    id: sid,
+                    name: r.try_get("set_name")?,
+                    subject: Subject::parse(&r.try_get::<String, _>("subject")?)
+                        .ok_or_else(|| bad("subject"))?,
+                    version: r.try_get("version")?,
+                    thresholds: Thresholds {
+                        pass_mean_pct: r.try_get("pass_mean_pct")?,
+                        min_criterion_pct: r.try_get("min_criterion_pct")?,
+                    },
+                    criteria: Vec::new(),
+                }),
+            };
+            set.criteria.push(Criterion {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                weight: r.try_get("weight")?,
+                max_points: r.try_get("max_points")?,
+            });
+        }
+        let collective = sets
+            .remove(&round.collective_set_id)
+            .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
+        let individual = sets
+            .remove(&round.individual_set_id)
+            .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
+        let entry_rows = q("SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
+                            c.objectives FROM proposals p JOIN entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id \
+                            JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1 ORDER BY e.id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut entries = Vec::with_capacity(entry_rows.len());
+        for r in &entry_rows {
+            entries.push(ProposedEntry {
+                entry_id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                summary: r.try_get("objectives")?,
+                subject: Subject::parse(&r.try_get::<String, _>("subject")?)
+                    .ok_or_else(|| bad("subject"))?,
+                field_id: r.try_get("field_id")?,
+                unit_id: r.try_get("unit_id")?,
+                unit_name: r.try_get("unit_name")?,
+                unit_path: UnitPath::parse(&r.try_get::<String, _>("unit_path")?)
+                    .ok_or_else(|| bad("path"))?,
+                created_by: r.try_get("created_by")?,
+                state: EntryState::parse(&r.try_get::<String, _>("state")?)
+                    .ok_or_else(|| bad("state"))?,
+            });
+        }
+        let member_rows = q("SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
+                             LEFT JOIN role_grants g ON g.user_id = m.user_id LEFT JOIN units un ON un.id = g.unit_id \
+                             WHERE m.round_id = $1 ORDER BY m.user_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut members: Vec<Member> = Vec::new();
+        for r in &member_rows {
+            let uid: i64 = r.try_get("user_id")?;
+            let path: Option<String> = r.try_get("path")?;
+            if members.last().map(|m| m.user_id) != Some(uid) {
+                members.push(Member {
+                    user_id: uid,
+                    full_name: r.try_get("full_name")?,
+                    role: CouncilRole::parse(&r.try_get::<String, _>("role")?)
+                        .ok_or_else(|| bad("role"))?,
+                    units: Vec::new(),
+                });
+            }
+            if let (Some(m), Some(p)) = (
+                members.last_mut(),
+                path.as_deref().and_then(UnitPath::parse),
+            ) {
+                m.units.push(p);
+            }
+        }
+        let mut assignments: HashMap<i64, Vec<UserId>> = HashMap::new();
+        for r in q("SELECT entry_id, user_id FROM assignments WHERE round_id = $1 ORDER BY entry_id, user_id").bind(id).fetch_all(&self.pool).await? {
+            assignments.entry(r.try_get("entry_id")?).or_default().push(r.try_get("user_id")?);
+        }
+        let mut scores: HashMap<(i64, UserId), HashMap<i64, f64>> = HashMap::new();
+        let mut ballots = HashMap::new();
+        match round.mode {
+            ScoringMode::Score => {
+                for r in q("SELECT entry_id, user_id, criterion_id, points FROM scores WHERE round_id = $1").bind(id).fetch_all(&self.pool).await? {
+                    scores
+                        .entry((r.try_get("entry_id")?, r.try_get("user_id")?))
+                        .or_default()
+                        .insert(r.try_get("criterion_id")?, r.try_get("points")?);
+                }
+            }
+            ScoringMode::Ballot => {
+                for r in q("SELECT entry_id, user_id, approve FROM ballots WHERE round_id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    ballots.insert(
+                        (r.try_get("entry_id")?, r.try_get("user_id")?),
+                        r.try_get::<i64, _>("approve")? != 0,
+                    );
+                }
+            }
+        }
+        let mut results = HashMap::new();
+        for r in
+            q("SELECT entry_id, passed, rank, mean_pct, reasons FROM results WHERE round_id = $1")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+        {
+            let e: i64 = r.try_get("entry_id")?;
+            results.insert(
+                e,
+                StoredResult {
+                    entry_id: e,
+                    passed: r.try_get::<i64, _>("passed")? != 0,
+                    rank: r.try_get("rank")?,
+                    mean_pct: r.try_get("mean_pct")?,
+                    reasons: r.try_get("reasons")?,
+                },
+            );
+        }
+        Ok(Some(RoundData {
+            round,
+            collective,
+            individual,
+            entries,
+            members,
+            assignments,
+            scores,
+            ballots,
+            results,
+        }))
+    }
+
+    /// Self-assessment points of a proposal by criterion id.
+    pub async fn self_assessment(
+        &self,
+        round_id: i64,
+        entry_id: i64,
+    ) -> Result<Vec<(i64, f64, String)>, StoreError> {
+        let rows = q("SELECT s.criterion_id, s.points, s.comment FROM self_assessments s JOIN proposals p ON p.id = s.proposal_id \
+                      WHERE p.round_id = $1 AND p.entry_id = $2")
+            .bind(round_id)
+            .bind(entry_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// One member's sheet for one entry: criterion id → (points, comment).
+    pub async fn member_sheet(
+        &self,
+        round_id: i64,
+        entry_id: i64,
+        user: UserId,
+    ) -> Result<HashMap<i64, (f64, String)>, StoreError> {
+        let rows = q("SELECT criterion_id, points, comment FROM scores WHERE round_id = $1 AND entry_id = $2 AND user_id = $3")
+            .bind(round_id)
+            .bind(entry_id)
+            .bind(user)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut m = HashMap::new();
+        for r in &rows {
+            m.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        }
+        Ok(m)
+    }
+
+    pub async fn member_ballot(
+        &self,
+        round_id: i64,
+        entry_id: i64,
+        user: UserId,
+    ) -> Result<Option<(bool, String)>, StoreError> {
+        let row = q("SELECT approve, comment FROM ballots WHERE round_id = $1 AND entry_id = $2 AND user_id = $3")
+            .bind(round_id)
+            .bind(entry_id)
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<(bool, String), sqlx::Error> {
+                Ok((r.try_get::<i64, _>(0)? != 0, r.try_get(1)?))
+            })
+            .transpose()?)
+    }
+}
+
+// ---- use cases ----
+
+fn denied(what: &'static str) -> ServiceError {
+    ServiceError::Denied(Denied::NoRole(what))
+}
+
+fn organiser(actor: &Actor, round: &Round) -> Result<(), ServiceError> {
+    if actor.holds(Role::MovementOfficer, &round.unit_path) {
+        Ok(())
+    } else {
+        Err(denied("điều hành đợt xét này"))
+    }
+}
+
+fn need_state(round: &Round, state: RoundState) -> Result<(), ServiceError> {
+    if round.state == state {
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict(format!(
+            "Đợt xét đang ở bước “{}”, không thực hiện được thao tác này (cần bước “{}”).",
+            round.state.label(),
+            state.label()
+        )))
+    }
+}
+
+async fn load(db: &Db, id: i64) -> Result<RoundData, ServiceError> {
+    db.round_data(id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))
+}
+
+/// Raw round form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RoundForm {
+    pub unit_id: String,
+    pub title: String,
+    pub level: String,
+    pub year: String,
+    pub phase: String,
+    pub kind: String,
+    pub mode: String,
+    pub ballot_threshold: String,
+    pub proposal_deadline: String,
+    pub scoring_deadline: String,
+    pub quota: String,
+}
+
+pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i64, ServiceError> {
+    let cat = db.catalogue().await?;
+    let mut errors = Vec::new();
+    let unit = match form.unit_id.trim().parse::<i64>() {
+        Ok(id) => db.unit(id).await?,
+        Err(_) => None,
+    };
+    let Some(unit) = unit else {
+        return Err(ServiceError::invalid(
+            "unit_id",
+            "Chọn đơn vị tổ chức đợt xét.",
+        ));
+    };
+    if !actor.holds(Role::MovementOfficer, &unit.path) {
+        return Err(denied("mở đợt xét tại đơn vị này"));
+    }
+    let title = form.title.trim();
+    if title.is_empty() || title.chars().count() > 300 {
+        errors.push(FieldError::new(
+            "title",
+            "Cần nhập tên đợt xét (tối đa 300 ký tự).",
+        ));
+    }
+    let level = cat
+        .active_levels()
+        .into_iter()
+        .find(|l| l.code == form.level.trim())
+        .map(|l| l.code.clone());
+    if level.is_none() {
+        errors.push(FieldError::new("level", "Chọn cấp công nhận."));
+    }
+    let phase = cat
+        .phases
+        .iter()
+        .find(|p| p.code == form.phase.trim())
+        .cloned();
+    let year = form.year.trim().parse::<i32>().ok();
+    match (&phase, year) {
+        (None, _) => errors.push(FieldError::new("phase", "Chọn giai đoạn.")),
+        (_, None) => errors.push(FieldError::new("year", "Năm phải là một số, ví dụ 2026.")),
+        (Some(p), Some(y)) if y < p.first_year || y > p.last_year => errors.push(FieldError::new(
+            "year",
+            format!("Năm {y} không thuộc giai đoạn {}.", p.code),
+        )),
+        _ => {}
+    }
+    if !ROUND_KINDS.iter().any(|(c, _)| *c == form.kind.trim()) {
+        errors.push(FieldError::new(
+            "kind",
+            "Chọn loại đợt: hằng năm, sơ kết hoặc tổng kết.",
+        ));
+    }
+    let mode = ScoringMode::parse(form.mode.trim());
+    if mode.is_none() {
+        errors.push(FieldError::new(
+            "mode",
+            "Chọn hình thức: chấm điểm hoặc bỏ phiếu.",
+        ));
+    }
+    let threshold = match form.ballot_threshold.trim() {
+        "" => 50.0,
+        raw => match raw.replace(',', ".").parse::<f64>() {
+            Ok(v) if (0.0..100.0).contains(&v) => v,
+            _ => {
+                errors.push(FieldError::new(
+                    "ballot_threshold",
+                    "Tỷ lệ tán thành là số từ 0 đến dưới 100.",
+                ));
+                50.0
+            }
+        },
+    };
+    let mut date = |key: &str, raw: &str| -> Option<String> {
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let d = parse_date(raw);
+        if d.is_none() {
+            errors.push(FieldError::new(key, "Ngày không hợp lệ (dd/mm/yyyy)."));
+        }
+        d
+    };
+    let proposal_deadline = date("proposal_deadline", &form.proposal_deadline);
+    let scoring_deadline = date("scoring_deadline", &form.scoring_deadline);
+    let quota = match form.quota.trim() {
+        "" => None,
+        raw => match raw.parse::<i64>() {
+            Ok(v) if (1..=100).contains(&v) => Some(v),
+            _ => {
+                errors.push(FieldError::new(
+                    "quota",
+                    "Chỉ tiêu là số nguyên từ 1 đến 100.",
+                ));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let (level, phase, mode, year) = match (level, phase, mode, year) {
+        (Some(l), Some(p), Some(m), Some(y)) => (l, p, m, y),
+        _ => return Err(ServiceError::invalid("level", "Thiếu thông tin đợt xét.")),
+    };
+    let collective = db
+        .latest_set(&phase.code, &level, Subject::Collective)
+        .await?;
+    let individual = db
+        .latest_set(&phase.code, &level, Subject::Individual)
+        .await?;
+    let (Some(cs), Some(is)) = (collective, individual) else {
+        return Err(ServiceError::invalid(
+            "level",
+            "Chưa có bộ tiêu chí cho cấp và giai đoạn này.",
+        ));
+    };
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = q("INSERT INTO rounds (unit_id, unit_path, level_code, year, phase, kind, title, scoring_mode, ballot_threshold_pct, \
+                     collective_set_id, individual_set_id, proposal_deadline, scoring_deadline, quota_per_unit, state, created_by, created_at) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'open',$15,$16) RETURNING id")
+        .bind(unit.id)
+        .bind(unit.path.as_str())
+        .bind(&level)
+        .bind(year as i64)
+        .bind(&phase.code)
+        .bind(form.kind.trim())
+        .bind(title)
+        .bind(mode.code())
+        .bind(threshold)
+        .bind(cs)
+        .bind(is)
+        .bind(proposal_deadline)
+        .bind(scoring_deadline)
+        .bind(quota)
+        .bind(actor.user_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "round.create",
+            record_type: "round",
+            record_id: id,
+            to_state: Some("open"),
+            changes: json!({"title": [null, title], "level": [null, level], "year": [null, year], "mode": [null, mode.code()]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Proposes an accepted entry to an open round with a self-assessment of
+/// every criterion. Returns a quota warning, if any (quotas warn, never block).
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    entry_id: i64,
+    points: &HashMap<i64, String>,
+) -> Result<Option<String>, ServiceError> {
+    let e = view_entry(db, actor, entry_id).await?;
+    let data = load(db, round_id).await?;
+    let round = &data.round;
+    let scope = EntryScope {
+        registering: &e.unit_path,
+        confirming: &e.confirming_path,
+        state: e.state,
+    };
+    dvk_domain::auth::check_transition(actor, Transition::Propose, &scope)?;
+    need_state(round, RoundState::Open)?;
+    if !round.unit_path.covers(&e.unit_path) || e.registration.target_level != round.level_code {
+        return Err(ServiceError::invalid(
+            "round_id",
+            "Hồ sơ không thuộc phạm vi hoặc cấp của đợt xét này.",
+        ));
+    }
+    let year_ok = match round.kind.as_str() {
+        "annual" => e.registration.year == round.year,
+        _ => e.registration.phase == round.phase,
+    };
+    if !year_ok {
+        return Err(ServiceError::invalid(
+            "round_id",
+            "Năm hoặc giai đoạn của hồ sơ không khớp với đợt xét.",
+        ));
+    }
+    let set = data.set_for(e.registration.subject);
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for c in &set.criteria {
+        match points.get(&c.id).map(|raw| parse_points(raw, c.max_points)) {
+            Some(Ok(p)) => parsed.push((c.id, p)),
+            Some(Err(m)) => errors.push(FieldError::new(
+                &format!("c{}", c.id),
+                format!("{}: {m}", c.name),
+            )),
+            None => errors.push(FieldError::new(
+                &format!("c{}", c.id),
+                format!("Cần tự đánh giá tiêu chí “{}”.", c.name),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let warning = match round.quota_per_unit {
+        Some(quota) => {
+            let same_unit = data
+                .entries
+                .iter()
+                .filter(|p| p.unit_id == e.registration.unit_id)
+                .count() as i64;
+            (same_unit >= quota).then(|| {
+                format!("Lưu ý: {} đã có {same_unit} hồ sơ trong đợt, vượt chỉ tiêu {quota} (chỉ để cảnh báo).", e.unit_name)
+            })
+        }
+        None => None,
+    };
+    let mut tx = db.pool.begin().await?;
+    move_entry(
+        &mut tx,
+        actor.user_id,
+        entry_id,
+        "entry.propose",
+        e.state,
+        EntryState::Proposed,
+        "",
+        Some(e.version),
+        None,
+    )
+    .await?;
+    let pid: i64 = q("INSERT INTO proposals (round_id, entry_id, proposed_by, proposed_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(round_id)
+        .bind(entry_id)
+        .bind(actor.user_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    for (cid, p) in &parsed {
+        q("INSERT INTO self_assessments (proposal_id, criterion_id, points) VALUES ($1, $2, $3)")
+            .bind(pid)
+            .bind(*cid)
+            .bind(*p)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(warning)
+}
+
+pub async fn add_member(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    user_id: i64,
+    role: CouncilRole,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    organiser(actor, &data.round)?;
+    if !matches!(data.round.state, RoundState::Open | RoundState::Appraisal) {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận, không thay đổi thành viên được nữa.".into(),
+        ));
+    }
+    if !db.user_exists(user_id).await? {
+        return Err(ServiceError::invalid(
+            "user_id",
+            "Người dùng không tồn tại.",
+        ));
+    }
+    if data.member(user_id).is_some() {
+        return Err(ServiceError::invalid(
+            "user_id",
+            "Người này đã là thành viên Hội đồng.",
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    q("INSERT INTO council_members (round_id, user_id, role) VALUES ($1, $2, $3)")
+        .bind(round_id)
+        .bind(user_id)
+        .bind(role.code())
+        .execute(&mut *tx)
+        .await?;
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "council.add",
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"member": [null, {"user_id": user_id, "role": role.code()}]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How entries are assigned to members.
+#[derive(Debug, Clone)]
+pub enum Assignment {
+    /// Every entry to every member (conflicts skipped).
+    All,
+    /// Entries of these fields to every member.
+    Fields(Vec<i64>),
+    /// These entries to these members; a conflict is refused.
+    ByHand {
+        entries: Vec<i64>,
+        members: Vec<i64>,
+    },
+}
+
+/// Assigns entries to members; returns (added, skipped for conflicts of interest).
+pub async fn assign(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    how: Assignment,
+) -> Result<(usize, usize), ServiceError> {
+    let data = load(db, round_id).await?;
+    organiser(actor, &data.round)?;
+    if !matches!(data.round.state, RoundState::Open | RoundState::Appraisal) {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận, không phân công thêm được.".into(),
+        ));
+    }
+    let (entries, members, strict): (Vec<&ProposedEntry>, Vec<&Member>, bool) = match &how {
+        Assignment::All => (
+            data.entries.iter().collect(),
+            data.members.iter().collect(),
+            false,
+        ),
+        Assignment::Fields(f) => (
+            data.entries
+                .iter()
+                .filter(|e| f.contains(&e.field_id))
+                .collect(),
+            data.members.iter().collect(),
+            false,
+        ),
+        Assignment::ByHand { entries, members } => {
+            let es: Vec<&ProposedEntry> = data
+                .entries
+                .iter()
+                .filter(|e| entries.contains(&e.entry_id))
+                .collect();
+            let ms: Vec<&Member> = data
+                .members
+                .iter()
+                .filter(|m| members.contains(&m.user_id))
+                .collect();
+            if es.len() != entries.len()
+                || ms.len() != members.len()
+                || es.is_empty()
+                || ms.is_empty()
+            {
+                return Err(ServiceError::invalid(
+                    "entries",
+                    "Chọn hồ sơ trong đợt và thành viên của Hội đồng.",
+                ));
+            }
+            (es, ms, true)
+        }
+    };
+    let mut pairs = Vec::new();
+    let mut skipped = 0;
+    for e in &entries {
+        for m in &members {
+            if conflict_of_interest(m.user_id, &m.units, &e.unit_path, e.created_by) {
+                if strict {
+                    return Err(ServiceError::Denied(Denied::NoRole(
+                        "phân công thành viên có xung đột lợi ích với hồ sơ",
+                    )));
+                }
+                skipped += 1;
+                continue;
+            }
+            if !data
+                .assignments
+                .get(&e.entry_id)
+                .is_some_and(|a| a.contains(&m.user_id))
+            {
+                pairs.push((e.entry_id, m.user_id));
+            }
+        }
+    }
+    let mut tx = db.pool.begin().await?;
+    for (e, m) in &pairs {
+        q("INSERT INTO assignments (round_id, entry_id, user_id) VALUES ($1, $2, $3)")
+            .bind(round_id)
+            .bind(*e)
+            .bind(*m)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "council.assign",
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"assigned": [null, pairs.len()], "skipped_conflicts": [null, skipped]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((pairs.len(), skipped))
+}
+
+async fn set_round_state(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    round: &Round,
+    to: RoundState,
+) -> Result<(), ServiceError> {
+    let n = q("UPDATE rounds SET state = $1, version = version + 1 WHERE id = $2 AND state = $3")
+        .bind(to.code())
+        .bind(round.id)
+        .bind(round.state.code())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(ServiceError::Conflict(
+            "Đợt xét vừa được người khác chuyển bước. Hãy tải lại trang.".into(),
+        ));
+    }
+    append(
+        tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "round.state",
+            record_type: "round",
+            record_id: round.id,
+            from_state: Some(round.state.code()),
+            to_state: Some(to.code()),
+            changes: json!({}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Closes proposals and opens scoring: every proposed entry goes into appraisal.
+pub async fn start_appraisal(db: &Db, actor: &Actor, round_id: i64) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    organiser(actor, &data.round)?;
+    need_state(&data.round, RoundState::Open)?;
+    if data.entries.is_empty() {
+        return Err(ServiceError::Conflict(
+            "Chưa có hồ sơ nào được đề nghị.".into(),
+        ));
+    }
+    if data.members.is_empty() {
+        return Err(ServiceError::Conflict(
+            "Chưa có thành viên Hội đồng.".into(),
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    set_round_state(&mut tx, actor, &data.round, RoundState::Appraisal).await?;
+    for e in data
+        .entries
+        .iter()
+        .filter(|e| e.state == EntryState::Proposed)
+    {
+        move_entry(
+            &mut tx,
+            actor.user_id,
+            e.entry_id,
+            "entry.start_appraisal",
+            EntryState::Proposed,
+            EntryState::InAppraisal,
+            "",
+            None,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks that `actor` may score `entry` in this round: a member, assigned,
+/// with no conflict of interest, while the council has not concluded.
+fn check_scorer<'a>(
+    data: &'a RoundData,
+    actor: &Actor,
+    entry_id: i64,
+) -> Result<&'a ProposedEntry, ServiceError> {
+    let member = data
+        .member(actor.user_id)
+        .ok_or_else(|| denied("chấm hồ sơ của đợt xét này"))?;
+    let entry = data
+        .entries
+        .iter()
+        .find(|e| e.entry_id == entry_id)
+        .ok_or(ServiceError::NotFound("hồ sơ trong đợt xét"))?;
+    if conflict_of_interest(
+        member.user_id,
+        &member.units,
+        &entry.unit_path,
+        entry.created_by,
+    ) {
+        return Err(denied("chấm hồ sơ của đơn vị mình (xung đột lợi ích)"));
+    }
+    if !data
+        .assignments
+        .get(&entry_id)
+        .is_some_and(|a| a.contains(&actor.user_id))
+    {
+        return Err(denied("chấm hồ sơ không được phân công"));
+    }
+    if data.round.state != RoundState::Appraisal {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận hoặc chưa mở chấm: phiếu chấm đã khóa.".into(),
+        ));
+    }
+    Ok(entry)
+}
+
+/// The member may read the scoring page of an entry (also after the lock).
+pub fn may_score(data: &RoundData, actor: &Actor, entry_id: i64) -> Result<(), ServiceError> {
+    match check_scorer(data, actor, entry_id) {
+        Ok(_) | Err(ServiceError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Saves (or revises) a member's score sheet for one entry.
+pub async fn save_scores(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    entry_id: i64,
+    points: &HashMap<i64, (String, String)>,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    if data.round.mode != ScoringMode::Score {
+        return Err(ServiceError::Conflict(
+            "Đợt xét này bỏ phiếu, không chấm điểm.".into(),
+        ));
+    }
+    let entry = check_scorer(&data, actor, entry_id)?;
+    let set = data.set_for(entry.subject);
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for c in &set.criteria {
+        let (raw, comment) = points.get(&c.id).cloned().unwrap_or_default();
+        if raw.trim().is_empty() {
+            errors.push(FieldError::new(
+                &format!("c{}", c.id),
+                format!("Chưa chấm tiêu chí “{}”.", c.name),
+            ));
+            continue;
+        }
+        match parse_points(&raw, c.max_points) {
+            Ok(p) => {
+                let comment: String = comment.trim().chars().take(1000).collect();
+                parsed.push((c.id, p, comment));
+            }
+            Err(m) => errors.push(FieldError::new(
+                &format!("c{}", c.id),
+                format!("{}: {m}", c.name),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let t = now();
+    let mut tx = db.pool.begin().await?;
+    for (cid, p, comment) in &parsed {
+        q("INSERT INTO scores (round_id, entry_id, user_id, criterion_id, points, comment, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+           ON CONFLICT (round_id, entry_id, user_id, criterion_id) DO UPDATE SET points = excluded.points, comment = excluded.comment, \
+           updated_at = excluded.updated_at")
+            .bind(round_id)
+            .bind(entry_id)
+            .bind(actor.user_id)
+            .bind(*cid)
+            .bind(*p)
+            .bind(comment)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // The lock is re-checked inside the transaction: a conclusion that
+    // landed meanwhile wins.
+    let state: String = q("SELECT state FROM rounds WHERE id = $1")
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if state != RoundState::Appraisal.code() {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận: phiếu chấm đã khóa.".into(),
+        ));
+    }
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "score.save",
+            record_type: "entry",
+            record_id: entry_id,
+            changes: json!({"round": [null, round_id], "points": [null, parsed.iter().map(|(c, p, _)| json!([c, p])).collect::<Vec<_>>()]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn save_ballot(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    entry_id: i64,
+    approve: Option<bool>,
+    comment: &str,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    if data.round.mode != ScoringMode::Ballot {
+        return Err(ServiceError::Conflict(
+            "Đợt xét này chấm điểm, không bỏ phiếu.".into(),
+        ));
+    }
+    check_scorer(&data, actor, entry_id)?;
+    let Some(approve) = approve else {
+        return Err(ServiceError::invalid(
+            "approve",
+            "Chọn tán thành hoặc không tán thành.",
+        ));
+    };
+    let comment: String = comment.trim().chars().take(1000).collect();
+    let mut tx = db.pool.begin().await?;
+    q("INSERT INTO ballots (round_id, entry_id, user_id, approve, comment, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+       ON CONFLICT (round_id, entry_id, user_id) DO UPDATE SET approve = excluded.approve, comment = excluded.comment, updated_at = excluded.updated_at")
+        .bind(round_id)
+        .bind(entry_id)
+        .bind(actor.user_id)
+        .bind(approve as i64)
+        .bind(&comment)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    let state: String = q("SELECT state FROM rounds WHERE id = $1")
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if state != RoundState::Appraisal.code() {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận: phiếu đã khóa.".into(),
+        ));
+    }
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "ballot.save",
+            record_type: "entry",
+            record_id: entry_id,
+            changes: json!({"round": [null, round_id], "approve": [null, approve]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Minutes of the concluding meeting.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MinutesForm {
+    pub date: String,
+    pub place: String,
+    pub present: String,
+}
+
+/// The council concludes: scores lock, results with ranks and reasons are fixed.
+pub async fn conclude(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    minutes: &MinutesForm,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    let is_chair = data
+        .member(actor.user_id)
+        .is_some_and(|m| m.role == CouncilRole::Chair);
+    if !is_chair && !actor.holds(Role::MovementOfficer, &data.round.unit_path) {
+        return Err(denied("kết luận đợt xét"));
+    }
+    need_state(&data.round, RoundState::Appraisal)?;
+    let mut errors = Vec::new();
+    let date = parse_date(&minutes.date);
+    if date.is_none() {
+        errors.push(FieldError::new(
+            "date",
+            "Ngày họp không hợp lệ (dd/mm/yyyy).",
+        ));
+    }
+    let place = minutes.place.trim();
+    if place.is_empty() || place.chars().count() > 300 {
+        errors.push(FieldError::new("place", "Cần ghi địa điểm họp."));
+    }
+    let present = minutes.present.trim();
+    if present.is_empty() || present.chars().count() > 3000 {
+        errors.push(FieldError::new("present", "Cần ghi thành phần dự họp."));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let results = data.results();
+    let mut tx = db.pool.begin().await?;
+    set_round_state(&mut tx, actor, &data.round, RoundState::Concluded).await?;
+    q("UPDATE rounds SET minutes_date = $1, minutes_place = $2, minutes_present = $3 WHERE id = $4")
+        .bind(date)
+        .bind(place)
+        .bind(present)
+        .bind(round_id)
+        .execute(&mut *tx)
+        .await?;
+    for r in &results {
+        let mean = match &r.outcome {
+            Outcome::Score(a) => a.mean_pct,
+            Outcome::Ballot(t) => Some(t.approve_pct),
+        };
+        q("INSERT INTO results (round_id, entry_id, passed, rank, mean_pct, reasons) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(round_id)
+            .bind(r.entry.entry_id)
+            .bind(r.outcome.passes() as i64)
+            .bind(r.rank as i64)
+            .bind(mean)
+            .bind(r.outcome.reasons().join(" "))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes the proposed list for comments; entries that did not pass
+/// become "not recognised" with the council's reasons.
+pub async fn publish_notice(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    starts: &str,
+    ends: &str,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    organiser(actor, &data.round)?;
+    need_state(&data.round, RoundState::Concluded)?;
+    let (s, e) = (parse_date(starts), parse_date(ends));
+    let (Some(s), Some(e)) = (s, e) else {
+        return Err(ServiceError::invalid(
+            "notice",
+            "Ngày bắt đầu và kết thúc thông báo không hợp lệ (dd/mm/yyyy).",
+        ));
+    };
+    if e < s {
+        return Err(ServiceError::invalid(
+            "notice",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    set_round_state(&mut tx, actor, &data.round, RoundState::Notice).await?;
+    q("UPDATE rounds SET notice_starts = $1, notice_ends = $2 WHERE id = $3")
+        .bind(&s)
+        .bind(&e)
+        .bind(round_id)
+        .execute(&mut *tx)
+        .await?;
+    for entry in data
+        .entries
+        .iter()
+        .filter(|x| x.state == EntryState::InAppraisal)
+    {
+        let result = data.results.get(&entry.entry_id);
+        if result.is_some_and(|r| r.passed) {
+            move_entry(
+                &mut tx,
+                actor.user_id,
+                entry.entry_id,
+                "entry.publish_notice",
+                EntryState::InAppraisal,
+                EntryState::InPublicNotice,
+                "",
+                None,
+                None,
+            )
+            .await?;
+        } else {
+            let reason = result
+                .map(|r| r.reasons.clone())
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "Không đạt theo kết luận của Hội đồng.".into());
+            move_entry(
+                &mut tx,
+                actor.user_id,
+                entry.entry_id,
+                "entry.not_recognise",
+                EntryState::InAppraisal,
+                EntryState::NotRecognised,
+                &reason,
+                None,
+                None,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- public comments ----
+
+pub const COMMENTS_PER_CLIENT: i64 = 3;
+pub const COMMENT_WINDOW_SECS: i64 = 10 * 60;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CommentForm {
+    pub entry_id: String,
+    pub name: String,
+    pub contact: String,
+    pub body: String,
+    /// A field hidden from people; bots fill it.
+    pub website: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: i64,
+    pub entry_id: i64,
+    pub author_name: String,
+    pub contact: String,
+    pub body: String,
+    pub created_at: i64,
+    pub hidden: bool,
+    pub answer: String,
+}
+
+/// A citizen comments on an entry on public notice. Anonymous; throttled
+/// per client in the database; a honeypot field stops simple bots.
+pub async fn add_comment(
+    db: &Db,
+    round_id: i64,
+    form: &CommentForm,
+    client: &str,
+) -> Result<i64, ServiceError> {
+    let data = load(db, round_id).await?;
+    let today = today();
+    let open = data.round.state == RoundState::Notice
+        && data
+            .round
+            .notice_starts
+            .as_deref()
+            .is_some_and(|s| s <= today.as_str())
+        && data
+            .round
+            .notice_ends
+            .as_deref()
+            .is_some_and(|e| today.as_str() <= e);
+    if !open {
+        return Err(ServiceError::Conflict(
+            "Đợt thông báo công khai này không còn nhận ý kiến.".into(),
+        ));
+    }
+    if !form.website.is_empty() {
+        return Err(ServiceError::invalid("body", "Không gửi được ý kiến."));
+    }
+    let entry_id = form.entry_id.trim().parse::<i64>().ok();
+    let entry = entry_id.and_then(|id| {
+        data.entries
+            .iter()
+            .find(|e| e.entry_id == id && e.state == EntryState::InPublicNotice)
+    });
+    let Some(entry) = entry else {
+        return Err(ServiceError::invalid(
+            "entry_id",
+            "Chọn một mô hình, điển hình trong danh sách công khai.",
+        ));
+    };
+    let body = form.body.trim();
+    let name: String = form.name.trim().chars().take(100).collect();
+    let contact: String = form.contact.trim().chars().take(100).collect();
+    if body.chars().count() < 5 || body.chars().count() > 2000 || body.contains('\u{FFFD}') {
+        return Err(ServiceError::invalid(
+            "body",
+            "Ý kiến cần từ 5 đến 2.000 ký tự.",
+        ));
+    }
+    let key = format!("comment:{client}");
+    let recent: i64 = q("SELECT COUNT(*) FROM comments WHERE client_key = $1 AND created_at > $2")
+        .bind(&key)
+        .bind(now() - COMMENT_WINDOW_SECS)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    if recent >= COMMENTS_PER_CLIENT {
+        return Err(ServiceError::TooMany(
+            "Bạn đã gửi nhiều ý kiến liên tiếp. Vui lòng thử lại sau ít phút.".into(),
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = q("INSERT INTO comments (round_id, entry_id, author_name, contact, body, client_key, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        .bind(round_id)
+        .bind(entry.entry_id)
+        .bind(&name)
+        .bind(&contact)
+        .bind(body)
+        .bind(&key)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    append(
+        &mut tx,
+        AuditEvent {
+            action: "comment.create",
+            record_type: "entry",
+            record_id: entry.entry_id,
+            changes: json!({"comment": [null, id]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+impl Db {
+    /// Comments of a round, oldest first; `include_hidden` for moderators.
+    pub async fn comments(
+        &self,
+        round_id: i64,
+        include_hidden: bool,
+    ) -> Result<Vec<Comment>, StoreError> {
+        let filter = if include_hidden {
+            ""
+        } else {
+            " AND hidden = 0"
+        };
+        let rows = q(&format!(
+            "SELECT id, entry_id, author_name, contact, body, created_at, hidden, answer FROM comments WHERE round_id = $1{filter} ORDER BY id"
+        ))
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Comment {
+                    id: r.try_get("id")?,
+                    entry_id: r.try_get("entry_id")?,
+                    author_name: r.try_get("author_name")?,
+                    contact: r.try_get("contact")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                    hidden: r.try_get::<i64, _>("hidden")? != 0,
+                    answer: r.try_get("answer")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
+
+/// Hides (never deletes) or shows a comment, and/or answers it.
+pub async fn moderate(
+    db: &Db,
+    actor: &Actor,
+    comment_id: i64,
+    hide: Option<bool>,
+    answer: Option<&str>,
+) -> Result<i64, ServiceError> {
+    let row = q("SELECT round_id FROM comments WHERE id = $1")
+        .bind(comment_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let round_id: i64 = row.ok_or(ServiceError::NotFound("ý kiến"))?.try_get(0)?;
+    let round = db
+        .round(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    organiser(actor, &round)?;
+    let mut tx = db.pool.begin().await?;
+    if let Some(h) = hide {
+        q("UPDATE comments SET hidden = $1 WHERE id = $2")
+            .bind(h as i64)
+            .bind(comment_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(a) = answer {
+        let a = a.trim();
+        if a.is_empty() || a.chars().count() > 2000 {
+            return Err(ServiceError::invalid(
+                "answer",
+                "Câu trả lời cần từ 1 đến 2.000 ký tự.",
+            ));
+        }
+        q("UPDATE comments SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4")
+            .bind(a)
+            .bind(actor.user_id)
+            .bind(now())
+            .bind(comment_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "comment.moderate",
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"comment": [null, comment_id], "hidden": [null, hide], "answer": [null, answer]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round_id)
+}
+
+// ---- decisions ----
+
+pub const ISSUER_TYPES: &[(&str, &str)] = &[
+    ("dang", "Đảng"),
+    ("chinh_quyen", "Chính quyền"),
+    ("mttq", "MTTQ – đoàn thể"),
+];
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    pub number: String,
+    pub signed_on: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub issuing_body: String,
+    pub issuer_type: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub id: i64,
+    pub round_id: i64,
+    pub number: String,
+    pub signed_on: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub issuing_body: String,
+    pub issuer_type: String,
+    pub level_code: String,
+}
+
+fn decision_from_row(r: &AnyRow) -> Result<Decision, sqlx::Error> {
+    Ok(Decision {
+        id: r.try_get("id")?,
+        round_id: r.try_get("round_id")?,
+        number: r.try_get("number")?,
+        signed_on: r.try_get("signed_on")?,
+        signer: r.try_get("signer")?,
+        signer_title: r.try_get("signer_title")?,
+        issuing_body: r.try_get("issuing_body")?,
+        issuer_type: r.try_get("issuer_type")?,
+        level_code: r.try_get("level_code")?,
+    })
+}
+
+/// Issues the numbered decision recognising `entry_ids` (entries on notice
+/// in this round). Refused before the notice period has ended. Entries on
+/// notice left out of the decision are not recognised.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    form: &DecisionForm,
+    entry_ids: &[i64],
+) -> Result<i64, ServiceError> {
+    let data = load(db, round_id).await?;
+    if !actor.holds(Role::SigningLeader, &data.round.unit_path) {
+        return Err(denied("ký quyết định công nhận"));
+    }
+    need_state(&data.round, RoundState::Notice)?;
+    let today = today();
+    if data
+        .round
+        .notice_ends
+        .as_deref()
+        .is_none_or(|e| today.as_str() <= e)
+    {
+        return Err(ServiceError::Conflict(format!(
+            "Chưa hết thời gian thông báo công khai (đến hết ngày {}): chưa thể công nhận.",
+            data.round
+                .notice_ends
+                .as_deref()
+                .map(crate::appraisal::show_date)
+                .unwrap_or_default()
+        )));
+    }
+    let mut errors = Vec::new();
+    let number = form.number.trim();
+    if number.is_empty() || number.chars().count() > 60 {
+        errors.push(FieldError::new(
+            "number",
+            "Cần nhập số quyết định, ví dụ 15/QĐ-UBND.",
+        ));
+    }
+    let signed_on = parse_date(&form.signed_on);
+    if signed_on.is_none() {
+        errors.push(FieldError::new(
+            "signed_on",
+            "Ngày ký không hợp lệ (dd/mm/yyyy).",
+        ));
+    }
+    for (key, v, label) in [
+        ("signer", &form.signer, "người ký"),
+        ("signer_title", &form.signer_title, "chức vụ người ký"),
+        ("issuing_body", &form.issuing_body, "cơ quan ban hành"),
+    ] {
+        if v.trim().is_empty() || v.trim().chars().count() > 200 {
+            errors.push(FieldError::new(key, format!("Cần nhập {label}.")));
+        }
+    }
+    if !ISSUER_TYPES
+        .iter()
+        .any(|(c, _)| *c == form.issuer_type.trim())
+    {
+        errors.push(FieldError::new(
+            "issuer_type",
+            "Chọn loại cơ quan ban hành: Đảng, Chính quyền hoặc MTTQ – đoàn thể.",
+        ));
+    }
+    let on_notice: Vec<&ProposedEntry> = data
+        .entries
+        .iter()
+        .filter(|e| e.state == EntryState::InPublicNotice)
+        .collect();
+    if entry_ids.is_empty()
+        || entry_ids
+            .iter()
+            .any(|id| !on_notice.iter().any(|e| e.entry_id == *id))
+    {
+        errors.push(FieldError::new(
+            "entries",
+            "Chọn các hồ sơ đang thông báo công khai trong đợt này.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let mut tx = db.pool.begin().await?;
+    let dup = q("SELECT id FROM decisions WHERE issuing_body = $1 AND number = $2")
+        .bind(form.issuing_body.trim())
+        .bind(number)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if dup.is_some() {
+        return Err(ServiceError::invalid(
+            "number",
+            "Cơ quan này đã có quyết định mang số này.",
+        ));
+    }
+    set_round_state(&mut tx, actor, &data.round, RoundState::Decided).await?;
+    let id: i64 = q("INSERT INTO decisions (round_id, number, signed_on, signer, signer_title, issuing_body, issuer_type, level_code, created_by, created_at) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+        .bind(round_id)
+        .bind(number)
+        .bind(signed_on)
+        .bind(form.signer.trim())
+        .bind(form.signer_title.trim())
+        .bind(form.issuing_body.trim())
+        .bind(form.issuer_type.trim())
+        .bind(&data.round.level_code)
+        .bind(actor.user_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    for e in &on_notice {
+        if entry_ids.contains(&e.entry_id) {
+            q("INSERT INTO decision_entries (decision_id, entry_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(e.entry_id)
+                .execute(&mut *tx)
+                .await?;
+            let reason = format!("Quyết định số {number}");
+            move_entry(
+                &mut tx,
+                actor.user_id,
+                e.entry_id,
+                "entry.recognise",
+                EntryState::InPublicNotice,
+                EntryState::Recognised,
+                &reason,
+                None,
+                None,
+            )
+            .await?;
+        } else {
+            move_entry(
+                &mut tx,
+                actor.user_id,
+                e.entry_id,
+                "entry.not_recognise",
+                EntryState::InPublicNotice,
+                EntryState::NotRecognised,
+                "Không có trong quyết định công nhận.",
+                None,
+                None,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+impl Db {
+    pub async fn decisions_of_round(&self, round_id: i64) -> Result<Vec<Decision>, StoreError> {
+        let rows = q("SELECT * FROM decisions WHERE round_id = $1 ORDER BY id")
+            .bind(round_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(decision_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The latest recognition decision of an entry.
+    pub async fn decision_of_entry(&self, entry_id: i64) -> Result<Option<Decision>, StoreError> {
+        let row = q("SELECT d.* FROM decisions d JOIN decision_entries x ON x.decision_id = d.id WHERE x.entry_id = $1 ORDER BY d.id DESC LIMIT 1")
+            .bind(entry_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(decision_from_row).transpose()?)
+    }
+}
+
+/// 'YYYY-MM-DD' → dd/mm/yyyy.
+pub fn show_date(d: &str) -> String {
+    let p: Vec<&str> = d.split('-').collect();
+    if p.len() == 3 {
+        format!("{}/{}/{}", p[2], p[1], p[0])
+    } else {
+        d.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_date(20_454), "2026-01-01");
+        assert_eq!(parse_date("05/01/2026").as_deref(), Some("2026-01-05"));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2024-02-29").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_date("31/04/2026"), None);
+        assert_eq!(parse_date("hôm nay"), None);
+        assert_eq!(show_date("2026-01-05"), "05/01/2026");
+    }
+}

@@ -1,0 +1,462 @@
+//! Public pages (no account needed): lists on public notice with the
+//! comment form, and recognised models. Personal data of individuals is
+//! never shown here; certificates are for signed-in staff.
+
+use crate::ctx::{Ctx, User};
+use crate::error::AppResult;
+use crate::form::{parse_id, VnForm};
+use crate::views::{fmt_datetime, Opt};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dvk_domain::appraisal::RoundState;
+use dvk_domain::entry::ITEMS;
+use dvk_domain::state::EntryState;
+use dvk_domain::text::search_terms;
+use dvk_store::appraisal::{self as ap, CommentForm};
+use dvk_store::entries::{EntryFilter, Sort};
+use dvk_store::service::current_year;
+use dvk_store::ServiceError;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Template)]
+#[template(path = "public_notices.html")]
+pub struct NoticesPage {
+    pub title: String,
+    pub rounds: Vec<(i64, String, String)>,
+}
+
+pub async fn notices(State(state): State<AppState>) -> AppResult<Response> {
+    let rounds = state.db.notice_rounds().await?;
+    let page = NoticesPage {
+        title: "Thông báo công khai".into(),
+        rounds: rounds
+            .into_iter()
+            .map(|r| {
+                let period = match (&r.notice_starts, &r.notice_ends) {
+                    (Some(s), Some(e)) => format!(
+                        "{} · từ {} đến {}",
+                        r.unit_name,
+                        ap::show_date(s),
+                        ap::show_date(e)
+                    ),
+                    _ => r.unit_name.clone(),
+                };
+                (r.id, r.title, period)
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub struct NoticeEntry {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub field: String,
+    pub objectives: String,
+    pub outputs: String,
+    /// (author, when, body, answer)
+    pub comments: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "public_notice.html")]
+pub struct NoticePage {
+    pub title: String,
+    pub round_id: i64,
+    pub period: String,
+    pub entries: Vec<NoticeEntry>,
+    pub open: bool,
+    pub csrf: String,
+    pub message: String,
+    pub errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MsgQuery {
+    msg: String,
+}
+
+async fn render_notice(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    message: &str,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let data = state
+        .db
+        .round_data(id)
+        .await?
+        .ok_or(ServiceError::NotFound("thông báo"))?;
+    let round = &data.round;
+    if !matches!(round.state, RoundState::Notice | RoundState::Decided) {
+        return Err(ServiceError::NotFound("thông báo").into());
+    }
+    let today = ap::today();
+    let open = round.state == RoundState::Notice
+        && round
+            .notice_starts
+            .as_deref()
+            .is_some_and(|s| s <= today.as_str())
+        && round
+            .notice_ends
+            .as_deref()
+            .is_some_and(|e| today.as_str() <= e);
+    let comments = state.db.comments(id, false).await?;
+    // Objectives and outputs come from the entries' contents (one statement).
+    let mut entries = Vec::new();
+    for e in data
+        .entries
+        .iter()
+        .filter(|e| matches!(e.state, EntryState::InPublicNotice | EntryState::Recognised))
+    {
+        entries.push(NoticeEntry {
+            id: e.entry_id,
+            title: e.title.clone(),
+            unit: e.unit_name.clone(),
+            field: state.catalogue.field_name(e.field_id).to_owned(),
+            objectives: e.summary.clone(),
+            outputs: String::new(),
+            comments: comments
+                .iter()
+                .filter(|c| c.entry_id == e.entry_id)
+                .map(|c| {
+                    let who = if c.author_name.is_empty() {
+                        "Người dân".to_owned()
+                    } else {
+                        c.author_name.clone()
+                    };
+                    (
+                        who,
+                        fmt_datetime(c.created_at),
+                        c.body.clone(),
+                        c.answer.clone(),
+                    )
+                })
+                .collect(),
+        });
+    }
+    let page = NoticePage {
+        title: round.title.clone(),
+        round_id: id,
+        period: match (&round.notice_starts, &round.notice_ends) {
+            (Some(s), Some(e)) => format!(
+                "{} · công khai từ {} đến hết {}",
+                round.unit_name,
+                ap::show_date(s),
+                ap::show_date(e)
+            ),
+            _ => round.unit_name.clone(),
+        },
+        entries,
+        open,
+        csrf: ctx.csrf.clone(),
+        message: message.to_owned(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let msg = if mq.msg == "sent" {
+        "Cảm ơn bạn đã góp ý. Ý kiến sẽ được xem xét và trả lời."
+    } else {
+        ""
+    };
+    render_notice(&state, &ctx, id, msg, Vec::new(), StatusCode::OK).await
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    VnForm(form): VnForm<CommentForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    match ap::add_comment(&state.db, id, &form, &addr.ip().to_string()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cong-khai/{id}?msg=sent")).into_response()),
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::TooMany(_)),
+        ) => {
+            let status = crate::error::status_of(&e);
+            let errors = match e {
+                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
+                other => vec![other.to_string()],
+            };
+            render_notice(&state, &ctx, id, "", errors, status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct PublicRow {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub field: String,
+    pub year: i32,
+}
+
+#[derive(Template)]
+#[template(path = "public_list.html")]
+pub struct PublicListPage {
+    pub title: String,
+    pub q: String,
+    pub levels: Vec<Opt>,
+    pub years: Vec<Opt>,
+    pub fields: Vec<Opt>,
+    pub communes: Vec<Opt>,
+    pub rows: Vec<PublicRow>,
+    pub total: i64,
+    pub prev_href: String,
+    pub next_href: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PublicQuery {
+    q: String,
+    level: String,
+    year: String,
+    field: String,
+    unit: String,
+    page: String,
+}
+
+const PUBLIC_PER_PAGE: i64 = 20;
+
+pub async fn recognised(
+    State(state): State<AppState>,
+    Query(pq): Query<PublicQuery>,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let tree = state.units(0).await?;
+    let roots: Vec<_> = tree
+        .units
+        .iter()
+        .filter(|u| u.parent_id.is_none())
+        .map(|u| u.path.clone())
+        .collect();
+    let unit = pq
+        .unit
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| tree.units.iter().find(|u| u.id == id))
+        .map(|u| u.path.clone());
+    let page = pq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 10_000);
+    let field_ids: Vec<i64> = match pq.field.trim().parse::<i64>() {
+        Ok(id) => cat
+            .fields
+            .iter()
+            .filter(|f| f.id == id || f.parent_id == Some(id))
+            .map(|f| f.id)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let filter = EntryFilter {
+        visible: roots.clone(),
+        unit,
+        field_ids,
+        year: pq.year.trim().parse().ok(),
+        level: cat
+            .levels
+            .iter()
+            .find(|l| l.code == pq.level)
+            .map(|l| l.code.clone()),
+        search: search_terms(&pq.q),
+        public_only: true,
+        sort: Sort::Year,
+        page,
+        per_page: PUBLIC_PER_PAGE,
+        ..Default::default()
+    };
+    let (items, total) = state.db.list_entries(&filter).await?;
+    let href = |p: i64| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &pq.q),
+            ("level", &pq.level),
+            ("year", &pq.year),
+            ("field", &pq.field),
+            ("unit", &pq.unit),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("page", &p.to_string());
+        format!("/mo-hinh?{}", s.finish())
+    };
+    let pages = ((total + PUBLIC_PER_PAGE - 1) / PUBLIC_PER_PAGE).max(1);
+    let communes: Vec<Opt> = tree
+        .units
+        .iter()
+        .filter(|u| u.level_code.as_deref() == Some("xa") && u.valid_to.is_none())
+        .map(|u| Opt::new(u.id.to_string(), u.name.clone(), &pq.unit))
+        .collect();
+    let page_view = PublicListPage {
+        title: "Mô hình, điển hình được công nhận".into(),
+        q: pq.q.chars().take(200).collect(),
+        levels: cat
+            .active_levels()
+            .iter()
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), &pq.level))
+            .collect(),
+        years: (2021..=current_year())
+            .rev()
+            .map(|y| Opt::new(y.to_string(), y.to_string(), &pq.year))
+            .collect(),
+        fields: cat
+            .fields
+            .iter()
+            .filter(|f| f.parent_id.is_none())
+            .map(|f| Opt::new(f.id.to_string(), f.name.clone(), &pq.field))
+            .collect(),
+        communes,
+        rows: items
+            .into_iter()
+            .map(|e| PublicRow {
+                id: e.id,
+                title: e.title,
+                unit: e.unit_name,
+                field: cat.field_name(e.field_id).to_owned(),
+                year: e.year,
+            })
+            .collect(),
+        total,
+        prev_href: if page > 1 {
+            href(page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if page < pages {
+            href(page + 1)
+        } else {
+            String::new()
+        },
+    };
+    Ok(Html(page_view.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "public_entry.html")]
+pub struct PublicEntryPage {
+    pub title: String,
+    pub unit: String,
+    pub field: String,
+    pub level: String,
+    pub year: i32,
+    pub views: i64,
+    pub decision: String,
+    pub items: Vec<(String, String)>,
+}
+
+pub async fn recognised_entry(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let (e, views) = state
+        .db
+        .public_entry(id)
+        .await?
+        .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
+    let r = &e.registration;
+    let decision = match state.db.decision_of_entry(id).await? {
+        Some(d) => format!(
+            "Công nhận theo Quyết định số {} ngày {} của {}",
+            d.number,
+            ap::show_date(&d.signed_on),
+            d.issuing_body
+        ),
+        None => String::new(),
+    };
+    // What the model did and achieved; never the individual's personal items.
+    let items = ITEMS
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, (_, l))| ((*l).to_owned(), r.items[i].clone()))
+        .collect();
+    let page = PublicEntryPage {
+        title: r.title().to_owned(),
+        unit: e.unit_name.clone(),
+        field: state.catalogue.field_name(r.field_id).to_owned(),
+        level: state.catalogue.level_name(&r.target_level).to_owned(),
+        year: r.year,
+        views,
+        decision,
+        items,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub level: String,
+    pub number: String,
+    pub signed_on: String,
+    pub issuing_body: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub place_date: String,
+}
+
+/// A printable certificate (A4 landscape) for a recognised entry.
+pub async fn certificate(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let e = dvk_store::service::view_entry(&state.db, &user.actor, id).await?;
+    let d = state
+        .db
+        .decision_of_entry(id)
+        .await?
+        .ok_or(ServiceError::NotFound("quyết định công nhận"))?;
+    let date = |i: usize| d.signed_on.split('-').nth(i).unwrap_or("").to_owned();
+    let page = CertificatePage {
+        id,
+        title: e.registration.title().to_owned(),
+        unit: e.unit_name.clone(),
+        level: state.catalogue.level_name(&d.level_code).to_lowercase(),
+        number: d.number.clone(),
+        signed_on: ap::show_date(&d.signed_on),
+        issuing_body: d.issuing_body.clone(),
+        signer: d.signer.clone(),
+        signer_title: d.signer_title.clone(),
+        place_date: format!("ngày {} tháng {} năm {}", date(2), date(1), date(0)),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn certificate_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/certificate.css"),
+    )
+        .into_response()
+}

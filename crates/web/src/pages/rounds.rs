@@ -1,0 +1,983 @@
+//! Rounds: opening, council and assignment, scoring and ballots, the
+//! results table, conclusion, public notice, moderation and the decision.
+
+use super::{notice, unit_options};
+use crate::ctx::User;
+use crate::error::{status_of, AppError, AppResult};
+use crate::form::{parse_id, VnForm};
+use crate::views::*;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dvk_domain::appraisal::{
+    fmt_num, round_kind_label, CouncilRole, RoundState, ScoringMode, ROUND_KINDS,
+};
+use dvk_domain::auth::{Denied, Role};
+use dvk_store::appraisal::{self as ap, Assignment, Outcome, RoundData, RoundForm};
+use dvk_store::service::current_year;
+use dvk_store::ServiceError;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub struct RoundRow {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub level: String,
+    pub year: i32,
+    pub kind: String,
+    pub mode: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "rounds.html")]
+pub struct RoundsPage {
+    pub layout: Layout,
+    pub rows: Vec<RoundRow>,
+    pub units: Vec<Opt>,
+    pub levels: Vec<Opt>,
+    pub phases: Vec<Opt>,
+    pub kinds: Vec<Opt>,
+    pub modes: Vec<Opt>,
+    pub form: RoundForm,
+    pub errors: Errors,
+    pub notice: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MsgQuery {
+    msg: String,
+}
+
+fn round_notice(code: &str) -> &'static str {
+    match code {
+        "round" => "Đã mở đợt xét.",
+        "member" => "Đã thêm thành viên Hội đồng.",
+        "assigned" => "Đã phân công chấm.",
+        "started" => "Đã bắt đầu thẩm định.",
+        "concluded" => "Hội đồng đã kết luận; phiếu chấm đã khóa.",
+        "notice" => "Đã đăng thông báo công khai.",
+        "decided" => "Đã ban hành quyết định công nhận.",
+        "scored" => "Đã lưu phiếu.",
+        "moderated" => "Đã cập nhật ý kiến.",
+        other => notice(other),
+    }
+}
+
+async fn render_rounds(
+    state: &AppState,
+    user: &User,
+    form: RoundForm,
+    errors: Errors,
+    msg: &str,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let roots = user.actor.visible_roots();
+    let rounds = state.db.rounds_for(&roots).await?;
+    let organiser_roots: Vec<_> = user
+        .info
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::MovementOfficer)
+        .map(|g| g.unit_path.clone())
+        .collect();
+    let units = state
+        .units(user.info.units_version)
+        .await?
+        .within(&organiser_roots, 0);
+    let year = if form.year.is_empty() {
+        current_year().to_string()
+    } else {
+        form.year.clone()
+    };
+    let page = RoundsPage {
+        layout: Layout::new("Đợt xét", Some(&user.info), &user.csrf, "rounds"),
+        rows: rounds
+            .into_iter()
+            .map(|r| RoundRow {
+                id: r.id,
+                title: r.title,
+                unit: r.unit_name,
+                level: cat.level_name(&r.level_code).to_owned(),
+                year: r.year,
+                kind: round_kind_label(&r.kind).to_owned(),
+                mode: r.mode.label().to_owned(),
+                state: r.state.label().to_owned(),
+            })
+            .collect(),
+        units: unit_options(&units, &form.unit_id),
+        levels: cat
+            .active_levels()
+            .iter()
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), &form.level))
+            .collect(),
+        phases: cat
+            .phases
+            .iter()
+            .map(|p| {
+                Opt::new(
+                    p.code.clone(),
+                    p.name.clone(),
+                    if form.phase.is_empty() {
+                        "2026-2030"
+                    } else {
+                        &form.phase
+                    },
+                )
+            })
+            .collect(),
+        kinds: ROUND_KINDS
+            .iter()
+            .map(|(c, l)| Opt::new(*c, *l, &form.kind))
+            .collect(),
+        modes: [ScoringMode::Score, ScoringMode::Ballot]
+            .iter()
+            .map(|m| Opt::new(m.code(), m.label(), &form.mode))
+            .collect(),
+        form: RoundForm { year, ..form },
+        errors,
+        notice: round_notice(msg).to_owned(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    render_rounds(
+        &state,
+        &user,
+        RoundForm::default(),
+        Errors::default(),
+        &mq.msg,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(form): VnForm<RoundForm>,
+) -> AppResult<Response> {
+    match ap::create_round(&state.db, &user.actor, &form).await {
+        Ok(id) => Ok(Redirect::to(&format!("/rounds/{id}?msg=round")).into_response()),
+        Err(ServiceError::Invalid(list)) => {
+            render_rounds(
+                &state,
+                &user,
+                form,
+                Errors::from_list(&list),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct ResultView {
+    pub rank: usize,
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub state: String,
+    pub count: String,
+    pub mean: String,
+    pub median: String,
+    pub spread: String,
+    pub disagreement: bool,
+    pub missing: String,
+    pub passes: bool,
+    pub reasons: String,
+}
+
+pub struct CommentView {
+    pub id: i64,
+    pub entry_id: i64,
+    pub author: String,
+    pub at: String,
+    pub body: String,
+    pub answer: String,
+    pub hidden: bool,
+}
+
+#[derive(Template)]
+#[template(path = "round.html")]
+pub struct RoundPage {
+    pub layout: Layout,
+    pub r: RoundRow,
+    pub facts: Vec<(String, String)>,
+    pub notice: String,
+    pub errors: Vec<String>,
+    pub can_manage: bool,
+    pub can_start: bool,
+    pub can_conclude: bool,
+    pub can_publish: bool,
+    pub can_decide: bool,
+    pub today: String,
+    pub notice_default_end: String,
+    pub issuer_types: Vec<Opt>,
+    pub on_notice: Vec<(i64, String)>,
+    pub decisions: Vec<String>,
+    pub my_tasks: Vec<(i64, String, String)>,
+    pub score_mode: bool,
+    pub results: Vec<ResultView>,
+    pub members: Vec<String>,
+    pub user_opts: Vec<Opt>,
+    pub fields: Vec<Opt>,
+    pub comments: Vec<CommentView>,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{}%", fmt_num((x * 10.0).round() / 10.0)))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// Who may look at a round: its organisers and signers, council members,
+/// and officers of units inside it (to follow their proposals).
+fn may_view(data: &RoundData, user: &User) -> bool {
+    data.member(user.actor.user_id).is_some()
+        || user.info.grants.iter().any(|g| {
+            g.unit_path.covers(&data.round.unit_path) || data.round.unit_path.covers(&g.unit_path)
+        })
+}
+
+async fn render_round(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    msg: &str,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let data = state
+        .db
+        .round_data(id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    if !may_view(&data, user) {
+        return Err(ServiceError::NotFound("đợt xét").into());
+    }
+    let round = &data.round;
+    let organiser = user.actor.holds(Role::MovementOfficer, &round.unit_path);
+    let chair = data
+        .member(user.actor.user_id)
+        .is_some_and(|m| m.role == CouncilRole::Chair);
+    let signer = user.actor.holds(Role::SigningLeader, &round.unit_path);
+    let names: HashMap<i64, String> = data
+        .members
+        .iter()
+        .map(|m| (m.user_id, m.full_name.clone()))
+        .collect();
+    let results = data.results();
+    let stored = !data.results.is_empty();
+    let result_views = results
+        .iter()
+        .map(|x| {
+            let (count, mean, median, spread, disagreement) = match &x.outcome {
+                Outcome::Score(a) => (
+                    format!("{}/{}", a.count, x.assigned.len()),
+                    pct(a.mean_pct),
+                    pct(a.median_pct),
+                    match (a.min_pct, a.max_pct, a.stddev_pct) {
+                        (Some(lo), Some(hi), Some(sd)) => format!(
+                            "{}–{} (σ {})",
+                            pct(Some(lo)),
+                            pct(Some(hi)),
+                            fmt_num((sd * 10.0).round() / 10.0)
+                        ),
+                        _ => "–".into(),
+                    },
+                    a.disagreement,
+                ),
+                Outcome::Ballot(t) => (
+                    format!("{}/{}", t.approve + t.reject, x.assigned.len()),
+                    format!("{} ({})", t.approve, pct(Some(t.approve_pct))),
+                    String::new(),
+                    String::new(),
+                    false,
+                ),
+            };
+            // Once concluded, the stored conclusion is what counts.
+            let (passes, reasons, rank) = match data.results.get(&x.entry.entry_id) {
+                Some(s) if stored => (s.passed, s.reasons.clone(), s.rank as usize),
+                _ => (x.outcome.passes(), x.outcome.reasons().join(" "), x.rank),
+            };
+            ResultView {
+                rank,
+                id: x.entry.entry_id,
+                title: x.entry.title.clone(),
+                unit: x.entry.unit_name.clone(),
+                state: x.entry.state.label().to_owned(),
+                count,
+                mean,
+                median,
+                spread,
+                disagreement,
+                missing: x
+                    .outcome
+                    .missing()
+                    .iter()
+                    .map(|m| names.get(m).cloned().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                passes,
+                reasons,
+            }
+        })
+        .collect();
+    let my_tasks = data
+        .entries
+        .iter()
+        .filter(|e| {
+            data.assignments
+                .get(&e.entry_id)
+                .is_some_and(|a| a.contains(&user.actor.user_id))
+        })
+        .map(|e| {
+            let done = match round.mode {
+                ScoringMode::Score => data
+                    .scores
+                    .get(&(e.entry_id, user.actor.user_id))
+                    .is_some_and(|s| s.len() == data.set_for(e.subject).criteria.len()),
+                ScoringMode::Ballot => data.ballots.contains_key(&(e.entry_id, user.actor.user_id)),
+            };
+            (
+                e.entry_id,
+                e.title.clone(),
+                if done {
+                    "đã chấm".to_owned()
+                } else {
+                    "chưa chấm".to_owned()
+                },
+            )
+        })
+        .collect();
+    let comments = if organiser {
+        state.db.comments(id, true).await?
+    } else {
+        Vec::new()
+    };
+    let decisions = state.db.decisions_of_round(id).await?;
+    let users = if organiser {
+        state.db.users_with_grants().await?
+    } else {
+        Vec::new()
+    };
+    let today = ap::today();
+    let mut facts = vec![
+        ("Đơn vị tổ chức".to_owned(), round.unit_name.clone()),
+        (
+            "Bộ tiêu chí tập thể".to_owned(),
+            format!(
+                "{} (phiên bản {}, đạt khi ≥ {}% và không tiêu chí nào dưới {}%)",
+                data.collective.name,
+                data.collective.version,
+                fmt_num(data.collective.thresholds.pass_mean_pct),
+                fmt_num(data.collective.thresholds.min_criterion_pct)
+            ),
+        ),
+        (
+            "Bộ tiêu chí cá nhân".to_owned(),
+            format!(
+                "{} (phiên bản {})",
+                data.individual.name, data.individual.version
+            ),
+        ),
+    ];
+    if round.mode == ScoringMode::Ballot {
+        facts.push((
+            "Ngưỡng tán thành".to_owned(),
+            format!("trên {}% thành viên", fmt_num(round.ballot_threshold_pct)),
+        ));
+    }
+    for (label, v) in [
+        ("Hạn đề nghị", &round.proposal_deadline),
+        ("Hạn chấm", &round.scoring_deadline),
+    ] {
+        if let Some(d) = v {
+            facts.push((label.to_owned(), ap::show_date(d)));
+        }
+    }
+    if let Some(q) = round.quota_per_unit {
+        facts.push((
+            "Chỉ tiêu mỗi đơn vị".to_owned(),
+            format!("{q} hồ sơ (cảnh báo, không chặn)"),
+        ));
+    }
+    if let (Some(s), Some(e)) = (&round.notice_starts, &round.notice_ends) {
+        facts.push((
+            "Thông báo công khai".to_owned(),
+            format!("{} – {}", ap::show_date(s), ap::show_date(e)),
+        ));
+    }
+    if let Some(d) = &round.minutes_date {
+        facts.push((
+            "Biên bản họp".to_owned(),
+            format!(
+                "{} tại {}; thành phần: {}",
+                ap::show_date(d),
+                round.minutes_place,
+                round.minutes_present
+            ),
+        ));
+    }
+    let notice_end_default = {
+        let days = (dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + 7;
+        ap::show_date(&ap::iso_date(days))
+    };
+    let page = RoundPage {
+        layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rounds"),
+        r: RoundRow {
+            id: round.id,
+            title: round.title.clone(),
+            unit: round.unit_name.clone(),
+            level: cat.level_name(&round.level_code).to_owned(),
+            year: round.year,
+            kind: round_kind_label(&round.kind).to_owned(),
+            mode: round.mode.label().to_owned(),
+            state: round.state.label().to_owned(),
+        },
+        facts,
+        notice: round_notice(msg).to_owned(),
+        errors,
+        can_manage: organiser && matches!(round.state, RoundState::Open | RoundState::Appraisal),
+        can_start: organiser && round.state == RoundState::Open,
+        can_conclude: (organiser || chair) && round.state == RoundState::Appraisal,
+        can_publish: organiser && round.state == RoundState::Concluded,
+        can_decide: signer && round.state == RoundState::Notice,
+        today: ap::show_date(&today),
+        notice_default_end: notice_end_default,
+        issuer_types: ap::ISSUER_TYPES
+            .iter()
+            .map(|(c, l)| Opt::new(*c, *l, "chinh_quyen"))
+            .collect(),
+        on_notice: data
+            .entries
+            .iter()
+            .filter(|e| e.state == dvk_domain::state::EntryState::InPublicNotice)
+            .map(|e| (e.entry_id, e.title.clone()))
+            .collect(),
+        decisions: decisions
+            .iter()
+            .map(|d| {
+                format!(
+                    "Quyết định số {} ngày {} của {} — {} {}",
+                    d.number,
+                    ap::show_date(&d.signed_on),
+                    d.issuing_body,
+                    d.signer_title,
+                    d.signer
+                )
+            })
+            .collect(),
+        my_tasks,
+        score_mode: round.mode == ScoringMode::Score,
+        results: result_views,
+        members: data
+            .members
+            .iter()
+            .map(|m| format!("{} — {}", m.full_name, m.role.label()))
+            .collect(),
+        user_opts: users
+            .iter()
+            .map(|(u, _)| {
+                Opt::new(
+                    u.id.to_string(),
+                    format!("{} ({})", u.full_name, u.username),
+                    "",
+                )
+            })
+            .collect(),
+        fields: cat
+            .fields
+            .iter()
+            .filter(|f| f.parent_id.is_none())
+            .map(|f| Opt::new(f.id.to_string(), f.name.clone(), ""))
+            .collect(),
+        comments: comments
+            .into_iter()
+            .map(|c| CommentView {
+                id: c.id,
+                entry_id: c.entry_id,
+                author: if c.author_name.is_empty() {
+                    "Người dân (ẩn danh)".into()
+                } else {
+                    c.author_name
+                },
+                at: fmt_datetime(c.created_at),
+                body: c.body,
+                answer: c.answer,
+                hidden: c.hidden,
+            })
+            .collect(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    render_round(&state, &user, id, &mq.msg, Vec::new(), StatusCode::OK).await
+}
+
+/// Runs a round action; on a refusal a user can act on, shows the round
+/// page with the message.
+async fn act(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    result: Result<(), ServiceError>,
+    ok: &str,
+) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}?msg={ok}")).into_response()),
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Denied(_)
+            | ServiceError::TooMany(_)),
+        ) => {
+            let status = status_of(&e);
+            let errors = match e {
+                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
+                other => vec![other.to_string()],
+            };
+            match render_round(state, user, id, "", errors.clone(), status).await {
+                Ok(r) => Ok(r),
+                // Someone who may not even see the round gets the plain error.
+                Err(_) => Err(AppError::Page(
+                    status,
+                    "Không thực hiện được",
+                    errors.join(" "),
+                )),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MemberForm {
+    user_id: String,
+    role: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<MemberForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let uid = parse_id(&f.user_id)?;
+    let role = CouncilRole::parse(f.role.trim()).ok_or_else(|| {
+        AppError::Page(
+            StatusCode::BAD_REQUEST,
+            "Dữ liệu chưa hợp lệ",
+            "Chọn vai trò trong Hội đồng.".into(),
+        )
+    })?;
+    let r = ap::add_member(&state.db, &user.actor, id, uid, role).await;
+    act(&state, &user, id, r, "member").await
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let get = |k: &str| {
+        f.iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let nums = |k: &str| {
+        get(k)
+            .iter()
+            .filter_map(|v| v.trim().parse::<i64>().ok())
+            .collect::<Vec<_>>()
+    };
+    let how = match get("how").first().map(String::as_str) {
+        Some("all") => Assignment::All,
+        Some("field") => {
+            let mut ids = nums("field");
+            let children: Vec<i64> = state
+                .catalogue
+                .fields
+                .iter()
+                .filter(|x| x.parent_id.is_some_and(|p| ids.contains(&p)))
+                .map(|x| x.id)
+                .collect();
+            ids.extend(children);
+            Assignment::Fields(ids)
+        }
+        Some("hand") => Assignment::ByHand {
+            entries: nums("entry"),
+            members: nums("member"),
+        },
+        _ => {
+            return Err(AppError::Page(
+                StatusCode::BAD_REQUEST,
+                "Dữ liệu chưa hợp lệ",
+                "Cách phân công không hợp lệ.".into(),
+            ))
+        }
+    };
+    let r = ap::assign(&state.db, &user.actor, id, how)
+        .await
+        .map(|_| ());
+    act(&state, &user, id, r, "assigned").await
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let r = ap::start_appraisal(&state.db, &user.actor, id).await;
+    act(&state, &user, id, r, "started").await
+}
+
+pub async fn conclude(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<ap::MinutesForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let r = ap::conclude(&state.db, &user.actor, id, &f).await;
+    act(&state, &user, id, r, "concluded").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeForm {
+    starts: String,
+    ends: String,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<NoticeForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let r = ap::publish_notice(&state.db, &user.actor, id, &f.starts, &f.ends).await;
+    act(&state, &user, id, r, "notice").await
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let one = |k: &str| {
+        f.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = ap::DecisionForm {
+        number: one("number"),
+        signed_on: one("signed_on"),
+        signer: one("signer"),
+        signer_title: one("signer_title"),
+        issuing_body: one("issuing_body"),
+        issuer_type: one("issuer_type"),
+    };
+    let entries: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "entry")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let r = ap::decide(&state.db, &user.actor, id, &form, &entries)
+        .await
+        .map(|_| ());
+    act(&state, &user, id, r, "decided").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ModerateForm {
+    hide: String,
+    answer: String,
+}
+
+pub async fn moderate(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<ModerateForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let hide = match f.hide.trim() {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    };
+    let answer = (!f.answer.trim().is_empty()).then_some(f.answer.as_str());
+    if hide.is_none() && answer.is_none() {
+        return Err(AppError::Page(
+            StatusCode::BAD_REQUEST,
+            "Dữ liệu chưa hợp lệ",
+            "Không có thay đổi nào.".into(),
+        ));
+    }
+    let round_id = ap::moderate(&state.db, &user.actor, id, hide, answer).await?;
+    Ok(Redirect::to(&format!("/rounds/{round_id}?msg=moderated")).into_response())
+}
+
+pub struct CriterionRow {
+    pub id: i64,
+    pub name: String,
+    pub weight: String,
+    pub max: String,
+    pub max_label: String,
+    pub self_points: String,
+    pub points: String,
+    pub comment: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "score.html")]
+pub struct ScorePage {
+    pub layout: Layout,
+    pub round_id: i64,
+    pub round_title: String,
+    pub entry_id: i64,
+    pub title: String,
+    pub unit: String,
+    pub summary: String,
+    pub ballot: bool,
+    pub locked: bool,
+    pub approve: String,
+    pub comment: String,
+    pub criteria: Vec<CriterionRow>,
+    pub total: String,
+    pub errors: Errors,
+    pub notice: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_score(
+    state: &AppState,
+    user: &User,
+    round_id: i64,
+    entry_id: i64,
+    typed: Option<&[(String, String)]>,
+    errors: Errors,
+    msg: &str,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let data = state
+        .db
+        .round_data(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    ap::may_score(&data, &user.actor, entry_id)?;
+    let entry = data
+        .entries
+        .iter()
+        .find(|e| e.entry_id == entry_id)
+        .ok_or(ServiceError::NotFound("hồ sơ trong đợt xét"))?;
+    let set = data.set_for(entry.subject);
+    let sheet = state
+        .db
+        .member_sheet(round_id, entry_id, user.actor.user_id)
+        .await?;
+    let own = state.db.self_assessment(round_id, entry_id).await?;
+    let typed_val =
+        |k: String| typed.and_then(|t| t.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()));
+    let criteria: Vec<CriterionRow> = set
+        .criteria
+        .iter()
+        .map(|c| CriterionRow {
+            id: c.id,
+            name: c.name.clone(),
+            weight: c.weight.to_string(),
+            max: c.max_points.to_string(),
+            max_label: fmt_num(c.max_points),
+            self_points: own
+                .iter()
+                .find(|(id, _, _)| *id == c.id)
+                .map(|(_, p, _)| fmt_num(*p))
+                .unwrap_or_default(),
+            points: typed_val(format!("c{}", c.id)).unwrap_or_else(|| {
+                sheet
+                    .get(&c.id)
+                    .map(|(p, _)| fmt_num(*p))
+                    .unwrap_or_default()
+            }),
+            comment: typed_val(format!("n{}", c.id))
+                .unwrap_or_else(|| sheet.get(&c.id).map(|(_, n)| n.clone()).unwrap_or_default()),
+            error: errors.get(&format!("c{}", c.id)),
+        })
+        .collect();
+    let total = {
+        let pts: Vec<Option<f64>> = set
+            .criteria
+            .iter()
+            .map(|c| sheet.get(&c.id).map(|(p, _)| *p))
+            .collect();
+        dvk_domain::appraisal::weighted_pct(&set.criteria, &pts)
+            .map(|t| format!("{}%", fmt_num((t * 10.0).round() / 10.0)))
+            .unwrap_or_else(|| "–".into())
+    };
+    let ballot = state
+        .db
+        .member_ballot(round_id, entry_id, user.actor.user_id)
+        .await?;
+    let page = ScorePage {
+        layout: Layout::new(
+            format!("Chấm hồ sơ #{entry_id}"),
+            Some(&user.info),
+            &user.csrf,
+            "rounds",
+        ),
+        round_id,
+        round_title: data.round.title.clone(),
+        entry_id,
+        title: entry.title.clone(),
+        unit: entry.unit_name.clone(),
+        summary: entry.summary.clone(),
+        ballot: data.round.mode == ScoringMode::Ballot,
+        locked: data.round.state != RoundState::Appraisal,
+        approve: typed_val("approve".into()).unwrap_or_else(|| {
+            ballot
+                .as_ref()
+                .map(|(a, _)| if *a { "1" } else { "0" }.to_owned())
+                .unwrap_or_default()
+        }),
+        comment: typed_val("comment".into())
+            .unwrap_or_else(|| ballot.map(|(_, c)| c).unwrap_or_default()),
+        criteria,
+        total,
+        errors,
+        notice: round_notice(msg).to_owned(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn score_page(
+    State(state): State<AppState>,
+    user: User,
+    Path((rid, eid)): Path<(String, String)>,
+    Query(mq): Query<MsgQuery>,
+) -> AppResult<Response> {
+    let (rid, eid) = (parse_id(&rid)?, parse_id(&eid)?);
+    render_score(
+        &state,
+        &user,
+        rid,
+        eid,
+        None,
+        Errors::default(),
+        &mq.msg,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn score_submit(
+    State(state): State<AppState>,
+    user: User,
+    Path((rid, eid)): Path<(String, String)>,
+    VnForm(f): VnForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (rid, eid) = (parse_id(&rid)?, parse_id(&eid)?);
+    let one = |k: &str| {
+        f.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let round = state
+        .db
+        .round(rid)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    let result = match round.mode {
+        ScoringMode::Ballot => {
+            let approve = match one("approve").as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            };
+            ap::save_ballot(&state.db, &user.actor, rid, eid, approve, &one("comment")).await
+        }
+        ScoringMode::Score => {
+            let mut points: HashMap<i64, (String, String)> = HashMap::new();
+            for (k, v) in &f {
+                if let Some(id) = k.strip_prefix('c').and_then(|x| x.parse::<i64>().ok()) {
+                    points.entry(id).or_default().0 = v.clone();
+                } else if let Some(id) = k.strip_prefix('n').and_then(|x| x.parse::<i64>().ok()) {
+                    points.entry(id).or_default().1 = v.clone();
+                }
+            }
+            ap::save_scores(&state.db, &user.actor, rid, eid, &points).await
+        }
+    };
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/rounds/{rid}/score/{eid}?msg=scored")).into_response())
+        }
+        Err(ServiceError::Invalid(list)) => {
+            render_score(
+                &state,
+                &user,
+                rid,
+                eid,
+                Some(&f),
+                Errors::from_list(&list),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e @ ServiceError::Conflict(_)) => {
+            let mut errs = Errors::default();
+            errs.0.insert("round".into(), vec![e.to_string()]);
+            render_score(
+                &state,
+                &user,
+                rid,
+                eid,
+                Some(&f),
+                errs,
+                "",
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Refusal used when a person may not act on a round at all.
+pub fn no_round_right() -> ServiceError {
+    ServiceError::Denied(Denied::NoRole("đợt xét này"))
+}
