@@ -22,6 +22,12 @@ pub struct BenchArgs {
     /// Seconds per scenario.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Entries proposed to the measured round (0 skips the round scenario).
+    #[arg(long, default_value_t = 2_000)]
+    round_entries: usize,
+    /// Council members scoring every entry of that round.
+    #[arg(long, default_value_t = 9)]
+    round_members: usize,
     /// Keep the generated database in this directory instead of a temporary one.
     #[arg(long)]
     keep_in: Option<std::path::PathBuf>,
@@ -143,6 +149,184 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             o.errors
         );
     }
+    if args.round_entries > 0 {
+        round_table(&db, &base, &cookie, args.round_entries, args.round_members).await?;
+    }
+    Ok(())
+}
+
+async fn actor(db: &Db, username: &str) -> Result<dvk_domain::auth::Actor> {
+    let user = db
+        .user_by_username(username)
+        .await?
+        .context("demo user missing")?;
+    let (token, _) = db.create_session(user.id).await?;
+    Ok(db.session(&token).await?.context("session")?.actor())
+}
+
+/// The round result table at scale: `entries` proposed entries, `members`
+/// members each scoring every criterion of every entry, all through the
+/// same services the pages use.
+async fn round_table(
+    db: &Db,
+    base: &str,
+    cookie: &str,
+    entries: usize,
+    members: usize,
+) -> Result<()> {
+    use dvk_store::appraisal as ap;
+    use dvk_store::service;
+    let started = Instant::now();
+    let province = db.province_by_code("14").await?.context("province")?;
+    let cat = db.catalogue().await?;
+    let organiser = actor(db, "bandanvan").await?;
+    let officer = actor(db, "canbo.tohieu").await?;
+    let commune = officer
+        .registering_roots()
+        .first()
+        .cloned()
+        .context("officer unit")?;
+    let form = ap::RoundForm {
+        unit_id: province.id.to_string(),
+        title: "Đợt xét đo tải: công nhận cấp xã năm 2026".into(),
+        level: "xa".into(),
+        year: "2026".into(),
+        phase: "2026-2030".into(),
+        kind: "annual".into(),
+        mode: "score".into(),
+        ..Default::default()
+    };
+    let rid = ap::create_round(db, &organiser, &form).await?;
+    let hash = dvk_store::accounts::hash_password(dvk_store::demo::DEMO_PASSWORD)?;
+    let mut scorers = Vec::new();
+    for i in 1..=members {
+        let id = db
+            .insert_user(
+                None,
+                &format!("bench.uyvien{i}"),
+                &format!("Ủy viên đo tải {i}"),
+                &hash,
+            )
+            .await?;
+        db.insert_grant(None, id, dvk_domain::auth::Role::CouncilMember, province.id)
+            .await?;
+        let role = if i == 1 {
+            dvk_domain::appraisal::CouncilRole::Chair
+        } else {
+            dvk_domain::appraisal::CouncilRole::Member
+        };
+        ap::add_member(db, &organiser, rid, id, role).await?;
+        scorers.push(actor(db, &format!("bench.uyvien{i}")).await?);
+    }
+    let criteria = db
+        .round_core(rid)
+        .await?
+        .context("round")?
+        .collective
+        .criteria;
+    let self_points: std::collections::HashMap<i64, String> =
+        criteria.iter().map(|c| (c.id, "8".to_owned())).collect();
+    let field = cat.fields.first().map(|f| f.id).unwrap_or(1);
+    let mut ids = Vec::with_capacity(entries);
+    for i in 0..entries {
+        let f = dvk_domain::entry::EntryForm {
+            kind: "model".into(),
+            subject: "collective".into(),
+            field_id: field.to_string(),
+            target_level: "xa".into(),
+            phase: "2026-2030".into(),
+            year: "2026".into(),
+            unit_id: commune.id().to_string(),
+            title: format!("Mô hình đo tải số {i}: dân vận khéo trong xây dựng nông thôn mới"),
+            situation: "Thực trạng".into(),
+            objectives: "Mục tiêu có chỉ tiêu cụ thể".into(),
+            content: "Nội dung".into(),
+            area: "Địa bàn".into(),
+            forces: "Lực lượng".into(),
+            resources: "Nguồn lực".into(),
+            timeline: "Thời gian".into(),
+            outputs: "Sản phẩm".into(),
+            sustainability: "Duy trì, nhân rộng".into(),
+            ..Default::default()
+        };
+        let id = service::create_entry(db, &cat, &officer, &f).await?;
+        service::transition(
+            db,
+            &officer,
+            id,
+            dvk_domain::state::Transition::Submit,
+            "",
+            1,
+        )
+        .await?;
+        service::transition(
+            db,
+            &organiser,
+            id,
+            dvk_domain::state::Transition::Accept,
+            "",
+            2,
+        )
+        .await?;
+        ap::propose(db, &officer, rid, id, &self_points).await?;
+        ids.push(id);
+    }
+    ap::assign(db, &organiser, rid, ap::Assignment::All).await?;
+    ap::start_appraisal(db, &organiser, rid).await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for id in &ids {
+        for s in &scorers {
+            let sheet = criteria
+                .iter()
+                .map(|c| {
+                    (
+                        c.id,
+                        (
+                            (rng.gen_range(8..=20) as f64 / 2.0).to_string(),
+                            String::new(),
+                        ),
+                    )
+                })
+                .collect();
+            ap::save_scores(db, s, rid, *id, &sheet).await?;
+        }
+    }
+    println!(
+        "\nRound ready in {:.1}s: {} proposed entries × {} members × {} criteria = {} scores.",
+        started.elapsed().as_secs_f64(),
+        ids.len(),
+        scorers.len(),
+        criteria.len(),
+        ids.len() * scorers.len() * criteria.len()
+    );
+    let client = reqwest::Client::new();
+    let url = format!("{base}/rounds/{rid}");
+    let mut lat = Vec::new();
+    let mut size = 0;
+    let mut queries = String::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let res = client.get(&url).header("cookie", cookie).send().await?;
+        if !res.status().is_success() {
+            bail!("round page answered {}", res.status());
+        }
+        queries = res
+            .headers()
+            .get("x-dvk-queries")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        size = res.bytes().await?.len();
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!(
+        "round result table (GET /rounds/{rid}, one at a time): p50 {:.1} ms, max {:.1} ms, {} KB, {} queries",
+        lat[lat.len() / 2].as_secs_f64() * 1000.0,
+        lat[lat.len() - 1].as_secs_f64() * 1000.0,
+        size / 1024,
+        queries
+    );
     Ok(())
 }
 

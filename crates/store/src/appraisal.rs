@@ -220,6 +220,11 @@ impl RoundData {
     }
 }
 
+/// Items of a text packed by `dialect::string_agg`.
+fn unpack(packed: &str) -> impl Iterator<Item = &str> {
+    packed.split(',').filter(|p| !p.is_empty())
+}
+
 fn bad(what: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("bad {what}").into())
 }
@@ -420,8 +425,40 @@ impl Db {
         Ok(rows.iter().map(round_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// The whole round for its pages: seven statements.
+    /// The whole round for its pages: eight statements.
     pub async fn round_data(&self, id: i64) -> Result<Option<RoundData>, StoreError> {
+        self.load_round(id, true, None).await
+    }
+
+    /// The round narrowed to one entry and one member (for scoring): the
+    /// same statements, each reading a handful of rows.
+    pub async fn round_for(
+        &self,
+        id: i64,
+        entry_id: i64,
+        user_id: i64,
+    ) -> Result<Option<RoundData>, StoreError> {
+        self.load_round(id, false, Some((entry_id, user_id))).await
+    }
+
+    /// The round without its score sheets and ballots: what checks and
+    /// writes need, cheap however many sheets exist.
+    pub async fn round_core(&self, id: i64) -> Result<Option<RoundData>, StoreError> {
+        self.load_round(id, false, None).await
+    }
+
+    async fn load_round(
+        &self,
+        id: i64,
+        with_sheets: bool,
+        focus: Option<(i64, i64)>,
+    ) -> Result<Option<RoundData>, StoreError> {
+        // With a focus, the lists below read one entry's and one member's rows.
+        let (entry_only, member_only) = match focus {
+            Some(_) => (" AND p.entry_id = $2", " AND m.user_id = $3"),
+            None => ("", ""),
+        };
+        let (fe, fu) = focus.unwrap_or((0, 0));
         let Some(round) = self.round(id).await? else {
             return Ok(None);
         };
@@ -463,10 +500,13 @@ impl Db {
         let individual = sets
             .remove(&round.individual_set_id)
             .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
-        let entry_rows = q("SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
+        let entry_sql = format!("SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
                             c.objectives FROM proposals p JOIN entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id \
-                            JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1 ORDER BY e.id")
+                            JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1{entry_only} AND $2 = $2 AND $3 = $3 ORDER BY e.id");
+        let entry_rows = q(&entry_sql)
             .bind(id)
+            .bind(fe)
+            .bind(fu)
             .fetch_all(&self.pool)
             .await?;
         let mut entries = Vec::with_capacity(entry_rows.len());
@@ -487,10 +527,13 @@ impl Db {
                     .ok_or_else(|| bad("state"))?,
             });
         }
-        let member_rows = q("SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
+        let member_sql = format!("SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
                              LEFT JOIN role_grants g ON g.user_id = m.user_id LEFT JOIN units un ON un.id = g.unit_id \
-                             WHERE m.round_id = $1 ORDER BY m.user_id")
+                             WHERE m.round_id = $1{member_only} AND $2 = $2 AND $3 = $3 ORDER BY m.user_id");
+        let member_rows = q(&member_sql)
             .bind(id)
+            .bind(fe)
+            .bind(fu)
             .fetch_all(&self.pool)
             .await?;
         let mut members: Vec<Member> = Vec::new();
@@ -514,18 +557,41 @@ impl Db {
             }
         }
         let mut assignments: HashMap<i64, Vec<UserId>> = HashMap::new();
-        for r in q("SELECT entry_id, user_id FROM assignments WHERE round_id = $1 ORDER BY entry_id, user_id").bind(id).fetch_all(&self.pool).await? {
-            assignments.entry(r.try_get("entry_id")?).or_default().push(r.try_get("user_id")?);
+        // Sheets are read one row per entry, packed as text: row decoding,
+        // not SQL, dominated large rounds (144,000 scores in one round).
+        let agg = crate::dialect::string_agg;
+        let sql = format!(
+            "SELECT entry_id, {} AS packed FROM assignments WHERE round_id = $1 AND ($2 = 0 OR entry_id = $2) GROUP BY entry_id",
+            agg(self.backend, "CAST(user_id AS TEXT)")
+        );
+        for r in q(&sql).bind(id).bind(fe).fetch_all(&self.pool).await? {
+            let mut members: Vec<UserId> = unpack(&r.try_get::<String, _>("packed")?)
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            members.sort_unstable();
+            assignments.insert(r.try_get("entry_id")?, members);
         }
         let mut scores: HashMap<(i64, UserId), HashMap<i64, f64>> = HashMap::new();
         let mut ballots = HashMap::new();
         match round.mode {
+            _ if !with_sheets => {}
             ScoringMode::Score => {
-                for r in q("SELECT entry_id, user_id, criterion_id, points FROM scores WHERE round_id = $1").bind(id).fetch_all(&self.pool).await? {
-                    scores
-                        .entry((r.try_get("entry_id")?, r.try_get("user_id")?))
-                        .or_default()
-                        .insert(r.try_get("criterion_id")?, r.try_get("points")?);
+                let sql = format!(
+                    "SELECT entry_id, {} AS packed FROM scores WHERE round_id = $1 GROUP BY entry_id",
+                    agg(self.backend, "CAST(user_id AS TEXT) || ':' || CAST(criterion_id AS TEXT) || ':' || CAST(points AS TEXT)")
+                );
+                for r in q(&sql).bind(id).fetch_all(&self.pool).await? {
+                    let entry: i64 = r.try_get("entry_id")?;
+                    for item in unpack(&r.try_get::<String, _>("packed")?) {
+                        let mut f = item.split(':');
+                        if let (Some(u), Some(c), Some(p)) = (f.next(), f.next(), f.next()) {
+                            if let (Ok(u), Ok(c), Ok(p)) =
+                                (u.parse::<i64>(), c.parse::<i64>(), p.parse::<f64>())
+                            {
+                                scores.entry((entry, u)).or_default().insert(c, p);
+                            }
+                        }
+                    }
                 }
             }
             ScoringMode::Ballot => {
@@ -658,7 +724,7 @@ fn need_state(round: &Round, state: RoundState) -> Result<(), ServiceError> {
 }
 
 async fn load(db: &Db, id: i64) -> Result<RoundData, ServiceError> {
-    db.round_data(id)
+    db.round_core(id)
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))
 }
@@ -846,7 +912,10 @@ pub async fn propose(
     points: &HashMap<i64, String>,
 ) -> Result<Option<String>, ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
-    let data = load(db, round_id).await?;
+    let data = db
+        .round_for(round_id, entry_id, actor.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
     let round = &data.round;
     let scope = EntryScope {
         registering: &e.unit_path,
@@ -855,6 +924,16 @@ pub async fn propose(
     };
     dvk_domain::auth::check_transition(actor, Transition::Propose, &scope)?;
     need_state(round, RoundState::Open)?;
+    if round
+        .proposal_deadline
+        .as_deref()
+        .is_some_and(|d| today().as_str() > d)
+    {
+        return Err(ServiceError::Conflict(format!(
+            "Đã hết hạn đề nghị của đợt xét (ngày {}).",
+            show_date(round.proposal_deadline.as_deref().unwrap_or(""))
+        )));
+    }
     if !round.unit_path.covers(&e.unit_path) || e.registration.target_level != round.level_code {
         return Err(ServiceError::invalid(
             "round_id",
@@ -892,11 +971,12 @@ pub async fn propose(
     }
     let warning = match round.quota_per_unit {
         Some(quota) => {
-            let same_unit = data
-                .entries
-                .iter()
-                .filter(|p| p.unit_id == e.registration.unit_id)
-                .count() as i64;
+            let same_unit: i64 = q("SELECT COUNT(*) FROM proposals p JOIN entries e ON e.id = p.entry_id WHERE p.round_id = $1 AND e.unit_id = $2")
+                .bind(round_id)
+                .bind(e.registration.unit_id)
+                .fetch_one(&db.pool)
+                .await?
+                .try_get(0)?;
             (same_unit >= quota).then(|| {
                 format!("Lưu ý: {} đã có {same_unit} hồ sơ trong đợt, vượt chỉ tiêu {quota} (chỉ để cảnh báo).", e.unit_name)
             })
@@ -1226,7 +1306,10 @@ pub async fn save_scores(
     entry_id: i64,
     points: &HashMap<i64, (String, String)>,
 ) -> Result<(), ServiceError> {
-    let data = load(db, round_id).await?;
+    let data = db
+        .round_for(round_id, entry_id, actor.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
     if data.round.mode != ScoringMode::Score {
         return Err(ServiceError::Conflict(
             "Đợt xét này bỏ phiếu, không chấm điểm.".into(),
@@ -1311,7 +1394,10 @@ pub async fn save_ballot(
     approve: Option<bool>,
     comment: &str,
 ) -> Result<(), ServiceError> {
-    let data = load(db, round_id).await?;
+    let data = db
+        .round_for(round_id, entry_id, actor.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
     if data.round.mode != ScoringMode::Ballot {
         return Err(ServiceError::Conflict(
             "Đợt xét này chấm điểm, không bỏ phiếu.".into(),
@@ -1378,7 +1464,10 @@ pub async fn conclude(
     round_id: i64,
     minutes: &MinutesForm,
 ) -> Result<(), ServiceError> {
-    let data = load(db, round_id).await?;
+    let data = db
+        .round_data(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
     let is_chair = data
         .member(actor.user_id)
         .is_some_and(|m| m.role == CouncilRole::Chair);

@@ -85,6 +85,14 @@ pub fn index_text(backend: Backend, raw: &str) -> String {
     }
 }
 
+/// Concatenates a text expression over a group, comma-separated.
+pub fn string_agg(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("group_concat({expr}, ',')"),
+        Backend::Postgres => format!("string_agg({expr}, ',')"),
+    }
+}
+
 /// ORDER BY expression for entry titles in Vietnamese order: ICU4X sort
 /// keys on SQLite, the `vi-x-icu` collation on PostgreSQL.
 pub fn title_order(backend: Backend) -> &'static str {

@@ -1487,7 +1487,7 @@ async fn open_round(c: &Client, s: &Server, mode: &str) -> i64 {
                 ("kind", "annual"),
                 ("mode", mode),
                 ("ballot_threshold", "50"),
-                ("proposal_deadline", "30/09/2026"),
+                ("proposal_deadline", "31/12/2099"),
                 ("quota", "2"),
             ],
         )

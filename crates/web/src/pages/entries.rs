@@ -693,7 +693,7 @@ pub async fn render_detail(
             if !fits {
                 continue;
             }
-            if let Some(data) = state.db.round_data(round.id).await? {
+            if let Some(data) = state.db.round_core(round.id).await? {
                 proposable.push(ProposeView {
                     round_id: round.id,
                     round_title: round.title.clone(),

@@ -92,7 +92,7 @@ async fn render_notice(
 ) -> AppResult<Response> {
     let data = state
         .db
-        .round_data(id)
+        .round_core(id)
         .await?
         .ok_or(ServiceError::NotFound("thông báo"))?;
     let round = &data.round;

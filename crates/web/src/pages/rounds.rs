@@ -795,7 +795,7 @@ async fn render_score(
 ) -> AppResult<Response> {
     let data = state
         .db
-        .round_data(round_id)
+        .round_for(round_id, entry_id, user.actor.user_id)
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))?;
     ap::may_score(&data, &user.actor, entry_id)?;
