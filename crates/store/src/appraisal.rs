@@ -697,6 +697,187 @@ impl Db {
     }
 }
 
+/// A criteria set with its phase and level, as the criteria page lists it.
+#[derive(Debug, Clone)]
+pub struct SetListing {
+    pub phase: String,
+    pub level_code: String,
+    pub set: CriteriaSet,
+}
+
+impl Db {
+    /// The latest version of every criteria set, with its criteria (two statements).
+    pub async fn latest_criteria_sets(&self) -> Result<Vec<SetListing>, StoreError> {
+        let sets = q("SELECT s.id, s.phase, s.level_code, s.subject, s.version, s.name, s.pass_mean_pct, s.min_criterion_pct FROM criteria_sets s \
+                      WHERE s.version = (SELECT MAX(x.version) FROM criteria_sets x WHERE x.phase = s.phase AND x.level_code = s.level_code AND x.subject = s.subject) \
+                      ORDER BY s.phase DESC, s.level_code, s.subject")
+            .fetch_all(&self.pool)
+            .await?;
+        let crit = q("SELECT c.id, c.set_id, c.name, c.weight, c.max_points FROM criteria c ORDER BY c.set_id, c.position").fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for r in &sets {
+            let id: i64 = r.try_get("id")?;
+            let mut criteria = Vec::new();
+            for c in crit.iter() {
+                if c.try_get::<i64, _>("set_id")? == id {
+                    criteria.push(Criterion {
+                        id: c.try_get("id")?,
+                        name: c.try_get("name")?,
+                        weight: c.try_get("weight")?,
+                        max_points: c.try_get("max_points")?,
+                    });
+                }
+            }
+            out.push(SetListing {
+                phase: r.try_get("phase")?,
+                level_code: r.try_get("level_code")?,
+                set: CriteriaSet {
+                    id,
+                    name: r.try_get("name")?,
+                    subject: Subject::parse(&r.try_get::<String, _>("subject")?)
+                        .ok_or_else(|| bad("subject"))?,
+                    version: r.try_get("version")?,
+                    thresholds: Thresholds {
+                        pass_mean_pct: r.try_get("pass_mean_pct")?,
+                        min_criterion_pct: r.try_get("min_criterion_pct")?,
+                    },
+                    criteria,
+                },
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// An edited criteria set as typed: thresholds and rows of (name, weight, max).
+#[derive(Debug, Clone, Default)]
+pub struct CriteriaEdit {
+    pub pass_mean_pct: String,
+    pub min_criterion_pct: String,
+    pub rows: Vec<(String, String, String)>,
+}
+
+fn parse_num(raw: &str) -> Option<f64> {
+    raw.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// Saves an edited criteria set as a new version; rounds already opened
+/// keep the version they were opened with. The secretariat of a province
+/// (a movement officer at a top-level unit) may edit.
+pub async fn save_criteria_set(
+    db: &Db,
+    actor: &Actor,
+    set_id: i64,
+    edit: &CriteriaEdit,
+) -> Result<i64, ServiceError> {
+    if !actor
+        .grants
+        .iter()
+        .any(|g| g.role == Role::MovementOfficer && g.unit.ids().len() == 1)
+    {
+        return Err(denied("sửa bộ tiêu chí"));
+    }
+    let row = q("SELECT phase, level_code, subject, name FROM criteria_sets WHERE id = $1")
+        .bind(set_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let row = row.ok_or(ServiceError::NotFound("bộ tiêu chí"))?;
+    let (phase, level, subject, name): (String, String, String, String) = (
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+    );
+    let mut errors = Vec::new();
+    let pass = parse_num(&edit.pass_mean_pct).filter(|v| (0.0..=100.0).contains(v));
+    if pass.is_none() {
+        errors.push(FieldError::new(
+            "pass_mean_pct",
+            "Ngưỡng điểm bình quân là số từ 0 đến 100 (%).",
+        ));
+    }
+    let min = parse_num(&edit.min_criterion_pct).filter(|v| (0.0..=100.0).contains(v));
+    if min.is_none() {
+        errors.push(FieldError::new(
+            "min_criterion_pct",
+            "Ngưỡng tối thiểu mỗi tiêu chí là số từ 0 đến 100 (%).",
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, (n, w, m)) in edit.rows.iter().enumerate() {
+        let n = n.trim();
+        if n.is_empty() {
+            continue; // an emptied name removes the criterion
+        }
+        let (w, m) = (parse_num(w), parse_num(m));
+        match (w, m) {
+            (Some(w), Some(m)) if w > 0.0 && w <= 100.0 && m > 0.0 && m <= 100.0 && n.chars().count() <= 300 => rows.push((n.to_owned(), w, m)),
+            _ => errors.push(FieldError::new(&format!("row{i}"), format!("Tiêu chí {}: trọng số và điểm tối đa là số dương đến 100, tên tối đa 300 ký tự.", i + 1))),
+        }
+    }
+    if rows.is_empty() {
+        errors.push(FieldError::new(
+            "rows",
+            "Bộ tiêu chí cần ít nhất một tiêu chí.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let mut tx = db.pool.begin().await?;
+    let version: i64 = q("SELECT MAX(version) FROM criteria_sets WHERE phase = $1 AND level_code = $2 AND subject = $3")
+        .bind(&phase)
+        .bind(&level)
+        .bind(&subject)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<Option<i64>, _>(0)?
+        .unwrap_or(0)
+        + 1;
+    let id: i64 = q("INSERT INTO criteria_sets (phase, level_code, subject, version, name, pass_mean_pct, min_criterion_pct, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(&phase)
+        .bind(&level)
+        .bind(&subject)
+        .bind(version)
+        .bind(&name)
+        .bind(pass)
+        .bind(min)
+        .bind(actor.user_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    for (i, (n, w, m)) in rows.iter().enumerate() {
+        q("INSERT INTO criteria (set_id, position, name, weight, max_points) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(i as i64)
+            .bind(n)
+            .bind(*w)
+            .bind(*m)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "criteria.version",
+            record_type: "criteria_set",
+            record_id: id,
+            changes: json!({"previous": [null, set_id], "version": [null, version], "criteria": [null, rows.iter().map(|(n, w, m)| json!([n, w, m])).collect::<Vec<_>>()]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 // ---- use cases ----
 
 fn denied(what: &'static str) -> ServiceError {

@@ -111,6 +111,8 @@ pub fn router(state: AppState) -> Router {
             get(pages::rounds::score_page).post(pages::rounds::score_submit),
         )
         .route("/comments/{id}/moderate", post(pages::rounds::moderate))
+        .route("/criteria", get(pages::criteria::list))
+        .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))
         .route(
             "/static/certificate.css",

@@ -2005,6 +2005,67 @@ async fn round_pages_query_counts_do_not_grow(kind: Kind) {
     );
 }
 
+async fn criteria_sets_are_versioned(kind: Kind) {
+    let s = start(kind, 0).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let r1 = open_round(&secretariat, &s, "score").await;
+    let old = s.db.round_data(r1).await.unwrap().unwrap().collective;
+    assert_eq!((old.version, old.criteria.len()), (1, 8));
+    let page = secretariat.get_text("/criteria").await;
+    assert!(page.contains("phiên bản 1") && page.contains("Lan tỏa rộng"));
+    let form = |pass: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("pass", pass.to_owned()),
+            ("min", "50".into()),
+            ("name", "Có tên gọi, địa chỉ cụ thể".into()),
+            ("weight", "2".into()),
+            ("max", "10".into()),
+            ("name", "Lan tỏa rộng, mang lại kết quả thiết thực".into()),
+            ("weight", "1".into()),
+            ("max", "10".into()),
+            ("name", "Nhân dân đồng tình, tham gia".into()),
+            ("weight", "1,5".into()),
+            ("max", "20".into()),
+            ("name", "".into()),
+            ("weight", "1".into()),
+            ("max", "10".into()),
+        ]
+    };
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/criteria/{}", old.id),
+            &as_refs(&form("bảy mươi")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("Ngưỡng điểm bình quân"));
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    assert_eq!(
+        officer
+            .post(&format!("/criteria/{}", old.id), &as_refs(&form("75")))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(snapshot(&s.db).await, before);
+    let res = secretariat
+        .post(&format!("/criteria/{}", old.id), &as_refs(&form("75")))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The open round keeps the criteria it was opened with; a new round gets version 2.
+    let kept = s.db.round_data(r1).await.unwrap().unwrap().collective;
+    assert_eq!((kept.id, kept.criteria.len()), (old.id, 8));
+    let r2 = open_round(&secretariat, &s, "score").await;
+    let new = s.db.round_data(r2).await.unwrap().unwrap().collective;
+    assert_eq!((new.version, new.criteria.len()), (2, 3));
+    assert_eq!(new.thresholds.pass_mean_pct, 75.0);
+    assert_eq!(
+        (new.criteria[2].weight, new.criteria[2].max_points),
+        (1.5, 20.0)
+    );
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -2026,6 +2087,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    criteria_sets_are_versioned,
     whole_round_by_scores,
     whole_round_by_ballot,
     round_pages_query_counts_do_not_grow,

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod criteria;
 pub mod entries;
 pub mod home;
 pub mod public;
