@@ -101,7 +101,7 @@ pub struct RoundData {
     /// entry id → assigned members
     pub assignments: HashMap<i64, Vec<UserId>>,
     /// (entry, member) → points by criterion id
-    pub scores: HashMap<(i64, UserId), HashMap<i64, f64>>,
+    pub scores: HashMap<(i64, UserId), Vec<(i64, f64)>>,
     /// (entry, member) → approve
     pub ballots: HashMap<(i64, UserId), bool>,
     pub results: HashMap<i64, StoredResult>,
@@ -183,7 +183,9 @@ impl RoundData {
                                     points: set
                                         .criteria
                                         .iter()
-                                        .map(|c| pts.get(&c.id).copied())
+                                        .map(|c| {
+                                            pts.iter().find(|(id, _)| *id == c.id).map(|(_, p)| *p)
+                                        })
                                         .collect(),
                                 })
                             })
@@ -560,37 +562,51 @@ impl Db {
         // Sheets are read one row per entry, packed as text: row decoding,
         // not SQL, dominated large rounds (144,000 scores in one round).
         let agg = crate::dialect::string_agg;
+        // Assignments and sheets arrive as one packed text each: handing
+        // rows from SQLite's thread to the page, not SQL, dominated large
+        // rounds (2,000 entries × 9 members × 8 criteria).
         let sql = format!(
-            "SELECT entry_id, {} AS packed FROM assignments WHERE round_id = $1 AND ($2 = 0 OR entry_id = $2) GROUP BY entry_id",
-            agg(self.backend, "CAST(user_id AS TEXT)")
+            "SELECT {} AS packed FROM assignments WHERE round_id = $1 AND ($2 = 0 OR entry_id = $2)",
+            agg(self.backend, "CAST(entry_id AS TEXT) || ':' || CAST(user_id AS TEXT)")
         );
-        for r in q(&sql).bind(id).bind(fe).fetch_all(&self.pool).await? {
-            let mut members: Vec<UserId> = unpack(&r.try_get::<String, _>("packed")?)
-                .filter_map(|p| p.parse().ok())
-                .collect();
-            members.sort_unstable();
-            assignments.insert(r.try_get("entry_id")?, members);
+        let packed: Option<String> = q(&sql)
+            .bind(id)
+            .bind(fe)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        for item in unpack(packed.as_deref().unwrap_or("")) {
+            if let Some((e, u)) = item.split_once(':') {
+                if let (Ok(e), Ok(u)) = (e.parse::<i64>(), u.parse::<i64>()) {
+                    assignments.entry(e).or_default().push(u);
+                }
+            }
         }
-        let mut scores: HashMap<(i64, UserId), HashMap<i64, f64>> = HashMap::new();
+        for members in assignments.values_mut() {
+            members.sort_unstable();
+        }
+        let mut scores: HashMap<(i64, UserId), Vec<(i64, f64)>> = HashMap::new();
         let mut ballots = HashMap::new();
         match round.mode {
             _ if !with_sheets => {}
             ScoringMode::Score => {
                 let sql = format!(
-                    "SELECT entry_id, {} AS packed FROM scores WHERE round_id = $1 GROUP BY entry_id",
-                    agg(self.backend, "CAST(user_id AS TEXT) || ':' || CAST(criterion_id AS TEXT) || ':' || CAST(points AS TEXT)")
+                    "SELECT {} AS packed FROM scores WHERE round_id = $1",
+                    // Points are whole or half (parse_points), so twice the points is an
+                    // integer: integers turn into text far faster than floats.
+                    agg(
+                        self.backend,
+                        "CAST(entry_id AS TEXT) || ':' || CAST(user_id AS TEXT) || ':' || CAST(criterion_id AS TEXT) || ':' || CAST(CAST(points * 2 AS INTEGER) AS TEXT)"
+                    )
                 );
-                for r in q(&sql).bind(id).fetch_all(&self.pool).await? {
-                    let entry: i64 = r.try_get("entry_id")?;
-                    for item in unpack(&r.try_get::<String, _>("packed")?) {
-                        let mut f = item.split(':');
-                        if let (Some(u), Some(c), Some(p)) = (f.next(), f.next(), f.next()) {
-                            if let (Ok(u), Ok(c), Ok(p)) =
-                                (u.parse::<i64>(), c.parse::<i64>(), p.parse::<f64>())
-                            {
-                                scores.entry((entry, u)).or_default().insert(c, p);
-                            }
-                        }
+                let packed: Option<String> =
+                    q(&sql).bind(id).fetch_one(&self.pool).await?.try_get(0)?;
+                for item in unpack(packed.as_deref().unwrap_or("")) {
+                    let mut f = item.split(':').map(|x| x.parse::<i64>());
+                    if let (Some(Ok(e)), Some(Ok(u)), Some(Ok(c)), Some(Ok(p2))) =
+                        (f.next(), f.next(), f.next(), f.next())
+                    {
+                        scores.entry((e, u)).or_default().push((c, p2 as f64 / 2.0));
                     }
                 }
             }
@@ -1083,6 +1099,40 @@ pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i6
     Ok(id)
 }
 
+/// How an entry may enter a round, if at all: an accepted entry of the
+/// round's level and scope is proposed; one recognised at a lower level is
+/// proposed to the higher level. Year (annual rounds) or phase must match.
+pub fn proposal_kind(
+    cat: &crate::reference::Catalogue,
+    round: &Round,
+    e: &crate::entries::EntryDetail,
+) -> Option<Transition> {
+    let r = &e.registration;
+    let in_scope = round.unit_path.covers(&e.unit_path)
+        && if round.kind == "annual" {
+            r.year == round.year
+        } else {
+            r.phase == round.phase
+        };
+    if !in_scope {
+        return None;
+    }
+    let rank = |code: &str| {
+        cat.levels
+            .iter()
+            .find(|l| l.code == code)
+            .map(|l| l.rank)
+            .unwrap_or(0)
+    };
+    match e.state {
+        EntryState::Accepted if r.target_level == round.level_code => Some(Transition::Propose),
+        EntryState::Recognised if rank(&round.level_code) > rank(&r.target_level) => {
+            Some(Transition::ProposeToHigherLevel)
+        }
+        _ => None,
+    }
+}
+
 /// Proposes an accepted entry to an open round with a self-assessment of
 /// every criterion. Returns a quota warning, if any (quotas warn, never block).
 pub async fn propose(
@@ -1103,7 +1153,14 @@ pub async fn propose(
         confirming: &e.confirming_path,
         state: e.state,
     };
-    dvk_domain::auth::check_transition(actor, Transition::Propose, &scope)?;
+    let cat = db.catalogue().await?;
+    let how = proposal_kind(&cat, round, &e).ok_or_else(|| {
+        ServiceError::invalid(
+            "round_id",
+            "Hồ sơ không thuộc phạm vi, cấp hoặc năm của đợt xét này.",
+        )
+    })?;
+    dvk_domain::auth::check_transition(actor, how, &scope)?;
     need_state(round, RoundState::Open)?;
     if round
         .proposal_deadline
@@ -1115,20 +1172,30 @@ pub async fn propose(
             show_date(round.proposal_deadline.as_deref().unwrap_or(""))
         )));
     }
-    if !round.unit_path.covers(&e.unit_path) || e.registration.target_level != round.level_code {
-        return Err(ServiceError::invalid(
-            "round_id",
-            "Hồ sơ không thuộc phạm vi hoặc cấp của đợt xét này.",
-        ));
-    }
-    let year_ok = match round.kind.as_str() {
-        "annual" => e.registration.year == round.year,
-        _ => e.registration.phase == round.phase,
+    // Proposed to a higher level, the entry now targets that level and is
+    // received by the unit at it (its earlier recognition stays on record).
+    let higher = if how == Transition::ProposeToHigherLevel {
+        let lineage = db.lineage(&e.unit_path).await?;
+        let unit = lineage
+            .into_iter()
+            .rev()
+            .find(|u| u.level_code.as_deref() == Some(round.level_code.as_str()));
+        Some(unit.ok_or_else(|| {
+            ServiceError::invalid(
+                "round_id",
+                "Không xác định được đơn vị tiếp nhận ở cấp của đợt xét.",
+            )
+        })?)
+    } else {
+        None
     };
-    if !year_ok {
+    if higher
+        .as_ref()
+        .is_some_and(|u| !round.unit_path.covers(&u.path))
+    {
         return Err(ServiceError::invalid(
             "round_id",
-            "Năm hoặc giai đoạn của hồ sơ không khớp với đợt xét.",
+            "Đơn vị tiếp nhận ở cấp trên nằm ngoài phạm vi của đợt xét.",
         ));
     }
     let set = data.set_for(e.registration.subject);
@@ -1165,11 +1232,24 @@ pub async fn propose(
         None => None,
     };
     let mut tx = db.pool.begin().await?;
+    if let Some(unit) = &higher {
+        q("UPDATE entries SET target_level = $1, confirming_unit_id = $2, confirming_path = $3 WHERE id = $4")
+            .bind(&round.level_code)
+            .bind(unit.id)
+            .bind(unit.path.as_str())
+            .bind(entry_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     move_entry(
         &mut tx,
         actor.user_id,
         entry_id,
-        "entry.propose",
+        if higher.is_some() {
+            "entry.propose_higher"
+        } else {
+            "entry.propose"
+        },
         e.state,
         EntryState::Proposed,
         "",

@@ -1937,6 +1937,63 @@ async fn whole_round(kind: Kind, mode: &str) {
         citizen.get(&format!("/mo-hinh/{}", a[1])).await.status(),
         StatusCode::NOT_FOUND
     );
+    // Recognised at commune level, the model goes on to the province's round.
+    let res = secretariat
+        .post(
+            "/rounds",
+            &[
+                ("unit_id", &s.province.id.to_string()),
+                ("title", "Xét công nhận cấp tỉnh năm 2026"),
+                ("level", "tinh"),
+                ("phase", "2026-2030"),
+                ("year", "2026"),
+                ("kind", "annual"),
+                ("mode", mode),
+            ],
+        )
+        .await;
+    let r_tinh: i64 = location(&res)
+        .trim_start_matches("/rounds/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = secretariat.get_text(&format!("/entries/{}", a[0])).await;
+    assert!(
+        page.contains("Đề nghị công nhận: Xét công nhận cấp tỉnh"),
+        "the province round is offered for a recognised entry"
+    );
+    let crit_tinh: Vec<(String, String)> =
+        s.db.round_data(r_tinh)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (format!("c{}", c.id), "9".to_owned()))
+            .collect();
+    let res = secretariat
+        .post(
+            &format!("/entries/{}/propose", a[0]),
+            &pairs(&with(r_tinh, &crit_tinh)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let detail = s.db.entry(a[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            detail.state.code(),
+            detail.registration.target_level.as_str()
+        ),
+        ("proposed", "tinh")
+    );
+    assert_eq!(detail.confirming_unit_id, s.province.id);
+    assert!(
+        s.db.decision_of_entry(a[0]).await.unwrap().is_some(),
+        "the commune recognition stays on record"
+    );
     assert!(s.db.verify_audit().await.unwrap().fault.is_none());
 }
 

@@ -676,20 +676,17 @@ pub async fn render_detail(
         .collect();
     // Open rounds this entry may be proposed to, for its registering officer.
     let mut proposable = Vec::new();
-    if auth::check_transition(&user.actor, Transition::Propose, &sc).is_ok() {
+    let may_propose = auth::check_transition(&user.actor, Transition::Propose, &sc).is_ok()
+        || auth::check_transition(&user.actor, Transition::ProposeToHigherLevel, &sc).is_ok();
+    if may_propose {
         for round in state
             .db
             .rounds_for(std::slice::from_ref(&e.unit_path))
             .await?
         {
             let fits = round.state == dvk_domain::appraisal::RoundState::Open
-                && round.unit_path.covers(&e.unit_path)
-                && round.level_code == r.target_level
-                && (if round.kind == "annual" {
-                    round.year == r.year
-                } else {
-                    round.phase == r.phase
-                });
+                && dvk_store::appraisal::proposal_kind(cat, &round, &e)
+                    .is_some_and(|t| auth::check_transition(&user.actor, t, &sc).is_ok());
             if !fits {
                 continue;
             }
