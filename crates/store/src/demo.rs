@@ -506,9 +506,169 @@ pub async fn load_demo(
             state = to;
         }
     }
+    // Rounds belong to the showcase demo only, not to bulk (benchmark) or tiny (test) data.
+    if (100..=1000).contains(&total) {
+        demo_rounds(db, province, &user_ids).await?;
+    }
     Ok(Some(DemoSummary {
         units: units_made,
         users: user_ids.len(),
         entries: made,
     }))
+}
+
+/// Two rounds for the demo: 2025's, decided (so the public pages show
+/// recognised models), and 2026's, in appraisal with scoring under way.
+/// Seeding acts with a province-wide officer identity, as a migration would.
+async fn demo_rounds(
+    db: &Db,
+    province: &Unit,
+    users: &std::collections::HashMap<&str, i64>,
+) -> Result<(), ServiceError> {
+    use crate::appraisal as ap;
+    use dvk_domain::appraisal::CouncilRole;
+    use dvk_domain::auth::{Actor, Grant};
+    let grant = |user: &str, roles: &[Role]| Actor {
+        user_id: users.get(user).copied().unwrap_or(0),
+        grants: roles
+            .iter()
+            .map(|r| Grant {
+                role: *r,
+                unit: province.path.clone(),
+            })
+            .collect(),
+    };
+    let organiser = grant("bandanvan", &[Role::MovementOfficer]);
+    let registrar = grant("canbo.tohieu", &[Role::UnitOfficer]);
+    let leader = grant("lanhdao", &[Role::SigningLeader]);
+    let council = [
+        ("hoidong.chutich", CouncilRole::Chair),
+        ("hoidong.uyvien", CouncilRole::Member),
+        ("hoidong.thuky", CouncilRole::Secretary),
+    ];
+    for (year, phase, finished) in [(2025, "2021-2025", true), (2026, "2026-2030", false)] {
+        let form = ap::RoundForm {
+            unit_id: province.id.to_string(),
+            title: format!("Xét công nhận mô hình, điển hình “Dân vận khéo” cấp xã năm {year}"),
+            level: "xa".into(),
+            year: year.to_string(),
+            phase: phase.into(),
+            kind: "annual".into(),
+            mode: "score".into(),
+            quota: "3".into(),
+            ..Default::default()
+        };
+        let rid = ap::create_round(db, &organiser, &form).await?;
+        for (u, role) in council {
+            if let Some(id) = users.get(u) {
+                ap::add_member(db, &organiser, rid, *id, role).await?;
+            }
+        }
+        let filter = crate::entries::EntryFilter {
+            visible: vec![province.path.clone()],
+            state: Some(EntryState::Accepted),
+            year: Some(year),
+            level: Some("xa".into()),
+            page: 1,
+            per_page: 12,
+            ..Default::default()
+        };
+        let (candidates, _) = db.list_entries(&filter).await?;
+        let data = db
+            .round_core(rid)
+            .await?
+            .ok_or(ServiceError::NotFound("đợt xét"))?;
+        let mut proposed = Vec::new();
+        for e in candidates {
+            let set = data.set_for(e.subject);
+            let points = set
+                .criteria
+                .iter()
+                .map(|c| (c.id, "8".to_owned()))
+                .collect();
+            if ap::propose(db, &registrar, rid, e.id, &points)
+                .await
+                .is_ok()
+            {
+                proposed.push(e.id);
+            }
+        }
+        if proposed.is_empty() {
+            continue;
+        }
+        ap::assign(db, &organiser, rid, ap::Assignment::All).await?;
+        ap::start_appraisal(db, &organiser, rid).await?;
+        let data = db
+            .round_core(rid)
+            .await?
+            .ok_or(ServiceError::NotFound("đợt xét"))?;
+        for (n, id) in proposed.iter().enumerate() {
+            let subject = data
+                .entries
+                .iter()
+                .find(|e| e.entry_id == *id)
+                .map(|e| e.subject)
+                .unwrap_or(Subject::Collective);
+            for (m, (u, _)) in council.iter().enumerate() {
+                // 2026: scoring still under way — the secretary has not finished.
+                if !finished && m == 2 && n % 2 == 0 {
+                    continue;
+                }
+                let scorer = Actor {
+                    user_id: users.get(u).copied().unwrap_or(0),
+                    grants: Vec::new(),
+                };
+                let base = 6 + ((n + m) % 4) as i64; // 6..9, a little disagreement
+                let sheet = data
+                    .set_for(subject)
+                    .criteria
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        (
+                            c.id,
+                            (((base + (i as i64 % 2)).min(10)).to_string(), String::new()),
+                        )
+                    })
+                    .collect();
+                ap::save_scores(db, &scorer, rid, *id, &sheet).await?;
+            }
+        }
+        if finished {
+            let minutes = ap::MinutesForm {
+                date: "15/11/2025".into(),
+                place: "Hội trường Tỉnh ủy Sơn La".into(),
+                present: "3/3 thành viên Hội đồng".into(),
+            };
+            let chair = Actor {
+                user_id: users.get("hoidong.chutich").copied().unwrap_or(0),
+                grants: Vec::new(),
+            };
+            ap::conclude(db, &chair, rid, &minutes).await?;
+            ap::publish_notice(db, &organiser, rid, "20/11/2025", "30/11/2025").await?;
+            let on_notice: Vec<i64> = db
+                .round_core(rid)
+                .await?
+                .map(|d| {
+                    d.entries
+                        .iter()
+                        .filter(|e| e.state == EntryState::InPublicNotice)
+                        .map(|e| e.entry_id)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !on_notice.is_empty() {
+                let decision = ap::DecisionForm {
+                    number: "1250/QĐ-UBND".into(),
+                    signed_on: "10/12/2025".into(),
+                    signer: "Trần Quốc Khánh".into(),
+                    signer_title: "KT. CHỦ TỊCH PHÓ CHỦ TỊCH".into(),
+                    issuing_body: "Ủy ban nhân dân tỉnh Sơn La".into(),
+                    issuer_type: "chinh_quyen".into(),
+                };
+                ap::decide(db, &leader, rid, &decision, &on_notice).await?;
+            }
+        }
+    }
+    Ok(())
 }

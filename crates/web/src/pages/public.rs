@@ -435,6 +435,15 @@ pub async fn certificate(
         .await?
         .ok_or(ServiceError::NotFound("quyết định công nhận"))?;
     let date = |i: usize| d.signed_on.split('-').nth(i).unwrap_or("").to_owned();
+    // The place in the dateline is the organising unit's name without its kind.
+    let place = match state.db.round(d.round_id).await? {
+        Some(r) => ["Tỉnh ", "Thành phố ", "Phường ", "Xã ", "Đặc khu "]
+            .iter()
+            .find_map(|p| r.unit_name.strip_prefix(p))
+            .unwrap_or(&r.unit_name)
+            .to_owned(),
+        None => String::new(),
+    };
     let page = CertificatePage {
         id,
         title: e.registration.title().to_owned(),
@@ -445,7 +454,12 @@ pub async fn certificate(
         issuing_body: d.issuing_body.clone(),
         signer: d.signer.clone(),
         signer_title: d.signer_title.clone(),
-        place_date: format!("ngày {} tháng {} năm {}", date(2), date(1), date(0)),
+        place_date: format!(
+            "{place}, ngày {} tháng {} năm {}",
+            date(2),
+            date(1),
+            date(0)
+        ),
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -230,6 +230,7 @@ pub struct RoundPage {
     pub decisions: Vec<String>,
     pub my_tasks: Vec<(i64, String, String)>,
     pub score_mode: bool,
+    pub provisional: bool,
     pub results: Vec<ResultView>,
     pub members: Vec<String>,
     pub user_opts: Vec<Opt>,
@@ -483,6 +484,7 @@ async fn render_round(
             .collect(),
         my_tasks,
         score_mode: round.mode == ScoringMode::Score,
+        provisional: matches!(round.state, RoundState::Open | RoundState::Appraisal),
         results: result_views,
         members: data
             .members
