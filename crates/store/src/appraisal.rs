@@ -417,6 +417,18 @@ impl Db {
             .collect())
     }
 
+    /// Ids of rounds whose council includes `user`.
+    pub async fn rounds_of_member(&self, user: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = q("SELECT round_id FROM council_members WHERE user_id = $1")
+            .bind(user)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
+    }
+
     /// Rounds whose list is on public notice now or recently.
     pub async fn notice_rounds(&self) -> Result<Vec<Round>, StoreError> {
         let rows = q(&format!(

@@ -12,6 +12,25 @@
     subject.addEventListener("change", sync);
     sync();
   }
+  // Running weighted total on the score sheet, as the member types.
+  var sheet = document.getElementById("score-form");
+  var total = document.getElementById("running-total");
+  if (sheet && total) {
+    var inputs = sheet.querySelectorAll("input.points");
+    var update = function () {
+      var sum = 0, weights = 0, complete = true;
+      inputs.forEach(function (i) {
+        var w = parseFloat(i.dataset.weight), max = parseFloat(i.dataset.max);
+        var v = parseFloat(i.value.replace(",", "."));
+        weights += w;
+        if (isNaN(v) || v < 0 || v > max) { complete = false; } else { sum += w * v / max; }
+      });
+      total.textContent = complete && weights > 0
+        ? (Math.round(sum / weights * 1000) / 10).toString().replace(".", ",") + "%"
+        : "chưa đủ điểm";
+    };
+    inputs.forEach(function (i) { i.addEventListener("input", update); });
+  }
   // Ask before withdrawing an entry: it cannot be undone.
   document.querySelectorAll("form.action").forEach(function (form) {
     var action = form.querySelector("input[name=action]");

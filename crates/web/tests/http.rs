@@ -2123,6 +2123,151 @@ async fn criteria_sets_are_versioned(kind: Kind) {
     );
 }
 
+async fn round_routes_refuse_outsiders(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (a, _) = accepted_entries(&s, 1).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let rid = open_round(&secretariat, &s, "score").await;
+    let chair_id = user_id(&s.db, "hoidong.chutich").await;
+    secretariat
+        .post(
+            &format!("/rounds/{rid}/members"),
+            &[("user_id", &chair_id), ("role", "chair")],
+        )
+        .await;
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    let full: Vec<(String, String)> = data
+        .collective
+        .criteria
+        .iter()
+        .map(|c| (format!("c{}", c.id), "8".to_owned()))
+        .collect();
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let mut prop = vec![("round_id".to_owned(), rid.to_string())];
+    prop.extend(full.clone());
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{}/propose", a[0]), &pairs(&prop))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let set_id = data.collective.id.to_string();
+    let routes: Vec<(String, Vec<(&str, String)>)> = vec![
+        (
+            format!("/rounds/{rid}/members"),
+            vec![("user_id", chair_id.clone()), ("role", "member".into())],
+        ),
+        (format!("/rounds/{rid}/assign"), vec![("how", "all".into())]),
+        (format!("/rounds/{rid}/start"), vec![]),
+        (
+            format!("/rounds/{rid}/conclude"),
+            vec![
+                ("date", "20/11/2026".into()),
+                ("place", "X".into()),
+                ("present", "Y".into()),
+            ],
+        ),
+        (
+            format!("/rounds/{rid}/notice"),
+            vec![
+                ("starts", "01/11/2026".into()),
+                ("ends", "05/11/2026".into()),
+            ],
+        ),
+        (
+            format!("/rounds/{rid}/decision"),
+            vec![("number", "1/QĐ".into()), ("entry", a[0].to_string())],
+        ),
+        (
+            format!("/rounds/{rid}/score/{}", a[0]),
+            full.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+        ),
+        (
+            format!("/criteria/{set_id}"),
+            vec![
+                ("pass", "60".into()),
+                ("min", "40".into()),
+                ("name", "X".into()),
+                ("weight", "1".into()),
+                ("max", "10".into()),
+            ],
+        ),
+        (
+            format!("/entries/{}/propose", a[0]),
+            vec![("round_id", rid.to_string())],
+        ),
+        (
+            "/rounds".to_owned(),
+            vec![
+                ("unit_id", s.province.id.to_string()),
+                ("title", "Đợt lạ".into()),
+                ("level", "xa".into()),
+                ("phase", "2026-2030".into()),
+                ("year", "2026".into()),
+                ("kind", "annual".into()),
+                ("mode", "score".into()),
+            ],
+        ),
+    ];
+    for user in [
+        "",
+        "canbo.chiengan",
+        "canbo.soyte",
+        "hoidong.uyvien",
+        "mttq.chiengan",
+    ] {
+        let c = if user.is_empty() {
+            Client::anonymous(&s.base).await
+        } else {
+            Client::login(&s.base, user).await
+        };
+        for (path, fields) in &routes {
+            let before = snapshot(&s.db).await;
+            let rounds_before: i64 = sqlx::query("SELECT COUNT(*) FROM rounds")
+                .fetch_one(&s.db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = c.post(path, &refs).await;
+            let status = res.status();
+            assert!(
+                matches!(
+                    status,
+                    StatusCode::UNAUTHORIZED
+                        | StatusCode::FORBIDDEN
+                        | StatusCode::NOT_FOUND
+                        | StatusCode::BAD_REQUEST
+                        | StatusCode::CONFLICT
+                ),
+                "{path} by {user:?} answered {status}"
+            );
+            assert_ne!(status, StatusCode::SEE_OTHER);
+            assert_eq!(
+                snapshot(&s.db).await,
+                before,
+                "{path} by {user:?} changed data"
+            );
+            let rounds_after: i64 = sqlx::query("SELECT COUNT(*) FROM rounds")
+                .fetch_one(&s.db.pool)
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            assert_eq!(rounds_before, rounds_after);
+        }
+        // Outsiders do not see the round page either.
+        if user == "canbo.soyte" || user.is_empty() {
+            assert_ne!(
+                c.get(&format!("/rounds/{rid}")).await.status(),
+                StatusCode::OK
+            );
+        }
+    }
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -2144,6 +2289,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    round_routes_refuse_outsiders,
     criteria_sets_are_versioned,
     whole_round_by_scores,
     whole_round_by_ballot,

@@ -78,7 +78,20 @@ async fn render_rounds(
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
     let roots = user.actor.visible_roots();
-    let rounds = state.db.rounds_for(&roots).await?;
+    let mine = state.db.rounds_of_member(user.actor.user_id).await?;
+    let rounds: Vec<_> = state
+        .db
+        .rounds_for(&roots)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            mine.contains(&r.id)
+                || user.actor.holds_any(
+                    &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+                    &r.unit_path,
+                )
+        })
+        .collect();
     let organiser_roots: Vec<_> = user
         .info
         .grants
@@ -233,6 +246,7 @@ pub struct RoundPage {
     pub provisional: bool,
     pub results: Vec<ResultView>,
     pub members: Vec<String>,
+    pub member_opts: Vec<Opt>,
     pub user_opts: Vec<Opt>,
     pub fields: Vec<Opt>,
     pub comments: Vec<CommentView>,
@@ -243,13 +257,15 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-/// Who may look at a round: its organisers and signers, council members,
-/// and officers of units inside it (to follow their proposals).
+/// Who may look at a round: its council and those who run it (movement
+/// officers, signing leaders and admins of the organising unit or above).
+/// Registering units follow their entries on the entry pages.
 fn may_view(data: &RoundData, user: &User) -> bool {
     data.member(user.actor.user_id).is_some()
-        || user.info.grants.iter().any(|g| {
-            g.unit_path.covers(&data.round.unit_path) || data.round.unit_path.covers(&g.unit_path)
-        })
+        || user.actor.holds_any(
+            &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+            &data.round.unit_path,
+        )
 }
 
 async fn render_round(
@@ -490,6 +506,11 @@ async fn render_round(
             .members
             .iter()
             .map(|m| format!("{} — {}", m.full_name, m.role.label()))
+            .collect(),
+        member_opts: data
+            .members
+            .iter()
+            .map(|m| Opt::new(m.user_id.to_string(), m.full_name.clone(), ""))
             .collect(),
         user_opts: users
             .iter()
