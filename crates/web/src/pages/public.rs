@@ -58,7 +58,6 @@ pub struct NoticeEntry {
     pub unit: String,
     pub field: String,
     pub objectives: String,
-    pub outputs: String,
     /// (author, when, body, answer)
     pub comments: Vec<(String, String, String, String)>,
 }
@@ -123,7 +122,6 @@ async fn render_notice(
             unit: e.unit_name.clone(),
             field: state.catalogue.field_name(e.field_id).to_owned(),
             objectives: e.summary.clone(),
-            outputs: String::new(),
             comments: comments
                 .iter()
                 .filter(|c| c.entry_id == e.entry_id)
