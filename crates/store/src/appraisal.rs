@@ -1571,6 +1571,25 @@ pub fn may_score(data: &RoundData, actor: &Actor, entry_id: i64) -> Result<(), S
     }
 }
 
+/// Re-checks the lock inside the writing transaction: a conclusion that
+/// landed meanwhile wins.
+async fn sheets_still_open(
+    tx: &mut sqlx::AnyConnection,
+    round_id: i64,
+) -> Result<(), ServiceError> {
+    let state: String = q("SELECT state FROM rounds WHERE id = $1")
+        .bind(round_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if state != RoundState::Appraisal.code() {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận: phiếu đã khóa.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Saves (or revises) a member's score sheet for one entry.
 pub async fn save_scores(
     db: &Db,
@@ -1631,18 +1650,7 @@ pub async fn save_scores(
             .execute(&mut *tx)
             .await?;
     }
-    // The lock is re-checked inside the transaction: a conclusion that
-    // landed meanwhile wins.
-    let state: String = q("SELECT state FROM rounds WHERE id = $1")
-        .bind(round_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    if state != RoundState::Appraisal.code() {
-        return Err(ServiceError::Conflict(
-            "Hội đồng đã kết luận: phiếu chấm đã khóa.".into(),
-        ));
-    }
+    sheets_still_open(&mut tx, round_id).await?;
     append(
         &mut tx,
         AuditEvent {
@@ -1695,16 +1703,7 @@ pub async fn save_ballot(
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    let state: String = q("SELECT state FROM rounds WHERE id = $1")
-        .bind(round_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    if state != RoundState::Appraisal.code() {
-        return Err(ServiceError::Conflict(
-            "Hội đồng đã kết luận: phiếu đã khóa.".into(),
-        ));
-    }
+    sheets_still_open(&mut tx, round_id).await?;
     append(
         &mut tx,
         AuditEvent {

@@ -97,3 +97,16 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Refusals a person can act on (shown on the page they came from), with
+/// their status; anything else goes back as the error it is.
+pub fn user_facing(e: ServiceError) -> Result<(StatusCode, Vec<String>), ServiceError> {
+    let status = status_of(&e);
+    match e {
+        ServiceError::Invalid(list) => Ok((status, list.into_iter().map(|f| f.message).collect())),
+        e @ (ServiceError::Conflict(_) | ServiceError::Denied(_) | ServiceError::TooMany(_)) => {
+            Ok((status, vec![e.to_string()]))
+        }
+        other => Err(other),
+    }
+}

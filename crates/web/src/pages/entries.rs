@@ -1,6 +1,6 @@
 use super::{notice, unit_options};
 use crate::ctx::User;
-use crate::error::{status_of, AppError, AppResult};
+use crate::error::{status_of, user_facing, AppError, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
@@ -958,16 +958,9 @@ pub async fn propose(
         Ok(Some(_warning)) => {
             Ok(Redirect::to(&format!("/entries/{id}?msg=proposed_quota")).into_response())
         }
-        Err(
-            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Denied(_)),
-        ) => {
-            let status = status_of(&e);
-            let errors = match e {
-                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
-                other => vec![other.to_string()],
-            };
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
             render_detail(&state, &user, id, "", errors, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }

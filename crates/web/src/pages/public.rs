@@ -3,7 +3,7 @@
 //! never shown here; certificates are for signed-in staff.
 
 use crate::ctx::{Ctx, User};
-use crate::error::AppResult;
+use crate::error::{user_facing, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::{fmt_datetime, Opt};
 use crate::AppState;
@@ -187,17 +187,10 @@ pub async fn comment(
     let id = parse_id(&id)?;
     match ap::add_comment(&state.db, id, &form, &addr.ip().to_string()).await {
         Ok(_) => Ok(Redirect::to(&format!("/cong-khai/{id}?msg=sent")).into_response()),
-        Err(
-            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::TooMany(_)),
-        ) => {
-            let status = crate::error::status_of(&e);
-            let errors = match e {
-                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
-                other => vec![other.to_string()],
-            };
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
             render_notice(&state, &ctx, id, "", errors, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{notice, unit_options};
 use crate::ctx::User;
-use crate::error::{status_of, AppError, AppResult};
+use crate::error::{user_facing, AppError, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
@@ -569,17 +569,8 @@ async fn act(
 ) -> AppResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}?msg={ok}")).into_response()),
-        Err(
-            e @ (ServiceError::Invalid(_)
-            | ServiceError::Conflict(_)
-            | ServiceError::Denied(_)
-            | ServiceError::TooMany(_)),
-        ) => {
-            let status = status_of(&e);
-            let errors = match e {
-                ServiceError::Invalid(list) => list.into_iter().map(|f| f.message).collect(),
-                other => vec![other.to_string()],
-            };
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
             match render_round(state, user, id, "", errors.clone(), status).await {
                 Ok(r) => Ok(r),
                 // Someone who may not even see the round gets the plain error.
@@ -590,7 +581,6 @@ async fn act(
                 )),
             }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
