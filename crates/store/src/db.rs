@@ -76,6 +76,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "appraisal",
         sql: include_str!("../migrations/sqlite/0002_appraisal.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rewards",
+        sql: include_str!("../migrations/sqlite/0003_rewards.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -88,6 +93,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "appraisal",
         sql: include_str!("../migrations/postgres/0002_appraisal.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "rewards",
+        sql: include_str!("../migrations/postgres/0003_rewards.sql"),
     },
 ];
 

@@ -794,7 +794,10 @@ impl Db {
         };
         if !matches!(
             e.state,
-            EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+            EntryState::Recognised
+                | EntryState::Outstanding
+                | EntryState::Rewarded
+                | EntryState::Revoked
         ) {
             return Ok(None);
         }

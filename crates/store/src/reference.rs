@@ -88,7 +88,8 @@ impl Db {
     /// Levels, phases and fields; idempotent.
     pub async fn seed_reference(&self) -> Result<(), StoreError> {
         self.seed_base().await?;
-        self.seed_criteria().await
+        self.seed_criteria().await?;
+        self.seed_reward_forms().await
     }
 
     async fn seed_base(&self) -> Result<(), StoreError> {

@@ -111,6 +111,18 @@ pub fn router(state: AppState) -> Router {
             get(pages::rounds::score_page).post(pages::rounds::score_submit),
         )
         .route("/comments/{id}/moderate", post(pages::rounds::moderate))
+        .route(
+            "/rewards",
+            get(pages::rewards::list).post(pages::rewards::create),
+        )
+        .route("/rewards/{id}", get(pages::rewards::detail))
+        .route("/rewards/{id}/proposals", post(pages::rewards::propose))
+        .route("/rewards/{id}/decisions", post(pages::rewards::decide))
+        .route(
+            "/entries/{id}/outstanding",
+            post(pages::rewards::mark_outstanding),
+        )
+        .route("/entries/{id}/revoke", post(pages::rewards::revoke))
         .route("/criteria", get(pages::criteria::list))
         .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))

@@ -291,6 +291,10 @@ pub struct ProposeView {
 #[template(path = "entry.html")]
 pub struct EntryPage {
     pub proposable: Vec<ProposeView>,
+    pub rewards: Vec<String>,
+    pub revocations: Vec<String>,
+    pub can_mark_outstanding: bool,
+    pub can_revoke: bool,
     pub recognised: String,
     pub layout: Layout,
     pub id: i64,

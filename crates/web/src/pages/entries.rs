@@ -726,8 +726,42 @@ pub async fn render_detail(
     } else {
         String::new()
     };
+    let rewards = state
+        .db
+        .rewards_of_entry(e.id)
+        .await?
+        .into_iter()
+        .map(|(_, form, decision, revoked)| {
+            format!(
+                "{form} — {decision}{}",
+                if revoked { " (đã thu hồi)" } else { "" }
+            )
+        })
+        .collect();
+    let revocations = state
+        .db
+        .revocations_of_entry(e.id)
+        .await?
+        .into_iter()
+        .map(|(kind, reason, decision, at)| {
+            let what = if kind == "reward" {
+                "khen thưởng"
+            } else {
+                "công nhận"
+            };
+            format!(
+                "Đã thu hồi {what} ngày {} theo {decision}. Lý do: {reason}",
+                fmt_date(at)
+            )
+        })
+        .collect();
     let page = EntryPage {
         proposable,
+        rewards,
+        revocations,
+        can_mark_outstanding: auth::check_transition(&user.actor, Transition::MarkOutstanding, &sc)
+            .is_ok(),
+        can_revoke: auth::check_transition(&user.actor, Transition::Revoke, &sc).is_ok(),
         recognised,
         layout: Layout::new(
             truncate(r.title(), 60),
@@ -741,7 +775,10 @@ pub async fn render_detail(
         state_css: e.state.code().to_owned(),
         state_reason: if matches!(
             e.state,
-            EntryState::Returned | EntryState::Withdrawn | EntryState::NotRecognised
+            EntryState::Returned
+                | EntryState::Withdrawn
+                | EntryState::NotRecognised
+                | EntryState::Revoked
         ) {
             e.state_reason.clone()
         } else {

@@ -6,6 +6,7 @@ pub mod criteria;
 pub mod entries;
 pub mod home;
 pub mod public;
+pub mod rewards;
 pub mod rounds;
 pub mod status;
 
@@ -24,6 +25,8 @@ pub fn notice(code: &str) -> &'static str {
         "withdraw" => "Đã rút đăng ký.",
         "uploaded" => "Đã tải lên tệp minh chứng.",
         "proposed" => "Đã gửi đề nghị công nhận kèm tự đánh giá.",
+        "outstanding" => "Đã chọn là mô hình, điển hình tiêu biểu.",
+        "revoked_entry" => "Đã thu hồi; lý do và quyết định thu hồi được ghi vào lịch sử.",
         "proposed_quota" => "Đã gửi đề nghị công nhận. Lưu ý: đơn vị đã vượt chỉ tiêu số hồ sơ của đợt (chỉ cảnh báo).",
         "unit" => "Đã thêm đơn vị.",
         "user" => "Đã tạo tài khoản.",

@@ -368,14 +368,21 @@ pub async fn recognised_entry(
         .await?
         .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
     let r = &e.registration;
-    let decision = match state.db.decision_of_entry(id).await? {
-        Some(d) => format!(
-            "Công nhận theo Quyết định số {} ngày {} của {}",
-            d.number,
-            ap::show_date(&d.signed_on),
-            d.issuing_body
-        ),
-        None => String::new(),
+    let decision = if e.state == dvk_domain::state::EntryState::Revoked {
+        format!(
+            "Công nhận, khen thưởng đối với mô hình, điển hình này đã bị thu hồi: {}.",
+            e.state_reason
+        )
+    } else {
+        match state.db.decision_of_entry(id).await? {
+            Some(d) => format!(
+                "Công nhận theo Quyết định số {} ngày {} của {}",
+                d.number,
+                ap::show_date(&d.signed_on),
+                d.issuing_body
+            ),
+            None => String::new(),
+        }
     };
     // What the model did and achieved; never the individual's personal items.
     let items = ITEMS

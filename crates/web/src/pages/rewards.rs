@@ -1,0 +1,403 @@
+//! Reward rounds: the funnel, proposals (one form per achievement), reward
+//! decisions; selecting outstanding entries; revocation.
+
+use super::unit_options;
+use crate::ctx::User;
+use crate::error::{user_facing, AppError, AppResult};
+use crate::form::{parse_id, VnForm};
+use crate::views::*;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use dvk_domain::appraisal::{round_kind_label, ROUND_KINDS};
+use dvk_domain::auth::Role;
+use dvk_domain::state::EntryState;
+use dvk_store::rewards::{self as rw, RewardDecisionForm, RewardRoundForm};
+use dvk_store::service::current_year;
+use dvk_store::ServiceError;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "rewards.html")]
+pub struct RewardsPage {
+    pub layout: Layout,
+    pub rows: Vec<(i64, String, String)>,
+    pub units: Vec<Opt>,
+    pub levels: Vec<Opt>,
+    pub kinds: Vec<Opt>,
+    pub phases: Vec<Opt>,
+    pub year: String,
+    pub errors: Errors,
+    pub notice: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MsgQuery {
+    msg: String,
+}
+
+fn reward_notice(code: &str) -> &'static str {
+    match code {
+        "round" => "Đã mở đợt khen thưởng.",
+        "proposed" => "Đã đề nghị khen thưởng.",
+        "outstanding" => "Đã chọn là mô hình, điển hình tiêu biểu.",
+        "decided" => "Đã ban hành quyết định khen thưởng.",
+        _ => "",
+    }
+}
+
+async fn render_list(
+    state: &AppState,
+    user: &User,
+    errors: Errors,
+    msg: &str,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let roots: Vec<_> = user
+        .info
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::MovementOfficer)
+        .map(|g| g.unit_path.clone())
+        .collect();
+    let units = state
+        .units(user.info.units_version)
+        .await?
+        .within(&roots, 0);
+    let rounds = state.db.reward_rounds().await?;
+    let page = RewardsPage {
+        layout: Layout::new("Khen thưởng", Some(&user.info), &user.csrf, "rewards"),
+        rows: rounds
+            .into_iter()
+            .filter(|r| {
+                user.actor.holds_any(
+                    &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+                    &r.unit_path,
+                )
+            })
+            .map(|r| {
+                (
+                    r.id,
+                    r.title,
+                    format!(
+                        "{} · {} · {}",
+                        r.unit_name,
+                        round_kind_label(&r.kind),
+                        r.year
+                    ),
+                )
+            })
+            .collect(),
+        units: unit_options(&units, ""),
+        levels: cat
+            .active_levels()
+            .iter()
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), ""))
+            .collect(),
+        kinds: ROUND_KINDS
+            .iter()
+            .map(|(c, l)| Opt::new(*c, *l, ""))
+            .collect(),
+        phases: cat
+            .phases
+            .iter()
+            .map(|p| Opt::new(p.code.clone(), p.name.clone(), "2026-2030"))
+            .collect(),
+        year: current_year().to_string(),
+        errors,
+        notice: reward_notice(msg).to_owned(),
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<MsgQuery>,
+) -> AppResult<Response> {
+    render_list(&state, &user, Errors::default(), &q.msg, StatusCode::OK).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: User,
+    VnForm(f): VnForm<RewardRoundForm>,
+) -> AppResult<Response> {
+    match rw::create_reward_round(&state.db, &user.actor, &f).await {
+        Ok(id) => Ok(Redirect::to(&format!("/rewards/{id}?msg=round")).into_response()),
+        Err(ServiceError::Invalid(list)) => {
+            render_list(
+                &state,
+                &user,
+                Errors::from_list(&list),
+                "",
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct CandidateRow {
+    pub id: i64,
+    pub title: String,
+    pub unit: String,
+    pub state: String,
+    pub reward: String,
+    pub can_mark: bool,
+    pub can_propose: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reward_round.html")]
+pub struct RewardRoundPage {
+    pub layout: Layout,
+    pub id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub funnel: (usize, usize, usize, usize),
+    pub rows: Vec<CandidateRow>,
+    pub forms: Vec<Opt>,
+    /// (form id, form name, [(entry id, title)]) for the signing leader.
+    pub decisions: Vec<(i64, String, Vec<(i64, String)>)>,
+    pub today: String,
+    pub notice: String,
+    pub errors: Vec<String>,
+}
+
+async fn render_round(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    msg: &str,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let round = state
+        .db
+        .reward_round(id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
+    if !user.actor.holds_any(
+        &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+        &round.unit_path,
+    ) {
+        return Err(ServiceError::NotFound("đợt khen thưởng").into());
+    }
+    let organiser = user.actor.holds(Role::MovementOfficer, &round.unit_path);
+    let signer = user.actor.holds(Role::SigningLeader, &round.unit_path);
+    let forms = state.db.reward_forms().await?;
+    let level_forms: Vec<_> = forms
+        .iter()
+        .filter(|f| f.level_code == round.level_code)
+        .collect();
+    let (candidates, funnel) = state.db.reward_funnel(&round).await?;
+    let name_of = |id: i64| {
+        forms
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
+    };
+    let decisions = if signer {
+        level_forms
+            .iter()
+            .map(|f| {
+                let entries: Vec<(i64, String)> = candidates
+                    .iter()
+                    .filter(|c| {
+                        c.proposed_form == Some(f.id)
+                            && c.rewarded_form.is_none()
+                            && c.state == EntryState::Outstanding
+                    })
+                    .map(|c| (c.entry_id, c.title.clone()))
+                    .collect();
+                (f.id, f.name.clone(), entries)
+            })
+            .filter(|(_, _, e)| !e.is_empty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = RewardRoundPage {
+        layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rewards"),
+        id,
+        title: round.title.clone(),
+        subtitle: format!(
+            "{} · {} · {} · năm {} (giai đoạn {})",
+            round.unit_name,
+            state.catalogue.level_name(&round.level_code),
+            round_kind_label(&round.kind),
+            round.year,
+            round.phase
+        ),
+        funnel: (
+            funnel.recognised,
+            funnel.outstanding,
+            funnel.proposed,
+            funnel.rewarded,
+        ),
+        rows: candidates
+            .iter()
+            .map(|c| CandidateRow {
+                id: c.entry_id,
+                title: c.title.clone(),
+                unit: c.unit_name.clone(),
+                state: c.state.label().to_owned(),
+                reward: match (c.rewarded_form, c.proposed_form) {
+                    (Some(f), _) => format!("Đã khen: {}", name_of(f)),
+                    (None, Some(f)) => format!("Đề nghị: {}", name_of(f)),
+                    _ => String::new(),
+                },
+                can_mark: organiser && c.state == EntryState::Recognised,
+                can_propose: organiser
+                    && c.state == EntryState::Outstanding
+                    && c.proposed_form.is_none(),
+            })
+            .collect(),
+        forms: level_forms
+            .iter()
+            .map(|f| Opt::new(f.id.to_string(), f.name.clone(), ""))
+            .collect(),
+        decisions,
+        today: dvk_store::appraisal::show_date(&dvk_store::appraisal::today()),
+        notice: reward_notice(msg).to_owned(),
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    render_round(&state, &user, id, &q.msg, Vec::new(), StatusCode::OK).await
+}
+
+async fn outcome(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    r: Result<(), ServiceError>,
+    ok: &str,
+) -> AppResult<Response> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/rewards/{id}?msg={ok}")).into_response()),
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
+            match render_round(state, user, id, "", errors.clone(), status).await {
+                Ok(r) => Ok(r),
+                Err(_) => Err(AppError::Page(
+                    status,
+                    "Không thực hiện được",
+                    errors.join(" "),
+                )),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProposalForm {
+    entry_id: String,
+    form_id: String,
+}
+
+pub async fn propose(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<ProposalForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let (entry, form) = (parse_id(&f.entry_id)?, parse_id(&f.form_id)?);
+    let r = rw::propose_reward(&state.db, &user.actor, id, entry, form).await;
+    outcome(&state, &user, id, r, "proposed").await
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let one = |k: &str| {
+        f.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = RewardDecisionForm {
+        form_id: one("form_id"),
+        number: one("number"),
+        signed_on: one("signed_on"),
+        signer: one("signer"),
+        signer_title: one("signer_title"),
+        issuing_body: one("issuing_body"),
+    };
+    let entries: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "entry")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let r = rw::decide_reward(&state.db, &user.actor, id, &form, &entries)
+        .await
+        .map(|_| ());
+    outcome(&state, &user, id, r, "decided").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BackForm {
+    back: String,
+}
+
+pub async fn mark_outstanding(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<BackForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let r = rw::mark_outstanding(&state.db, &user.actor, id).await;
+    match f.back.trim().parse::<i64>() {
+        Ok(round) => outcome(&state, &user, round, r, "outstanding").await,
+        Err(_) => {
+            r?;
+            Ok(Redirect::to(&format!("/entries/{id}?msg=outstanding")).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevokeForm {
+    reason: String,
+    decision_ref: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<RevokeForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    match rw::revoke(&state.db, &user.actor, id, &f.reason, &f.decision_ref).await {
+        Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=revoked_entry")).into_response()),
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
+            super::entries::render_detail(&state, &user, id, "", errors, status).await
+        }
+    }
+}
