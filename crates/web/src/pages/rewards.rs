@@ -143,6 +143,9 @@ pub async fn create(
     }
 }
 
+/// A form of reward with the entries proposed for it: (form id, name, [(entry id, title)]).
+pub type DecisionGroup = (i64, String, Vec<(i64, String)>);
+
 pub struct CandidateRow {
     pub id: i64,
     pub title: String,
@@ -164,7 +167,7 @@ pub struct RewardRoundPage {
     pub rows: Vec<CandidateRow>,
     pub forms: Vec<Opt>,
     /// (form id, form name, [(entry id, title)]) for the signing leader.
-    pub decisions: Vec<(i64, String, Vec<(i64, String)>)>,
+    pub decisions: Vec<DecisionGroup>,
     pub today: String,
     pub notice: String,
     pub errors: Vec<String>,
