@@ -81,6 +81,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "rewards",
         sql: include_str!("../migrations/sqlite/0003_rewards.sql"),
     },
+    Migration {
+        version: 4,
+        name: "review",
+        sql: include_str!("../migrations/sqlite/0004_review.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -98,6 +103,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "rewards",
         sql: include_str!("../migrations/postgres/0003_rewards.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "review",
+        sql: include_str!("../migrations/postgres/0004_review.sql"),
     },
 ];
 

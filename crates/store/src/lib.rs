@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod entries;
 pub mod error;
 pub mod reference;
+pub mod review;
 pub mod rewards;
 pub mod service;
 pub mod units;

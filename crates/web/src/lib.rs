@@ -123,6 +123,12 @@ pub fn router(state: AppState) -> Router {
             post(pages::rewards::mark_outstanding),
         )
         .route("/entries/{id}/revoke", post(pages::rewards::revoke))
+        .route("/entries/{id}/reports", post(pages::entries::report))
+        .route(
+            "/entries/{id}/reports/{year}/review",
+            post(pages::entries::review),
+        )
+        .route("/register", get(pages::status::register))
         .route("/criteria", get(pages::criteria::list))
         .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))

@@ -291,6 +291,11 @@ pub struct ProposeView {
 #[template(path = "entry.html")]
 pub struct EntryPage {
     pub proposable: Vec<ProposeView>,
+    /// (year, text, pending review)
+    pub reports: Vec<(i32, String, bool)>,
+    pub can_report: bool,
+    pub can_review: bool,
+    pub this_year: i32,
     pub rewards: Vec<String>,
     pub revocations: Vec<String>,
     pub can_mark_outstanding: bool,

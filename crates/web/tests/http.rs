@@ -2564,6 +2564,175 @@ async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     assert!(s.db.verify_audit().await.unwrap().fault.is_none());
 }
 
+async fn yearly_review_and_predecessors(kind: Kind) {
+    let s = start(kind, 0).await;
+    let ids = recognised_entries(&s, 1).await;
+    let (a0, b0) = (ids[0], ids[1]);
+    let officer_a = Client::login(&s.base, "canbo.tohieu").await;
+    let officer_b = Client::login(&s.base, "canbo.chiengan").await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let res = officer_a
+        .post(
+            &format!("/entries/{a0}/reports"),
+            &[
+                ("year", "2026"),
+                ("operating", "1"),
+                (
+                    "results",
+                    "Duy trì tốt, thêm 20 hộ tham gia, làm thêm 1 km đường.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        officer_b
+            .post(
+                &format!("/entries/{a0}/reports"),
+                &[
+                    ("year", "2026"),
+                    ("results", "Không phải đơn vị mình báo cáo.")
+                ]
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/entries/{a0}/reports/2026/review"),
+                &[("continuing", "1")]
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // A reviewed report is final.
+    assert_eq!(
+        officer_a
+            .post(
+                &format!("/entries/{a0}/reports"),
+                &[
+                    ("year", "2026"),
+                    ("operating", "1"),
+                    ("results", "Sửa lại sau khi đã rà soát.")
+                ]
+            )
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    let res = officer_b
+        .post(
+            &format!("/entries/{b0}/reports"),
+            &[
+                ("year", "2026"),
+                ("results", "Đã ngừng từ tháng 6 do thiếu kinh phí duy trì."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/entries/{b0}/reports/2026/review"),
+            &[("continuing", "0"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(snapshot(&s.db).await, before);
+    let res = secretariat
+        .post(
+            &format!("/entries/{b0}/reports/2026/review"),
+            &[
+                ("continuing", "0"),
+                ("reason", "Mô hình đã ngừng hoạt động."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, b0).await.0, "removed");
+    let page = secretariat.get_text(&format!("/entries/{b0}")).await;
+    assert!(page.contains("Đưa ra khỏi danh sách") && page.contains("Mô hình đã ngừng hoạt động."));
+
+    // A predecessor commune's 2023 entry counts under its successor.
+    let old =
+        s.db.all_units(true)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.code.as_deref() == Some("03646") && u.valid_to.is_some())
+            .unwrap();
+    let seeder = dvk_domain::auth::Actor {
+        user_id: s
+            .db
+            .user_by_username("canbo.tohieu")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        grants: vec![
+            dvk_domain::auth::Grant {
+                role: Role::UnitOfficer,
+                unit: s.province.path.clone(),
+            },
+            dvk_domain::auth::Grant {
+                role: Role::MovementOfficer,
+                unit: s.province.path.clone(),
+            },
+        ],
+    };
+    let cat = s.db.catalogue().await.unwrap();
+    let mut f = full_form(old.id, "Mô hình năm 2023 của phường cũ");
+    for (k, v) in f.iter_mut() {
+        match *k {
+            "year" => *v = "2023".into(),
+            "phase" => *v = "2021-2025".into(),
+            _ => {}
+        }
+    }
+    let form: EntryForm =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&f).unwrap()).unwrap();
+    let id = service::create_entry(&s.db, &cat, &seeder, &form)
+        .await
+        .unwrap();
+    service::transition(
+        &s.db,
+        &seeder,
+        id,
+        dvk_domain::state::Transition::Submit,
+        "",
+        1,
+    )
+    .await
+    .unwrap();
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    let rows = dvk_store::review::register(&s.db, s.province.id, 2023)
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r.unit_id == to_hieu.id).unwrap();
+    assert_eq!(
+        row.registered, 1,
+        "the 2023 entry of Phường Chiềng Lề counts under Phường Tô Hiệu"
+    );
+    assert!(
+        rows.iter().all(|r| r.unit_id != old.id),
+        "historical units are folded into their successors"
+    );
+    let rows = dvk_store::review::register(&s.db, s.province.id, 2026)
+        .await
+        .unwrap();
+    let (ta, cb) = (
+        rows.iter().find(|r| r.unit_id == to_hieu.id).unwrap(),
+        rows.iter().find(|r| r.unit_id == chieng_an.id).unwrap(),
+    );
+    assert_eq!((ta.new, ta.continuing, ta.removed), (1, 1, 0));
+    assert_eq!((cb.new, cb.continuing, cb.removed), (0, 0, 1));
+    let page = secretariat.get_text("/register?year=2026").await;
+    assert!(page.contains("Sổ theo dõi") && page.contains("Phường Tô Hiệu"));
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -2585,6 +2754,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    yearly_review_and_predecessors,
     rewards_funnel_one_form_and_revocation,
     round_routes_refuse_outsiders,
     criteria_sets_are_versioned,

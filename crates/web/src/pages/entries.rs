@@ -755,7 +755,44 @@ pub async fn render_detail(
             )
         })
         .collect();
+    let on_register = matches!(
+        e.state,
+        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+    );
+    let reports = state
+        .db
+        .yearly_reports(e.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let status = match r.outcome.as_deref() {
+                Some("continuing") => "tiếp tục duy trì".to_owned(),
+                Some(_) => format!("đưa ra khỏi danh sách: {}", r.outcome_reason),
+                None => "chờ rà soát".to_owned(),
+            };
+            let text = format!(
+                "{} {} ({status})",
+                if r.operating {
+                    "Đang hoạt động."
+                } else {
+                    "Đã ngừng hoạt động."
+                },
+                r.results
+            );
+            (r.year, text, r.outcome.is_none())
+        })
+        .collect();
     let page = EntryPage {
+        reports,
+        can_report: on_register
+            && user
+                .actor
+                .holds(dvk_domain::auth::Role::UnitOfficer, &e.unit_path),
+        can_review: on_register
+            && user
+                .actor
+                .holds(dvk_domain::auth::Role::MovementOfficer, &e.confirming_path),
+        this_year: current_year(),
         proposable,
         rewards,
         revocations,
@@ -997,6 +1034,72 @@ pub async fn propose(
         }
         Err(e) => {
             let (status, errors) = user_facing(e)?;
+            render_detail(&state, &user, id, "", errors, status).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportForm {
+    year: String,
+    operating: String,
+    results: String,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    VnForm(f): VnForm<ReportForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    match dvk_store::review::submit_report(
+        &state.db,
+        &user.actor,
+        id,
+        &f.year,
+        f.operating == "1",
+        &f.results,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reported")).into_response()),
+        Err(e) => {
+            let (status, errors) = crate::error::user_facing(e)?;
+            render_detail(&state, &user, id, "", errors, status).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    continuing: String,
+    reason: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, year)): Path<(String, String)>,
+    VnForm(f): VnForm<ReviewForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let year = parse_id(&year)? as i32;
+    match dvk_store::review::review(
+        &state.db,
+        &user.actor,
+        id,
+        year,
+        f.continuing == "1",
+        &f.reason,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reviewed")).into_response()),
+        Err(e) => {
+            let (status, errors) = crate::error::user_facing(e)?;
             render_detail(&state, &user, id, "", errors, status).await
         }
     }

@@ -26,6 +26,8 @@ pub fn notice(code: &str) -> &'static str {
         "uploaded" => "Đã tải lên tệp minh chứng.",
         "proposed" => "Đã gửi đề nghị công nhận kèm tự đánh giá.",
         "outstanding" => "Đã chọn là mô hình, điển hình tiêu biểu.",
+        "reported" => "Đã gửi báo cáo rà soát.",
+        "reviewed" => "Đã ghi kết quả rà soát.",
         "revoked_entry" => "Đã thu hồi; lý do và quyết định thu hồi được ghi vào lịch sử.",
         "proposed_quota" => "Đã gửi đề nghị công nhận. Lưu ý: đơn vị đã vượt chỉ tiêu số hồ sơ của đợt (chỉ cảnh báo).",
         "unit" => "Đã thêm đơn vị.",

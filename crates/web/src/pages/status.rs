@@ -128,3 +128,93 @@ pub async fn status(
     };
     Ok(Html(page.render()?).into_response())
 }
+
+pub struct RegisterRowView {
+    pub unit: String,
+    pub registered: i64,
+    pub new: i64,
+    pub continuing: i64,
+    pub removed: i64,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub year: String,
+    pub roots: Vec<Opt>,
+    pub years: Vec<Opt>,
+    pub rows: Vec<RegisterRowView>,
+}
+
+/// The register by lower unit and year: registered, new, continuing, removed;
+/// communes formed in 2025 include their predecessors.
+pub async fn register(
+    State(state): State<AppState>,
+    user: User,
+    Query(sq): Query<StatusQuery>,
+) -> AppResult<Response> {
+    let grant_units: Vec<_> = user
+        .info
+        .grants
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.role,
+                Role::MovementOfficer | Role::Admin | Role::SigningLeader
+            )
+        })
+        .collect();
+    let Some(first) = grant_units.first() else {
+        return Err(ServiceError::Denied(Denied::NoRole("xem sổ theo dõi mô hình")).into());
+    };
+    let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
+    let unit = state
+        .db
+        .unit(unit_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đơn vị"))?;
+    if !can_view_status(&user.actor, &unit.path) {
+        return Err(ServiceError::Denied(Denied::NoRole("xem sổ theo dõi mô hình")).into());
+    }
+    let this_year = current_year();
+    let year = sq
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=this_year + 1).contains(y))
+        .unwrap_or(this_year);
+    let rows = dvk_store::review::register(&state.db, unit.id, year).await?;
+    let page = RegisterPage {
+        layout: Layout::new("Sổ theo dõi", Some(&user.info), &user.csrf, "register"),
+        unit_name: unit.name.clone(),
+        year: year.to_string(),
+        roots: grant_units
+            .iter()
+            .map(|g| {
+                Opt::new(
+                    g.unit_id.to_string(),
+                    g.unit_name.clone(),
+                    &unit.id.to_string(),
+                )
+            })
+            .collect(),
+        years: (2021..=this_year)
+            .rev()
+            .map(|y| Opt::new(y.to_string(), y.to_string(), &year.to_string()))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| RegisterRowView {
+                unit: r.unit_name,
+                registered: r.registered,
+                new: r.new,
+                continuing: r.continuing,
+                removed: r.removed,
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
