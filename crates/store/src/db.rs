@@ -86,6 +86,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "review",
         sql: include_str!("../migrations/sqlite/0004_review.sql"),
     },
+    Migration {
+        version: 5,
+        name: "notifications",
+        sql: include_str!("../migrations/sqlite/0005_notifications.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -108,6 +113,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "review",
         sql: include_str!("../migrations/postgres/0004_review.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "notifications",
+        sql: include_str!("../migrations/postgres/0005_notifications.sql"),
     },
 ];
 

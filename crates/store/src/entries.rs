@@ -298,6 +298,7 @@ pub(crate) async fn move_entry(
     } else {
         json!({"reason": [null, reason]})
     };
+    crate::notify::entry_moved(conn, id, to).await?;
     append(
         conn,
         AuditEvent {

@@ -178,6 +178,8 @@ pub struct HomePage {
     pub layout: Layout,
     pub roles: Vec<String>,
     pub tasks: Vec<Link>,
+    /// (message, link, when, resolved note)
+    pub notes: Vec<(String, String, String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -2733,6 +2733,101 @@ async fn yearly_review_and_predecessors(kind: Kind) {
     assert!(page.contains("Sổ theo dõi") && page.contains("Phường Tô Hiệu"));
 }
 
+async fn count_notes(db: &Db, username: &str, entry: i64, open_only: bool) -> i64 {
+    let uid = db.user_by_username(username).await.unwrap().unwrap().id;
+    let open = if open_only {
+        " AND resolved_at IS NULL"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND link = $2{open}"
+    ))
+    .bind(uid)
+    .bind(format!("/entries/{entry}"))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
+}
+
+async fn notifications_exactly_once(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, false).await;
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let reviewer = Client::login(&s.base, "bandanvan").await;
+    let submit = |v: &'static str| [("action", "submit"), ("reason", ""), ("version", v)];
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("1"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // The browser retries the same request: refused, and nobody is told twice.
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("1"))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+    assert_eq!(count_notes(&s.db, "mttq.tohieu", id, true).await, 1);
+    assert_eq!(
+        count_notes(&s.db, "mttq.chiengan", id, false).await,
+        0,
+        "another commune's officer is not told"
+    );
+    assert!(reviewer.get_text("/").await.contains("chờ tiếp nhận"));
+    let ret = [
+        ("action", "return"),
+        ("reason", "Bổ sung minh chứng"),
+        ("version", "2"),
+    ];
+    assert_eq!(
+        reviewer
+            .post(&format!("/entries/{id}/transition"), &ret)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        reviewer
+            .post(&format!("/entries/{id}/transition"), &ret)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(count_notes(&s.db, "canbo.tohieu", id, true).await, 1);
+    // The return settles the "waiting" notice for every reviewer, shown as such.
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 0);
+    assert_eq!(count_notes(&s.db, "mttq.tohieu", id, false).await, 1);
+    assert!(reviewer
+        .get_text("/")
+        .await
+        .contains("đã xử lý: Đã trả lại để bổ sung."));
+    let home = officer.get_text("/").await;
+    assert!(home.contains("bị trả lại, cần bổ sung"));
+    // Sent again: a new event for reviewers; the officer's notice is settled.
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("3"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count_notes(&s.db, "bandanvan", id, false).await, 2);
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+    assert_eq!(count_notes(&s.db, "canbo.tohieu", id, true).await, 0);
+    assert!(officer
+        .get_text("/")
+        .await
+        .contains("đã xử lý: Đơn vị đã gửi lại hồ sơ."));
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -2754,6 +2849,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    notifications_exactly_once,
     yearly_review_and_predecessors,
     rewards_funnel_one_form_and_revocation,
     round_routes_refuse_outsiders,

@@ -726,62 +726,75 @@ pub async fn render_detail(
     } else {
         String::new()
     };
-    let rewards = state
-        .db
-        .rewards_of_entry(e.id)
-        .await?
-        .into_iter()
-        .map(|(_, form, decision, revoked)| {
-            format!(
-                "{form} — {decision}{}",
-                if revoked { " (đã thu hồi)" } else { "" }
-            )
-        })
-        .collect();
-    let revocations = state
-        .db
-        .revocations_of_entry(e.id)
-        .await?
-        .into_iter()
-        .map(|(kind, reason, decision, at)| {
-            let what = if kind == "reward" {
-                "khen thưởng"
-            } else {
-                "công nhận"
-            };
-            format!(
-                "Đã thu hồi {what} ngày {} theo {decision}. Lý do: {reason}",
-                fmt_date(at)
-            )
-        })
-        .collect();
+    // Rewards, revocations and review reports exist only once an entry has
+    // been recognised; other entries skip those statements.
+    let after_recognition = matches!(
+        e.state,
+        EntryState::Recognised
+            | EntryState::Outstanding
+            | EntryState::Rewarded
+            | EntryState::Revoked
+            | EntryState::Removed
+    );
+    let rewards = if after_recognition {
+        state.db.rewards_of_entry(e.id).await?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|(_, form, decision, revoked)| {
+        format!(
+            "{form} — {decision}{}",
+            if revoked { " (đã thu hồi)" } else { "" }
+        )
+    })
+    .collect();
+    let revocations = if after_recognition {
+        state.db.revocations_of_entry(e.id).await?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|(kind, reason, decision, at)| {
+        let what = if kind == "reward" {
+            "khen thưởng"
+        } else {
+            "công nhận"
+        };
+        format!(
+            "Đã thu hồi {what} ngày {} theo {decision}. Lý do: {reason}",
+            fmt_date(at)
+        )
+    })
+    .collect();
     let on_register = matches!(
         e.state,
         EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
     );
-    let reports = state
-        .db
-        .yearly_reports(e.id)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let status = match r.outcome.as_deref() {
-                Some("continuing") => "tiếp tục duy trì".to_owned(),
-                Some(_) => format!("đưa ra khỏi danh sách: {}", r.outcome_reason),
-                None => "chờ rà soát".to_owned(),
-            };
-            let text = format!(
-                "{} {} ({status})",
-                if r.operating {
-                    "Đang hoạt động."
-                } else {
-                    "Đã ngừng hoạt động."
-                },
-                r.results
-            );
-            (r.year, text, r.outcome.is_none())
-        })
-        .collect();
+    let reports = if after_recognition {
+        state.db.yearly_reports(e.id).await?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|r| {
+        let status = match r.outcome.as_deref() {
+            Some("continuing") => "tiếp tục duy trì".to_owned(),
+            Some(_) => format!("đưa ra khỏi danh sách: {}", r.outcome_reason),
+            None => "chờ rà soát".to_owned(),
+        };
+        let text = format!(
+            "{} {} ({status})",
+            if r.operating {
+                "Đang hoạt động."
+            } else {
+                "Đã ngừng hoạt động."
+            },
+            r.results
+        );
+        (r.year, text, r.outcome.is_none())
+    })
+    .collect();
     let page = EntryPage {
         reports,
         can_report: on_register

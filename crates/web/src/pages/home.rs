@@ -81,7 +81,56 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             count: None,
         });
     }
+    let to_score = state.db.pending_scoring(user.actor.user_id).await?;
+    if to_score > 0 {
+        tasks.push(Link {
+            href: "/rounds".into(),
+            label: "Hồ sơ được phân công chưa chấm".into(),
+            count: Some(to_score),
+        });
+    }
+    let year = dvk_store::service::current_year();
+    let mut comments = 0;
+    let mut due = 0;
+    for g in &user.info.grants {
+        match g.role {
+            Role::MovementOfficer => {
+                comments += state.db.comments_to_answer(g.unit_path.as_str()).await?
+            }
+            Role::UnitOfficer => due += state.db.reports_due(g.unit_path.as_str(), year).await?,
+            _ => {}
+        }
+    }
+    if comments > 0 {
+        tasks.push(Link {
+            href: "/rounds".into(),
+            label: "Ý kiến nhân dân chờ trả lời".into(),
+            count: Some(comments),
+        });
+    }
+    if due > 0 {
+        tasks.push(Link {
+            href: "/entries?state=recognised".into(),
+            label: format!("Mô hình cần báo cáo rà soát năm {year}"),
+            count: Some(due),
+        });
+    }
+    let notes = state
+        .db
+        .notifications(user.actor.user_id, 20)
+        .await?
+        .into_iter()
+        .map(|n| {
+            (
+                n.message,
+                n.link,
+                crate::views::fmt_datetime(n.created_at),
+                n.resolved_note.unwrap_or_default(),
+            )
+        })
+        .collect();
     let page = HomePage {
+        notes,
         layout: Layout::new("Trang chủ", Some(&user.info), &user.csrf, "home"),
         roles,
         tasks,

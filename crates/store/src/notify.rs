@@ -1,0 +1,189 @@
+//! In-app notifications. They are written in the same transaction as the
+//! change that causes them, keyed by the event, so each person is told
+//! exactly once (a retried request either fails its version check or hits
+//! the unique key). A later event on the same subject marks earlier
+//! notifications as resolved, with what happened.
+
+use crate::db::{now, q, Db};
+use crate::error::StoreError;
+use dvk_domain::state::EntryState;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: i64,
+    pub message: String,
+    pub link: String,
+    pub created_at: i64,
+    pub resolved_note: Option<String>,
+}
+
+/// People holding `role` in a unit at or above `path`.
+async fn holders(
+    conn: &mut AnyConnection,
+    role: &str,
+    path: &str,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows = q(
+        "SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+                  WHERE g.role = $1 AND substr($2, 1, length(u.path)) = u.path",
+    )
+    .bind(role)
+    .bind(path)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+async fn send(
+    conn: &mut AnyConnection,
+    users: &[i64],
+    event: &str,
+    subject: &str,
+    message: &str,
+    link: &str,
+) -> Result<(), sqlx::Error> {
+    for u in users {
+        q("INSERT INTO notifications (user_id, event_key, subject_key, message, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+           ON CONFLICT (user_id, event_key) DO NOTHING")
+            .bind(*u)
+            .bind(event)
+            .bind(subject)
+            .bind(message)
+            .bind(link)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn resolve(conn: &mut AnyConnection, subject: &str, note: &str) -> Result<(), sqlx::Error> {
+    q("UPDATE notifications SET resolved_at = $1, resolved_note = $2 WHERE subject_key = $3 AND resolved_at IS NULL")
+        .bind(now())
+        .bind(note)
+        .bind(subject)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Tells the people concerned about an entry's move, and closes what the
+/// move settles. Called inside the move's transaction.
+pub(crate) async fn entry_moved(
+    conn: &mut AnyConnection,
+    id: i64,
+    to: EntryState,
+) -> Result<(), sqlx::Error> {
+    let row = q("SELECT title, unit_path, confirming_path, version FROM entries WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let title: String = row.try_get("title")?;
+    let unit_path: String = row.try_get("unit_path")?;
+    let confirming: String = row.try_get("confirming_path")?;
+    let version: i64 = row.try_get("version")?;
+    let short: String = title.chars().take(80).collect();
+    let link = format!("/entries/{id}");
+    let waiting = format!("entry:{id}:waiting");
+    let to_complete = format!("entry:{id}:to_complete");
+    match to {
+        EntryState::Submitted => {
+            resolve(conn, &to_complete, "Đơn vị đã gửi lại hồ sơ.").await?;
+            let reviewers = holders(conn, "movement_officer", &confirming).await?;
+            send(
+                conn,
+                &reviewers,
+                &format!("{waiting}:v{version}"),
+                &waiting,
+                &format!("Hồ sơ #{id} “{short}” chờ tiếp nhận."),
+                &link,
+            )
+            .await?;
+        }
+        EntryState::Returned => {
+            resolve(conn, &waiting, "Đã trả lại để bổ sung.").await?;
+            let officers = holders(conn, "unit_officer", &unit_path).await?;
+            send(
+                conn,
+                &officers,
+                &format!("{to_complete}:v{version}"),
+                &to_complete,
+                &format!("Hồ sơ #{id} “{short}” bị trả lại, cần bổ sung."),
+                &link,
+            )
+            .await?;
+        }
+        EntryState::Accepted => resolve(conn, &waiting, "Đã tiếp nhận.").await?,
+        EntryState::Withdrawn => {
+            resolve(conn, &waiting, "Đơn vị đã rút hồ sơ.").await?;
+            resolve(conn, &to_complete, "Đơn vị đã rút hồ sơ.").await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Entries assigned to `user` in rounds being scored, not scored yet.
+    pub async fn pending_scoring(&self, user: i64) -> Result<i64, StoreError> {
+        Ok(q("SELECT COUNT(*) FROM assignments a JOIN rounds r ON r.id = a.round_id WHERE a.user_id = $1 AND r.state = 'appraisal' \
+              AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.round_id = a.round_id AND s.entry_id = a.entry_id AND s.user_id = a.user_id) \
+              AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.round_id = a.round_id AND b.entry_id = a.entry_id AND b.user_id = a.user_id)")
+            .bind(user)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    /// Public comments waiting for an answer in rounds organised at or below `root`.
+    pub async fn comments_to_answer(&self, root: &str) -> Result<i64, StoreError> {
+        Ok(q("SELECT COUNT(*) FROM comments c JOIN rounds r ON r.id = c.round_id WHERE c.answer = '' AND c.hidden = 0 \
+              AND r.state = 'notice' AND substr(r.unit_path, 1, length($1)) = $1")
+            .bind(root)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    /// Recognised models at or below `root` without a review report for `year`.
+    pub async fn reports_due(&self, root: &str, year: i32) -> Result<i64, StoreError> {
+        Ok(q("SELECT COUNT(*) FROM entries e WHERE e.state IN ('recognised', 'outstanding', 'rewarded') AND e.year < $2 \
+              AND substr(e.unit_path, 1, length($1)) = $1 \
+              AND NOT EXISTS (SELECT 1 FROM yearly_reports y WHERE y.entry_id = e.id AND y.year = $2)")
+            .bind(root)
+            .bind(year as i64)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    /// A person's latest notifications, open ones first.
+    pub async fn notifications(
+        &self,
+        user: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let rows = q("SELECT id, message, link, created_at, resolved_at, resolved_note FROM notifications WHERE user_id = $1 \
+                      ORDER BY CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $2")
+            .bind(user)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let resolved: Option<i64> = r.try_get("resolved_at")?;
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    message: r.try_get("message")?,
+                    link: r.try_get("link")?,
+                    created_at: r.try_get("created_at")?,
+                    resolved_note: resolved
+                        .map(|_| r.try_get::<String, _>("resolved_note"))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
