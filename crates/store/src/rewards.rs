@@ -245,6 +245,34 @@ impl Db {
             .map_err(StoreError::from)
     }
 
+    /// One reward of an entry for its certificate: (form, number, signed on,
+    /// issuing body, signer, signer's title).
+    pub async fn reward_certificate(
+        &self,
+        entry_id: i64,
+        reward_id: i64,
+    ) -> Result<Option<(String, String, String, String, String, String)>, StoreError> {
+        let row = q("SELECT f.name, d.number, d.signed_on, d.issuing_body, d.signer, d.signer_title FROM rewards w \
+                     JOIN reward_forms f ON f.id = w.form_id JOIN reward_decisions d ON d.id = w.decision_id \
+                     WHERE w.id = $1 AND w.entry_id = $2 AND w.revoked = 0")
+            .bind(reward_id)
+            .bind(entry_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| -> Result<_, sqlx::Error> {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                ))
+            })
+            .transpose()?)
+    }
+
     /// Revocations of an entry: (kind, reason, decision reference, when).
     pub async fn revocations_of_entry(
         &self,

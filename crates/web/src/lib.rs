@@ -133,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))
         .route(
+            "/entries/{id}/rewards/{reward}/certificate",
+            get(pages::public::reward_certificate),
+        )
+        .route(
             "/static/certificate.css",
             get(pages::public::certificate_css),
         )

@@ -298,7 +298,8 @@ pub struct EntryPage {
     pub can_report: bool,
     pub can_review: bool,
     pub this_year: i32,
-    pub rewards: Vec<String>,
+    /// (reward id, text, revoked)
+    pub rewards: Vec<(i64, String, bool)>,
     pub revocations: Vec<String>,
     pub can_mark_outstanding: bool,
     pub can_revoke: bool,

@@ -2514,6 +2514,24 @@ async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     );
     let page = secretariat.get_text(&format!("/rewards/{rr}")).await;
     assert!(page.contains("Đã khen: Giấy khen của Chủ tịch UBND xã"));
+    // A printable certificate per reward.
+    let reward_id = s.db.rewards_of_entry(ids[0]).await.unwrap()[0].0;
+    let cert = secretariat
+        .get_text(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
+        .await;
+    assert!(
+        cert.contains("GIẤY KHEN")
+            && cert.contains("5/QĐ-UBND")
+            && cert.contains("Giấy khen của Chủ tịch UBND xã")
+    );
+    assert_eq!(
+        Client::login(&s.base, "canbo.chiengan")
+            .await
+            .get(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 
     // Revocation: reason and decision required; refused to others; kept in the history.
     let officer = Client::login(&s.base, "canbo.tohieu").await;

@@ -742,11 +742,9 @@ pub async fn render_detail(
         Vec::new()
     }
     .into_iter()
-    .map(|(_, form, decision, revoked)| {
-        format!(
-            "{form} — {decision}{}",
-            if revoked { " (đã thu hồi)" } else { "" }
-        )
+    .map(|(rid, form, decision, revoked)| {
+        let note = if revoked { " (đã thu hồi)" } else { "" };
+        (rid, format!("{form} — {decision}{note}"), revoked)
     })
     .collect();
     let revocations = if after_recognition {

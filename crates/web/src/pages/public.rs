@@ -408,6 +408,9 @@ pub async fn recognised_entry(
 #[template(path = "certificate.html")]
 pub struct CertificatePage {
     pub id: i64,
+    pub heading: String,
+    pub lead: String,
+    pub reason: String,
     pub title: String,
     pub unit: String,
     pub level: String,
@@ -444,6 +447,12 @@ pub async fn certificate(
     };
     let page = CertificatePage {
         id,
+        heading: "GIẤY CHỨNG NHẬN".into(),
+        lead: format!(
+            "Mô hình, điển hình “Dân vận khéo” {}",
+            state.catalogue.level_name(&d.level_code).to_lowercase()
+        ),
+        reason: String::new(),
         title: e.registration.title().to_owned(),
         unit: e.unit_name.clone(),
         level: state.catalogue.level_name(&d.level_code).to_lowercase(),
@@ -471,4 +480,44 @@ pub async fn certificate_css() -> Response {
         include_str!("../../static/certificate.css"),
     )
         .into_response()
+}
+
+/// A printable certificate of one reward (Giấy khen / Bằng khen).
+pub async fn reward_certificate(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, reward)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let reward = parse_id(&reward)?;
+    let e = dvk_store::service::view_entry(&state.db, &user.actor, id).await?;
+    let rewards = state
+        .db
+        .reward_certificate(id, reward)
+        .await?
+        .ok_or(ServiceError::NotFound("khen thưởng"))?;
+    let (form, number, signed_on, issuing_body, signer, signer_title) = rewards;
+    let date = |i: usize| signed_on.split('-').nth(i).unwrap_or("").to_owned();
+    let heading = form
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
+    let page = CertificatePage {
+        id,
+        heading,
+        lead: form.clone(),
+        reason: "Đã có thành tích trong phong trào thi đua “Dân vận khéo”. ".into(),
+        title: e.registration.title().to_owned(),
+        unit: e.unit_name.clone(),
+        level: String::new(),
+        number,
+        signed_on: ap::show_date(&signed_on),
+        issuing_body,
+        signer,
+        signer_title,
+        place_date: format!("ngày {} tháng {} năm {}", date(2), date(1), date(0)),
+    };
+    Ok(Html(page.render()?).into_response())
 }
