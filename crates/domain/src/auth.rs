@@ -199,6 +199,7 @@ fn transition_right(t: Transition) -> &'static str {
         Transition::Recognise => "công nhận",
         Transition::NotRecognise => "kết luận không công nhận",
         Transition::ProposeToHigherLevel => "đề nghị cấp trên",
+        Transition::ProposeAgain => "đề nghị công nhận lại",
         Transition::MarkOutstanding => "chọn tiêu biểu",
         Transition::Reward => "khen thưởng",
         Transition::Remove => "đưa ra khỏi danh sách",

@@ -114,6 +114,8 @@ pub enum Transition {
     Recognise,
     NotRecognise,
     ProposeToHigherLevel,
+    /// A model kept on the register by the yearly review enters a later round.
+    ProposeAgain,
     MarkOutstanding,
     Reward,
     Remove,
@@ -132,7 +134,7 @@ pub struct Rule {
 }
 
 impl Transition {
-    pub const ALL: [Transition; 14] = [
+    pub const ALL: [Transition; 15] = [
         Self::Submit,
         Self::Return,
         Self::Accept,
@@ -143,6 +145,7 @@ impl Transition {
         Self::Recognise,
         Self::NotRecognise,
         Self::ProposeToHigherLevel,
+        Self::ProposeAgain,
         Self::MarkOutstanding,
         Self::Reward,
         Self::Remove,
@@ -161,6 +164,7 @@ impl Transition {
             Self::Recognise => "recognise",
             Self::NotRecognise => "not_recognise",
             Self::ProposeToHigherLevel => "propose_higher",
+            Self::ProposeAgain => "propose_again",
             Self::MarkOutstanding => "mark_outstanding",
             Self::Reward => "reward",
             Self::Remove => "remove",
@@ -184,6 +188,7 @@ impl Transition {
             Self::Recognise => "Công nhận",
             Self::NotRecognise => "Không công nhận",
             Self::ProposeToHigherLevel => "Đề nghị cấp trên công nhận",
+            Self::ProposeAgain => "Đề nghị công nhận lại",
             Self::MarkOutstanding => "Chọn tiêu biểu",
             Self::Reward => "Khen thưởng",
             Self::Remove => "Đưa ra khỏi danh sách",
@@ -280,6 +285,14 @@ impl Transition {
                 Proposed,
                 &[MovementOfficer],
                 Scope::ConfirmingUnit,
+                false,
+                false,
+            ),
+            Self::ProposeAgain => r(
+                &[Recognised, Outstanding, Rewarded],
+                Proposed,
+                &[UnitOfficer],
+                Scope::RegisteringUnit,
                 false,
                 false,
             ),

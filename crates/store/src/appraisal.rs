@@ -1120,15 +1120,6 @@ pub fn proposal_kind(
     e: &crate::entries::EntryDetail,
 ) -> Option<Transition> {
     let r = &e.registration;
-    let in_scope = round.unit_path.covers(&e.unit_path)
-        && if round.kind == "annual" {
-            r.year == round.year
-        } else {
-            r.phase == round.phase
-        };
-    if !in_scope {
-        return None;
-    }
     let rank = |code: &str| {
         cat.levels
             .iter()
@@ -1136,10 +1127,29 @@ pub fn proposal_kind(
             .map(|l| l.rank)
             .unwrap_or(0)
     };
+    if !round.unit_path.covers(&e.unit_path) {
+        return None;
+    }
+    let same_period = if round.kind == "annual" {
+        r.year == round.year
+    } else {
+        r.phase == round.phase
+    };
     match e.state {
-        EntryState::Accepted if r.target_level == round.level_code => Some(Transition::Propose),
-        EntryState::Recognised if rank(&round.level_code) > rank(&r.target_level) => {
+        EntryState::Accepted if same_period && r.target_level == round.level_code => {
+            Some(Transition::Propose)
+        }
+        EntryState::Recognised
+            if same_period && rank(&round.level_code) > rank(&r.target_level) =>
+        {
             Some(Transition::ProposeToHigherLevel)
+        }
+        // Kept on the register by a later year's review: may be recognised
+        // again in a later round of the same level (checked in `propose`).
+        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
+            if round.year > r.year && r.target_level == round.level_code =>
+        {
+            Some(Transition::ProposeAgain)
         }
         _ => None,
     }
@@ -1173,6 +1183,21 @@ pub async fn propose(
         )
     })?;
     dvk_domain::auth::check_transition(actor, how, &scope)?;
+    if how == Transition::ProposeAgain {
+        let kept: i64 = q("SELECT COUNT(*) FROM yearly_reports WHERE entry_id = $1 AND outcome = 'continuing' AND year >= $2 AND year < $3")
+            .bind(entry_id)
+            .bind(e.registration.year as i64)
+            .bind(round.year as i64)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+        if kept == 0 {
+            return Err(ServiceError::invalid(
+                "round_id",
+                "Chỉ mô hình được rà soát “tiếp tục duy trì” ở năm trước mới được đề nghị công nhận lại.",
+            ));
+        }
+    }
     need_state(round, RoundState::Open)?;
     if round
         .proposal_deadline

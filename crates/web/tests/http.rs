@@ -2749,6 +2749,58 @@ async fn yearly_review_and_predecessors(kind: Kind) {
     assert_eq!((cb.new, cb.continuing, cb.removed), (0, 0, 1));
     let page = secretariat.get_text("/register?year=2026").await;
     assert!(page.contains("Sổ theo dõi") && page.contains("Phường Tô Hiệu"));
+
+    // A model kept on the register enters the next year's round and can be recognised again.
+    let res = secretariat
+        .post(
+            "/rounds",
+            &[
+                ("unit_id", &s.province.id.to_string()),
+                ("title", "Xét công nhận cấp xã năm 2027"),
+                ("level", "xa"),
+                ("phase", "2026-2030"),
+                ("year", "2027"),
+                ("kind", "annual"),
+                ("mode", "score"),
+            ],
+        )
+        .await;
+    let r27: i64 = location(&res)
+        .trim_start_matches("/rounds/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = officer_a.get_text(&format!("/entries/{a0}")).await;
+    assert!(page.contains("Đề nghị công nhận: Xét công nhận cấp xã năm 2027"));
+    let mut fields = vec![("round_id".to_owned(), r27.to_string())];
+    fields.extend(
+        s.db.round_data(r27)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (format!("c{}", c.id), "8".to_owned())),
+    );
+    assert_eq!(
+        officer_a
+            .post(&format!("/entries/{a0}/propose"), &pairs(&fields))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(entry_state(&s.db, a0).await.0, "proposed");
+    assert!(
+        officer_b
+            .get_text(&format!("/entries/{b0}"))
+            .await
+            .find("năm 2027")
+            .is_none(),
+        "a removed model is not offered"
+    );
 }
 
 async fn count_notes(db: &Db, username: &str, entry: i64, open_only: bool) -> i64 {

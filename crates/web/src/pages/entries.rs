@@ -676,8 +676,13 @@ pub async fn render_detail(
         .collect();
     // Open rounds this entry may be proposed to, for its registering officer.
     let mut proposable = Vec::new();
-    let may_propose = auth::check_transition(&user.actor, Transition::Propose, &sc).is_ok()
-        || auth::check_transition(&user.actor, Transition::ProposeToHigherLevel, &sc).is_ok();
+    let may_propose = [
+        Transition::Propose,
+        Transition::ProposeToHigherLevel,
+        Transition::ProposeAgain,
+    ]
+    .iter()
+    .any(|t| auth::check_transition(&user.actor, *t, &sc).is_ok());
     if may_propose {
         for round in state
             .db
