@@ -142,6 +142,14 @@ pub fn can_view_entry(actor: &Actor, scope: &EntryScope) -> bool {
         .any(|g| g.unit.covers(scope.registering) || g.unit.covers(scope.confirming))
 }
 
+/// Records of a unit merged away in the 2025 reform are readable by those
+/// who hold a role covering a unit it was merged into.
+pub fn can_view_inherited(actor: &Actor, successor_paths: &[UnitPath]) -> bool {
+    successor_paths
+        .iter()
+        .any(|s| actor.grants.iter().any(|g| g.unit.covers(s)))
+}
+
 pub fn check_create_entry(actor: &Actor, unit: &UnitPath) -> Result<(), Denied> {
     if actor.holds(Role::UnitOfficer, unit) {
         Ok(())

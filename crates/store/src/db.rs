@@ -91,6 +91,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0005_notifications.sql"),
     },
+    Migration {
+        version: 6,
+        name: "carry",
+        sql: include_str!("../migrations/sqlite/0006_carry.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -118,6 +123,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "notifications",
         sql: include_str!("../migrations/postgres/0005_notifications.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "carry",
+        sql: include_str!("../migrations/postgres/0006_carry.sql"),
     },
 ];
 

@@ -306,3 +306,119 @@ pub async fn register(db: &Db, parent: i64, year: i32) -> Result<Vec<RegisterRow
     }
     Ok(rows)
 }
+
+/// Carries a model of an earlier phase into the current one: a new draft
+/// with the same registration, for the same unit if it still exists or for
+/// the commune it was merged into in 2025, linked to the original.
+pub async fn carry_over(
+    db: &Db,
+    cat: &crate::reference::Catalogue,
+    actor: &Actor,
+    entry_id: i64,
+) -> Result<i64, ServiceError> {
+    let e = view_entry(db, actor, entry_id).await?;
+    if !is_on_register(e.state) {
+        return Err(ServiceError::Conflict(
+            "Chỉ mô hình, điển hình đang được công nhận mới chuyển sang giai đoạn mới.".into(),
+        ));
+    }
+    let year = current_year();
+    let phase = cat
+        .phases
+        .iter()
+        .find(|p| (p.first_year..=p.last_year).contains(&year))
+        .ok_or(ServiceError::NotFound("giai đoạn hiện tại"))?;
+    if e.registration.phase == phase.code {
+        return Err(ServiceError::Conflict(format!(
+            "Hồ sơ đã thuộc giai đoạn {}.",
+            phase.code
+        )));
+    }
+    let carried: i64 = q("SELECT COUNT(*) FROM entries WHERE carried_from_id = $1")
+        .bind(entry_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    if carried > 0 {
+        return Err(ServiceError::Conflict(
+            "Mô hình này đã được chuyển sang giai đoạn mới.".into(),
+        ));
+    }
+    // The unit today: itself if still valid, else the unit it was merged into.
+    let unit = db
+        .unit(e.registration.unit_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đơn vị"))?;
+    let target = if unit.valid_to.is_none() {
+        unit
+    } else {
+        let (successors, _) = db.successors_and_predecessors(unit.id).await?;
+        match successors.as_slice() {
+            [one] => one.clone(),
+            _ => {
+                return Err(ServiceError::Conflict(format!(
+                    "Không xác định được đơn vị kế thừa của “{}”; hãy đăng ký mới dưới đơn vị hiện nay.",
+                    unit.name
+                )))
+            }
+        }
+    };
+    let r = &e.registration;
+    let p = &r.person;
+    let form = dvk_domain::entry::EntryForm {
+        kind: r.kind.code().into(),
+        subject: r.subject.code().into(),
+        field_id: r.field_id.to_string(),
+        target_level: if cat.active_levels().iter().any(|l| l.code == r.target_level) {
+            r.target_level.clone()
+        } else {
+            "xa".into()
+        },
+        phase: phase.code.clone(),
+        year: year.to_string(),
+        unit_id: target.id.to_string(),
+        replicates: String::new(),
+        title: r.items[0].clone(),
+        situation: r.items[1].clone(),
+        objectives: r.items[2].clone(),
+        content: r.items[3].clone(),
+        area: r.items[4].clone(),
+        forces: r.items[5].clone(),
+        resources: r.items[6].clone(),
+        timeline: r.items[7].clone(),
+        outputs: r.items[8].clone(),
+        sustainability: r.items[9].clone(),
+        person_name: p.name.clone(),
+        birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
+        ethnicity: p.ethnicity.clone(),
+        position: p.position.clone(),
+        party_member: if p.party_member {
+            "1".into()
+        } else {
+            String::new()
+        },
+        example: p.example.clone(),
+    };
+    let new_id = crate::service::create_entry(db, cat, actor, &form).await?;
+    let mut tx = db.pool.begin().await?;
+    q("UPDATE entries SET carried_from_id = $1 WHERE id = $2")
+        .bind(entry_id)
+        .bind(new_id)
+        .execute(&mut *tx)
+        .await?;
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "entry.carry",
+            record_type: "entry",
+            record_id: entry_id,
+            changes: json!({"carried_to": [null, new_id], "phase": [null, phase.code], "unit_id": [null, target.id]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new_id)
+}

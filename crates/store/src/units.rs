@@ -210,6 +210,25 @@ impl Db {
         Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Paths of the units that the unit at `path`, or any unit above it,
+    /// was merged into (empty for units that were not merged). One statement.
+    pub async fn successor_paths(&self, path: &UnitPath) -> Result<Vec<UnitPath>, StoreError> {
+        let list = path
+            .ids()
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Ids come from a parsed path: digits only.
+        let sql = format!("SELECT u.path FROM unit_successors s JOIN units u ON u.id = s.successor_id WHERE s.predecessor_id IN ({list})");
+        let rows = q(&sql).fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>(0).ok())
+            .filter_map(|p| UnitPath::parse(&p))
+            .collect())
+    }
+
     /// Units formed from `id` (after the 2025 reform) and units it was formed from.
     pub async fn successors_and_predecessors(
         &self,

@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/entries/{id}/revoke", post(pages::rewards::revoke))
         .route("/entries/{id}/reports", post(pages::entries::report))
+        .route("/entries/{id}/carry", post(pages::entries::carry))
         .route(
             "/entries/{id}/reports/{year}/review",
             post(pages::entries::review),

@@ -296,6 +296,8 @@ pub struct EntryPage {
     /// (year, text, pending review)
     pub reports: Vec<(i32, String, bool)>,
     pub can_report: bool,
+    /// The current phase, when this entry may be carried into it.
+    pub carry_to: String,
     pub can_review: bool,
     pub this_year: i32,
     /// (reward id, text, revoked)

@@ -233,8 +233,11 @@ impl Client {
         } else {
             String::new()
         };
+        // A refused oversized upload may leave its connection half-read; it
+        // is not reused for the next request.
         self.http
             .post(format!("{}/entries/{entry}/attachments{q}", self.base))
+            .header("connection", "close")
             .multipart(form)
             .send()
             .await
@@ -2726,6 +2729,123 @@ async fn yearly_review_and_predecessors(kind: Kind) {
     .await
     .unwrap();
     let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    // Recognised in 2023 through that year's round.
+    {
+        use dvk_store::appraisal as ap;
+        service::transition(
+            &s.db,
+            &seeder,
+            id,
+            dvk_domain::state::Transition::Accept,
+            "",
+            2,
+        )
+        .await
+        .unwrap();
+        let form = ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Đợt xét 2023".into(),
+            level: "xa".into(),
+            year: "2023".into(),
+            phase: "2021-2025".into(),
+            kind: "annual".into(),
+            mode: "ballot".into(),
+            ..Default::default()
+        };
+        let rid = ap::create_round(&s.db, &seeder, &form).await.unwrap();
+        let chair = actor_of(&s.db, "hoidong.chutich").await;
+        ap::add_member(
+            &s.db,
+            &seeder,
+            rid,
+            chair.user_id,
+            dvk_domain::appraisal::CouncilRole::Chair,
+        )
+        .await
+        .unwrap();
+        let crit =
+            s.db.round_core(rid)
+                .await
+                .unwrap()
+                .unwrap()
+                .collective
+                .criteria;
+        let points: HashMap<i64, String> = crit.iter().map(|c| (c.id, "8".to_owned())).collect();
+        ap::propose(&s.db, &seeder, rid, id, &points).await.unwrap();
+        ap::assign(&s.db, &seeder, rid, ap::Assignment::All)
+            .await
+            .unwrap();
+        ap::start_appraisal(&s.db, &seeder, rid).await.unwrap();
+        ap::save_ballot(&s.db, &chair, rid, id, Some(true), "")
+            .await
+            .unwrap();
+        ap::conclude(
+            &s.db,
+            &chair,
+            rid,
+            &ap::MinutesForm {
+                date: "01/11/2023".into(),
+                place: "Tỉnh ủy".into(),
+                present: "đủ".into(),
+            },
+        )
+        .await
+        .unwrap();
+        ap::publish_notice(&s.db, &seeder, rid, "02/11/2023", "10/11/2023")
+            .await
+            .unwrap();
+        let d = ap::DecisionForm {
+            number: "7/QĐ-UBND".into(),
+            signed_on: "20/11/2023".into(),
+            signer: "A".into(),
+            signer_title: "CHỦ TỊCH".into(),
+            issuing_body: "UBND tỉnh".into(),
+            issuer_type: "chinh_quyen".into(),
+        };
+        ap::decide(&s.db, &actor_of(&s.db, "lanhdao").await, rid, &d, &[id])
+            .await
+            .unwrap();
+    }
+    // The successor commune's officer sees the predecessor's model and carries it into 2026–2030.
+    let page = officer_a.get_text(&format!("/entries/{id}")).await;
+    assert!(
+        page.contains("Chuyển mô hình sang giai đoạn 2026-2030"),
+        "inherited record visible with the carry action"
+    );
+    assert_eq!(
+        officer_b.get(&format!("/entries/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = officer_a.post(&format!("/entries/{id}/carry"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let new_id = entry_id_from(&res);
+    let carried = s.db.entry(new_id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            carried.registration.phase.as_str(),
+            carried.registration.unit_id,
+            carried.state.code()
+        ),
+        ("2026-2030", to_hieu.id, "draft")
+    );
+    assert_eq!(
+        carried.registration.title(),
+        "Mô hình năm 2023 của phường cũ"
+    );
+    assert_eq!(
+        officer_a
+            .post(&format!("/entries/{id}/carry"), &[])
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert!(s
+        .db
+        .history("entry", id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|h| h.record.action == "entry.carry"));
     let rows = dvk_store::review::register(&s.db, s.province.id, 2023)
         .await
         .unwrap();

@@ -798,7 +798,23 @@ pub async fn render_detail(
         (r.year, text, r.outcome.is_none())
     })
     .collect();
+    let this_year = current_year();
+    let current_phase = cat
+        .phases
+        .iter()
+        .find(|p| (p.first_year..=p.last_year).contains(&this_year));
+    let carry_to = match current_phase {
+        Some(p)
+            if on_register
+                && p.code != r.phase
+                && user.actor.has_role(dvk_domain::auth::Role::UnitOfficer) =>
+        {
+            p.code.clone()
+        }
+        _ => String::new(),
+    };
     let page = EntryPage {
+        carry_to,
         reports,
         can_report: on_register
             && user
@@ -1116,6 +1132,21 @@ pub async fn review(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reviewed")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
+            render_detail(&state, &user, id, "", errors, status).await
+        }
+    }
+}
+
+pub async fn carry(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    match dvk_store::review::carry_over(&state.db, &state.catalogue, &user.actor, id).await {
+        Ok(new_id) => Ok(Redirect::to(&format!("/entries/{new_id}?msg=carried")).into_response()),
+        Err(e) => {
+            let (status, errors) = user_facing(e)?;
             render_detail(&state, &user, id, "", errors, status).await
         }
     }

@@ -27,6 +27,7 @@ pub fn notice(code: &str) -> &'static str {
         "proposed" => "Đã gửi đề nghị công nhận kèm tự đánh giá.",
         "outstanding" => "Đã chọn là mô hình, điển hình tiêu biểu.",
         "reported" => "Đã gửi báo cáo rà soát.",
+        "carried" => "Đã chuyển mô hình sang giai đoạn mới: đây là bản nháp, hãy cập nhật nội dung rồi gửi đăng ký.",
         "reviewed" => "Đã ghi kết quả rà soát.",
         "revoked_entry" => "Đã thu hồi; lý do và quyết định thu hồi được ghi vào lịch sử.",
         "proposed_quota" => "Đã gửi đề nghị công nhận. Lưu ý: đơn vị đã vượt chỉ tiêu số hồ sơ của đợt (chỉ cảnh báo).",
