@@ -205,6 +205,23 @@ async fn main() -> Result<()> {
                 secure_cookies: secure_cookies.unwrap_or(!loopback),
                 expose_query_count: false,
             };
+            match dvk_store::mail::Mailer::from_env() {
+                Some(Ok(mailer)) => {
+                    let db = db.clone();
+                    println!("Gửi thư thông báo qua SMTP: đã bật.");
+                    tokio::spawn(async move {
+                        loop {
+                            if let Err(e) = dvk_store::mail::deliver_pending(&db, &mailer, 50).await
+                            {
+                                tracing::warn!("mail delivery: {e}");
+                            }
+                            tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+                        }
+                    });
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => {}
+            }
             let state = AppState::new(db, config).await?;
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await

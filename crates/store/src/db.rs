@@ -96,6 +96,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "carry",
         sql: include_str!("../migrations/sqlite/0006_carry.sql"),
     },
+    Migration {
+        version: 7,
+        name: "email",
+        sql: include_str!("../migrations/sqlite/0007_email.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -128,6 +133,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "carry",
         sql: include_str!("../migrations/postgres/0006_carry.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "email",
+        sql: include_str!("../migrations/postgres/0007_email.sql"),
     },
 ];
 

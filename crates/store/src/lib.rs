@@ -10,6 +10,7 @@ pub mod demo;
 pub mod dialect;
 pub mod entries;
 pub mod error;
+pub mod mail;
 pub mod notify;
 pub mod reference;
 pub mod review;

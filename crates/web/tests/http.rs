@@ -3018,6 +3018,119 @@ async fn notifications_exactly_once(kind: Kind) {
         .contains("đã xử lý: Đơn vị đã gửi lại hồ sơ."));
 }
 
+/// Messages a test SMTP server received: (RCPT lines, data).
+type Inbox = std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A minimal SMTP server for tests: accepts every message and keeps
+/// (recipients, data).
+async fn fake_smtp() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store: Inbox = Default::default();
+    let keep = store.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 localhost ESMTP test\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 localhost\r\n"
+                    } else if upper.starts_with("RCPT") {
+                        rcpt.push(line.clone());
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = w.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        keep.lock().unwrap().push((std::mem::take(&mut rcpt), data));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, store)
+}
+
+async fn notifications_are_mailed_once(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let (port, inbox) = fake_smtp().await;
+    let mailer = dvk_store::mail::Mailer::new(
+        "127.0.0.1",
+        port,
+        "DVK Sơn La <dvk@localhost>",
+        "https://dvk.example",
+    )
+    .unwrap();
+    for (u, mail) in [
+        ("bandanvan", "huong@example.vn"),
+        ("mttq.tohieu", "dong@example.vn"),
+    ] {
+        let id = s.db.user_by_username(u).await.unwrap().unwrap().id;
+        s.db.set_user_email(id, mail).await.unwrap();
+    }
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, true).await;
+    let sent = dvk_store::mail::deliver_pending(&s.db, &mailer, 50)
+        .await
+        .unwrap();
+    assert_eq!(sent, 2);
+    // A second pass (or a second process) sends nothing again.
+    assert_eq!(
+        dvk_store::mail::deliver_pending(&s.db, &mailer, 50)
+            .await
+            .unwrap(),
+        0
+    );
+    let got = inbox.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    let all_rcpt: Vec<String> = got.iter().flat_map(|(r, _)| r.clone()).collect();
+    assert!(
+        all_rcpt.iter().any(|r| r.contains("huong@example.vn"))
+            && all_rcpt.iter().any(|r| r.contains("dong@example.vn"))
+    );
+    // Bodies are quoted-printable: undo soft line breaks before looking.
+    let bodies: Vec<String> = got.iter().map(|(_, d)| d.replace("=\n", "")).collect();
+    assert!(
+        bodies
+            .iter()
+            .all(|d| d.contains(&format!("https://dvk.example/entries/{id}"))),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies.iter().all(|d| d.contains("Subject: =?utf-8?")),
+        "Vietnamese subject is encoded: {}",
+        bodies[0]
+    );
+    // People without an address get the in-app notification only.
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -3039,6 +3152,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    notifications_are_mailed_once,
     notifications_exactly_once,
     yearly_review_and_predecessors,
     rewards_funnel_one_form_and_revocation,
