@@ -1460,6 +1460,28 @@ pub async fn assign(
             .execute(&mut *tx)
             .await?;
     }
+    // Each member newly given entries hears of it once per round.
+    let mut members: Vec<i64> = pairs.iter().map(|(_, m)| *m).collect();
+    members.sort_unstable();
+    members.dedup();
+    for m in members {
+        let n = pairs.iter().filter(|(_, x)| *x == m).count();
+        crate::notify::send(
+            &mut tx,
+            &[m],
+            &format!(
+                "round:{round_id}:assigned:{m}:{}",
+                data.assignments.values().filter(|a| a.contains(&m)).count() + n
+            ),
+            &format!("round:{round_id}:scoring"),
+            &format!(
+                "Bạn được phân công chấm {n} hồ sơ trong “{}”.",
+                data.round.title
+            ),
+            &format!("/rounds/{round_id}"),
+        )
+        .await?;
+    }
     append(
         &mut tx,
         AuditEvent {
@@ -1816,6 +1838,12 @@ pub async fn conclude(
             .execute(&mut *tx)
             .await?;
     }
+    crate::notify::resolve(
+        &mut tx,
+        &format!("round:{round_id}:scoring"),
+        "Hội đồng đã kết luận.",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -2009,6 +2037,20 @@ pub async fn add_comment(
         },
     )
     .await?;
+    let organisers =
+        crate::notify::holders(&mut tx, "movement_officer", data.round.unit_path.as_str()).await?;
+    crate::notify::send(
+        &mut tx,
+        &organisers,
+        &format!("comment:{id}"),
+        &format!("comment:{id}"),
+        &format!(
+            "Có ý kiến mới của nhân dân về hồ sơ #{} trong “{}”.",
+            entry.entry_id, data.round.title
+        ),
+        &format!("/rounds/{round_id}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -2103,6 +2145,12 @@ pub async fn moderate(
         },
     )
     .await?;
+    let note = if answer.is_some() {
+        "Đã trả lời."
+    } else {
+        "Đã ẩn hoặc hiện lại."
+    };
+    crate::notify::resolve(&mut tx, &format!("comment:{comment_id}"), note).await?;
     tx.commit().await?;
     Ok(round_id)
 }

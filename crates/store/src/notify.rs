@@ -19,7 +19,7 @@ pub struct Notification {
 }
 
 /// People holding `role` in a unit at or above `path`.
-async fn holders(
+pub(crate) async fn holders(
     conn: &mut AnyConnection,
     role: &str,
     path: &str,
@@ -35,7 +35,7 @@ async fn holders(
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 
-async fn send(
+pub(crate) async fn send(
     conn: &mut AnyConnection,
     users: &[i64],
     event: &str,
@@ -58,7 +58,11 @@ async fn send(
     Ok(())
 }
 
-async fn resolve(conn: &mut AnyConnection, subject: &str, note: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn resolve(
+    conn: &mut AnyConnection,
+    subject: &str,
+    note: &str,
+) -> Result<(), sqlx::Error> {
     q("UPDATE notifications SET resolved_at = $1, resolved_note = $2 WHERE subject_key = $3 AND resolved_at IS NULL")
         .bind(now())
         .bind(note)

@@ -1606,6 +1606,11 @@ async fn whole_round(kind: Kind, mode: &str) {
     assert!(res.text().await.unwrap().contains("xung đột lợi ích"));
     assert_eq!(snapshot(&s.db).await, before);
 
+    assert_eq!(
+        count_msgs(&s.db, "hoidong.chutich", "được phân công chấm", true).await,
+        1,
+        "members hear of their assignments once"
+    );
     let res = secretariat.post(&format!("/rounds/{rid}/start"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry_state(&s.db, a[0]).await.0, "in_appraisal");
@@ -1742,6 +1747,11 @@ async fn whole_round(kind: Kind, mode: &str) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count_msgs(&s.db, "hoidong.chutich", "được phân công chấm", true).await,
+        0,
+        "settled by the conclusion"
+    );
     let res = member
         .post(
             &format!("/rounds/{rid}/score/{}", a[0]),
@@ -1860,6 +1870,15 @@ async fn whole_round(kind: Kind, mode: &str) {
         s.db.comments(rid, true).await.unwrap().len(),
         3,
         "hidden, not deleted"
+    );
+    // The secretariat was told of each comment; hiding and answering settle two of them.
+    assert_eq!(
+        count_msgs(&s.db, "bandanvan", "Có ý kiến mới", false).await,
+        3
+    );
+    assert_eq!(
+        count_msgs(&s.db, "bandanvan", "Có ý kiến mới", true).await,
+        1
     );
 
     // Recognition before the notice ends is refused.
@@ -2921,6 +2940,25 @@ async fn yearly_review_and_predecessors(kind: Kind) {
             .is_none(),
         "a removed model is not offered"
     );
+}
+
+async fn count_msgs(db: &Db, username: &str, like: &str, open_only: bool) -> i64 {
+    let uid = db.user_by_username(username).await.unwrap().unwrap().id;
+    let open = if open_only {
+        " AND resolved_at IS NULL"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND message LIKE $2{open}"
+    ))
+    .bind(uid)
+    .bind(format!("%{like}%"))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
 }
 
 async fn count_notes(db: &Db, username: &str, entry: i64, open_only: bool) -> i64 {
