@@ -87,9 +87,18 @@ impl EntryState {
         matches!(self, Self::Draft | Self::Returned)
     }
 
-    /// Evidence can still be added (during drafting and implementation).
+    /// Evidence can be added while drafting and implementing, and for the
+    /// yearly review while the model is on the register.
     pub fn accepts_evidence(self) -> bool {
-        matches!(self, Self::Draft | Self::Returned | Self::Accepted)
+        matches!(
+            self,
+            Self::Draft
+                | Self::Returned
+                | Self::Accepted
+                | Self::Recognised
+                | Self::Outstanding
+                | Self::Rewarded
+        )
     }
 }
 

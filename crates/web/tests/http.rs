@@ -2638,6 +2638,14 @@ async fn yearly_review_and_predecessors(kind: Kind) {
             .status(),
         StatusCode::NOT_FOUND
     );
+    // Evidence for the review can be attached while the model is on the register.
+    assert_eq!(
+        officer_a
+            .upload(a0, "Báo cáo rà soát 2026.pdf", pdf_bytes(), true)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(
         secretariat
             .post(
