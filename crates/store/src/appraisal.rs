@@ -1479,6 +1479,7 @@ pub async fn assign(
                 data.round.title
             ),
             &format!("/rounds/{round_id}"),
+            now(),
         )
         .await?;
     }
@@ -1842,6 +1843,7 @@ pub async fn conclude(
         &mut tx,
         &format!("round:{round_id}:scoring"),
         "Hội đồng đã kết luận.",
+        now(),
     )
     .await?;
     tx.commit().await?;
@@ -2049,6 +2051,7 @@ pub async fn add_comment(
             entry.entry_id, data.round.title
         ),
         &format!("/rounds/{round_id}"),
+        now(),
     )
     .await?;
     tx.commit().await?;
@@ -2150,7 +2153,7 @@ pub async fn moderate(
     } else {
         "Đã ẩn hoặc hiện lại."
     };
-    crate::notify::resolve(&mut tx, &format!("comment:{comment_id}"), note).await?;
+    crate::notify::resolve(&mut tx, &format!("comment:{comment_id}"), note, now()).await?;
     tx.commit().await?;
     Ok(round_id)
 }

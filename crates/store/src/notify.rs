@@ -42,6 +42,7 @@ pub(crate) async fn send(
     subject: &str,
     message: &str,
     link: &str,
+    at: i64,
 ) -> Result<(), sqlx::Error> {
     for u in users {
         q("INSERT INTO notifications (user_id, event_key, subject_key, message, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -51,7 +52,7 @@ pub(crate) async fn send(
             .bind(subject)
             .bind(message)
             .bind(link)
-            .bind(now())
+            .bind(at)
             .execute(&mut *conn)
             .await?;
     }
@@ -62,9 +63,10 @@ pub(crate) async fn resolve(
     conn: &mut AnyConnection,
     subject: &str,
     note: &str,
+    at: i64,
 ) -> Result<(), sqlx::Error> {
     q("UPDATE notifications SET resolved_at = $1, resolved_note = $2 WHERE subject_key = $3 AND resolved_at IS NULL")
-        .bind(now())
+        .bind(at)
         .bind(note)
         .bind(subject)
         .execute(&mut *conn)
@@ -79,21 +81,25 @@ pub(crate) async fn entry_moved(
     id: i64,
     to: EntryState,
 ) -> Result<(), sqlx::Error> {
-    let row = q("SELECT title, unit_path, confirming_path, version FROM entries WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = q(
+        "SELECT title, unit_path, confirming_path, version, updated_at FROM entries WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
     let title: String = row.try_get("title")?;
     let unit_path: String = row.try_get("unit_path")?;
     let confirming: String = row.try_get("confirming_path")?;
     let version: i64 = row.try_get("version")?;
+    // Dated when the move happened (imports and demo data move in the past).
+    let at: i64 = row.try_get("updated_at")?;
     let short: String = title.chars().take(80).collect();
     let link = format!("/entries/{id}");
     let waiting = format!("entry:{id}:waiting");
     let to_complete = format!("entry:{id}:to_complete");
     match to {
         EntryState::Submitted => {
-            resolve(conn, &to_complete, "Đơn vị đã gửi lại hồ sơ.").await?;
+            resolve(conn, &to_complete, "Đơn vị đã gửi lại hồ sơ.", at).await?;
             let reviewers = holders(conn, "movement_officer", &confirming).await?;
             send(
                 conn,
@@ -102,11 +108,12 @@ pub(crate) async fn entry_moved(
                 &waiting,
                 &format!("Hồ sơ #{id} “{short}” chờ tiếp nhận."),
                 &link,
+                at,
             )
             .await?;
         }
         EntryState::Returned => {
-            resolve(conn, &waiting, "Đã trả lại để bổ sung.").await?;
+            resolve(conn, &waiting, "Đã trả lại để bổ sung.", at).await?;
             let officers = holders(conn, "unit_officer", &unit_path).await?;
             send(
                 conn,
@@ -115,13 +122,14 @@ pub(crate) async fn entry_moved(
                 &to_complete,
                 &format!("Hồ sơ #{id} “{short}” bị trả lại, cần bổ sung."),
                 &link,
+                at,
             )
             .await?;
         }
-        EntryState::Accepted => resolve(conn, &waiting, "Đã tiếp nhận.").await?,
+        EntryState::Accepted => resolve(conn, &waiting, "Đã tiếp nhận.", at).await?,
         EntryState::Withdrawn => {
-            resolve(conn, &waiting, "Đơn vị đã rút hồ sơ.").await?;
-            resolve(conn, &to_complete, "Đơn vị đã rút hồ sơ.").await?;
+            resolve(conn, &waiting, "Đơn vị đã rút hồ sơ.", at).await?;
+            resolve(conn, &to_complete, "Đơn vị đã rút hồ sơ.", at).await?;
         }
         _ => {}
     }
@@ -169,9 +177,10 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
         let rows = q("SELECT id, message, link, created_at, resolved_at, resolved_note FROM notifications WHERE user_id = $1 \
-                      ORDER BY CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $2")
+                      AND (resolved_at IS NULL OR resolved_at > $3) ORDER BY CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $2")
             .bind(user)
             .bind(limit)
+            .bind(now() - 30 * 86_400)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
