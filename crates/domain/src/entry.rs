@@ -161,6 +161,45 @@ pub struct EntryForm {
     pub example: String,
 }
 
+impl EntryForm {
+    /// The form as it would be typed for an existing registration (to edit
+    /// it, or to start a new one from it).
+    pub fn from_registration(r: &Registration) -> EntryForm {
+        let p = &r.person;
+        EntryForm {
+            kind: r.kind.code().into(),
+            subject: r.subject.code().into(),
+            field_id: r.field_id.to_string(),
+            target_level: r.target_level.clone(),
+            phase: r.phase.clone(),
+            year: r.year.to_string(),
+            unit_id: r.unit_id.to_string(),
+            replicates: r.replicates.map(|i| i.to_string()).unwrap_or_default(),
+            title: r.items[0].clone(),
+            situation: r.items[1].clone(),
+            objectives: r.items[2].clone(),
+            content: r.items[3].clone(),
+            area: r.items[4].clone(),
+            forces: r.items[5].clone(),
+            resources: r.items[6].clone(),
+            timeline: r.items[7].clone(),
+            outputs: r.items[8].clone(),
+            sustainability: r.items[9].clone(),
+            person_name: p.name.clone(),
+            birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
+            ethnicity: p.ethnicity.clone(),
+            position: p.position.clone(),
+            party_member: if p.party_member {
+                "1".into()
+            } else {
+                String::new()
+            },
+            example: p.example.clone(),
+        }
+    }
+}
+
 /// The individual's extra items.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Person {

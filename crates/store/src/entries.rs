@@ -669,15 +669,6 @@ impl Db {
         Ok((items, total))
     }
 
-    /// Entries of the given ids that a reader may see (for "replicates").
-    pub async fn entry_exists(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(q("SELECT id FROM entries WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
-    }
-
     /// Registration status of each lower unit of `parent` for `year`, one
     /// statement: units valid during the year, with counts over their subtrees.
     pub async fn registration_status(

@@ -364,42 +364,14 @@ pub async fn carry_over(
         }
     };
     let r = &e.registration;
-    let p = &r.person;
-    let form = dvk_domain::entry::EntryForm {
-        kind: r.kind.code().into(),
-        subject: r.subject.code().into(),
-        field_id: r.field_id.to_string(),
-        target_level: if cat.active_levels().iter().any(|l| l.code == r.target_level) {
-            r.target_level.clone()
-        } else {
-            "xa".into()
-        },
-        phase: phase.code.clone(),
-        year: year.to_string(),
-        unit_id: target.id.to_string(),
-        replicates: String::new(),
-        title: r.items[0].clone(),
-        situation: r.items[1].clone(),
-        objectives: r.items[2].clone(),
-        content: r.items[3].clone(),
-        area: r.items[4].clone(),
-        forces: r.items[5].clone(),
-        resources: r.items[6].clone(),
-        timeline: r.items[7].clone(),
-        outputs: r.items[8].clone(),
-        sustainability: r.items[9].clone(),
-        person_name: p.name.clone(),
-        birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-        gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
-        ethnicity: p.ethnicity.clone(),
-        position: p.position.clone(),
-        party_member: if p.party_member {
-            "1".into()
-        } else {
-            String::new()
-        },
-        example: p.example.clone(),
-    };
+    let mut form = dvk_domain::entry::EntryForm::from_registration(r);
+    if !cat.active_levels().iter().any(|l| l.code == r.target_level) {
+        form.target_level = "xa".into();
+    }
+    form.phase = phase.code.clone();
+    form.year = year.to_string();
+    form.unit_id = target.id.to_string();
+    form.replicates = String::new();
     let new_id = crate::service::create_entry(db, cat, actor, &form).await?;
     let mut tx = db.pool.begin().await?;
     q("UPDATE entries SET carried_from_id = $1 WHERE id = $2")

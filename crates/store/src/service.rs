@@ -3,8 +3,7 @@
 //! transaction with its audit record. Pages and the API call these.
 
 use crate::accounts::{
-    dummy_hash, hash_password, verify_password, SessionInfo, MAX_FAILURES_PER_CLIENT,
-    MAX_FAILURES_PER_USER,
+    dummy_hash, hash_password, verify_password, MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_USER,
 };
 use crate::db::{now, Db};
 use crate::entries::{Attachment, EntryDetail, Placement};
@@ -533,11 +532,6 @@ pub async fn create_unit(
     .await?;
     tx.commit().await?;
     Ok(unit.id)
-}
-
-/// Whether the person may see the registration status below `unit`.
-pub fn may_view_status(info: &SessionInfo, unit: &Unit) -> bool {
-    auth::can_view_status(&info.actor(), &unit.path)
 }
 
 #[cfg(test)]

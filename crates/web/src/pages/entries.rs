@@ -9,9 +9,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::auth::{self, EntryScope};
-use dvk_domain::entry::{
-    EntryForm, Gender, Kind, Registration, Subject, ITEMS, ITEM_MAX, TITLE_MAX,
-};
+use dvk_domain::entry::{EntryForm, Gender, Kind, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::search_terms;
 use dvk_store::entries::{EntryDetail, EntryFilter, Sort};
@@ -200,41 +198,6 @@ fn field_options(cat: &dvk_store::reference::Catalogue, current: &str) -> Vec<Op
     out
 }
 
-fn form_from_registration(r: &Registration) -> EntryForm {
-    let p = &r.person;
-    EntryForm {
-        kind: r.kind.code().into(),
-        subject: r.subject.code().into(),
-        field_id: r.field_id.to_string(),
-        target_level: r.target_level.clone(),
-        phase: r.phase.clone(),
-        year: r.year.to_string(),
-        unit_id: r.unit_id.to_string(),
-        replicates: r.replicates.map(|i| i.to_string()).unwrap_or_default(),
-        title: r.items[0].clone(),
-        situation: r.items[1].clone(),
-        objectives: r.items[2].clone(),
-        content: r.items[3].clone(),
-        area: r.items[4].clone(),
-        forces: r.items[5].clone(),
-        resources: r.items[6].clone(),
-        timeline: r.items[7].clone(),
-        outputs: r.items[8].clone(),
-        sustainability: r.items[9].clone(),
-        person_name: p.name.clone(),
-        birth_year: p.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-        gender: p.gender.map(|g| g.code().to_owned()).unwrap_or_default(),
-        ethnicity: p.ethnicity.clone(),
-        position: p.position.clone(),
-        party_member: if p.party_member {
-            "1".into()
-        } else {
-            String::new()
-        },
-        example: p.example.clone(),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn render_form(
     state: &AppState,
@@ -403,7 +366,7 @@ pub async fn edit_form(
     let id = parse_id(&id)?;
     let e = service::view_entry(&state.db, &user.actor, id).await?;
     auth::check_edit_entry(&user.actor, &scope(&e)).map_err(ServiceError::from)?;
-    let form = form_from_registration(&e.registration);
+    let form = EntryForm::from_registration(&e.registration);
     render_form(
         &state,
         &user,

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::appraisal::{
     fmt_num, round_kind_label, CouncilRole, RoundState, ScoringMode, ROUND_KINDS,
 };
-use dvk_domain::auth::{Denied, Role};
+use dvk_domain::auth::Role;
 use dvk_store::appraisal::{self as ap, Assignment, Outcome, RoundData, RoundForm};
 use dvk_store::service::current_year;
 use dvk_store::ServiceError;
@@ -988,9 +988,4 @@ pub async fn score_submit(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Refusal used when a person may not act on a round at all.
-pub fn no_round_right() -> ServiceError {
-    ServiceError::Denied(Denied::NoRole("đợt xét này"))
 }
