@@ -2160,6 +2160,41 @@ pub async fn moderate(
 
 // ---- decisions ----
 
+/// Checks what every numbered decision carries — number, signing date,
+/// signer, signer's title, issuing body — adding a message per missing
+/// field; returns the trimmed number and the ISO signing date.
+pub(crate) fn check_decision_head(
+    number: &str,
+    signed_on: &str,
+    [signer, signer_title, issuing_body]: [&str; 3],
+    errors: &mut Vec<FieldError>,
+) -> (String, Option<String>) {
+    let number = number.trim();
+    if number.is_empty() || number.chars().count() > 60 {
+        errors.push(FieldError::new(
+            "number",
+            "Cần nhập số quyết định, ví dụ 15/QĐ-UBND.",
+        ));
+    }
+    let signed_on = parse_date(signed_on);
+    if signed_on.is_none() {
+        errors.push(FieldError::new(
+            "signed_on",
+            "Ngày ký không hợp lệ (dd/mm/yyyy).",
+        ));
+    }
+    for (key, v, label) in [
+        ("signer", signer, "người ký"),
+        ("signer_title", signer_title, "chức vụ người ký"),
+        ("issuing_body", issuing_body, "cơ quan ban hành"),
+    ] {
+        if v.trim().is_empty() || v.trim().chars().count() > 200 {
+            errors.push(FieldError::new(key, format!("Cần nhập {label}.")));
+        }
+    }
+    (number.to_owned(), signed_on)
+}
+
 pub const ISSUER_TYPES: &[(&str, &str)] = &[
     ("dang", "Đảng"),
     ("chinh_quyen", "Chính quyền"),
@@ -2236,29 +2271,13 @@ pub async fn decide(
         )));
     }
     let mut errors = Vec::new();
-    let number = form.number.trim();
-    if number.is_empty() || number.chars().count() > 60 {
-        errors.push(FieldError::new(
-            "number",
-            "Cần nhập số quyết định, ví dụ 15/QĐ-UBND.",
-        ));
-    }
-    let signed_on = parse_date(&form.signed_on);
-    if signed_on.is_none() {
-        errors.push(FieldError::new(
-            "signed_on",
-            "Ngày ký không hợp lệ (dd/mm/yyyy).",
-        ));
-    }
-    for (key, v, label) in [
-        ("signer", &form.signer, "người ký"),
-        ("signer_title", &form.signer_title, "chức vụ người ký"),
-        ("issuing_body", &form.issuing_body, "cơ quan ban hành"),
-    ] {
-        if v.trim().is_empty() || v.trim().chars().count() > 200 {
-            errors.push(FieldError::new(key, format!("Cần nhập {label}.")));
-        }
-    }
+    let (number, signed_on) = check_decision_head(
+        &form.number,
+        &form.signed_on,
+        [&form.signer, &form.signer_title, &form.issuing_body],
+        &mut errors,
+    );
+    let number = number.as_str();
     if !ISSUER_TYPES
         .iter()
         .any(|(c, _)| *c == form.issuer_type.trim())

@@ -3,7 +3,7 @@
 //! "one achievement, one form of reward", numbered reward decisions, and
 //! revoking a recognition or a reward with its reason and decision.
 
-use crate::appraisal::{parse_date, show_date, ISSUER_TYPES};
+use crate::appraisal::{show_date, ISSUER_TYPES};
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
 use crate::entries::move_entry;
@@ -537,26 +537,13 @@ pub async fn decide_reward(
             "Chọn hình thức khen thưởng.",
         ));
     };
-    let number = f.number.trim();
-    if number.is_empty() || number.chars().count() > 60 {
-        errors.push(FieldError::new("number", "Cần nhập số quyết định."));
-    }
-    let signed_on = parse_date(&f.signed_on);
-    if signed_on.is_none() {
-        errors.push(FieldError::new(
-            "signed_on",
-            "Ngày ký không hợp lệ (dd/mm/yyyy).",
-        ));
-    }
-    for (key, v, label) in [
-        ("signer", &f.signer, "người ký"),
-        ("signer_title", &f.signer_title, "chức vụ người ký"),
-        ("issuing_body", &f.issuing_body, "cơ quan ban hành"),
-    ] {
-        if v.trim().is_empty() || v.trim().chars().count() > 200 {
-            errors.push(FieldError::new(key, format!("Cần nhập {label}.")));
-        }
-    }
+    let (number, signed_on) = crate::appraisal::check_decision_head(
+        &f.number,
+        &f.signed_on,
+        [&f.signer, &f.signer_title, &f.issuing_body],
+        &mut errors,
+    );
+    let number = number.as_str();
     let (candidates, _) = db.reward_funnel(&round).await?;
     for id in entry_ids {
         match candidates.iter().find(|c| c.entry_id == *id) {
