@@ -18,13 +18,21 @@ pub struct StatusQuery {
     year: String,
 }
 
-/// Each lower unit's registration status for a year (not sent / waiting /
-/// returned / accepted), counted over its whole subtree.
-pub async fn status(
-    State(state): State<AppState>,
-    user: User,
-    Query(sq): Query<StatusQuery>,
-) -> AppResult<Response> {
+/// What the status and register pages look at: the units where the person
+/// follows lower units, the chosen one (checked), and the year.
+struct Scope<'a> {
+    grant_units: Vec<&'a dvk_store::accounts::GrantRow>,
+    unit: dvk_store::units::Unit,
+    year: i32,
+    this_year: i32,
+}
+
+async fn scope<'a>(
+    state: &AppState,
+    user: &'a User,
+    sq: &StatusQuery,
+    right: &'static str,
+) -> AppResult<Scope<'a>> {
     let grant_units: Vec<_> = user
         .info
         .grants
@@ -37,7 +45,7 @@ pub async fn status(
         })
         .collect();
     let Some(first) = grant_units.first() else {
-        return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
+        return Err(ServiceError::Denied(Denied::NoRole(right)).into());
     };
     let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
     let unit = state
@@ -46,7 +54,7 @@ pub async fn status(
         .await?
         .ok_or(ServiceError::NotFound("đơn vị"))?;
     if !can_view_status(&user.actor, &unit.path) {
-        return Err(ServiceError::Denied(Denied::NoRole("xem tình hình đăng ký")).into());
+        return Err(ServiceError::Denied(Denied::NoRole(right)).into());
     }
     let this_year = current_year();
     let year = sq
@@ -56,6 +64,27 @@ pub async fn status(
         .ok()
         .filter(|y| (2000..=this_year + 1).contains(y))
         .unwrap_or(this_year);
+    Ok(Scope {
+        grant_units,
+        unit,
+        year,
+        this_year,
+    })
+}
+
+/// Each lower unit's registration status for a year (not sent / waiting /
+/// returned / accepted), counted over its whole subtree.
+pub async fn status(
+    State(state): State<AppState>,
+    user: User,
+    Query(sq): Query<StatusQuery>,
+) -> AppResult<Response> {
+    let Scope {
+        grant_units,
+        unit,
+        year,
+        this_year,
+    } = scope(&state, &user, &sq, "xem tình hình đăng ký").await?;
     let rows = state.db.registration_status(unit.id, year).await?;
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
@@ -155,37 +184,12 @@ pub async fn register(
     user: User,
     Query(sq): Query<StatusQuery>,
 ) -> AppResult<Response> {
-    let grant_units: Vec<_> = user
-        .info
-        .grants
-        .iter()
-        .filter(|g| {
-            matches!(
-                g.role,
-                Role::MovementOfficer | Role::Admin | Role::SigningLeader
-            )
-        })
-        .collect();
-    let Some(first) = grant_units.first() else {
-        return Err(ServiceError::Denied(Denied::NoRole("xem sổ theo dõi mô hình")).into());
-    };
-    let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
-    let unit = state
-        .db
-        .unit(unit_id)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
-    if !can_view_status(&user.actor, &unit.path) {
-        return Err(ServiceError::Denied(Denied::NoRole("xem sổ theo dõi mô hình")).into());
-    }
-    let this_year = current_year();
-    let year = sq
-        .year
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=this_year + 1).contains(y))
-        .unwrap_or(this_year);
+    let Scope {
+        grant_units,
+        unit,
+        year,
+        this_year,
+    } = scope(&state, &user, &sq, "xem sổ theo dõi mô hình").await?;
     let rows = dvk_store::review::register(&state.db, unit.id, year).await?;
     let page = RegisterPage {
         layout: Layout::new("Sổ theo dõi", Some(&user.info), &user.csrf, "register"),
