@@ -467,11 +467,8 @@ impl Db {
         with_sheets: bool,
         focus: Option<(i64, i64)>,
     ) -> Result<Option<RoundData>, StoreError> {
-        // With a focus, the lists below read one entry's and one member's rows.
-        let (entry_only, member_only) = match focus {
-            Some(_) => (" AND p.entry_id = $2", " AND m.user_id = $3"),
-            None => ("", ""),
-        };
+        // With a focus, the lists below read one entry's and one member's
+        // rows (ids are positive, so 0 means no focus).
         let (fe, fu) = focus.unwrap_or((0, 0));
         let Some(round) = self.round(id).await? else {
             return Ok(None);
@@ -514,15 +511,10 @@ impl Db {
         let individual = sets
             .remove(&round.individual_set_id)
             .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
-        let entry_sql = format!("SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
+        let entry_sql = "SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
                             c.objectives FROM proposals p JOIN entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id \
-                            JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1{entry_only} AND $2 = $2 AND $3 = $3 ORDER BY e.id");
-        let entry_rows = q(&entry_sql)
-            .bind(id)
-            .bind(fe)
-            .bind(fu)
-            .fetch_all(&self.pool)
-            .await?;
+                            JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1 AND ($2 = 0 OR p.entry_id = $2) ORDER BY e.id";
+        let entry_rows = q(entry_sql).bind(id).bind(fe).fetch_all(&self.pool).await?;
         let mut entries = Vec::with_capacity(entry_rows.len());
         for r in &entry_rows {
             entries.push(ProposedEntry {
@@ -541,12 +533,11 @@ impl Db {
                     .ok_or_else(|| bad("state"))?,
             });
         }
-        let member_sql = format!("SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
+        let member_sql = "SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
                              LEFT JOIN role_grants g ON g.user_id = m.user_id LEFT JOIN units un ON un.id = g.unit_id \
-                             WHERE m.round_id = $1{member_only} AND $2 = $2 AND $3 = $3 ORDER BY m.user_id");
-        let member_rows = q(&member_sql)
+                             WHERE m.round_id = $1 AND ($2 = 0 OR m.user_id = $2) ORDER BY m.user_id";
+        let member_rows = q(member_sql)
             .bind(id)
-            .bind(fe)
             .bind(fu)
             .fetch_all(&self.pool)
             .await?;
