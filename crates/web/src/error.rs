@@ -110,3 +110,23 @@ pub fn user_facing(e: ServiceError) -> Result<(StatusCode, Vec<String>), Service
         other => Err(other),
     }
 }
+
+/// Shows a refusal on the page the request came from; someone who may not
+/// even see that page gets the plain refusal instead.
+pub async fn show_refusal<Fut>(
+    e: ServiceError,
+    render: impl FnOnce(Vec<String>, StatusCode) -> Fut,
+) -> AppResult<Response>
+where
+    Fut: std::future::Future<Output = AppResult<Response>>,
+{
+    let (status, errors) = user_facing(e)?;
+    match render(errors.clone(), status).await {
+        Ok(r) => Ok(r),
+        Err(_) => Err(AppError::Page(
+            status,
+            "Không thực hiện được",
+            errors.join(" "),
+        )),
+    }
+}

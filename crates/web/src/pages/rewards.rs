@@ -3,7 +3,7 @@
 
 use super::unit_options;
 use crate::ctx::User;
-use crate::error::{user_facing, AppError, AppResult};
+use crate::error::{show_refusal, user_facing, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
@@ -295,15 +295,10 @@ async fn outcome(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/rewards/{id}?msg={ok}")).into_response()),
         Err(e) => {
-            let (status, errors) = user_facing(e)?;
-            match render_round(state, user, id, "", errors.clone(), status).await {
-                Ok(r) => Ok(r),
-                Err(_) => Err(AppError::Page(
-                    status,
-                    "Không thực hiện được",
-                    errors.join(" "),
-                )),
-            }
+            show_refusal(e, |errors, status| {
+                render_round(state, user, id, "", errors, status)
+            })
+            .await
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{notice, unit_options};
 use crate::ctx::User;
-use crate::error::{user_facing, AppError, AppResult};
+use crate::error::{show_refusal, AppError, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
@@ -570,16 +570,10 @@ async fn act(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}?msg={ok}")).into_response()),
         Err(e) => {
-            let (status, errors) = user_facing(e)?;
-            match render_round(state, user, id, "", errors.clone(), status).await {
-                Ok(r) => Ok(r),
-                // Someone who may not even see the round gets the plain error.
-                Err(_) => Err(AppError::Page(
-                    status,
-                    "Không thực hiện được",
-                    errors.join(" "),
-                )),
-            }
+            show_refusal(e, |errors, status| {
+                render_round(state, user, id, "", errors, status)
+            })
+            .await
         }
     }
 }
