@@ -122,6 +122,16 @@ impl RegistrationStatus {
         }
     }
 
+    /// Stable code for exports and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotSent => "not_sent",
+            Self::Waiting => "waiting",
+            Self::Returned => "returned",
+            Self::Accepted => "accepted",
+        }
+    }
+
     pub fn css(self) -> &'static str {
         match self {
             Self::NotSent => "st-none",

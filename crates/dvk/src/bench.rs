@@ -97,6 +97,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         WebConfig {
             secure_cookies: false,
             expose_query_count: true,
+            ..Default::default()
         },
     )
     .await?;

@@ -49,6 +49,9 @@ enum Command {
         /// Database connections in the pool.
         #[arg(long, env = "DVK_DB_POOL", default_value_t = 8)]
         pool: u32,
+        /// Requests per minute one address may make to the public API.
+        #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
+        public_api_per_minute: u32,
     },
     /// Apply database migrations and reference data, then exit.
     Migrate,
@@ -74,6 +77,33 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// API tokens (the secret is printed once; only its hash is stored).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token that acts with the user's current rights.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// Days until it stops working (1–3650); no expiry when omitted.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List a user's tokens.
+    List {
+        #[arg(long)]
+        username: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -164,6 +194,7 @@ async fn main() -> Result<()> {
             province,
             secure_cookies,
             pool,
+            public_api_per_minute,
         } => {
             let file = if demo { "demo.db" } else { "dvk.db" };
             let url = database_url(&cli.database_url, &cli.data_dir, file)?;
@@ -204,6 +235,7 @@ async fn main() -> Result<()> {
             let config = WebConfig {
                 secure_cookies: secure_cookies.unwrap_or(!loopback),
                 expose_query_count: false,
+                public_api_per_minute,
             };
             match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {
@@ -233,6 +265,60 @@ async fn main() -> Result<()> {
             let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
             open(&url, 2).await?;
             println!("Đã cập nhật cấu trúc cơ sở dữ liệu.");
+        }
+        Command::Token { command } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = open(&url, 2).await?;
+            let user_id = |name: String| {
+                let db = db.clone();
+                async move {
+                    db.user_by_username(&name)
+                        .await?
+                        .map(|u| u.id)
+                        .with_context(|| format!("không có tài khoản «{name}»"))
+                }
+            };
+            match command {
+                TokenCommand::Create {
+                    username,
+                    name,
+                    expires_in_days,
+                } => {
+                    let owner = user_id(username).await?;
+                    let new = match dvk_store::tokens::NewToken::parse(&name, expires_in_days) {
+                        Ok(n) => n,
+                        Err(dvk_store::ServiceError::Invalid(list)) => bail!(list
+                            .into_iter()
+                            .map(|e| e.message)
+                            .collect::<Vec<_>>()
+                            .join(" ")),
+                        Err(e) => return Err(e.into()),
+                    };
+                    let (token, secret) =
+                        dvk_store::tokens::create_token(&db, owner, None, &new).await?;
+                    println!("Đã tạo mã truy cập #{} «{}».", token.id, token.name);
+                    println!("{secret}");
+                    println!("Mã chỉ hiện một lần: hãy lưu lại ngay. Gửi kèm tiêu đề «Authorization: Bearer <mã>».");
+                }
+                TokenCommand::List { username } => {
+                    let owner = user_id(username).await?;
+                    let now = dvk_store::db::now();
+                    for t in db.tokens_of(owner).await? {
+                        let state = if t.revoked_at.is_some() {
+                            "đã thu hồi"
+                        } else if t.active(now) {
+                            "còn hiệu lực"
+                        } else {
+                            "hết hạn"
+                        };
+                        println!("#{}\t{}…\t{}\t{}", t.id, t.prefix, t.name, state);
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    dvk_store::tokens::revoke_token(&db, None, id).await?;
+                    println!("Đã thu hồi mã truy cập #{id}.");
+                }
+            }
         }
         Command::User {
             command:

@@ -66,7 +66,7 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
-fn token_id(token: &str) -> String {
+pub(crate) fn token_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -370,34 +370,7 @@ impl Db {
             .bind(now())
             .fetch_all(&self.pool)
             .await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let mut info = SessionInfo {
-            user_id: first.try_get("user_id")?,
-            username: first.try_get("username")?,
-            full_name: first.try_get("full_name")?,
-            csrf: first.try_get("csrf")?,
-            grants: Vec::new(),
-            units_version: first.try_get("units_version")?,
-        };
-        for r in &rows {
-            let gid: Option<i64> = r.try_get("grant_id")?;
-            let Some(gid) = gid else { continue };
-            let role: String = r.try_get("role")?;
-            let path: String = r.try_get("path")?;
-            if let (Some(role), Some(path)) = (Role::parse(&role), UnitPath::parse(&path)) {
-                info.grants.push(GrantRow {
-                    id: gid,
-                    user_id: info.user_id,
-                    role,
-                    unit_id: r.try_get("unit_id")?,
-                    unit_path: path,
-                    unit_name: r.try_get("name")?,
-                });
-            }
-        }
-        Ok(Some(info))
+        session_from_rows(&rows)
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
@@ -471,4 +444,39 @@ fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Option<GrantRow>, sqlx::Error
         }),
         _ => None,
     })
+}
+
+/// A person and their grants from rows of (user, optional grant) joined
+/// per grant; the CSRF column is empty for API tokens.
+pub(crate) fn session_from_rows(
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Option<SessionInfo>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut info = SessionInfo {
+        user_id: first.try_get("user_id")?,
+        username: first.try_get("username")?,
+        full_name: first.try_get("full_name")?,
+        csrf: first.try_get("csrf")?,
+        grants: Vec::new(),
+        units_version: first.try_get("units_version")?,
+    };
+    for r in rows {
+        let gid: Option<i64> = r.try_get("grant_id")?;
+        let Some(gid) = gid else { continue };
+        let role: String = r.try_get("role")?;
+        let path: String = r.try_get("path")?;
+        if let (Some(role), Some(path)) = (Role::parse(&role), UnitPath::parse(&path)) {
+            info.grants.push(GrantRow {
+                id: gid,
+                user_id: info.user_id,
+                role,
+                unit_id: r.try_get("unit_id")?,
+                unit_path: path,
+                unit_name: r.try_get("name")?,
+            });
+        }
+    }
+    Ok(Some(info))
 }

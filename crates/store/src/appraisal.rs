@@ -2085,6 +2085,87 @@ impl Db {
     }
 }
 
+/// Who may look at a round: its council and those who run it (movement
+/// officers, signing leaders and admins of the organising unit or above).
+/// Registering units follow their entries on the entry pages.
+pub fn may_view_round(round: &Round, is_member: bool, actor: &Actor) -> bool {
+    is_member
+        || actor.holds_any(
+            &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+            &round.unit_path,
+        )
+}
+
+/// The rounds a person may look at, newest first.
+pub async fn rounds_visible(db: &Db, actor: &Actor) -> Result<Vec<Round>, ServiceError> {
+    let mine = db.rounds_of_member(actor.user_id).await?;
+    Ok(db
+        .rounds_for(&actor.visible_roots())
+        .await?
+        .into_iter()
+        .filter(|r| may_view_round(r, mine.contains(&r.id), actor))
+        .collect())
+}
+
+/// What the public sees of a round on notice: the entries on notice (and,
+/// after the decision, the recognised ones), visible comments, and whether
+/// comments are open today.
+pub struct PublicNotice {
+    pub round: Round,
+    pub open: bool,
+    pub entries: Vec<ProposedEntry>,
+    pub comments: Vec<Comment>,
+}
+
+/// A round's public notice; unknown unless the round is on notice or
+/// decided.
+pub async fn public_notice(db: &Db, round_id: i64) -> Result<PublicNotice, ServiceError> {
+    let data = db
+        .round_core(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("thông báo"))?;
+    let round = data.round;
+    if !matches!(round.state, RoundState::Notice | RoundState::Decided) {
+        return Err(ServiceError::NotFound("thông báo"));
+    }
+    let today = today();
+    let open = round.state == RoundState::Notice
+        && round
+            .notice_starts
+            .as_deref()
+            .is_some_and(|s| s <= today.as_str())
+        && round
+            .notice_ends
+            .as_deref()
+            .is_some_and(|e| today.as_str() <= e);
+    let comments = db.comments(round_id, false).await?;
+    let entries = data
+        .entries
+        .into_iter()
+        .filter(|e| matches!(e.state, EntryState::InPublicNotice | EntryState::Recognised))
+        .collect();
+    Ok(PublicNotice {
+        round,
+        open,
+        entries,
+        comments,
+    })
+}
+
+/// Every comment of a round, hidden ones included, for its organisers.
+pub async fn comments_to_moderate(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<Vec<Comment>, ServiceError> {
+    let round = db
+        .round(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    organiser(actor, &round)?;
+    Ok(db.comments(round_id, true).await?)
+}
+
 /// Hides (never deletes) or shows a comment, and/or answers it.
 pub async fn moderate(
     db: &Db,

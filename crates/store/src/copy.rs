@@ -101,6 +101,20 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
     ),
     ("login_failures", &[("id", Int), ("key", Text), ("at", Int)]),
     (
+        "api_tokens",
+        &[
+            ("id", Int),
+            ("user_id", Int),
+            ("name", Text),
+            ("token_hash", Text),
+            ("prefix", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("last_used_at", Int),
+            ("revoked_at", Int),
+        ],
+    ),
+    (
         "entries",
         &[
             ("id", Int),
@@ -196,6 +210,7 @@ const IDENTITIES: &[&str] = &[
     "users",
     "role_grants",
     "login_failures",
+    "api_tokens",
     "entries",
     "attachments",
 ];

@@ -101,6 +101,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "email",
         sql: include_str!("../migrations/sqlite/0007_email.sql"),
     },
+    Migration {
+        version: 8,
+        name: "api_tokens",
+        sql: include_str!("../migrations/sqlite/0008_api_tokens.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -138,6 +143,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "email",
         sql: include_str!("../migrations/postgres/0007_email.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "api_tokens",
+        sql: include_str!("../migrations/postgres/0008_api_tokens.sql"),
     },
 ];
 

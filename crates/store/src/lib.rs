@@ -16,6 +16,7 @@ pub mod reference;
 pub mod review;
 pub mod rewards;
 pub mod service;
+pub mod tokens;
 pub mod units;
 
 pub use db::{Backend, Db};

@@ -301,6 +301,15 @@ pub struct RewardRoundForm {
     pub phase: String,
 }
 
+/// Who may look at a reward round: those who run it (movement officers,
+/// signing leaders and admins of the organising unit or above).
+pub fn may_view_reward_round(round: &RewardRound, actor: &Actor) -> bool {
+    actor.holds_any(
+        &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
+        &round.unit_path,
+    )
+}
+
 pub async fn create_reward_round(
     db: &Db,
     actor: &Actor,

@@ -14,7 +14,7 @@ use dvk_domain::auth::{self, Actor, EntryScope, Role};
 use dvk_domain::entry::{parse_registration, EntryForm, FieldError, Reference, Registration};
 use dvk_domain::evidence::{clean_file_name, sniff, MAX_EVIDENCE_BYTES};
 use dvk_domain::state::{EntryState, Transition};
-use dvk_domain::unit::UNIT_KINDS;
+use dvk_domain::unit::{UnitPath, UNIT_KINDS};
 use sha2::{Digest, Sha256};
 
 fn scope(e: &EntryDetail) -> EntryScope<'_> {
@@ -467,6 +467,34 @@ pub async fn revoke_grant(db: &Db, actor: &Actor, grant_id: i64) -> Result<(), S
         ));
     }
     db.delete_grant(Some(actor.user_id), &g).await
+}
+
+/// The accounts an admin manages: those holding a role inside the admin's
+/// subtrees, and accounts with no role yet (so they can be given one).
+pub async fn users_for_admin(
+    db: &Db,
+    actor: &Actor,
+) -> Result<Vec<(crate::accounts::UserRow, Vec<crate::accounts::GrantRow>)>, ServiceError> {
+    let roots: Vec<UnitPath> = actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .map(|g| g.unit.clone())
+        .collect();
+    if roots.is_empty() {
+        return Err(auth::Denied::NoRole("quản trị").into());
+    }
+    Ok(db
+        .users_with_grants()
+        .await?
+        .into_iter()
+        .filter(|(_, gs)| {
+            gs.is_empty()
+                || gs
+                    .iter()
+                    .any(|g| roots.iter().any(|r| r.covers(&g.unit_path)))
+        })
+        .collect())
 }
 
 /// Adds a unit under `parent_id`; admins of the parent's subtree only.

@@ -159,6 +159,9 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
 }
 
 async fn handle(state: AppState, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return handle_api(state, req, next).await;
+    }
     let (mut parts, body) = req.into_parts();
     let token = cookie(&parts.headers, SESSION_COOKIE);
     let session = match &token {
@@ -251,6 +254,102 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         );
     }
     if token.is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    res
+}
+
+fn bearer(headers: &HeaderMap) -> Option<Option<String>> {
+    let v = headers.get(header::AUTHORIZATION)?;
+    Some(
+        v.to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned()),
+    )
+}
+
+/// API requests: an API token (no CSRF, it is not sent by browsers on
+/// their own), or the browser session whose state-changing requests must
+/// carry its CSRF token in `X-CSRF-Token`; anonymous requests reach only
+/// what is public. Errors are JSON.
+async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
+    use crate::api::{ApiFailure, CSRF_HEADER};
+    let (mut parts, body) = req.into_parts();
+    let lookup_failed = |e: dvk_store::StoreError| {
+        tracing::error!("session lookup failed: {e}");
+        ApiFailure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Không đọc được phiên làm việc. Vui lòng thử lại sau.",
+        )
+        .into_response()
+    };
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    // Public endpoints need no one and look no one up.
+    let public = parts.uri.path().starts_with("/api/v1/public/");
+    let presented = if public { None } else { bearer(&parts.headers) };
+    let (session, session_token) = match presented {
+        Some(secret) => {
+            let found = match secret {
+                Some(s) => match state.db.token_session(&s).await {
+                    Ok(found) => found,
+                    Err(e) => return lookup_failed(e),
+                },
+                None => None,
+            };
+            match found {
+                Some(info) => (Some(info), None),
+                None => {
+                    return ApiFailure::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_token",
+                        "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.",
+                    )
+                    .into_response()
+                }
+            }
+        }
+        None if public => (None, None),
+        None => {
+            let token = cookie(&parts.headers, SESSION_COOKIE);
+            let session = match &token {
+                Some(t) => match state.db.session(t).await {
+                    Ok(s) => s,
+                    Err(e) => return lookup_failed(e),
+                },
+                None => None,
+            };
+            if let (Some(s), true) = (&session, unsafe_method) {
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !same_token(sent, &s.csrf) {
+                    return ApiFailure::new(
+                        StatusCode::FORBIDDEN,
+                        "csrf_failed",
+                        "Thiếu hoặc sai mã CSRF (tiêu đề X-CSRF-Token) của phiên đăng nhập. Không có gì bị thay đổi.",
+                    )
+                    .into_response();
+                }
+            }
+            (session, token)
+        }
+    };
+    let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
+    let signed_in = session.is_some();
+    parts.extensions.insert(Arc::new(Ctx {
+        session,
+        csrf,
+        session_token,
+    }));
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if signed_in && !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),

@@ -1,6 +1,7 @@
 //! DVK web layer: server-rendered pages over the shared services.
 //! Handlers parse input, call services and render; they hold no SQL.
 
+pub mod api;
 pub mod ctx;
 pub mod error;
 pub mod form;
@@ -26,6 +27,9 @@ pub struct WebConfig {
     /// Add an `x-dvk-queries` header with the number of SQL statements a
     /// request issued (tests and benchmarks use it).
     pub expose_query_count: bool,
+    /// Requests per minute one address may make to the public API
+    /// (0 means the default, 120).
+    pub public_api_per_minute: u32,
 }
 
 #[derive(Clone)]
@@ -33,6 +37,7 @@ pub struct AppState {
     pub db: Db,
     pub catalogue: Arc<Catalogue>,
     pub config: Arc<WebConfig>,
+    pub public_limiter: Arc<api::public::RateLimiter>,
     unit_tree: Arc<RwLock<Arc<UnitTree>>>,
 }
 
@@ -40,9 +45,14 @@ impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<AppState, dvk_store::StoreError> {
         let catalogue = Arc::new(db.catalogue().await?);
         let tree = Arc::new(db.unit_tree().await?);
+        let per_minute = match config.public_api_per_minute {
+            0 => 120,
+            n => n,
+        };
         Ok(AppState {
             db,
             catalogue,
+            public_limiter: Arc::new(api::public::RateLimiter::new(per_minute)),
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
         })
@@ -67,7 +77,22 @@ impl AppState {
 const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let (api_routes, doc) = api::router(&state);
+    let openapi = api::openapi_json(&doc);
     Router::new()
+        .merge(api_routes)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let body = openapi.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        (*body).clone(),
+                    )
+                }
+            }),
+        )
         .route("/", get(pages::home::home))
         .route("/healthz", get(pages::home::healthz))
         .route("/static/app.css", get(pages::home::css))

@@ -134,6 +134,7 @@ async fn serve(db: &Db) -> String {
         WebConfig {
             secure_cookies: false,
             expose_query_count: true,
+            ..Default::default()
         },
     )
     .await

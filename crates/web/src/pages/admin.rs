@@ -164,20 +164,7 @@ async fn render_users(
 ) -> AppResult<Response> {
     require_admin(user)?;
     let roots: Vec<_> = admin_roots(user).into_iter().map(|(_, p)| p).collect();
-    // An admin sees the accounts that hold a role inside their subtrees,
-    // and accounts with no role yet (so they can be given one).
-    let users: Vec<_> = state
-        .db
-        .users_with_grants()
-        .await?
-        .into_iter()
-        .filter(|(_, gs)| {
-            gs.is_empty()
-                || gs
-                    .iter()
-                    .any(|g| roots.iter().any(|r| r.covers(&g.unit_path)))
-        })
-        .collect();
+    let users = service::users_for_admin(&state.db, &user.actor).await?;
     let units = state
         .units(user.info.units_version)
         .await?

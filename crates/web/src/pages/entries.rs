@@ -21,7 +21,7 @@ pub const PER_PAGE: i64 = 25;
 
 /// Transitions the registration pages offer; later steps (appraisal,
 /// recognition, rewards) come with their own pages and inputs.
-const REGISTRATION_TRANSITIONS: [Transition; 4] = [
+pub const REGISTRATION_TRANSITIONS: [Transition; 4] = [
     Transition::Submit,
     Transition::Accept,
     Transition::Return,

@@ -174,7 +174,15 @@ pub async fn js() -> Response {
         .into_response()
 }
 
-pub async fn not_found() -> Response {
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Địa chỉ này không có trong API (xem /api/v1/openapi.json).",
+        )
+        .into_response();
+    }
     error_response(
         StatusCode::NOT_FOUND,
         "Không tìm thấy trang",

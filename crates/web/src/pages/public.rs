@@ -11,9 +11,7 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dvk_domain::appraisal::RoundState;
 use dvk_domain::entry::ITEMS;
-use dvk_domain::state::EntryState;
 use dvk_domain::text::search_terms;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
@@ -89,33 +87,10 @@ async fn render_notice(
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let data = state
-        .db
-        .round_core(id)
-        .await?
-        .ok_or(ServiceError::NotFound("thông báo"))?;
-    let round = &data.round;
-    if !matches!(round.state, RoundState::Notice | RoundState::Decided) {
-        return Err(ServiceError::NotFound("thông báo").into());
-    }
-    let today = ap::today();
-    let open = round.state == RoundState::Notice
-        && round
-            .notice_starts
-            .as_deref()
-            .is_some_and(|s| s <= today.as_str())
-        && round
-            .notice_ends
-            .as_deref()
-            .is_some_and(|e| today.as_str() <= e);
-    let comments = state.db.comments(id, false).await?;
-    // Objectives and outputs come from the entries' contents (one statement).
+    let notice = ap::public_notice(&state.db, id).await?;
+    let (round, open, comments) = (&notice.round, notice.open, &notice.comments);
     let mut entries = Vec::new();
-    for e in data
-        .entries
-        .iter()
-        .filter(|e| matches!(e.state, EntryState::InPublicNotice | EntryState::Recognised))
-    {
+    for e in &notice.entries {
         entries.push(NoticeEntry {
             id: e.entry_id,
             title: e.title.clone(),

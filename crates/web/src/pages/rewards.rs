@@ -73,12 +73,7 @@ async fn render_list(
         layout: Layout::new("Khen thưởng", Some(&user.info), &user.csrf, "rewards"),
         rows: rounds
             .into_iter()
-            .filter(|r| {
-                user.actor.holds_any(
-                    &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
-                    &r.unit_path,
-                )
-            })
+            .filter(|r| rw::may_view_reward_round(r, &user.actor))
             .map(|r| {
                 (
                     r.id,
@@ -186,10 +181,7 @@ async fn render_round(
         .reward_round(id)
         .await?
         .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
-    if !user.actor.holds_any(
-        &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
-        &round.unit_path,
-    ) {
+    if !rw::may_view_reward_round(&round, &user.actor) {
         return Err(ServiceError::NotFound("đợt khen thưởng").into());
     }
     let organiser = user.actor.holds(Role::MovementOfficer, &round.unit_path);

@@ -77,21 +77,7 @@ async fn render_rounds(
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
-    let roots = user.actor.visible_roots();
-    let mine = state.db.rounds_of_member(user.actor.user_id).await?;
-    let rounds: Vec<_> = state
-        .db
-        .rounds_for(&roots)
-        .await?
-        .into_iter()
-        .filter(|r| {
-            mine.contains(&r.id)
-                || user.actor.holds_any(
-                    &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
-                    &r.unit_path,
-                )
-        })
-        .collect();
+    let rounds = ap::rounds_visible(&state.db, &user.actor).await?;
     let organiser_roots: Vec<_> = user
         .info
         .grants
@@ -257,15 +243,12 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-/// Who may look at a round: its council and those who run it (movement
-/// officers, signing leaders and admins of the organising unit or above).
-/// Registering units follow their entries on the entry pages.
 fn may_view(data: &RoundData, user: &User) -> bool {
-    data.member(user.actor.user_id).is_some()
-        || user.actor.holds_any(
-            &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
-            &data.round.unit_path,
-        )
+    ap::may_view_round(
+        &data.round,
+        data.member(user.actor.user_id).is_some(),
+        &user.actor,
+    )
 }
 
 async fn render_round(

@@ -1,0 +1,420 @@
+//! Public read-only API (no token): recognised models and exemplars, and
+//! rounds on public notice with their comments; citizens may comment.
+//! Personal items of individuals are never published. Every request
+//! counts against a per-address limit.
+
+use super::entries::{field_and_subfields, paging};
+use super::{created, instant, ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use dvk_domain::entry::ITEMS;
+use dvk_domain::state::EntryState;
+use dvk_domain::text::search_terms;
+use dvk_store::appraisal::{self as ap, CommentForm};
+use dvk_store::entries::{EntryFilter, Sort};
+use dvk_store::ServiceError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use utoipa::{IntoParams, ToSchema};
+
+/// Requests per client address per minute, counted in fixed one-minute
+/// windows in this process (each server of a cluster counts its own).
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Ok, or the seconds to wait.
+    pub fn check(&self, client: IpAddr, now_secs: i64) -> Result<(), u64> {
+        let minute = now_secs.div_euclid(60);
+        let Ok(mut w) = self.windows.lock() else {
+            return Ok(());
+        };
+        if w.len() > 100_000 {
+            w.retain(|_, (m, _)| *m == minute);
+        }
+        let slot = w.entry(client).or_insert((minute, 0));
+        if slot.0 != minute {
+            *slot = (minute, 0);
+        }
+        if slot.1 >= self.per_minute {
+            return Err((60 - now_secs.rem_euclid(60)).max(1) as u64);
+        }
+        slot.1 += 1;
+        Ok(())
+    }
+}
+
+/// The middleware in front of every public endpoint.
+pub async fn rate_limit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match state.public_limiter.check(addr.ip(), dvk_store::db::now()) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let mut f = ApiFailure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."),
+            );
+            f.retry_after = Some(wait);
+            f.into_response()
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct PublicQuery {
+    /// Words to find; diacritics are ignored.
+    pub q: Option<String>,
+    /// Level that recognised it (`xa`, `tinh`, …).
+    pub level: Option<String>,
+    pub year: Option<i32>,
+    pub field: Option<i64>,
+    /// A unit and its subtree.
+    pub unit: Option<i64>,
+    pub page: Option<i64>,
+    /// 1–100, default 20.
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicEntrySummary {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub subject: String,
+    pub unit_name: String,
+    pub field_id: i64,
+    pub level_code: String,
+    pub year: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicEntryPage {
+    pub items: Vec<PublicEntrySummary>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/entries", tag = "Công khai",
+    summary = "Mô hình, điển hình đã được công nhận",
+    params(PublicQuery),
+    responses((status = 200, body = PublicEntryPage)))]
+pub async fn entries(
+    State(state): State<AppState>,
+    ApiQuery(pq): ApiQuery<PublicQuery>,
+) -> ApiResult<Json<PublicEntryPage>> {
+    let cat = &state.catalogue;
+    let (page, per_page) = paging(pq.page, pq.per_page, 20)?;
+    let tree = state.units(0).await?;
+    let roots: Vec<_> = tree
+        .units
+        .iter()
+        .filter(|u| u.parent_id.is_none())
+        .map(|u| u.path.clone())
+        .collect();
+    let unit = match pq.unit {
+        Some(id) => Some(
+            tree.units
+                .iter()
+                .find(|u| u.id == id)
+                .map(|u| u.path.clone())
+                .ok_or_else(|| ServiceError::invalid("unit", "Đơn vị không tồn tại."))?,
+        ),
+        None => None,
+    };
+    let level = match pq.level.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(
+            cat.levels
+                .iter()
+                .find(|l| l.code == v)
+                .map(|l| l.code.clone())
+                .ok_or_else(|| ServiceError::invalid("level", "Cấp không hợp lệ."))?,
+        ),
+        None => None,
+    };
+    let filter = EntryFilter {
+        visible: roots,
+        unit,
+        field_ids: field_and_subfields(cat, pq.field),
+        year: pq.year,
+        level,
+        search: search_terms(pq.q.as_deref().unwrap_or("")),
+        public_only: true,
+        sort: Sort::Year,
+        page,
+        per_page,
+        ..Default::default()
+    };
+    let (items, total) = state.db.list_entries(&filter).await?;
+    Ok(Json(PublicEntryPage {
+        items: items
+            .into_iter()
+            .map(|e| PublicEntrySummary {
+                id: e.id,
+                title: e.title,
+                kind: e.kind.code().to_owned(),
+                subject: e.subject.code().to_owned(),
+                unit_name: e.unit_name,
+                field_id: e.field_id,
+                level_code: e.target_level,
+                year: e.year,
+            })
+            .collect(),
+        total,
+        page,
+        per_page,
+        pages: ((total + per_page - 1) / per_page).max(1),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicItem {
+    /// Item key (`situation`, `objectives`, …).
+    pub key: String,
+    pub label: String,
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicEntry {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub subject: String,
+    pub unit_name: String,
+    pub field_id: i64,
+    pub field_name: String,
+    pub level_code: String,
+    pub level_name: String,
+    pub year: i32,
+    pub views: i64,
+    /// The recognising decision, as cited (empty if none recorded).
+    pub decision: String,
+    /// Set when recognition was revoked.
+    pub revoked: bool,
+    /// What the model did and achieved (never an individual's personal items).
+    pub items: Vec<PublicItem>,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/entries/{id}", tag = "Công khai",
+    summary = "Một mô hình, điển hình đã được công nhận",
+    params(("id" = i64, Path, description = "Mã hồ sơ")),
+    responses((status = 200, body = PublicEntry)))]
+pub async fn entry(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<PublicEntry>> {
+    let (e, views) = state
+        .db
+        .public_entry(id)
+        .await?
+        .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
+    let r = &e.registration;
+    let revoked = e.state == EntryState::Revoked;
+    let decision = if revoked {
+        e.state_reason.clone()
+    } else {
+        match state.db.decision_of_entry(id).await? {
+            Some(d) => format!(
+                "Quyết định số {} ngày {} của {}",
+                d.number,
+                ap::show_date(&d.signed_on),
+                d.issuing_body
+            ),
+            None => String::new(),
+        }
+    };
+    let cat = &state.catalogue;
+    Ok(Json(PublicEntry {
+        id: e.id,
+        title: r.title().to_owned(),
+        kind: r.kind.code().to_owned(),
+        subject: r.subject.code().to_owned(),
+        unit_name: e.unit_name.clone(),
+        field_id: r.field_id,
+        field_name: cat.field_name(r.field_id).to_owned(),
+        level_code: r.target_level.clone(),
+        level_name: cat.level_name(&r.target_level).to_owned(),
+        year: r.year,
+        views,
+        decision,
+        revoked,
+        items: ITEMS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, (k, l))| PublicItem {
+                key: (*k).to_owned(),
+                label: (*l).to_owned(),
+                text: r.items[i].clone(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticeSummary {
+    pub round_id: i64,
+    pub title: String,
+    pub unit_name: String,
+    /// ISO dates.
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/notices", tag = "Công khai",
+    summary = "Các đợt đang thông báo công khai",
+    responses((status = 200, body = Vec<NoticeSummary>)))]
+pub async fn notices(State(state): State<AppState>) -> ApiResult<Json<Vec<NoticeSummary>>> {
+    let rounds = state.db.notice_rounds().await?;
+    Ok(Json(
+        rounds
+            .into_iter()
+            .map(|r| NoticeSummary {
+                round_id: r.id,
+                title: r.title,
+                unit_name: r.unit_name,
+                starts: r.notice_starts,
+                ends: r.notice_ends,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicComment {
+    pub id: i64,
+    /// Empty for anonymous citizens.
+    pub author_name: String,
+    pub created_at: String,
+    pub body: String,
+    pub answer: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticeEntry {
+    pub entry_id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub field_name: String,
+    pub summary: String,
+    pub comments: Vec<PublicComment>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoticeOut {
+    pub round_id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub starts: Option<String>,
+    pub ends: Option<String>,
+    /// Comments are accepted today.
+    pub open: bool,
+    pub entries: Vec<NoticeEntry>,
+}
+
+#[utoipa::path(get, path = "/api/v1/public/notices/{id}", tag = "Công khai",
+    summary = "Thông báo công khai của một đợt, với các ý kiến",
+    params(("id" = i64, Path, description = "Mã đợt xét")),
+    responses((status = 200, body = NoticeOut)))]
+pub async fn notice(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<NoticeOut>> {
+    let n = ap::public_notice(&state.db, id).await?;
+    let cat = &state.catalogue;
+    Ok(Json(NoticeOut {
+        round_id: n.round.id,
+        title: n.round.title.clone(),
+        unit_name: n.round.unit_name.clone(),
+        starts: n.round.notice_starts.clone(),
+        ends: n.round.notice_ends.clone(),
+        open: n.open,
+        entries: n
+            .entries
+            .iter()
+            .map(|e| NoticeEntry {
+                entry_id: e.entry_id,
+                title: e.title.clone(),
+                unit_name: e.unit_name.clone(),
+                field_name: cat.field_name(e.field_id).to_owned(),
+                summary: e.summary.clone(),
+                comments: n
+                    .comments
+                    .iter()
+                    .filter(|c| c.entry_id == e.entry_id)
+                    .map(|c| PublicComment {
+                        id: c.id,
+                        author_name: c.author_name.clone(),
+                        created_at: instant(c.created_at),
+                        body: c.body.clone(),
+                        answer: c.answer.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentIn {
+    pub entry_id: i64,
+    /// Optional; empty for an anonymous comment.
+    #[serde(default)]
+    pub name: String,
+    /// Optional phone or e-mail, shown to the organisers only.
+    #[serde(default)]
+    pub contact: String,
+    pub body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentCreated {
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/public/notices/{id}/comments", tag = "Công khai",
+    summary = "Góp ý về một hồ sơ đang công khai (không cần tài khoản)",
+    params(("id" = i64, Path, description = "Mã đợt xét")),
+    request_body = CommentIn,
+    responses((status = 201, body = CommentCreated)))]
+pub async fn comment(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<CommentIn>,
+) -> ApiResult<Response> {
+    let form = CommentForm {
+        entry_id: b.entry_id.to_string(),
+        name: b.name,
+        contact: b.contact,
+        body: b.body,
+        website: String::new(),
+    };
+    let cid = ap::add_comment(&state.db, id, &form, &addr.ip().to_string()).await?;
+    Ok(created(CommentCreated { id: cid }))
+}
