@@ -155,6 +155,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::entries::review),
         )
         .route("/register", get(pages::status::register))
+        .route(
+            "/tokens",
+            get(pages::tokens::list).post(pages::tokens::create),
+        )
+        .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/criteria", get(pages::criteria::list))
         .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))

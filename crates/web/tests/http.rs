@@ -3178,6 +3178,20 @@ async fn notifications_are_mailed_once(kind: Kind) {
     assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
 }
 
+#[path = "http/api.rs"]
+mod api;
+use api::{
+    api_authorisation_matrix, api_errors_name_fields, api_tokens_and_sessions, api_whole_cycle,
+    public_api_is_rate_limited,
+};
+
+/// The external OpenAPI tools run once, against SQLite (the API code is
+/// the same on both backends; the other API tests run on both).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_validates_and_survives_schemathesis() {
+    api::openapi_validates_and_schemathesis_finds_nothing(Kind::Sqlite).await
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -3199,6 +3213,11 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    api_whole_cycle,
+    api_authorisation_matrix,
+    api_tokens_and_sessions,
+    api_errors_name_fields,
+    public_api_is_rate_limited,
     notifications_are_mailed_once,
     notifications_exactly_once,
     yearly_review_and_predecessors,

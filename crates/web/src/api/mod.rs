@@ -299,12 +299,35 @@ fn describe_common_answers(doc: &mut OpenApiDoc) {
             ("delete", item.delete.as_mut()),
         ] {
             let Some(op) = op else { continue };
+            // Operation ids must be unique: method and path say it.
+            let id: String = format!("{method}{}", path.trim_start_matches(PREFIX))
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect::<String>()
+                .split('_')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
+            op.operation_id = Some(id);
             add_errors(op, public, method != "get", path.contains('{'));
         }
     }
 }
 
 fn add_errors(op: &mut Operation, public: bool, changes: bool, has_id: bool) {
+    // OpenAPI requires a description on every response.
+    for (code, answer) in op.responses.responses.iter_mut() {
+        if let utoipa::openapi::RefOr::T(r) = answer {
+            if r.description.is_empty() {
+                r.description = match code.as_str() {
+                    "201" => "Đã tạo",
+                    "204" => "Đã thực hiện",
+                    _ => "Thành công",
+                }
+                .to_owned();
+            }
+        }
+    }
     let mut answers = vec![(
         "400",
         "Yêu cầu sai: tham số, JSON hoặc dữ liệu chưa hợp lệ (mã `invalid_parameter`, `invalid_body`, `validation_failed`).",

@@ -9,6 +9,7 @@ pub mod public;
 pub mod rewards;
 pub mod rounds;
 pub mod status;
+pub mod tokens;
 
 use crate::views::Opt;
 use dvk_store::units::Unit;
