@@ -12,7 +12,7 @@ use dvk_domain::appraisal::{
     Criterion, MemberScores, RoundState, ScoringMode, Thresholds, DEFAULT_COLLECTIVE_CRITERIA,
     DEFAULT_INDIVIDUAL_CRITERIA, ROUND_KINDS,
 };
-use dvk_domain::auth::{Actor, Denied, EntryScope, Role};
+use dvk_domain::auth::{Actor, Denied, Role};
 use dvk_domain::entry::{FieldError, Subject};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::unit::UnitPath;
@@ -1161,11 +1161,7 @@ pub async fn propose(
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))?;
     let round = &data.round;
-    let scope = EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    };
+    let scope = e.scope();
     let cat = db.catalogue().await?;
     let how = proposal_kind(&cat, round, &e).ok_or_else(|| {
         ServiceError::invalid(

@@ -51,6 +51,17 @@ pub struct EntryDetail {
     pub submitted_at: Option<i64>,
 }
 
+impl EntryDetail {
+    /// What authorisation rules look at: where the entry sits and its state.
+    pub fn scope(&self) -> dvk_domain::auth::EntryScope<'_> {
+        dvk_domain::auth::EntryScope {
+            registering: &self.unit_path,
+            confirming: &self.confirming_path,
+            state: self.state,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     #[default]

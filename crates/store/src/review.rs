@@ -9,7 +9,7 @@ use crate::db::{now, q, Db};
 use crate::entries::move_entry;
 use crate::error::{ServiceError, StoreError};
 use crate::service::{current_year, view_entry};
-use dvk_domain::auth::{self, Actor, Denied, EntryScope, Role};
+use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::unit::UnitPath;
@@ -142,11 +142,7 @@ pub async fn review(
     reason: &str,
 ) -> Result<(), ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
-    let scope = EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    };
+    let scope = e.scope();
     if continuing {
         if !actor.holds(Role::MovementOfficer, &e.confirming_path) {
             return Err(ServiceError::Denied(Denied::NoRole("rà soát mô hình này")));

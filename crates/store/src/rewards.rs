@@ -10,7 +10,7 @@ use crate::entries::move_entry;
 use crate::error::{ServiceError, StoreError};
 use crate::service::view_entry;
 use dvk_domain::appraisal::ROUND_KINDS;
-use dvk_domain::auth::{self, Actor, Denied, EntryScope, Role};
+use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::unit::UnitPath;
@@ -399,11 +399,7 @@ pub async fn create_reward_round(
 /// The secretariat selects a recognised entry as outstanding.
 pub async fn mark_outstanding(db: &Db, actor: &Actor, entry_id: i64) -> Result<(), ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
-    let scope = EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    };
+    let scope = e.scope();
     auth::check_transition(actor, Transition::MarkOutstanding, &scope)?;
     let mut tx = db.pool.begin().await?;
     move_entry(
@@ -639,11 +635,7 @@ pub async fn revoke(
     decision_ref: &str,
 ) -> Result<(), ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
-    let scope = EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    };
+    let scope = e.scope();
     auth::check_transition(actor, Transition::Revoke, &scope)?;
     let reason = reason.trim();
     let decision_ref = decision_ref.trim();

@@ -10,20 +10,12 @@ use crate::entries::{Attachment, EntryDetail, Placement};
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
 use crate::units::{insert_unit, NewUnit, Unit};
-use dvk_domain::auth::{self, Actor, EntryScope, Role};
+use dvk_domain::auth::{self, Actor, Role};
 use dvk_domain::entry::{parse_registration, EntryForm, FieldError, Reference, Registration};
 use dvk_domain::evidence::{clean_file_name, sniff, MAX_EVIDENCE_BYTES};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::unit::{UnitPath, UNIT_KINDS};
 use sha2::{Digest, Sha256};
-
-fn scope(e: &EntryDetail) -> EntryScope<'_> {
-    EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    }
-}
 
 pub fn current_year() -> i32 {
     // Vietnam time (UTC+7) decides the year.
@@ -139,7 +131,7 @@ async fn place(db: &Db, actor: &Actor, r: &Registration) -> Result<(Unit, Unit),
 /// other units' entries reveal nothing.
 pub async fn view_entry(db: &Db, actor: &Actor, id: i64) -> Result<EntryDetail, ServiceError> {
     let e = db.entry(id).await?.ok_or(ServiceError::NotFound("hồ sơ"))?;
-    if auth::can_view_entry(actor, &scope(&e)) {
+    if auth::can_view_entry(actor, &e.scope()) {
         return Ok(e);
     }
     // Records of units merged away in 2025 belong to their successors too.
@@ -178,7 +170,7 @@ async fn check_replicates(
     if let Some(id) = r.replicates {
         let usable = match db.entry(id).await? {
             Some(e) if Some(id) != own_id => {
-                auth::can_view_entry(actor, &scope(&e))
+                auth::can_view_entry(actor, &e.scope())
                     || matches!(
                         e.state,
                         EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
@@ -205,7 +197,7 @@ pub async fn update_entry(
     version: i64,
 ) -> Result<(), ServiceError> {
     let old = view_entry(db, actor, id).await?;
-    auth::check_edit_entry(actor, &scope(&old))?;
+    auth::check_edit_entry(actor, &old.scope())?;
     let r = parse_entry_form(cat, form).map_err(ServiceError::Invalid)?;
     let (unit, confirming) = place(db, actor, &r).await?;
     check_replicates(db, actor, &r, Some(id)).await?;
@@ -229,7 +221,7 @@ pub async fn transition(
     version: i64,
 ) -> Result<EntryState, ServiceError> {
     let e = view_entry(db, actor, id).await?;
-    let to = auth::check_transition(actor, t, &scope(&e))?;
+    let to = auth::check_transition(actor, t, &e.scope())?;
     let rule = t.rule();
     let reason = reason.trim();
     if rule.reason_required && reason.is_empty() {
@@ -277,7 +269,7 @@ pub async fn add_attachment(
     bytes: &[u8],
 ) -> Result<i64, ServiceError> {
     let e = view_entry(db, actor, entry_id).await?;
-    auth::check_add_evidence(actor, &scope(&e))?;
+    auth::check_add_evidence(actor, &e.scope())?;
     if bytes.is_empty() {
         return Err(ServiceError::invalid(
             "file",

@@ -9,11 +9,11 @@ use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dvk_domain::auth::{self, EntryScope};
+use dvk_domain::auth;
 use dvk_domain::entry::{EntryForm, Kind, Subject};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::search_terms;
-use dvk_store::entries::{EntryDetail, EntryFilter, EntrySummary, Sort};
+use dvk_store::entries::{EntryFilter, EntrySummary, Sort};
 use dvk_store::reference::Catalogue;
 use dvk_store::service;
 use dvk_store::ServiceError;
@@ -200,14 +200,6 @@ pub struct EntryOut {
     pub reports: Vec<ReportOut>,
 }
 
-fn scope(e: &EntryDetail) -> EntryScope<'_> {
-    EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
-    }
-}
-
 async fn entry_out(state: &AppState, user: &ApiUser, id: i64) -> ApiResult<EntryOut> {
     let e = service::view_entry(&state.db, &user.actor, id).await?;
     let cat = &state.catalogue;
@@ -229,7 +221,7 @@ async fn entry_out(state: &AppState, user: &ApiUser, id: i64) -> ApiResult<Entry
     } else {
         (None, Vec::new(), Vec::new(), Vec::new())
     };
-    let sc = scope(&e);
+    let sc = e.scope();
     let allowed = Transition::ALL
         .iter()
         .filter(|t| auth::check_transition(&user.actor, **t, &sc).is_ok())

@@ -8,11 +8,11 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dvk_domain::auth::{self, EntryScope};
+use dvk_domain::auth;
 use dvk_domain::entry::{EntryForm, Gender, Kind, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::search_terms;
-use dvk_store::entries::{EntryDetail, EntryFilter, Sort};
+use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::service::{self, current_year};
 use dvk_store::ServiceError;
 use serde::Deserialize;
@@ -365,7 +365,7 @@ pub async fn edit_form(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let e = service::view_entry(&state.db, &user.actor, id).await?;
-    auth::check_edit_entry(&user.actor, &scope(&e)).map_err(ServiceError::from)?;
+    auth::check_edit_entry(&user.actor, &e.scope()).map_err(ServiceError::from)?;
     let form = EntryForm::from_registration(&e.registration);
     render_form(
         &state,
@@ -425,14 +425,6 @@ pub async fn edit_submit(
             }
             None => Err(e.into()),
         },
-    }
-}
-
-fn scope(e: &EntryDetail) -> EntryScope<'_> {
-    EntryScope {
-        registering: &e.unit_path,
-        confirming: &e.confirming_path,
-        state: e.state,
     }
 }
 
@@ -587,7 +579,7 @@ pub async fn render_detail(
     } else {
         Vec::new()
     };
-    let sc = scope(&e);
+    let sc = e.scope();
     let actions = REGISTRATION_TRANSITIONS
         .iter()
         .filter(|t| auth::check_transition(&user.actor, **t, &sc).is_ok())
