@@ -48,6 +48,15 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// A field and its sub-fields: choosing a field finds its sub-themes too.
+    pub fn field_and_subfields(&self, id: i64) -> Vec<i64> {
+        self.fields
+            .iter()
+            .filter(|f| f.id == id || f.parent_id == Some(id))
+            .map(|f| f.id)
+            .collect()
+    }
+
     pub fn field_name(&self, id: i64) -> &str {
         self.fields
             .iter()

@@ -14,7 +14,6 @@ use dvk_domain::entry::{EntryForm, Kind, Subject};
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::search_terms;
 use dvk_store::entries::{EntryFilter, EntrySummary, Sort};
-use dvk_store::reference::Catalogue;
 use dvk_store::service;
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -393,19 +392,6 @@ pub struct EntryListQuery {
     pub per_page: Option<i64>,
 }
 
-/// A field and its sub-fields (choosing a field finds its sub-themes too).
-pub fn field_and_subfields(cat: &Catalogue, id: Option<i64>) -> Vec<i64> {
-    match id {
-        Some(id) => cat
-            .fields
-            .iter()
-            .filter(|f| f.id == id || f.parent_id == Some(id))
-            .map(|f| f.id)
-            .collect(),
-        None => Vec::new(),
-    }
-}
-
 /// Page and page size, checked.
 pub fn paging(page: Option<i64>, per_page: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
     let page = page.unwrap_or(1);
@@ -474,7 +460,10 @@ pub async fn list(
     let filter = EntryFilter {
         visible: user.actor.visible_roots(),
         unit,
-        field_ids: field_and_subfields(cat, lq.field),
+        field_ids: lq
+            .field
+            .map(|f| cat.field_and_subfields(f))
+            .unwrap_or_default(),
         kind: parse_opt(&lq.kind, "kind", Kind::parse)?,
         subject: parse_opt(&lq.subject, "subject", Subject::parse)?,
         state: parse_opt(&lq.state, "state", EntryState::parse)?,

@@ -3,7 +3,7 @@
 //! Personal items of individuals are never published. Every request
 //! counts against a per-address limit.
 
-use super::entries::{field_and_subfields, paging};
+use super::entries::paging;
 use super::{created, instant, ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Request, State};
@@ -158,7 +158,10 @@ pub async fn entries(
     let filter = EntryFilter {
         visible: roots,
         unit,
-        field_ids: field_and_subfields(cat, pq.field),
+        field_ids: pq
+            .field
+            .map(|f| cat.field_and_subfields(f))
+            .unwrap_or_default(),
         year: pq.year,
         level,
         search: search_terms(pq.q.as_deref().unwrap_or("")),

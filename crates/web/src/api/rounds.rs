@@ -529,10 +529,7 @@ pub async fn assign(
         "field" => {
             let mut ids = Vec::new();
             for f in &b.field_ids {
-                ids.extend(super::entries::field_and_subfields(
-                    &state.catalogue,
-                    Some(*f),
-                ));
+                ids.extend(state.catalogue.field_and_subfields(*f));
             }
             Assignment::Fields(ids)
         }

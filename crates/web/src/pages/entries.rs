@@ -80,12 +80,7 @@ pub async fn list(
         Err(_) => None,
     };
     let field_ids: Vec<i64> = match lq.field.trim().parse::<i64>() {
-        Ok(id) => cat
-            .fields
-            .iter()
-            .filter(|f| f.id == id || f.parent_id == Some(id))
-            .map(|f| f.id)
-            .collect(),
+        Ok(id) => cat.field_and_subfields(id),
         Err(_) => Vec::new(),
     };
     let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);

@@ -226,12 +226,7 @@ pub async fn recognised(
         .map(|u| u.path.clone());
     let page = pq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 10_000);
     let field_ids: Vec<i64> = match pq.field.trim().parse::<i64>() {
-        Ok(id) => cat
-            .fields
-            .iter()
-            .filter(|f| f.id == id || f.parent_id == Some(id))
-            .map(|f| f.id)
-            .collect(),
+        Ok(id) => cat.field_and_subfields(id),
         Err(_) => Vec::new(),
     };
     let filter = EntryFilter {
