@@ -161,6 +161,20 @@ impl RoundData {
         self.members.iter().find(|m| m.user_id == user)
     }
 
+    /// Whether a result row passes, why not, and its rank: the live
+    /// outcome until the council concludes; after that, the stored
+    /// conclusion is what counts.
+    pub fn standing(&self, row: &ResultRow) -> (bool, String, usize) {
+        match self.results.get(&row.entry.entry_id) {
+            Some(s) => (s.passed, s.reasons.clone(), s.rank as usize),
+            None => (
+                row.outcome.passes(),
+                row.outcome.reasons().join(" "),
+                row.rank,
+            ),
+        }
+    }
+
     /// Live results: aggregates per entry, ranked (passing first, then by level).
     pub fn results(&self) -> Vec<ResultRow> {
         let mut rows: Vec<ResultRow> = self

@@ -328,21 +328,13 @@ pub async fn detail(
     ) {
         return Err(ServiceError::NotFound("đợt xét").into());
     }
-    let stored = !data.results.is_empty();
     let results = data
         .results()
         .into_iter()
         .map(|x| {
-            let (passes, reasons, rank) = match data.results.get(&x.entry.entry_id) {
-                Some(s) if stored => (s.passed, s.reasons.clone(), s.rank),
-                _ => (
-                    x.outcome.passes(),
-                    x.outcome.reasons().join(" "),
-                    x.rank as i64,
-                ),
-            };
+            let (passes, reasons, rank) = data.standing(&x);
             let mut out = ResultOut {
-                rank,
+                rank: rank as i64,
                 entry_id: x.entry.entry_id,
                 title: x.entry.title.clone(),
                 unit_name: x.entry.unit_name.clone(),

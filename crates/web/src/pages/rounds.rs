@@ -280,7 +280,6 @@ async fn render_round(
         .map(|m| (m.user_id, m.full_name.clone()))
         .collect();
     let results = data.results();
-    let stored = !data.results.is_empty();
     let result_views = results
         .iter()
         .map(|x| {
@@ -308,11 +307,7 @@ async fn render_round(
                     false,
                 ),
             };
-            // Once concluded, the stored conclusion is what counts.
-            let (passes, reasons, rank) = match data.results.get(&x.entry.entry_id) {
-                Some(s) if stored => (s.passed, s.reasons.clone(), s.rank as usize),
-                _ => (x.outcome.passes(), x.outcome.reasons().join(" "), x.rank),
-            };
+            let (passes, reasons, rank) = data.standing(x);
             ResultView {
                 rank,
                 id: x.entry.entry_id,
