@@ -304,13 +304,7 @@ async fn main() -> Result<()> {
                     let owner = user_id(username).await?;
                     let now = dvk_store::db::now();
                     for t in db.tokens_of(owner).await? {
-                        let state = if t.revoked_at.is_some() {
-                            "đã thu hồi"
-                        } else if t.active(now) {
-                            "còn hiệu lực"
-                        } else {
-                            "hết hạn"
-                        };
+                        let state = t.state_label(now);
                         println!("#{}\t{}…\t{}\t{}", t.id, t.prefix, t.name, state);
                     }
                 }

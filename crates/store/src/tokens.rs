@@ -38,6 +38,17 @@ impl ApiToken {
     pub fn active(&self, at: i64) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > at)
     }
+
+    /// "Còn hiệu lực", "Đã thu hồi" or "Hết hạn".
+    pub fn state_label(&self, at: i64) -> &'static str {
+        if self.revoked_at.is_some() {
+            "Đã thu hồi"
+        } else if self.active(at) {
+            "Còn hiệu lực"
+        } else {
+            "Hết hạn"
+        }
+    }
 }
 
 /// What a person asks for when creating a token, parsed.

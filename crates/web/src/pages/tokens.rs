@@ -61,13 +61,7 @@ async fn render(
         .into_iter()
         .map(|t| TokenRow {
             id: t.id,
-            state: if t.revoked_at.is_some() {
-                "Đã thu hồi"
-            } else if t.active(now) {
-                "Còn hiệu lực"
-            } else {
-                "Hết hạn"
-            },
+            state: t.state_label(now),
             active: t.active(now),
             name: t.name,
             prefix: t.prefix,
