@@ -874,7 +874,13 @@ pub async fn openapi_validates_and_schemathesis_finds_nothing(kind: Kind) {
     std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
     let required = std::env::var("CI").is_ok_and(|v| v == "true");
     let run = |program: &str, args: &[&str]| -> Option<std::process::Output> {
-        match std::process::Command::new(program).args(args).output() {
+        // Run in the temporary directory: schemathesis keeps a cache in its
+        // working directory, which must not land in the repository.
+        match std::process::Command::new(program)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+        {
             Ok(o) => Some(o),
             Err(e) => {
                 assert!(
