@@ -1,7 +1,8 @@
 //! Authorisation rules. A role is held in a unit and covers its subtree;
 //! one person may hold several roles in several units.
 
-use crate::state::{EntryState, Scope, Transition, TransitionError};
+use crate::appraisal::CouncilRole;
+use crate::state::{EntryState, Inputs, Scope, Transition, TransitionError};
 use crate::unit::UnitPath;
 use crate::UserId;
 
@@ -184,15 +185,52 @@ pub fn check_transition(
     t: Transition,
     scope: &EntryScope,
 ) -> Result<EntryState, Denied> {
+    check_transition_seated(actor, None, t, scope)
+}
+
+/// The council role a seat on a round's council stands for in the
+/// transition table: a seat counts like a grant over the round's entries.
+pub fn seat_role(seat: CouncilRole) -> Role {
+    match seat {
+        CouncilRole::Chair => Role::CouncilChair,
+        CouncilRole::Secretary => Role::CouncilSecretary,
+        CouncilRole::Member => Role::CouncilMember,
+    }
+}
+
+/// As [`check_transition`], for someone who may also hold a seat on the
+/// council of the round that judges the entry.
+pub fn check_transition_seated(
+    actor: &Actor,
+    seat: Option<CouncilRole>,
+    t: Transition,
+    scope: &EntryScope,
+) -> Result<EntryState, Denied> {
     let rule = t.rule();
     let unit = match rule.scope {
         Scope::RegisteringUnit => scope.registering,
         Scope::ConfirmingUnit => scope.confirming,
     };
-    if !actor.holds_any(rule.roles, unit) {
+    let seated = seat.is_some_and(|s| rule.roles.contains(&seat_role(s)));
+    if !seated && !actor.holds_any(rule.roles, unit) {
         return Err(Denied::NoRole(transition_right(t)));
     }
     Ok(t.apply(scope.state)?)
+}
+
+/// The whole check of one move: who, where, from which state, and the
+/// inputs the table requires (a reason, a decision). The only gate the
+/// store's state writer passes through.
+pub fn check_move(
+    actor: &Actor,
+    seat: Option<CouncilRole>,
+    t: Transition,
+    scope: &EntryScope,
+    inputs: &Inputs,
+) -> Result<EntryState, Denied> {
+    let to = check_transition_seated(actor, seat, t, scope)?;
+    t.check_inputs(inputs)?;
+    Ok(to)
 }
 
 fn transition_right(t: Transition) -> &'static str {

@@ -4,8 +4,10 @@
 pub mod appraisal;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod entry;
 pub mod evidence;
+pub mod round_rules;
 pub mod state;
 pub mod text;
 pub mod unit;

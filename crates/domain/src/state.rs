@@ -353,6 +353,18 @@ impl Transition {
         }
     }
 
+    /// Checks the inputs the table requires: a reason, a decision.
+    pub fn check_inputs(self, inputs: &Inputs) -> Result<(), TransitionError> {
+        let rule = self.rule();
+        if rule.reason_required && inputs.reason.trim().is_empty() {
+            return Err(TransitionError::ReasonRequired);
+        }
+        if rule.decision_required && inputs.decision.is_none_or(|d| d.trim().is_empty()) {
+            return Err(TransitionError::DecisionRequired);
+        }
+        Ok(())
+    }
+
     /// Transitions that can start from `state`, in table order.
     pub fn available_from(state: EntryState) -> Vec<Transition> {
         Self::ALL
@@ -360,6 +372,14 @@ impl Transition {
             .filter(|t| t.rule().from.contains(&state))
             .collect()
     }
+}
+
+/// What a move carries besides who makes it: the reason shown to the
+/// unit, and the decision it rests on (number and date, as written).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    pub reason: &'a str,
+    pub decision: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
