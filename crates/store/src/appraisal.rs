@@ -4,17 +4,19 @@
 
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::entries::move_entry;
 use crate::error::{ServiceError, StoreError};
 use crate::service::view_entry;
+use crate::transitions::{self, Mover, Moving};
 use dvk_domain::appraisal::{
     aggregate, conflict_of_interest, parse_points, tally, Aggregate, BallotTally, CouncilRole,
     Criterion, MemberScores, RoundState, ScoringMode, Thresholds, DEFAULT_COLLECTIVE_CRITERIA,
     DEFAULT_INDIVIDUAL_CRITERIA, ROUND_KINDS,
 };
 use dvk_domain::auth::{Actor, Denied, Role};
+use dvk_domain::calendar;
 use dvk_domain::entry::{FieldError, Subject};
-use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::round_rules::{check_quorum, RoundAction, RoundSeat};
+use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
 use dvk_domain::UserId;
 use serde_json::json;
@@ -56,6 +58,17 @@ pub struct Round {
     pub minutes_date: Option<String>,
     pub minutes_place: String,
     pub minutes_present: String,
+    /// Minimum length of the public notice, in working days.
+    pub notice_min_days: i64,
+    /// Share of the council whose sheets each entry needs to conclude.
+    pub quorum_pct: f64,
+    /// When the notice was really published (not the date typed on it).
+    pub notice_published_at: Option<i64>,
+    pub concluded_at: Option<i64>,
+    /// Sheets missing at the conclusion, as the minutes record them.
+    pub minutes_missing: String,
+    /// The chair's written reason for concluding below the quorum.
+    pub quorum_override: String,
 }
 
 #[derive(Debug, Clone)]
@@ -68,8 +81,21 @@ pub struct ProposedEntry {
     pub unit_id: i64,
     pub unit_name: String,
     pub unit_path: UnitPath,
+    pub confirming_path: UnitPath,
     pub created_by: i64,
     pub state: EntryState,
+}
+
+impl ProposedEntry {
+    fn moving(&self) -> Moving<'_> {
+        Moving {
+            id: self.entry_id,
+            registering: &self.unit_path,
+            confirming: &self.confirming_path,
+            state: self.state,
+            version: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +185,32 @@ impl RoundData {
 
     pub fn member(&self, user: UserId) -> Option<&Member> {
         self.members.iter().find(|m| m.user_id == user)
+    }
+
+    /// Members assigned to an entry whose sheet is complete (every
+    /// criterion) or whose ballot is cast. Needs the sheets loaded.
+    pub fn scored_by(&self, entry_id: i64) -> Vec<UserId> {
+        let Some(assigned) = self.assignments.get(&entry_id) else {
+            return Vec::new();
+        };
+        let subject = self
+            .entries
+            .iter()
+            .find(|e| e.entry_id == entry_id)
+            .map(|e| e.subject)
+            .unwrap_or(Subject::Collective);
+        let criteria = self.set_for(subject).criteria.len();
+        assigned
+            .iter()
+            .filter(|m| match self.round.mode {
+                ScoringMode::Score => self
+                    .scores
+                    .get(&(entry_id, **m))
+                    .is_some_and(|s| s.len() >= criteria),
+                ScoringMode::Ballot => self.ballots.contains_key(&(entry_id, **m)),
+            })
+            .copied()
+            .collect()
     }
 
     /// Whether a result row passes, why not, and its rank: the live
@@ -272,6 +324,12 @@ fn round_from_row(r: &AnyRow) -> Result<Round, sqlx::Error> {
         minutes_date: r.try_get("minutes_date")?,
         minutes_place: r.try_get("minutes_place")?,
         minutes_present: r.try_get("minutes_present")?,
+        notice_min_days: r.try_get("notice_min_days")?,
+        quorum_pct: r.try_get("quorum_pct")?,
+        notice_published_at: r.try_get("notice_published_at")?,
+        concluded_at: r.try_get("concluded_at")?,
+        minutes_missing: r.try_get("minutes_missing")?,
+        quorum_override: r.try_get("quorum_override")?,
     })
 }
 
@@ -431,6 +489,26 @@ impl Db {
             .collect())
     }
 
+    /// Ids of rounds judging entries registered inside any of `roots`.
+    pub async fn rounds_judging(&self, roots: &[UnitPath]) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::new();
+        for root in roots {
+            let rows = q("SELECT DISTINCT p.round_id FROM proposals p JOIN entries e ON e.id = p.entry_id \
+                          WHERE e.unit_path >= $1 AND e.unit_path < $2")
+                .bind(root.as_str())
+                .bind(root.subtree_upper_bound())
+                .fetch_all(&self.read)
+                .await?;
+            for r in rows {
+                let id: i64 = r.try_get(0)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
     /// Ids of rounds whose council includes `user`.
     pub async fn rounds_of_member(&self, user: i64) -> Result<Vec<i64>, StoreError> {
         let rows = q("SELECT round_id FROM council_members WHERE user_id = $1")
@@ -525,7 +603,7 @@ impl Db {
         let individual = sets
             .remove(&round.individual_set_id)
             .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
-        let entry_sql = "SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.created_by, e.state, u.name AS unit_name, \
+        let entry_sql = "SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.confirming_path, e.created_by, e.state, u.name AS unit_name, \
                             c.objectives FROM proposals p JOIN entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id \
                             JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1 AND ($2 = 0 OR p.entry_id = $2) ORDER BY e.id";
         let entry_rows = q(entry_sql).bind(id).bind(fe).fetch_all(&self.pool).await?;
@@ -541,6 +619,8 @@ impl Db {
                 unit_id: r.try_get("unit_id")?,
                 unit_name: r.try_get("unit_name")?,
                 unit_path: UnitPath::parse(&r.try_get::<String, _>("unit_path")?)
+                    .ok_or_else(|| bad("path"))?,
+                confirming_path: UnitPath::parse(&r.try_get::<String, _>("confirming_path")?)
                     .ok_or_else(|| bad("path"))?,
                 created_by: r.try_get("created_by")?,
                 state: EntryState::parse(&r.try_get::<String, _>("state")?)
@@ -917,12 +997,21 @@ fn denied(what: &'static str) -> ServiceError {
     ServiceError::Denied(Denied::NoRole(what))
 }
 
-fn organiser(actor: &Actor, round: &Round) -> Result<(), ServiceError> {
-    if actor.holds(Role::MovementOfficer, &round.unit_path) {
-        Ok(())
-    } else {
-        Err(denied("điều hành đợt xét này"))
-    }
+/// Where `actor` stands towards the round (organiser, council seat, a
+/// judged unit), for the one rule of round-level authority.
+pub fn seat(data: &RoundData, actor: &Actor) -> RoundSeat {
+    let judged: Vec<&UnitPath> = data.entries.iter().map(|e| &e.unit_path).collect();
+    RoundSeat::of(
+        actor,
+        &data.round.unit_path,
+        data.member(actor.user_id).map(|m| m.role),
+        &judged,
+    )
+}
+
+/// Round-level actions that depend only on the organising unit.
+fn organiser(actor: &Actor, unit: &UnitPath, action: RoundAction) -> Result<(), ServiceError> {
+    Ok(RoundSeat::of(actor, unit, None, &[]).check(action)?)
 }
 
 fn need_state(round: &Round, state: RoundState) -> Result<(), ServiceError> {
@@ -958,6 +1047,10 @@ pub struct RoundForm {
     pub proposal_deadline: String,
     pub scoring_deadline: String,
     pub quota: String,
+    /// Minimum notice length in working days; empty takes the setting.
+    pub notice_min_days: String,
+    /// Quorum per entry as a percentage of the council; empty takes the setting.
+    pub quorum_pct: String,
 }
 
 pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i64, ServiceError> {
@@ -973,9 +1066,7 @@ pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i6
             "Chọn đơn vị tổ chức đợt xét.",
         ));
     };
-    if !actor.holds(Role::MovementOfficer, &unit.path) {
-        return Err(denied("mở đợt xét tại đơn vị này"));
-    }
+    organiser(actor, &unit.path, RoundAction::Open)?;
     let title = form.title.trim();
     if title.is_empty() || title.chars().count() > 300 {
         errors.push(FieldError::new(
@@ -1057,6 +1148,32 @@ pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i6
             }
         },
     };
+    let notice_min_days = match form.notice_min_days.trim() {
+        "" => db.setting_i64("notice_min_working_days", 5).await?,
+        raw => match raw.parse::<i64>() {
+            Ok(v) if (1..=60).contains(&v) => v,
+            _ => {
+                errors.push(FieldError::new(
+                    "notice_min_days",
+                    "Số ngày làm việc thông báo công khai là số nguyên từ 1 đến 60.",
+                ));
+                5
+            }
+        },
+    };
+    let quorum_pct = match form.quorum_pct.trim() {
+        "" => db.setting_f64("quorum_pct", 66.67).await?,
+        raw => match raw.replace(',', ".").parse::<f64>() {
+            Ok(v) if v > 0.0 && v <= 100.0 => v,
+            _ => {
+                errors.push(FieldError::new(
+                    "quorum_pct",
+                    "Tỷ lệ phiếu tối thiểu là số từ trên 0 đến 100 (%).",
+                ));
+                66.67
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
@@ -1078,8 +1195,9 @@ pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i6
     };
     let mut tx = db.pool.begin().await?;
     let id: i64 = q("INSERT INTO rounds (unit_id, unit_path, level_code, year, phase, kind, title, scoring_mode, ballot_threshold_pct, \
-                     collective_set_id, individual_set_id, proposal_deadline, scoring_deadline, quota_per_unit, state, created_by, created_at) \
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'open',$15,$16) RETURNING id")
+                     collective_set_id, individual_set_id, proposal_deadline, scoring_deadline, quota_per_unit, state, created_by, created_at, \
+                     notice_min_days, quorum_pct) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,'open',$15,$16,$17,$18) RETURNING id")
         .bind(unit.id)
         .bind(unit.path.as_str())
         .bind(&level)
@@ -1096,6 +1214,8 @@ pub async fn create_round(db: &Db, actor: &Actor, form: &RoundForm) -> Result<i6
         .bind(quota)
         .bind(actor.user_id)
         .bind(now())
+        .bind(notice_min_days)
+        .bind(quorum_pct)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -1270,6 +1390,14 @@ pub async fn propose(
         None => None,
     };
     let mut tx = db.pool.begin().await?;
+    transitions::apply(
+        &mut tx,
+        Mover::person(actor),
+        how,
+        &Moving::from(&e),
+        Inputs::default(),
+    )
+    .await?;
     if let Some(unit) = &higher {
         q("UPDATE entries SET target_level = $1, confirming_unit_id = $2, confirming_path = $3 WHERE id = $4")
             .bind(&round.level_code)
@@ -1279,22 +1407,6 @@ pub async fn propose(
             .execute(&mut *tx)
             .await?;
     }
-    move_entry(
-        &mut tx,
-        actor.user_id,
-        entry_id,
-        if higher.is_some() {
-            "entry.propose_higher"
-        } else {
-            "entry.propose"
-        },
-        e.state,
-        EntryState::Proposed,
-        "",
-        Some(e.version),
-        None,
-    )
-    .await?;
     let pid: i64 = q("INSERT INTO proposals (round_id, entry_id, proposed_by, proposed_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(round_id)
         .bind(entry_id)
@@ -1323,7 +1435,7 @@ pub async fn add_member(
     role: CouncilRole,
 ) -> Result<(), ServiceError> {
     let data = load(db, round_id).await?;
-    organiser(actor, &data.round)?;
+    organiser(actor, &data.round.unit_path, RoundAction::ManageCouncil)?;
     if !matches!(data.round.state, RoundState::Open | RoundState::Appraisal) {
         return Err(ServiceError::Conflict(
             "Hội đồng đã kết luận, không thay đổi thành viên được nữa.".into(),
@@ -1386,7 +1498,7 @@ pub async fn assign(
     how: Assignment,
 ) -> Result<(usize, usize), ServiceError> {
     let data = load(db, round_id).await?;
-    organiser(actor, &data.round)?;
+    organiser(actor, &data.round.unit_path, RoundAction::Assign)?;
     if !matches!(data.round.state, RoundState::Open | RoundState::Appraisal) {
         return Err(ServiceError::Conflict(
             "Hội đồng đã kết luận, không phân công thêm được.".into(),
@@ -1538,7 +1650,7 @@ async fn set_round_state(
 /// Closes proposals and opens scoring: every proposed entry goes into appraisal.
 pub async fn start_appraisal(db: &Db, actor: &Actor, round_id: i64) -> Result<(), ServiceError> {
     let data = load(db, round_id).await?;
-    organiser(actor, &data.round)?;
+    organiser(actor, &data.round.unit_path, RoundAction::StartAppraisal)?;
     need_state(&data.round, RoundState::Open)?;
     if data.entries.is_empty() {
         return Err(ServiceError::Conflict(
@@ -1557,16 +1669,12 @@ pub async fn start_appraisal(db: &Db, actor: &Actor, round_id: i64) -> Result<()
         .iter()
         .filter(|e| e.state == EntryState::Proposed)
     {
-        move_entry(
+        transitions::apply(
             &mut tx,
-            actor.user_id,
-            e.entry_id,
-            "entry.start_appraisal",
-            EntryState::Proposed,
-            EntryState::InAppraisal,
-            "",
-            None,
-            None,
+            Mover::person(actor),
+            Transition::StartAppraisal,
+            &e.moving(),
+            Inputs::default(),
         )
         .await?;
     }
@@ -1705,9 +1813,11 @@ pub async fn save_scores(
         AuditEvent {
             actor_id: Some(actor.user_id),
             action: "score.save",
-            record_type: "entry",
-            record_id: entry_id,
-            changes: json!({"round": [null, round_id], "points": [null, parsed.iter().map(|(c, p, _)| json!([c, p])).collect::<Vec<_>>()]}),
+            // Kept with the round: a member's points are the council's
+            // business, never part of the entry's history.
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"entry": [null, entry_id], "points": [null, parsed.iter().map(|(c, p, _)| json!([c, p])).collect::<Vec<_>>()]}),
             ..Default::default()
         },
     )
@@ -1758,9 +1868,9 @@ pub async fn save_ballot(
         AuditEvent {
             actor_id: Some(actor.user_id),
             action: "ballot.save",
-            record_type: "entry",
-            record_id: entry_id,
-            changes: json!({"round": [null, round_id], "approve": [null, approve]}),
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"entry": [null, entry_id], "approve": [null, approve]}),
             ..Default::default()
         },
     )
@@ -1776,9 +1886,41 @@ pub struct MinutesForm {
     pub date: String,
     pub place: String,
     pub present: String,
+    /// The chair's written reason for concluding below the quorum.
+    pub override_reason: String,
 }
 
-/// The council concludes: scores lock, results with ranks and reasons are fixed.
+/// "Nguyễn Văn A, Trần Thị B (hồ sơ #12, #15)": missing sheets by member.
+fn describe_missing(data: &RoundData, missing: &[dvk_domain::round_rules::MissingSheets]) -> String {
+    let mut by_member: Vec<(i64, Vec<i64>)> = Vec::new();
+    for m in missing {
+        for u in &m.missing {
+            match by_member.iter_mut().find(|(x, _)| x == u) {
+                Some((_, es)) => es.push(m.entry_id),
+                None => by_member.push((*u, vec![m.entry_id])),
+            }
+        }
+    }
+    by_member
+        .iter()
+        .map(|(u, es)| {
+            let name = data
+                .member(*u)
+                .map(|m| m.full_name.clone())
+                .unwrap_or_else(|| format!("thành viên #{u}"));
+            let list: Vec<String> = es.iter().map(|e| format!("#{e}")).collect();
+            format!("{name} chưa chấm hồ sơ {}", list.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The council concludes (its chair): every assigned sheet must be in, or
+/// each entry must have the round's quorum — otherwise it is refused with
+/// the missing sheets listed, unless the chair overrides with a written
+/// reason kept in the minutes and the audit trail. Sheets lock; results
+/// with ranks and reasons are fixed; entries that did not pass are not
+/// recognised, with the council's reasons.
 pub async fn conclude(
     db: &Db,
     actor: &Actor,
@@ -1789,12 +1931,8 @@ pub async fn conclude(
         .round_data(round_id)
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))?;
-    let is_chair = data
-        .member(actor.user_id)
-        .is_some_and(|m| m.role == CouncilRole::Chair);
-    if !is_chair && !actor.holds(Role::MovementOfficer, &data.round.unit_path) {
-        return Err(denied("kết luận đợt xét"));
-    }
+    let seat = seat(&data, actor);
+    seat.check(RoundAction::Conclude)?;
     need_state(&data.round, RoundState::Appraisal)?;
     let mut errors = Vec::new();
     let date = parse_date(&minutes.date);
@@ -1802,6 +1940,12 @@ pub async fn conclude(
         errors.push(FieldError::new(
             "date",
             "Ngày họp không hợp lệ (dd/mm/yyyy).",
+        ));
+    }
+    if date.as_deref().is_some_and(|d| d > today().as_str()) {
+        errors.push(FieldError::new(
+            "date",
+            "Ngày họp không thể sau hôm nay: Hội đồng kết luận sau khi đã họp.",
         ));
     }
     let place = minutes.place.trim();
@@ -1812,33 +1956,115 @@ pub async fn conclude(
     if present.is_empty() || present.chars().count() > 3000 {
         errors.push(FieldError::new("present", "Cần ghi thành phần dự họp."));
     }
+    let override_reason = minutes.override_reason.trim();
+    if override_reason.chars().count() > 2000 {
+        errors.push(FieldError::new(
+            "override_reason",
+            "Lý do kết luận khi thiếu phiếu tối đa 2.000 ký tự.",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
+    let sheets: Vec<(i64, Vec<UserId>, Vec<UserId>)> = data
+        .entries
+        .iter()
+        .map(|e| {
+            let assigned = data
+                .assignments
+                .get(&e.entry_id)
+                .cloned()
+                .unwrap_or_default();
+            let scored = data.scored_by(e.entry_id);
+            (e.entry_id, assigned, scored)
+        })
+        .collect();
+    let (short, missing) = check_quorum(data.members.len(), data.round.quorum_pct, &sheets);
+    if !short.is_empty() && override_reason.is_empty() {
+        let detail = short
+            .iter()
+            .map(|m| format!("#{} có {}/{} phiếu", m.entry_id, m.have, m.needed))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ServiceError::invalid(
+            "override_reason",
+            format!(
+                "Chưa đủ phiếu để kết luận ({detail}). Còn thiếu: {}. Chờ các thành viên chấm, hoặc Chủ tịch Hội đồng ghi lý do kết luận khi thiếu phiếu.",
+                describe_missing(&data, &missing)
+            ),
+        ));
+    }
+    if !short.is_empty() {
+        seat.check(RoundAction::OverrideQuorum)?;
+    }
+    let missing_text = describe_missing(&data, &missing);
+    let kept_override = if short.is_empty() { "" } else { override_reason };
     let results = data.results();
     let mut tx = db.pool.begin().await?;
     set_round_state(&mut tx, actor, &data.round, RoundState::Concluded).await?;
-    q("UPDATE rounds SET minutes_date = $1, minutes_place = $2, minutes_present = $3 WHERE id = $4")
+    q("UPDATE rounds SET minutes_date = $1, minutes_place = $2, minutes_present = $3, concluded_at = $4, \
+       minutes_missing = $5, quorum_override = $6 WHERE id = $7")
         .bind(date)
         .bind(place)
         .bind(present)
+        .bind(now())
+        .bind(&missing_text)
+        .bind(kept_override)
         .bind(round_id)
         .execute(&mut *tx)
         .await?;
+    if !missing_text.is_empty() {
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor.user_id),
+                action: "round.conclude_missing",
+                record_type: "round",
+                record_id: round_id,
+                changes: json!({"missing": [null, missing_text], "override_reason": [null, kept_override]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    let chair = Mover {
+        actor,
+        seat: data.member(actor.user_id).map(|m| m.role),
+        at: None,
+    };
     for r in &results {
         let mean = match &r.outcome {
             Outcome::Score(a) => a.mean_pct,
             Outcome::Ballot(t) => Some(t.approve_pct),
         };
+        let reasons = r.outcome.reasons().join(" ");
         q("INSERT INTO results (round_id, entry_id, passed, rank, mean_pct, reasons) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(round_id)
             .bind(r.entry.entry_id)
             .bind(r.outcome.passes() as i64)
             .bind(r.rank as i64)
             .bind(mean)
-            .bind(r.outcome.reasons().join(" "))
+            .bind(&reasons)
             .execute(&mut *tx)
             .await?;
+        if !r.outcome.passes() && r.entry.state == EntryState::InAppraisal {
+            let reason = if reasons.trim().is_empty() {
+                "Không đạt theo kết luận của Hội đồng.".to_owned()
+            } else {
+                reasons
+            };
+            transitions::apply(
+                &mut tx,
+                chair,
+                Transition::NotRecognise,
+                &r.entry.moving(),
+                Inputs {
+                    reason: &reason,
+                    decision: None,
+                },
+            )
+            .await?;
+        }
     }
     crate::notify::resolve(
         &mut tx,
@@ -1851,8 +2077,9 @@ pub async fn conclude(
     Ok(())
 }
 
-/// Publishes the proposed list for comments; entries that did not pass
-/// become "not recognised" with the council's reasons.
+/// Publishes the list of entries the council passed for public comment.
+/// The notice starts no earlier than the conclusion and the day it is
+/// really published, and runs at least the round's minimum working days.
 pub async fn publish_notice(
     db: &Db,
     actor: &Actor,
@@ -1860,8 +2087,21 @@ pub async fn publish_notice(
     starts: &str,
     ends: &str,
 ) -> Result<(), ServiceError> {
+    publish_notice_at(db, actor, round_id, starts, ends, now()).await
+}
+
+/// As [`publish_notice`], published at `at` (demo data replays a past round).
+pub(crate) async fn publish_notice_at(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    starts: &str,
+    ends: &str,
+    at: i64,
+) -> Result<(), ServiceError> {
     let data = load(db, round_id).await?;
-    organiser(actor, &data.round)?;
+    let seat = seat(&data, actor);
+    seat.check(RoundAction::PublishNotice)?;
     need_state(&data.round, RoundState::Concluded)?;
     let (s, e) = (parse_date(starts), parse_date(ends));
     let (Some(s), Some(e)) = (s, e) else {
@@ -1870,17 +2110,25 @@ pub async fn publish_notice(
             "Ngày bắt đầu và kết thúc thông báo không hợp lệ (dd/mm/yyyy).",
         ));
     };
-    if e < s {
-        return Err(ServiceError::invalid(
-            "notice",
-            "Ngày kết thúc phải sau ngày bắt đầu.",
-        ));
-    }
+    let day = |iso: &str| calendar::parse_iso(iso);
+    let published_on = day(&vn_date(at));
+    let (Some(sd), Some(ed), Some(published_on)) = (day(&s), day(&e), published_on) else {
+        return Err(ServiceError::invalid("notice", "Ngày không hợp lệ."));
+    };
+    let concluded_on = data.round.minutes_date.as_deref().and_then(day);
+    calendar::check_notice_period(sd, ed, concluded_on, published_on, data.round.notice_min_days)
+        .map_err(|err| ServiceError::invalid("notice", err.to_string()))?;
+    let mover = Mover {
+        actor,
+        seat: data.member(actor.user_id).map(|m| m.role),
+        at: Some(at),
+    };
     let mut tx = db.pool.begin().await?;
     set_round_state(&mut tx, actor, &data.round, RoundState::Notice).await?;
-    q("UPDATE rounds SET notice_starts = $1, notice_ends = $2 WHERE id = $3")
+    q("UPDATE rounds SET notice_starts = $1, notice_ends = $2, notice_published_at = $3 WHERE id = $4")
         .bind(&s)
         .bind(&e)
+        .bind(at)
         .bind(round_id)
         .execute(&mut *tx)
         .await?;
@@ -1889,41 +2137,50 @@ pub async fn publish_notice(
         .iter()
         .filter(|x| x.state == EntryState::InAppraisal)
     {
-        let result = data.results.get(&entry.entry_id);
-        if result.is_some_and(|r| r.passed) {
-            move_entry(
-                &mut tx,
-                actor.user_id,
-                entry.entry_id,
-                "entry.publish_notice",
-                EntryState::InAppraisal,
-                EntryState::InPublicNotice,
-                "",
-                None,
-                None,
-            )
-            .await?;
+        let passed = data.results.get(&entry.entry_id).is_some_and(|r| r.passed);
+        let (t, reason) = if passed {
+            (Transition::PublishNotice, String::new())
         } else {
-            let reason = result
-                .map(|r| r.reasons.clone())
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| "Không đạt theo kết luận của Hội đồng.".into());
-            move_entry(
-                &mut tx,
-                actor.user_id,
-                entry.entry_id,
-                "entry.not_recognise",
-                EntryState::InAppraisal,
-                EntryState::NotRecognised,
-                &reason,
-                None,
-                None,
+            // Concluded before failing entries moved at the conclusion.
+            (
+                Transition::NotRecognise,
+                data.results
+                    .get(&entry.entry_id)
+                    .map(|r| r.reasons.clone())
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "Không đạt theo kết luận của Hội đồng.".into()),
             )
-            .await?;
-        }
+        };
+        transitions::apply(
+            &mut tx,
+            mover,
+            t,
+            &entry.moving(),
+            Inputs {
+                reason: &reason,
+                decision: None,
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The Vietnamese calendar day of a timestamp, as 'YYYY-MM-DD'.
+pub fn vn_date(ts: i64) -> String {
+    iso_date((ts + 7 * 3600).div_euclid(86_400))
+}
+
+/// The first day a decision may be signed for a round on notice.
+pub fn first_decision_day(round: &Round) -> Option<String> {
+    let ends = calendar::parse_iso(round.notice_ends.as_deref()?)?;
+    let published = calendar::parse_iso(&vn_date(round.notice_published_at?))?;
+    Some(calendar::iso(calendar::first_decision_day(
+        ends,
+        published,
+        round.notice_min_days,
+    )))
 }
 
 // ---- public comments ----
@@ -2095,25 +2352,24 @@ impl Db {
     }
 }
 
-/// Who may look at a round: its council and those who run it (movement
-/// officers, signing leaders and admins of the organising unit or above).
-/// Registering units follow their entries on the entry pages.
-pub fn may_view_round(round: &Round, is_member: bool, actor: &Actor) -> bool {
-    is_member
-        || actor.holds_any(
-            &[Role::MovementOfficer, Role::SigningLeader, Role::Admin],
-            &round.unit_path,
-        )
-}
-
-/// The rounds a person may look at, newest first.
+/// The rounds a person may look at, newest first: those they run or sit
+/// on, and (outcome only) those judging their units' entries.
 pub async fn rounds_visible(db: &Db, actor: &Actor) -> Result<Vec<Round>, ServiceError> {
     let mine = db.rounds_of_member(actor.user_id).await?;
+    let roots = actor.visible_roots();
+    let judging = db.rounds_judging(&roots).await?;
     Ok(db
-        .rounds_for(&actor.visible_roots())
+        .rounds_for(&roots)
         .await?
         .into_iter()
-        .filter(|r| may_view_round(r, mine.contains(&r.id), actor))
+        .filter(|r| {
+            let council = mine
+                .contains(&r.id)
+                .then_some(dvk_domain::appraisal::CouncilRole::Member);
+            let mut seat = RoundSeat::of(actor, &r.unit_path, council, &[]);
+            seat.judged = judging.contains(&r.id);
+            seat.sight() != dvk_domain::round_rules::RoundSight::None
+        })
         .collect())
 }
 
@@ -2172,7 +2428,7 @@ pub async fn comments_to_moderate(
         .round(round_id)
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))?;
-    organiser(actor, &round)?;
+    organiser(actor, &round.unit_path, RoundAction::ModerateComments)?;
     Ok(db.comments(round_id, true).await?)
 }
 
@@ -2193,7 +2449,7 @@ pub async fn moderate(
         .round(round_id)
         .await?
         .ok_or(ServiceError::NotFound("đợt xét"))?;
-    organiser(actor, &round)?;
+    organiser(actor, &round.unit_path, RoundAction::ModerateComments)?;
     let mut tx = db.pool.begin().await?;
     if let Some(h) = hide {
         q("UPDATE comments SET hidden = $1 WHERE id = $2")
@@ -2331,25 +2587,33 @@ pub async fn decide(
     form: &DecisionForm,
     entry_ids: &[i64],
 ) -> Result<i64, ServiceError> {
+    decide_at(db, actor, round_id, form, entry_ids, now()).await
+}
+
+/// As [`decide`], signed at `at` (demo data replays a past round).
+pub(crate) async fn decide_at(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    form: &DecisionForm,
+    entry_ids: &[i64],
+    at: i64,
+) -> Result<i64, ServiceError> {
     let data = load(db, round_id).await?;
-    if !actor.holds(Role::SigningLeader, &data.round.unit_path) {
-        return Err(denied("ký quyết định công nhận"));
-    }
+    seat(&data, actor).check(RoundAction::Decide)?;
     need_state(&data.round, RoundState::Notice)?;
-    let today = today();
-    if data
-        .round
-        .notice_ends
-        .as_deref()
-        .is_none_or(|e| today.as_str() <= e)
-    {
+    // Counted from the real publication, not the dates typed on the notice.
+    let first_day = first_decision_day(&data.round);
+    if first_day.as_deref().is_none_or(|d| vn_date(at).as_str() < d) {
         return Err(ServiceError::Conflict(format!(
-            "Chưa hết thời gian thông báo công khai (đến hết ngày {}): chưa thể công nhận.",
+            "Chưa hết thời gian thông báo công khai (tối thiểu {} ngày làm việc kể từ ngày đăng, đến hết ngày {}): chưa thể công nhận. Có thể ký từ ngày {}.",
+            data.round.notice_min_days,
             data.round
                 .notice_ends
                 .as_deref()
                 .map(crate::appraisal::show_date)
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            first_day.as_deref().map(show_date).unwrap_or_default()
         )));
     }
     let mut errors = Vec::new();
@@ -2387,6 +2651,11 @@ pub async fn decide(
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
+    let leader = Mover {
+        actor,
+        seat: None,
+        at: Some(at),
+    };
     let mut tx = db.pool.begin().await?;
     let dup = q("SELECT id FROM decisions WHERE issuing_body = $1 AND number = $2")
         .bind(form.issuing_body.trim())
@@ -2411,10 +2680,11 @@ pub async fn decide(
         .bind(form.issuer_type.trim())
         .bind(&data.round.level_code)
         .bind(actor.user_id)
-        .bind(now())
+        .bind(at)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+    let decision_ref = format!("Quyết định số {number}");
     for e in &on_notice {
         if entry_ids.contains(&e.entry_id) {
             q("INSERT INTO decision_entries (decision_id, entry_id) VALUES ($1, $2)")
@@ -2422,30 +2692,27 @@ pub async fn decide(
                 .bind(e.entry_id)
                 .execute(&mut *tx)
                 .await?;
-            let reason = format!("Quyết định số {number}");
-            move_entry(
+            transitions::apply(
                 &mut tx,
-                actor.user_id,
-                e.entry_id,
-                "entry.recognise",
-                EntryState::InPublicNotice,
-                EntryState::Recognised,
-                &reason,
-                None,
-                None,
+                leader,
+                Transition::Recognise,
+                &e.moving(),
+                Inputs {
+                    reason: &decision_ref,
+                    decision: Some(&decision_ref),
+                },
             )
             .await?;
         } else {
-            move_entry(
+            transitions::apply(
                 &mut tx,
-                actor.user_id,
-                e.entry_id,
-                "entry.not_recognise",
-                EntryState::InPublicNotice,
-                EntryState::NotRecognised,
-                "Không có trong quyết định công nhận.",
-                None,
-                None,
+                leader,
+                Transition::NotRecognise,
+                &e.moving(),
+                Inputs {
+                    reason: "Không có trong quyết định công nhận.",
+                    decision: Some(&decision_ref),
+                },
             )
             .await?;
         }

@@ -106,6 +106,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/sqlite/0008_api_tokens.sql"),
     },
+    Migration {
+        version: 9,
+        name: "lawful_appraisal",
+        sql: include_str!("../migrations/sqlite/0009_lawful_appraisal.sql"),
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -148,6 +153,11 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "api_tokens",
         sql: include_str!("../migrations/postgres/0008_api_tokens.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "lawful_appraisal",
+        sql: include_str!("../migrations/postgres/0009_lawful_appraisal.sql"),
     },
 ];
 

@@ -11,7 +11,8 @@ use crate::reference::Catalogue;
 use crate::units::{insert_unit, NewUnit, Unit};
 use dvk_domain::auth::Role;
 use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject};
-use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::auth::{Actor, Grant};
+use dvk_domain::state::{EntryState, Inputs, Transition};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -479,10 +480,24 @@ pub async fn load_demo(
             let to = t
                 .apply(state)
                 .map_err(|e| ServiceError::Conflict(e.to_string()))?;
+            // Seeded moves pass the same table, acting with the role the
+            // table asks for at the entry's own units.
             let actor = if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit {
-                reviewer
+                Actor {
+                    user_id: reviewer,
+                    grants: vec![Grant {
+                        role: Role::MovementOfficer,
+                        unit: confirming.path.clone(),
+                    }],
+                }
             } else {
-                officer
+                Actor {
+                    user_id: officer,
+                    grants: vec![Grant {
+                        role: Role::UnitOfficer,
+                        unit: unit.path.clone(),
+                    }],
+                }
             };
             let reason = match t {
                 Transition::Return => {
@@ -492,17 +507,29 @@ pub async fn load_demo(
                 _ => "",
             };
             let when = (at + (version as i64 + 1) * rng.gen_range(2..20) * 86_400).min(now());
-            db.transition_entry(
-                actor,
-                id,
-                &format!("entry.{}", t.code()),
-                state,
-                to,
-                reason,
-                version as i64 + 1,
-                Some(when),
+            let mut tx = db.pool.begin().await?;
+            crate::transitions::apply(
+                &mut tx,
+                crate::transitions::Mover {
+                    actor: &actor,
+                    seat: None,
+                    at: Some(when),
+                },
+                *t,
+                &crate::transitions::Moving {
+                    id,
+                    registering: &unit.path,
+                    confirming: &confirming.path,
+                    state,
+                    version: Some(version as i64 + 1),
+                },
+                Inputs {
+                    reason,
+                    decision: None,
+                },
             )
             .await?;
+            tx.commit().await?;
             state = to;
         }
     }
@@ -527,7 +554,6 @@ async fn demo_rounds(
 ) -> Result<(), ServiceError> {
     use crate::appraisal as ap;
     use dvk_domain::appraisal::CouncilRole;
-    use dvk_domain::auth::{Actor, Grant};
     let grant = |user: &str, roles: &[Role]| Actor {
         user_id: users.get(user).copied().unwrap_or(0),
         grants: roles
@@ -639,13 +665,29 @@ async fn demo_rounds(
                 date: "15/11/2025".into(),
                 place: "Hội trường Tỉnh ủy Sơn La".into(),
                 present: "3/3 thành viên Hội đồng".into(),
+                override_reason: String::new(),
             };
             let chair = Actor {
                 user_id: users.get("hoidong.chutich").copied().unwrap_or(0),
                 grants: Vec::new(),
             };
             ap::conclude(db, &chair, rid, &minutes).await?;
-            ap::publish_notice(db, &organiser, rid, "20/11/2025", "30/11/2025").await?;
+            // A past round replayed as it happened: published on 20/11/2025,
+            // decided on 10/12/2025 (the same rules, at those times).
+            let day = |y, m, d| {
+                time::Date::from_calendar_date(y, m, d)
+                    .map(|d| d.midnight().assume_utc().unix_timestamp() + 2 * 3600)
+                    .unwrap_or(0)
+            };
+            ap::publish_notice_at(
+                db,
+                &organiser,
+                rid,
+                "20/11/2025",
+                "30/11/2025",
+                day(2025, time::Month::November, 20),
+            )
+            .await?;
             let on_notice: Vec<i64> = db
                 .round_core(rid)
                 .await?
@@ -666,7 +708,15 @@ async fn demo_rounds(
                     issuing_body: "Ủy ban nhân dân tỉnh Sơn La".into(),
                     issuer_type: "chinh_quyen".into(),
                 };
-                ap::decide(db, &leader, rid, &decision, &on_notice).await?;
+                ap::decide_at(
+                    db,
+                    &leader,
+                    rid,
+                    &decision,
+                    &on_notice,
+                    day(2025, time::Month::December, 10),
+                )
+                .await?;
             }
         }
     }

@@ -271,62 +271,6 @@ pub(crate) async fn index_entry(
     Ok(())
 }
 
-/// Moves an entry between states inside the caller's transaction, with
-/// its audit record. With `expected_version` the move happens only if nobody
-/// changed the entry since it was read; either way only from `from`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn move_entry(
-    conn: &mut AnyConnection,
-    actor_id: i64,
-    id: i64,
-    action: &str,
-    from: EntryState,
-    to: EntryState,
-    reason: &str,
-    expected_version: Option<i64>,
-    at: Option<i64>,
-) -> Result<(), ServiceError> {
-    let t = at.unwrap_or_else(now);
-    let n = q("UPDATE entries SET state = $1, state_reason = $2, version = version + 1, updated_at = $3, \
-               submitted_at = CASE WHEN $1 = 'submitted' THEN $3 ELSE submitted_at END \
-               WHERE id = $4 AND ($5 < 0 OR version = $5) AND state = $6")
-        .bind(to.code())
-        .bind(reason)
-        .bind(t)
-        .bind(id)
-        .bind(expected_version.unwrap_or(-1))
-        .bind(from.code())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(ServiceError::Conflict(
-            "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
-        ));
-    }
-    let changes = if reason.is_empty() {
-        json!({})
-    } else {
-        json!({"reason": [null, reason]})
-    };
-    crate::notify::entry_moved(conn, id, to).await?;
-    append(
-        conn,
-        AuditEvent {
-            actor_id: Some(actor_id),
-            action,
-            record_type: "entry",
-            record_id: id,
-            from_state: Some(from.code()),
-            to_state: Some(to.code()),
-            changes,
-            at: Some(t),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// Writes the long registration texts (insert for a new entry).
 async fn write_contents(
     conn: &mut AnyConnection,
@@ -514,36 +458,6 @@ impl Db {
                 changes: diff(Some(&old.registration), r),
                 at: None,
             },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Moves an entry from `from` to `to` if it is still at `version`.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn transition_entry(
-        &self,
-        actor_id: i64,
-        id: i64,
-        action: &str,
-        from: EntryState,
-        to: EntryState,
-        reason: &str,
-        expected_version: i64,
-        at: Option<i64>,
-    ) -> Result<(), ServiceError> {
-        let mut tx = self.pool.begin().await?;
-        move_entry(
-            &mut tx,
-            actor_id,
-            id,
-            action,
-            from,
-            to,
-            reason,
-            Some(expected_version),
-            at,
         )
         .await?;
         tx.commit().await?;

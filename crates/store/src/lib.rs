@@ -10,13 +10,17 @@ pub mod demo;
 pub mod dialect;
 pub mod entries;
 pub mod error;
+pub mod history;
 pub mod mail;
 pub mod notify;
 pub mod reference;
 pub mod review;
 pub mod rewards;
+pub mod round_view;
 pub mod service;
+pub mod settings;
 pub mod tokens;
+pub(crate) mod transitions;
 pub mod units;
 
 pub use db::{Backend, Db};

@@ -6,12 +6,12 @@
 
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::entries::move_entry;
+use crate::transitions::{self, Mover, Moving};
 use crate::error::{ServiceError, StoreError};
 use crate::service::{current_year, view_entry};
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
-use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
 use serde_json::json;
 use sqlx::Row;
@@ -188,16 +188,15 @@ pub async fn review(
         )
         .await?;
     } else {
-        move_entry(
+        transitions::apply(
             &mut tx,
-            actor.user_id,
-            entry_id,
-            "entry.remove",
-            e.state,
-            EntryState::Removed,
-            reason,
-            Some(e.version),
-            None,
+            Mover::person(actor),
+            Transition::Remove,
+            &Moving::from(&e),
+            Inputs {
+                reason,
+                decision: None,
+            },
         )
         .await?;
     }

@@ -6,13 +6,13 @@
 use crate::appraisal::{show_date, ISSUER_TYPES};
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::entries::move_entry;
+use crate::transitions::{self, Mover, Moving};
 use crate::error::{ServiceError, StoreError};
 use crate::service::view_entry;
 use dvk_domain::appraisal::ROUND_KINDS;
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
-use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -402,16 +402,12 @@ pub async fn mark_outstanding(db: &Db, actor: &Actor, entry_id: i64) -> Result<(
     let scope = e.scope();
     auth::check_transition(actor, Transition::MarkOutstanding, &scope)?;
     let mut tx = db.pool.begin().await?;
-    move_entry(
+    transitions::apply(
         &mut tx,
-        actor.user_id,
-        entry_id,
-        "entry.mark_outstanding",
-        e.state,
-        EntryState::Outstanding,
-        "",
-        Some(e.version),
-        None,
+        Mover::person(actor),
+        Transition::MarkOutstanding,
+        &Moving::from(&e),
+        Inputs::default(),
     )
     .await?;
     tx.commit().await?;
@@ -600,7 +596,9 @@ pub async fn decide_reward(
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+    let decision_ref = format!("Quyết định số {number}");
     for e in entry_ids {
+        let entry = view_entry(db, actor, *e).await?;
         q("INSERT INTO rewards (decision_id, round_id, entry_id, form_id) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(round_id)
@@ -608,16 +606,17 @@ pub async fn decide_reward(
             .bind(form.id)
             .execute(&mut *tx)
             .await?;
-        move_entry(
+        let mut moving = Moving::from(&entry);
+        moving.version = None;
+        transitions::apply(
             &mut tx,
-            actor.user_id,
-            *e,
-            "entry.reward",
-            EntryState::Outstanding,
-            EntryState::Rewarded,
-            &format!("{} – Quyết định số {number}", form.name),
-            None,
-            None,
+            Mover::person(actor),
+            Transition::Reward,
+            &moving,
+            Inputs {
+                reason: &format!("{} – {decision_ref}", form.name),
+                decision: Some(&decision_ref),
+            },
         )
         .await?;
     }
@@ -658,16 +657,15 @@ pub async fn revoke(
         "recognition"
     };
     let mut tx = db.pool.begin().await?;
-    move_entry(
+    transitions::apply(
         &mut tx,
-        actor.user_id,
-        entry_id,
-        "entry.revoke",
-        e.state,
-        EntryState::Revoked,
-        &format!("{reason} ({decision_ref})"),
-        Some(e.version),
-        None,
+        Mover::person(actor),
+        Transition::Revoke,
+        &Moving::from(&e),
+        Inputs {
+            reason: &format!("{reason} ({decision_ref})"),
+            decision: Some(decision_ref),
+        },
     )
     .await?;
     q("INSERT INTO revocations (entry_id, kind, reason, decision_ref, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")

@@ -9,11 +9,12 @@ use crate::db::{now, Db};
 use crate::entries::{Attachment, EntryDetail, Placement};
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
+use crate::transitions::{self, Mover, Moving};
 use crate::units::{insert_unit, NewUnit, Unit};
 use dvk_domain::auth::{self, Actor, Role};
 use dvk_domain::entry::{parse_registration, EntryForm, FieldError, Reference, Registration};
 use dvk_domain::evidence::{clean_file_name, sniff, MAX_EVIDENCE_BYTES};
-use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::{UnitPath, UNIT_KINDS};
 use sha2::{Digest, Sha256};
 
@@ -221,7 +222,7 @@ pub async fn transition(
     version: i64,
 ) -> Result<EntryState, ServiceError> {
     let e = view_entry(db, actor, id).await?;
-    let to = auth::check_transition(actor, t, &e.scope())?;
+    auth::check_transition(actor, t, &e.scope())?;
     let rule = t.rule();
     let reason = reason.trim();
     if rule.reason_required && reason.is_empty() {
@@ -247,17 +248,21 @@ pub async fn transition(
             return Err(ServiceError::Invalid(missing));
         }
     }
-    db.transition_entry(
-        actor.user_id,
-        id,
-        &format!("entry.{}", t.code()),
-        e.state,
-        to,
-        reason,
-        version,
-        None,
+    let mut moving = Moving::from(&e);
+    moving.version = Some(version);
+    let mut tx = db.pool.begin().await?;
+    let to = transitions::apply(
+        &mut tx,
+        Mover::person(actor),
+        t,
+        &moving,
+        Inputs {
+            reason,
+            decision: None,
+        },
     )
     .await?;
+    tx.commit().await?;
     Ok(to)
 }
 

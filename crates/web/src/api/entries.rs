@@ -571,17 +571,21 @@ pub async fn transition(
 
 #[derive(Serialize, ToSchema)]
 pub struct HistoryOut {
+    /// The audit record's id; 0 for an appraisal step, which summarises the
+    /// council's work without any member's sheet.
     pub id: i64,
     pub at: String,
-    pub actor_id: Option<i64>,
-    pub actor_name: Option<String>,
-    /// `entry.create`, `entry.update`, `entry.submit`, …
-    pub action: String,
+    /// Who did it ("Hệ thống", "Người dân", "Hội đồng" where no person signs).
+    pub actor_name: String,
+    /// What happened, in Vietnamese.
+    pub event: String,
+    /// "Đã gửi, chờ tiếp nhận → Đã tiếp nhận (đang thực hiện)", or empty.
+    pub states: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
-    /// Changed fields: `{"field": [old, new]}`.
-    pub changes: serde_json::Value,
-    /// This record's link in the tamper-evident chain.
+    /// Changed fields and reasons, each a Vietnamese sentence.
+    pub details: Vec<String>,
+    /// The record's link in the tamper-evident chain (empty for a step).
     pub hash: String,
 }
 
@@ -594,20 +598,19 @@ pub async fn history(
     user: ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<HistoryOut>>> {
-    service::view_entry(&state.db, &user.actor, id).await?;
-    let list = state.db.history("entry", id).await?;
+    let list = dvk_store::history::entry_history(&state.db, &user.actor, id).await?;
     Ok(Json(
         list.into_iter()
             .map(|h| HistoryOut {
-                id: h.record.id,
-                at: instant(h.record.at),
-                actor_id: h.record.actor_id,
-                actor_name: h.actor_name,
-                action: h.record.action,
-                from_state: h.record.from_state,
-                to_state: h.record.to_state,
-                changes: serde_json::from_str(&h.record.changes).unwrap_or(serde_json::Value::Null),
-                hash: h.record.hash,
+                id: h.id,
+                at: instant(h.at),
+                actor_name: h.actor,
+                event: h.event,
+                states: h.states,
+                from_state: h.from_state.map(|s| s.code().to_owned()),
+                to_state: h.to_state.map(|s| s.code().to_owned()),
+                details: h.details,
+                hash: h.hash,
             })
             .collect(),
     ))

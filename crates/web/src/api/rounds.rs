@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dvk_domain::appraisal::{round_kind_label, weighted_pct, CouncilRole, ScoringMode};
+use dvk_store::round_view::view_round;
 use dvk_store::appraisal::{self as ap, Assignment, CriteriaEdit, CriteriaSet, Round};
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -151,6 +152,17 @@ pub struct RoundOut {
     pub minutes_date: Option<String>,
     pub minutes_place: String,
     pub minutes_present: String,
+    pub notice_min_days: i64,
+    pub quorum_pct: f64,
+    /// When the notice was really published (RFC 3339).
+    #[schema(format = DateTime)]
+    pub notice_published_at: Option<String>,
+    /// First day a decision may be signed (ISO date), once on notice.
+    pub decision_from: Option<String>,
+    /// Sheets missing at the conclusion, as the minutes record them.
+    pub minutes_missing: String,
+    /// The chair's reason for concluding below the quorum, if any.
+    pub quorum_override: String,
 }
 
 impl From<&Round> for RoundOut {
@@ -177,6 +189,12 @@ impl From<&Round> for RoundOut {
             minutes_date: r.minutes_date.clone(),
             minutes_place: r.minutes_place.clone(),
             minutes_present: r.minutes_present.clone(),
+            notice_min_days: r.notice_min_days,
+            quorum_pct: r.quorum_pct,
+            notice_published_at: r.notice_published_at.map(super::instant),
+            decision_from: ap::first_decision_day(r),
+            minutes_missing: r.minutes_missing.clone(),
+            quorum_override: r.quorum_override.clone(),
         }
     }
 }
@@ -214,6 +232,14 @@ pub struct RoundIn {
     /// Entries per unit (a warning, not a block).
     #[serde(default)]
     pub quota: Option<i64>,
+    /// Minimum length of the public notice in working days (default: the
+    /// deployment's setting, 5).
+    #[serde(default)]
+    pub notice_min_days: Option<i64>,
+    /// Sheets each entry needs to conclude, as a percentage of the council
+    /// (default: the deployment's setting, two thirds).
+    #[serde(default)]
+    pub quorum_pct: Option<f64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "Thẩm định",
@@ -240,6 +266,11 @@ pub async fn create(
         proposal_deadline: b.proposal_deadline.unwrap_or_default(),
         scoring_deadline: b.scoring_deadline.unwrap_or_default(),
         quota: b.quota.map(|v| v.to_string()).unwrap_or_default(),
+        notice_min_days: b
+            .notice_min_days
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        quorum_pct: b.quorum_pct.map(|v| v.to_string()).unwrap_or_default(),
     };
     let id = ap::create_round(&state.db, &user.actor, &form).await?;
     let round = state
@@ -272,6 +303,12 @@ pub struct ResultOut {
     pub missing: Vec<i64>,
     /// Completed sheets (score mode) or ballots cast (ballot mode).
     pub count: i64,
+    /// Members assigned to the entry.
+    pub assigned_count: i64,
+    /// Whether `passes`, `reasons` and `rank` are known to the reader (live
+    /// for the council's chair, secretary and organisers; the conclusion
+    /// for everyone else).
+    pub decided: bool,
     pub mean_pct: Option<f64>,
     pub median_pct: Option<f64>,
     pub stddev_pct: Option<f64>,
@@ -316,23 +353,13 @@ pub async fn detail(
     user: ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RoundDetail>> {
-    let data = state
-        .db
-        .round_data(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    if !ap::may_view_round(
-        &data.round,
-        data.member(user.actor.user_id).is_some(),
-        &user.actor,
-    ) {
-        return Err(ServiceError::NotFound("đợt xét").into());
-    }
-    let results = data
-        .results()
-        .into_iter()
+    let view = view_round(&state.db, &user.actor, id).await?;
+    let data = &view.data;
+    let results = view
+        .lines
+        .iter()
         .map(|x| {
-            let (passes, reasons, rank) = data.standing(&x);
+            let (passes, reasons, rank) = x.standing.clone().unwrap_or_default();
             let mut out = ResultOut {
                 rank: rank as i64,
                 entry_id: x.entry.entry_id,
@@ -340,9 +367,16 @@ pub async fn detail(
                 unit_name: x.entry.unit_name.clone(),
                 entry_state: x.entry.state.code().to_owned(),
                 assigned: x.assigned.clone(),
-                missing: x.outcome.missing().to_vec(),
-                count: 0,
-                mean_pct: None,
+                missing: x
+                    .assigned
+                    .iter()
+                    .filter(|m| !x.scored.contains(m))
+                    .copied()
+                    .collect(),
+                count: x.scored_count as i64,
+                assigned_count: x.assigned_count as i64,
+                decided: x.standing.is_some(),
+                mean_pct: x.concluded_pct,
                 median_pct: None,
                 stddev_pct: None,
                 min_pct: None,
@@ -354,8 +388,7 @@ pub async fn detail(
                 reasons,
             };
             match &x.outcome {
-                ap::Outcome::Score(a) => {
-                    out.count = a.count as i64;
+                Some(ap::Outcome::Score(a)) => {
                     out.mean_pct = a.mean_pct;
                     out.median_pct = a.median_pct;
                     out.stddev_pct = a.stddev_pct;
@@ -363,12 +396,12 @@ pub async fn detail(
                     out.max_pct = a.max_pct;
                     out.disagreement = a.disagreement;
                 }
-                ap::Outcome::Ballot(t) => {
-                    out.count = (t.approve + t.reject) as i64;
+                Some(ap::Outcome::Ballot(t)) => {
                     out.approve = Some(t.approve as i64);
                     out.reject = Some(t.reject as i64);
                     out.mean_pct = Some(t.approve_pct);
                 }
+                None => {}
             }
             out
         })
@@ -565,6 +598,10 @@ pub struct MinutesIn {
     pub place: String,
     /// Who attended.
     pub present: String,
+    /// The chair's written reason for concluding with sheets missing below
+    /// the quorum (kept in the minutes and the audit trail).
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/conclude", tag = "Thẩm định",
@@ -582,6 +619,7 @@ pub async fn conclude(
         date: b.date,
         place: b.place,
         present: b.present,
+        override_reason: b.override_reason.unwrap_or_default(),
     };
     ap::conclude(&state.db, &user.actor, id, &minutes).await?;
     Ok(done())

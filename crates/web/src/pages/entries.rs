@@ -447,59 +447,6 @@ pub async fn detail(
     .await
 }
 
-fn field_label(key: &str) -> String {
-    if let Some((_, l)) = ITEMS.iter().find(|(k, _)| *k == key) {
-        return (*l).to_owned();
-    }
-    if let Some((_, l)) = dvk_domain::entry::PERSON_ITEMS
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return (*l).to_owned();
-    }
-    match key {
-        "kind" => "Loại",
-        "subject" => "Đối tượng",
-        "field_id" => "Lĩnh vực",
-        "target_level" => "Cấp đề nghị công nhận",
-        "phase" => "Giai đoạn",
-        "year" => "Năm",
-        "unit_id" => "Đơn vị đăng ký",
-        "replicates" => "Nhân rộng từ",
-        "reason" => "Lý do",
-        "attachment" => "Tệp minh chứng",
-        other => other,
-    }
-    .to_owned()
-}
-
-fn show_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => "(trống)".into(),
-        serde_json::Value::String(s) if s.is_empty() => "(trống)".into(),
-        serde_json::Value::String(s) => format!("«{}»", truncate(s, 80)),
-        serde_json::Value::Object(o) => o
-            .get("file_name")
-            .and_then(|f| f.as_str())
-            .map(|f| f.to_owned())
-            .unwrap_or_else(|| v.to_string()),
-        other => other.to_string(),
-    }
-}
-
-fn action_label(action: &str) -> String {
-    match action {
-        "entry.create" => "Tạo hồ sơ".into(),
-        "entry.update" => "Sửa nội dung".into(),
-        "entry.attach" => "Thêm minh chứng".into(),
-        other => other
-            .strip_prefix("entry.")
-            .and_then(Transition::parse)
-            .map(|t| t.label().to_owned())
-            .unwrap_or_else(|| other.to_owned()),
-    }
-}
-
 pub async fn render_detail(
     state: &AppState,
     user: &User,
@@ -511,7 +458,7 @@ pub async fn render_detail(
     let cat = &state.catalogue;
     let e = service::view_entry(&state.db, &user.actor, id).await?;
     let attachments = state.db.attachments(id).await?;
-    let history = state.db.history("entry", id).await?;
+    let history = dvk_store::history::entry_history(&state.db, &user.actor, id).await?;
     let r = &e.registration;
     let mut facts = vec![
         ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),
@@ -587,41 +534,12 @@ pub async fn render_detail(
         .collect();
     let history = history
         .into_iter()
-        .map(|h| {
-            let rec = &h.record;
-            let states = match (&rec.from_state, &rec.to_state) {
-                (Some(a), Some(b)) if a != b => format!(
-                    "{} → {}",
-                    EntryState::parse(a).map(|s| s.label()).unwrap_or(a),
-                    EntryState::parse(b).map(|s| s.label()).unwrap_or(b)
-                ),
-                _ => String::new(),
-            };
-            let details = match serde_json::from_str::<serde_json::Value>(&rec.changes) {
-                Ok(serde_json::Value::Object(m)) if rec.action != "entry.create" => m
-                    .iter()
-                    .map(|(k, v)| match v.as_array().map(|a| a.as_slice()) {
-                        Some([old, new]) if k == "reason" => {
-                            format!("Lý do: {}", new.as_str().unwrap_or(""))
-                        }
-                        Some([old, new]) => format!(
-                            "{}: {} → {}",
-                            field_label(k),
-                            show_value(old),
-                            show_value(new)
-                        ),
-                        _ => field_label(k),
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            HistoryView {
-                at: fmt_datetime(rec.at),
-                actor: h.actor_name.unwrap_or_else(|| "Hệ thống".into()),
-                action: action_label(&rec.action),
-                states,
-                details,
-            }
+        .map(|h| HistoryView {
+            at: fmt_datetime(h.at),
+            actor: h.actor,
+            action: h.event,
+            states: h.states,
+            details: h.details,
         })
         .collect();
     // Open rounds this entry may be proposed to, for its registering officer.

@@ -15,7 +15,9 @@ use dvk_domain::appraisal::{
     fmt_num, round_kind_label, CouncilRole, RoundState, ScoringMode, ROUND_KINDS,
 };
 use dvk_domain::auth::Role;
-use dvk_store::appraisal::{self as ap, Assignment, Outcome, RoundData, RoundForm};
+use dvk_domain::round_rules::{RoundAction, RoundSight};
+use dvk_store::appraisal::{self as ap, Assignment, Outcome, RoundForm};
+use dvk_store::round_view::view_round;
 use dvk_store::service::current_year;
 use dvk_store::ServiceError;
 use serde::Deserialize;
@@ -196,6 +198,8 @@ pub struct ResultView {
     pub disagreement: bool,
     pub missing: String,
     pub passes: bool,
+    /// The outcome is known to this reader (live for full sight).
+    pub decided: bool,
     pub reasons: String,
 }
 
@@ -222,6 +226,15 @@ pub struct RoundPage {
     pub can_conclude: bool,
     pub can_publish: bool,
     pub can_decide: bool,
+    pub can_moderate: bool,
+    /// Sheets each entry needs to conclude without an override.
+    pub quorum: String,
+    pub notice_min_days: i64,
+    /// dd/mm/yyyy from which the decision may be signed, once on notice.
+    pub decision_from: String,
+    /// "full", "member" or "outcome": what the reader may see.
+    pub sight: &'static str,
+    pub full: bool,
     pub today: String,
     pub notice_default_end: String,
     pub issuer_types: Vec<Opt>,
@@ -243,14 +256,6 @@ fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-fn may_view(data: &RoundData, user: &User) -> bool {
-    ap::may_view_round(
-        &data.round,
-        data.member(user.actor.user_id).is_some(),
-        &user.actor,
-    )
-}
-
 async fn render_round(
     state: &AppState,
     user: &User,
@@ -260,32 +265,25 @@ async fn render_round(
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
-    let data = state
-        .db
-        .round_data(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    if !may_view(&data, user) {
-        return Err(ServiceError::NotFound("đợt xét").into());
-    }
+    let view = view_round(&state.db, &user.actor, id).await?;
+    let data = &view.data;
     let round = &data.round;
-    let organiser = user.actor.holds(Role::MovementOfficer, &round.unit_path);
-    let chair = data
-        .member(user.actor.user_id)
-        .is_some_and(|m| m.role == CouncilRole::Chair);
-    let signer = user.actor.holds(Role::SigningLeader, &round.unit_path);
+    let seat = view.seat;
+    let full = view.sight == RoundSight::Full;
+    let organiser = seat.organiser;
+    let can_moderate = seat.check(RoundAction::ModerateComments).is_ok();
     let names: HashMap<i64, String> = data
         .members
         .iter()
         .map(|m| (m.user_id, m.full_name.clone()))
         .collect();
-    let results = data.results();
-    let result_views = results
+    let result_views = view
+        .lines
         .iter()
         .map(|x| {
-            let (count, mean, median, spread, disagreement) = match &x.outcome {
-                Outcome::Score(a) => (
-                    format!("{}/{}", a.count, x.assigned.len()),
+            let count = format!("{}/{}", x.scored_count, x.assigned_count);
+            let (mean, median, spread, disagreement) = match &x.outcome {
+                Some(Outcome::Score(a)) => (
                     pct(a.mean_pct),
                     pct(a.median_pct),
                     match (a.min_pct, a.max_pct, a.stddev_pct) {
@@ -299,15 +297,24 @@ async fn render_round(
                     },
                     a.disagreement,
                 ),
-                Outcome::Ballot(t) => (
-                    format!("{}/{}", t.approve + t.reject, x.assigned.len()),
+                Some(Outcome::Ballot(t)) => (
                     format!("{} ({})", t.approve, pct(Some(t.approve_pct))),
                     String::new(),
                     String::new(),
                     false,
                 ),
+                // Not full sight: the concluded figure only, once it exists.
+                None => (
+                    x.concluded_pct.map(|p| pct(Some(p))).unwrap_or_else(|| "–".into()),
+                    String::new(),
+                    String::new(),
+                    false,
+                ),
             };
-            let (passes, reasons, rank) = data.standing(x);
+            let (passes, reasons, rank, decided) = match &x.standing {
+                Some((p, r, k)) => (*p, r.clone(), *k, true),
+                None => (false, String::new(), 0, false),
+            };
             ResultView {
                 rank,
                 id: x.entry.entry_id,
@@ -320,13 +327,14 @@ async fn render_round(
                 spread,
                 disagreement,
                 missing: x
-                    .outcome
-                    .missing()
+                    .assigned
                     .iter()
+                    .filter(|m| !x.scored.contains(m))
                     .map(|m| names.get(m).cloned().unwrap_or_default())
                     .collect::<Vec<_>>()
                     .join(", "),
                 passes,
+                decided,
                 reasons,
             }
         })
@@ -358,7 +366,7 @@ async fn render_round(
             )
         })
         .collect();
-    let comments = if organiser {
+    let comments = if can_moderate {
         state.db.comments(id, true).await?
     } else {
         Vec::new()
@@ -427,9 +435,29 @@ async fn render_round(
             ),
         ));
     }
+    if full && !round.minutes_missing.is_empty() {
+        facts.push(("Phiếu còn thiếu khi kết luận".to_owned(), round.minutes_missing.clone()));
+    }
+    if !round.quorum_override.is_empty() {
+        facts.push((
+            "Lý do kết luận khi thiếu phiếu".to_owned(),
+            round.quorum_override.clone(),
+        ));
+    }
+    facts.push((
+        "Thông báo công khai tối thiểu".to_owned(),
+        format!("{} ngày làm việc", round.notice_min_days),
+    ));
+    // The shortest lawful notice from today, as the form's default.
     let notice_end_default = {
-        let days = (dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + 7;
-        ap::show_date(&ap::iso_date(days))
+        let today = dvk_domain::calendar::parse_iso(&ap::today());
+        today
+            .map(|d| {
+                ap::show_date(&dvk_domain::calendar::iso(
+                    dvk_domain::calendar::last_of_working_days(d, round.notice_min_days),
+                ))
+            })
+            .unwrap_or_default()
     };
     let page = RoundPage {
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rounds"),
@@ -446,11 +474,34 @@ async fn render_round(
         facts,
         notice: round_notice(msg).to_owned(),
         errors,
-        can_manage: organiser && matches!(round.state, RoundState::Open | RoundState::Appraisal),
-        can_start: organiser && round.state == RoundState::Open,
-        can_conclude: (organiser || chair) && round.state == RoundState::Appraisal,
-        can_publish: organiser && round.state == RoundState::Concluded,
-        can_decide: signer && round.state == RoundState::Notice,
+        can_manage: seat.check(RoundAction::Assign).is_ok()
+            && matches!(round.state, RoundState::Open | RoundState::Appraisal),
+        can_start: seat.check(RoundAction::StartAppraisal).is_ok() && round.state == RoundState::Open,
+        can_conclude: seat.check(RoundAction::Conclude).is_ok()
+            && round.state == RoundState::Appraisal,
+        can_publish: seat.check(RoundAction::PublishNotice).is_ok()
+            && round.state == RoundState::Concluded,
+        can_decide: seat.check(RoundAction::Decide).is_ok() && round.state == RoundState::Notice,
+        can_moderate,
+        quorum: format!(
+            "{}/{}",
+            dvk_domain::round_rules::quorum_needed(
+                data.members.len(),
+                data.members.len(),
+                round.quorum_pct
+            ),
+            data.members.len()
+        ),
+        notice_min_days: round.notice_min_days,
+        decision_from: ap::first_decision_day(round)
+            .map(|d| ap::show_date(&d))
+            .unwrap_or_default(),
+        sight: match view.sight {
+            RoundSight::Full => "full",
+            RoundSight::Member => "member",
+            _ => "outcome",
+        },
+        full,
         today: ap::show_date(&today),
         notice_default_end: notice_end_default,
         issuer_types: ap::ISSUER_TYPES

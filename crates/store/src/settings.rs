@@ -1,0 +1,74 @@
+//! Deployment settings kept in the database (so every process shares them):
+//! defaults a province may change, such as the notice's minimum length.
+
+use crate::db::{q, Db};
+use crate::error::StoreError;
+use sqlx::Row;
+
+/// Settings an operator may change, with what each means.
+pub const KNOWN: &[(&str, &str)] = &[
+    (
+        "notice_min_working_days",
+        "số ngày làm việc tối thiểu của thông báo công khai (mặc định cho đợt xét mới)",
+    ),
+    (
+        "quorum_pct",
+        "tỷ lệ phiếu tối thiểu của Hội đồng cho mỗi hồ sơ khi kết luận, % (mặc định cho đợt xét mới)",
+    ),
+];
+
+impl Db {
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row = q("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub async fn setting_i64(&self, key: &str, default: i64) -> Result<i64, StoreError> {
+        Ok(self
+            .setting(key)
+            .await?
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(default))
+    }
+
+    pub async fn setting_f64(&self, key: &str, default: f64) -> Result<f64, StoreError> {
+        Ok(self
+            .setting(key)
+            .await?
+            .and_then(|v| v.trim().replace(',', ".").parse().ok())
+            .filter(|v: &f64| v.is_finite())
+            .unwrap_or(default))
+    }
+
+    /// Sets a known setting (the CLI's `dvk setting set`).
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        if !KNOWN.iter().any(|(k, _)| *k == key) {
+            return Err(StoreError::Config(format!("Không có thiết lập “{key}”.")));
+        }
+        let ok = match key {
+            "notice_min_working_days" => value
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|v| (1..=60).contains(&v)),
+            _ => value
+                .trim()
+                .replace(',', ".")
+                .parse::<f64>()
+                .is_ok_and(|v| v > 0.0 && v <= 100.0),
+        };
+        if !ok {
+            return Err(StoreError::Config(format!(
+                "Giá trị “{value}” không hợp lệ cho “{key}”."
+            )));
+        }
+        q("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value.trim())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
