@@ -275,14 +275,29 @@ impl Registration {
 
     /// Text that search runs over (folded by the caller).
     pub fn search_text(&self) -> String {
-        let mut s = self.items.join("\n");
-        if self.subject == Subject::Individual {
+        let mut s = self.published_text();
+        let personal = self.personal_text();
+        if !personal.is_empty() {
             s.push('\n');
-            s.push_str(&self.person.name);
-            s.push('\n');
-            s.push_str(&self.person.position);
+            s.push_str(&personal);
         }
         s
+    }
+
+    /// What public pages show: the name and the ten items. Public search
+    /// looks at this text only.
+    pub fn published_text(&self) -> String {
+        self.items.join("\n")
+    }
+
+    /// An individual's personal items that staff may search by but no
+    /// public page shows (name as registered, position and unit).
+    pub fn personal_text(&self) -> String {
+        if self.subject == Subject::Individual {
+            format!("{}\n{}", self.person.name, self.person.position)
+        } else {
+            String::new()
+        }
     }
 }
 

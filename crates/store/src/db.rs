@@ -63,6 +63,8 @@ struct Migration {
     version: i64,
     name: &'static str,
     sql: &'static str,
+    /// The search index is rebuilt from the entries after it.
+    reindex: bool,
 }
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -70,46 +72,61 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "foundation",
         sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        reindex: false,
     },
     Migration {
         version: 2,
         name: "appraisal",
         sql: include_str!("../migrations/sqlite/0002_appraisal.sql"),
+        reindex: false,
     },
     Migration {
         version: 3,
         name: "rewards",
         sql: include_str!("../migrations/sqlite/0003_rewards.sql"),
+        reindex: false,
     },
     Migration {
         version: 4,
         name: "review",
         sql: include_str!("../migrations/sqlite/0004_review.sql"),
+        reindex: false,
     },
     Migration {
         version: 5,
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0005_notifications.sql"),
+        reindex: false,
     },
     Migration {
         version: 6,
         name: "carry",
         sql: include_str!("../migrations/sqlite/0006_carry.sql"),
+        reindex: false,
     },
     Migration {
         version: 7,
         name: "email",
         sql: include_str!("../migrations/sqlite/0007_email.sql"),
+        reindex: false,
     },
     Migration {
         version: 8,
         name: "api_tokens",
         sql: include_str!("../migrations/sqlite/0008_api_tokens.sql"),
+        reindex: false,
     },
     Migration {
         version: 9,
         name: "lawful_appraisal",
         sql: include_str!("../migrations/sqlite/0009_lawful_appraisal.sql"),
+        reindex: false,
+    },
+    Migration {
+        version: 10,
+        name: "public_search",
+        sql: include_str!("../migrations/sqlite/0010_public_search.sql"),
+        reindex: true,
     },
 ];
 
@@ -118,46 +135,61 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "foundation",
         sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+        reindex: false,
     },
     Migration {
         version: 2,
         name: "appraisal",
         sql: include_str!("../migrations/postgres/0002_appraisal.sql"),
+        reindex: false,
     },
     Migration {
         version: 3,
         name: "rewards",
         sql: include_str!("../migrations/postgres/0003_rewards.sql"),
+        reindex: false,
     },
     Migration {
         version: 4,
         name: "review",
         sql: include_str!("../migrations/postgres/0004_review.sql"),
+        reindex: false,
     },
     Migration {
         version: 5,
         name: "notifications",
         sql: include_str!("../migrations/postgres/0005_notifications.sql"),
+        reindex: false,
     },
     Migration {
         version: 6,
         name: "carry",
         sql: include_str!("../migrations/postgres/0006_carry.sql"),
+        reindex: false,
     },
     Migration {
         version: 7,
         name: "email",
         sql: include_str!("../migrations/postgres/0007_email.sql"),
+        reindex: false,
     },
     Migration {
         version: 8,
         name: "api_tokens",
         sql: include_str!("../migrations/postgres/0008_api_tokens.sql"),
+        reindex: false,
     },
     Migration {
         version: 9,
         name: "lawful_appraisal",
         sql: include_str!("../migrations/postgres/0009_lawful_appraisal.sql"),
+        reindex: false,
+    },
+    Migration {
+        version: 10,
+        name: "public_search",
+        sql: include_str!("../migrations/postgres/0010_public_search.sql"),
+        reindex: true,
     },
 ];
 
@@ -244,6 +276,7 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         let mut count = 0;
+        let mut reindex = false;
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
@@ -264,6 +297,10 @@ impl Db {
             .await?;
             tx.commit().await?;
             count += 1;
+            reindex |= m.reindex;
+        }
+        if reindex {
+            self.reindex_entries().await?;
         }
         if self.backend == Backend::Sqlite {
             // Keeps the planner's statistics fresh; cheap when nothing changed.

@@ -20,6 +20,7 @@ pub fn entry_search(
     terms: &[String],
     first_param: usize,
     for_listing: bool,
+    published_only: bool,
 ) -> (String, Vec<String>) {
     match backend {
         Backend::Sqlite => {
@@ -35,15 +36,26 @@ pub fn entry_search(
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
+            // Public readers match the published column only.
+            let expr = if published_only {
+                format!("body : ({expr})")
+            } else {
+                expr
+            };
             let id = if for_listing { "+e.id" } else { "e.id" };
             (format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${first_param})"), vec![expr])
         }
         Backend::Postgres => {
             let like = format!("%{}%", terms.join("%"));
             let phrase = terms.join(" ");
+            let column = if published_only {
+                "e.public_text"
+            } else {
+                "e.search_text"
+            };
             (
                 format!(
-                    "(dvk_fold(e.search_text) LIKE ${} OR ${} <% dvk_fold(e.search_text))",
+                    "(dvk_fold({column}) LIKE ${} OR ${} <% dvk_fold({column}))",
                     first_param,
                     first_param + 1
                 ),
@@ -64,15 +76,19 @@ pub fn subtree_column(backend: Backend, for_listing: bool) -> &'static str {
     }
 }
 
-/// Statements that (re)index an entry's text: ($1 id, $2 text as returned
-/// by `index_text`).
+/// Statements that (re)index an entry's text: ($1 id, $2 published text,
+/// $3 personal items, each as returned by `index_text`). SQLite keeps them
+/// in two FTS columns; PostgreSQL keeps the whole text for staff and the
+/// published text for the public, each under its own trigram index.
 pub fn index_entry_statements(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[
             "DELETE FROM entries_fts WHERE rowid = $1",
-            "INSERT INTO entries_fts (rowid, body) VALUES ($1, $2)",
+            "INSERT INTO entries_fts (rowid, body, personal) VALUES ($1, $2, $3)",
         ],
-        Backend::Postgres => &["UPDATE entries SET search_text = $2 WHERE id = $1"],
+        Backend::Postgres => &[
+            "UPDATE entries SET search_text = $2 || CASE WHEN $3 = '' THEN '' ELSE chr(10) || $3 END, public_text = $2 WHERE id = $1",
+        ],
     }
 }
 
@@ -124,11 +140,20 @@ mod tests {
 
     #[test]
     fn sqlite_match_is_words_then_prefix() {
-        let (cond, p) = entry_search(Backend::Sqlite, &["dan".into(), "van".into()], 3, false);
+        let (cond, p) = entry_search(
+            Backend::Sqlite,
+            &["dan".into(), "van".into()],
+            3,
+            false,
+            false,
+        );
         assert_eq!(p, vec!["\"dan\" \"van\"*".to_owned()]);
         assert!(cond.contains("MATCH $3"));
-        let (cond, _) = entry_search(Backend::Sqlite, &["dan".into()], 1, true);
+        let (cond, _) = entry_search(Backend::Sqlite, &["dan".into()], 1, true, false);
         assert!(cond.starts_with("+e.id IN"));
+        // Public search: the published column only.
+        let (_, p) = entry_search(Backend::Sqlite, &["giao".into()], 1, true, true);
+        assert_eq!(p, vec!["body : (\"giao\"*)".to_owned()]);
     }
 
     #[test]
@@ -138,8 +163,11 @@ mod tests {
             &["do".into(), "van".into(), "duc".into()],
             5,
             true,
+            false,
         );
         assert_eq!(p, vec!["%do%van%duc%".to_owned(), "do van duc".to_owned()]);
         assert!(cond.contains("LIKE $5") && cond.contains("$6 <%"));
+        let (cond, _) = entry_search(Backend::Postgres, &["giao".into()], 1, true, true);
+        assert!(cond.contains("dvk_fold(e.public_text)") && !cond.contains("search_text"));
     }
 }

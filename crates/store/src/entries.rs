@@ -264,9 +264,15 @@ pub(crate) async fn index_entry(
     id: i64,
     r: &Registration,
 ) -> Result<(), sqlx::Error> {
-    let text = dialect::index_text(backend, &r.search_text());
+    let published = dialect::index_text(backend, &r.published_text());
+    let personal = dialect::index_text(backend, &r.personal_text());
     for sql in dialect::index_entry_statements(backend) {
-        q(sql).bind(id).bind(&text).execute(&mut *conn).await?;
+        q(sql)
+            .bind(id)
+            .bind(&published)
+            .bind(&personal)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -543,7 +549,13 @@ impl Db {
         }
         if !f.search.is_empty() {
             let (cond, values) =
-                dialect::entry_search(self.backend, &f.search, params.len() + 1, for_listing);
+                dialect::entry_search(
+                    self.backend,
+                    &f.search,
+                    params.len() + 1,
+                    for_listing,
+                    f.public_only,
+                );
             for v in values {
                 params.push(Param::S(v));
             }
