@@ -131,6 +131,31 @@ pub(crate) async fn entry_moved(
             resolve(conn, &waiting, "Đơn vị đã rút hồ sơ.", at).await?;
             resolve(conn, &to_complete, "Đơn vị đã rút hồ sơ.", at).await?;
         }
+        // The registering unit hears of every outcome.
+        EntryState::Recognised
+        | EntryState::NotRecognised
+        | EntryState::Rewarded
+        | EntryState::Revoked
+        | EntryState::Removed => {
+            let what = match to {
+                EntryState::Recognised => "đã được công nhận",
+                EntryState::NotRecognised => "không được công nhận",
+                EntryState::Rewarded => "đã được khen thưởng",
+                EntryState::Revoked => "đã bị thu hồi công nhận, khen thưởng",
+                _ => "đã được đưa ra khỏi danh sách",
+            };
+            let officers = holders(conn, "unit_officer", &unit_path).await?;
+            send(
+                conn,
+                &officers,
+                &format!("entry:{id}:outcome:v{version}"),
+                &format!("entry:{id}:outcome"),
+                &format!("Hồ sơ #{id} “{short}” {what}. Xem lý do, căn cứ trên trang hồ sơ."),
+                &link,
+                at,
+            )
+            .await?;
+        }
         _ => {}
     }
     Ok(())
@@ -148,14 +173,45 @@ impl Db {
             .try_get(0)?)
     }
 
-    /// Public comments waiting for an answer in rounds organised at or below `root`.
-    pub async fn comments_to_answer(&self, root: &str) -> Result<i64, StoreError> {
-        Ok(q("SELECT COUNT(*) FROM comments c JOIN rounds r ON r.id = c.round_id WHERE c.answer = '' AND c.hidden = 0 \
+    /// Public comments waiting for an answer in rounds organised at or
+    /// below `root`, and the first round that has some.
+    pub async fn comments_to_answer(&self, root: &str) -> Result<(i64, Option<i64>), StoreError> {
+        let row = q("SELECT COUNT(*), MIN(r.id) FROM comments c JOIN rounds r ON r.id = c.round_id WHERE c.answer = '' AND c.hidden = 0 \
               AND r.state = 'notice' AND substr(r.unit_path, 1, length($1)) = $1")
             .bind(root)
             .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Yearly reports waiting for the review of a movement officer at
+    /// `root`, and the first entry that has one.
+    pub async fn reviews_due(&self, root: &str) -> Result<(i64, Option<i64>), StoreError> {
+        let row = q("SELECT COUNT(*), MIN(e.id) FROM yearly_reports y JOIN entries e ON e.id = y.entry_id \
+              WHERE y.outcome IS NULL AND substr(e.confirming_path, 1, length($1)) = $1")
+            .bind(root)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Rounds on notice at or below `root` whose notice period has ended,
+    /// so a signing leader may now sign the decision: (id, title).
+    pub async fn decisions_due(&self, root: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let rounds: Vec<crate::appraisal::Round> = self
+            .notice_rounds()
             .await?
-            .try_get(0)?)
+            .into_iter()
+            .filter(|r| r.unit_path.as_str().starts_with(root))
+            .collect();
+        let today = crate::appraisal::today();
+        Ok(rounds
+            .into_iter()
+            .filter(|r| {
+                crate::appraisal::first_decision_day(r).is_some_and(|d| d.as_str() <= today.as_str())
+            })
+            .map(|r| (r.id, r.title))
+            .collect())
     }
 
     /// Recognised models at or below `root` without a review report for `year`.
@@ -170,14 +226,14 @@ impl Db {
             .try_get(0)?)
     }
 
-    /// A person's latest notifications, open ones first.
+    /// A person's latest notifications, newest first.
     pub async fn notifications(
         &self,
         user: i64,
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
         let rows = q("SELECT id, message, link, created_at, resolved_at, resolved_note FROM notifications WHERE user_id = $1 \
-                      AND (resolved_at IS NULL OR resolved_at > $3) ORDER BY CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, id DESC LIMIT $2")
+                      AND (resolved_at IS NULL OR resolved_at > $3) ORDER BY created_at DESC, id DESC LIMIT $2")
             .bind(user)
             .bind(limit)
             .bind(now() - 30 * 86_400)

@@ -221,7 +221,8 @@ pub struct RegisterRow {
 
 /// The register of `parent`'s current lower units for `year`. Each unit
 /// counts its subtree and, for units formed in the 2025 reform, the
-/// subtrees of the units it was formed from. Four statements.
+/// subtrees of the units it was formed from; a parent formed in the reform
+/// adds a row per unit it was formed from. Five statements.
 pub async fn register(db: &Db, parent: i64, year: i32) -> Result<Vec<RegisterRow>, ServiceError> {
     let children = db.children(parent, true).await?;
     let parent_unit = db
@@ -274,6 +275,23 @@ pub async fn register(db: &Db, parent: i64, year: i32) -> Result<Vec<RegisterRow
             ..Default::default()
         })
         .collect();
+    // A unit formed in the 2025 reform also answers for the units it was
+    // formed from: one row each, so its own officers see their records.
+    let predecessors = q("SELECT u.id, u.name, u.path FROM unit_successors s JOIN units u ON u.id = s.predecessor_id \
+                          WHERE s.successor_id = $1 ORDER BY u.name_sort")
+        .bind(parent)
+        .fetch_all(&db.read)
+        .await?;
+    for r in &predecessors {
+        if let Some(p) = UnitPath::parse(&r.try_get::<String, _>(2)?) {
+            scopes.push((rows.len(), p));
+            rows.push(RegisterRow {
+                unit_id: r.try_get(0)?,
+                unit_name: format!("{} (trước 1/7/2025)", r.try_get::<String, _>(1)?),
+                ..Default::default()
+            });
+        }
+    }
     let owner = |path: &str| -> Option<usize> {
         let p = UnitPath::parse(path)?;
         scopes.iter().find(|(_, s)| s.covers(&p)).map(|(i, _)| *i)

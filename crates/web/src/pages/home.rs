@@ -90,22 +90,54 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         });
     }
     let year = dvk_store::service::current_year();
-    let mut comments = 0;
+    let mut comments = (0, None);
+    let mut reviews = (0, None);
     let mut due = 0;
+    let mut decisions: Vec<(i64, String)> = Vec::new();
     for g in &user.info.grants {
         match g.role {
             Role::MovementOfficer => {
-                comments += state.db.comments_to_answer(g.unit_path.as_str()).await?
+                let (n, first) = state.db.comments_to_answer(g.unit_path.as_str()).await?;
+                comments = (comments.0 + n, comments.1.or(first));
+                let (n, first) = state.db.reviews_due(g.unit_path.as_str()).await?;
+                reviews = (reviews.0 + n, reviews.1.or(first));
             }
             Role::UnitOfficer => due += state.db.reports_due(g.unit_path.as_str(), year).await?,
+            Role::SigningLeader => {
+                for d in state.db.decisions_due(g.unit_path.as_str()).await? {
+                    if !decisions.iter().any(|x| x.0 == d.0) {
+                        decisions.push(d);
+                    }
+                }
+            }
             _ => {}
         }
     }
-    if comments > 0 {
+    if comments.0 > 0 {
         tasks.push(Link {
-            href: "/rounds".into(),
+            href: comments
+                .1
+                .map(|r| format!("/rounds/{r}#y-kien"))
+                .unwrap_or_else(|| "/rounds".into()),
             label: "Ý kiến nhân dân chờ trả lời".into(),
-            count: Some(comments),
+            count: Some(comments.0),
+        });
+    }
+    if reviews.0 > 0 {
+        tasks.push(Link {
+            href: reviews
+                .1
+                .map(|e| format!("/entries/{e}#ra-soat"))
+                .unwrap_or_else(|| "/register".into()),
+            label: "Báo cáo rà soát hằng năm chờ xem xét".into(),
+            count: Some(reviews.0),
+        });
+    }
+    for (id, title) in decisions {
+        tasks.push(Link {
+            href: format!("/rounds/{id}#quyet-dinh"),
+            label: format!("Đã hết thời gian thông báo công khai, chờ ký quyết định: {title}"),
+            count: None,
         });
     }
     if due > 0 {
