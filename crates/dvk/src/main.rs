@@ -82,6 +82,19 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Deployment defaults kept in the database (shared by every process).
+    Setting {
+        #[command(subcommand)]
+        command: SettingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingCommand {
+    /// Show every setting with its value.
+    List,
+    /// Change a setting (notice_min_working_days 1–60; quorum_pct above 0 up to 100).
+    Set { key: String, value: String },
 }
 
 #[derive(Subcommand)]
@@ -362,6 +375,23 @@ async fn main() -> Result<()> {
             println!("Đã tạo tài khoản {username} (mã {id}).");
             if generated {
                 println!("Mật khẩu: {password}");
+            }
+        }
+        Command::Setting { command } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = Db::connect(&url, 2).await?;
+            db.migrate().await?;
+            match command {
+                SettingCommand::List => {
+                    for (key, meaning) in dvk_store::settings::KNOWN {
+                        let v = db.setting(key).await?.unwrap_or_default();
+                        println!("{key} = {v}    ({meaning})");
+                    }
+                }
+                SettingCommand::Set { key, value } => {
+                    db.set_setting(&key, &value).await?;
+                    println!("Đã đặt {key} = {value}.");
+                }
             }
         }
         Command::Audit {
