@@ -493,12 +493,14 @@ impl Db {
     pub async fn rounds_judging(&self, roots: &[UnitPath]) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::new();
         for root in roots {
-            let rows = q("SELECT DISTINCT p.round_id FROM proposals p JOIN entries e ON e.id = p.entry_id \
-                          WHERE e.unit_path >= $1 AND e.unit_path < $2")
-                .bind(root.as_str())
-                .bind(root.subtree_upper_bound())
-                .fetch_all(&self.read)
-                .await?;
+            let rows = q(
+                "SELECT DISTINCT p.round_id FROM proposals p JOIN entries e ON e.id = p.entry_id \
+                          WHERE e.unit_path >= $1 AND e.unit_path < $2",
+            )
+            .bind(root.as_str())
+            .bind(root.subtree_upper_bound())
+            .fetch_all(&self.read)
+            .await?;
             for r in rows {
                 let id: i64 = r.try_get(0)?;
                 if !ids.contains(&id) {
@@ -1891,7 +1893,10 @@ pub struct MinutesForm {
 }
 
 /// "Nguyễn Văn A, Trần Thị B (hồ sơ #12, #15)": missing sheets by member.
-fn describe_missing(data: &RoundData, missing: &[dvk_domain::round_rules::MissingSheets]) -> String {
+fn describe_missing(
+    data: &RoundData,
+    missing: &[dvk_domain::round_rules::MissingSheets],
+) -> String {
     let mut by_member: Vec<(i64, Vec<i64>)> = Vec::new();
     for m in missing {
         for u in &m.missing {
@@ -1998,7 +2003,11 @@ pub async fn conclude(
         seat.check(RoundAction::OverrideQuorum)?;
     }
     let missing_text = describe_missing(&data, &missing);
-    let kept_override = if short.is_empty() { "" } else { override_reason };
+    let kept_override = if short.is_empty() {
+        ""
+    } else {
+        override_reason
+    };
     let results = data.results();
     let mut tx = db.pool.begin().await?;
     set_round_state(&mut tx, actor, &data.round, RoundState::Concluded).await?;
@@ -2090,8 +2099,9 @@ pub async fn publish_notice(
     publish_notice_at(db, actor, round_id, starts, ends, now()).await
 }
 
-/// As [`publish_notice`], published at `at` (demo data replays a past round).
-pub(crate) async fn publish_notice_at(
+/// As [`publish_notice`], published at `at`: for replaying past records
+/// (demo data, imports, tests); every rule holds as of `at`.
+pub async fn publish_notice_at(
     db: &Db,
     actor: &Actor,
     round_id: i64,
@@ -2116,8 +2126,14 @@ pub(crate) async fn publish_notice_at(
         return Err(ServiceError::invalid("notice", "Ngày không hợp lệ."));
     };
     let concluded_on = data.round.minutes_date.as_deref().and_then(day);
-    calendar::check_notice_period(sd, ed, concluded_on, published_on, data.round.notice_min_days)
-        .map_err(|err| ServiceError::invalid("notice", err.to_string()))?;
+    calendar::check_notice_period(
+        sd,
+        ed,
+        concluded_on,
+        published_on,
+        data.round.notice_min_days,
+    )
+    .map_err(|err| ServiceError::invalid("notice", err.to_string()))?;
     let mover = Mover {
         actor,
         seat: data.member(actor.user_id).map(|m| m.role),
@@ -2590,8 +2606,9 @@ pub async fn decide(
     decide_at(db, actor, round_id, form, entry_ids, now()).await
 }
 
-/// As [`decide`], signed at `at` (demo data replays a past round).
-pub(crate) async fn decide_at(
+/// As [`decide`], signed at `at`: for replaying past records; every rule
+/// holds as of `at`.
+pub async fn decide_at(
     db: &Db,
     actor: &Actor,
     round_id: i64,
@@ -2604,7 +2621,10 @@ pub(crate) async fn decide_at(
     need_state(&data.round, RoundState::Notice)?;
     // Counted from the real publication, not the dates typed on the notice.
     let first_day = first_decision_day(&data.round);
-    if first_day.as_deref().is_none_or(|d| vn_date(at).as_str() < d) {
+    if first_day
+        .as_deref()
+        .is_none_or(|d| vn_date(at).as_str() < d)
+    {
         return Err(ServiceError::Conflict(format!(
             "Chưa hết thời gian thông báo công khai (tối thiểu {} ngày làm việc kể từ ngày đăng, đến hết ngày {}): chưa thể công nhận. Có thể ký từ ngày {}.",
             data.round.notice_min_days,

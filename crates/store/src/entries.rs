@@ -548,14 +548,13 @@ impl Db {
             ));
         }
         if !f.search.is_empty() {
-            let (cond, values) =
-                dialect::entry_search(
-                    self.backend,
-                    &f.search,
-                    params.len() + 1,
-                    for_listing,
-                    f.public_only,
-                );
+            let (cond, values) = dialect::entry_search(
+                self.backend,
+                &f.search,
+                params.len() + 1,
+                for_listing,
+                f.public_only,
+            );
             for v in values {
                 params.push(Param::S(v));
             }

@@ -4,6 +4,7 @@
 
 use crate::audit::HistoryItem;
 use crate::db::{q, Db};
+use crate::entries::EntryDetail;
 use crate::error::ServiceError;
 use crate::service::view_entry;
 use dvk_domain::auth::Actor;
@@ -163,7 +164,14 @@ pub async fn entry_history(
     actor: &Actor,
     id: i64,
 ) -> Result<Vec<HistoryLine>, ServiceError> {
-    view_entry(db, actor, id).await?;
+    let e = view_entry(db, actor, id).await?;
+    history_of(db, &e).await
+}
+
+/// The history of an entry already read through [`view_entry`] (the page
+/// has it in hand): one statement, two once the entry has been proposed.
+pub async fn history_of(db: &Db, e: &EntryDetail) -> Result<Vec<HistoryLine>, ServiceError> {
+    let id = e.id;
     let items = db.history("entry", id).await?;
     let mut lines: Vec<HistoryLine> = Vec::with_capacity(items.len());
     for h in items {
@@ -171,6 +179,19 @@ pub async fn entry_history(
             continue;
         }
         lines.push(line(h));
+    }
+    let never_proposed = matches!(
+        e.state,
+        EntryState::Draft
+            | EntryState::Submitted
+            | EntryState::Returned
+            | EntryState::Accepted
+            | EntryState::Withdrawn
+    ) && !lines
+        .iter()
+        .any(|l| l.to_state == Some(EntryState::Proposed));
+    if never_proposed {
+        return Ok(lines);
     }
     // One step per round that appraised the entry: sheets in / assigned.
     let rows = q("SELECT r.id, r.title, r.state, r.scoring_mode, \

@@ -187,11 +187,13 @@ impl Db {
     /// Yearly reports waiting for the review of a movement officer at
     /// `root`, and the first entry that has one.
     pub async fn reviews_due(&self, root: &str) -> Result<(i64, Option<i64>), StoreError> {
-        let row = q("SELECT COUNT(*), MIN(e.id) FROM yearly_reports y JOIN entries e ON e.id = y.entry_id \
-              WHERE y.outcome IS NULL AND substr(e.confirming_path, 1, length($1)) = $1")
-            .bind(root)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = q(
+            "SELECT COUNT(*), MIN(e.id) FROM yearly_reports y JOIN entries e ON e.id = y.entry_id \
+              WHERE y.outcome IS NULL AND substr(e.confirming_path, 1, length($1)) = $1",
+        )
+        .bind(root)
+        .fetch_one(&self.pool)
+        .await?;
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
@@ -208,7 +210,8 @@ impl Db {
         Ok(rounds
             .into_iter()
             .filter(|r| {
-                crate::appraisal::first_decision_day(r).is_some_and(|d| d.as_str() <= today.as_str())
+                crate::appraisal::first_decision_day(r)
+                    .is_some_and(|d| d.as_str() <= today.as_str())
             })
             .map(|r| (r.id, r.title))
             .collect())

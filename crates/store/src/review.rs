@@ -6,9 +6,9 @@
 
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::transitions::{self, Mover, Moving};
 use crate::error::{ServiceError, StoreError};
 use crate::service::{current_year, view_entry};
+use crate::transitions::{self, Mover, Moving};
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
 use dvk_domain::state::{EntryState, Inputs, Transition};

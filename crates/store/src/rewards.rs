@@ -6,9 +6,9 @@
 use crate::appraisal::{show_date, ISSUER_TYPES};
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::transitions::{self, Mover, Moving};
 use crate::error::{ServiceError, StoreError};
 use crate::service::view_entry;
+use crate::transitions::{self, Mover, Moving};
 use dvk_domain::appraisal::ROUND_KINDS;
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;

@@ -85,15 +85,18 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
             .collect()
     } else {
         let mine = |e: &ProposedEntry| {
-            sight == RoundSight::Member
-                || actor.grants.iter().any(|g| g.unit.covers(&e.unit_path))
+            sight == RoundSight::Member || actor.grants.iter().any(|g| g.unit.covers(&e.unit_path))
         };
         let mut lines: Vec<ResultLine> = data
             .entries
             .iter()
             .filter(|e| mine(e))
             .map(|e| {
-                let assigned = data.assignments.get(&e.entry_id).cloned().unwrap_or_default();
+                let assigned = data
+                    .assignments
+                    .get(&e.entry_id)
+                    .cloned()
+                    .unwrap_or_default();
                 let scored = data.scored_by(e.entry_id);
                 let stored = data.results.get(&e.entry_id).filter(|_| concluded);
                 let member = sight == RoundSight::Member;
@@ -125,6 +128,8 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
             data.ballots.retain(|(_, u), _| *u == actor.user_id);
         }
         RoundSight::Outcome | RoundSight::None => {
+            // Who sat on the council and who scored what stays with it.
+            data.members.clear();
             data.scores.clear();
             data.ballots.clear();
             data.assignments.clear();

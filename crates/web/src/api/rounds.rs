@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dvk_domain::appraisal::{round_kind_label, weighted_pct, CouncilRole, ScoringMode};
-use dvk_store::round_view::view_round;
 use dvk_store::appraisal::{self as ap, Assignment, CriteriaEdit, CriteriaSet, Round};
+use dvk_store::round_view::view_round;
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -266,10 +266,7 @@ pub async fn create(
         proposal_deadline: b.proposal_deadline.unwrap_or_default(),
         scoring_deadline: b.scoring_deadline.unwrap_or_default(),
         quota: b.quota.map(|v| v.to_string()).unwrap_or_default(),
-        notice_min_days: b
-            .notice_min_days
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
+        notice_min_days: b.notice_min_days.map(|v| v.to_string()).unwrap_or_default(),
         quorum_pct: b.quorum_pct.map(|v| v.to_string()).unwrap_or_default(),
     };
     let id = ap::create_round(&state.db, &user.actor, &form).await?;

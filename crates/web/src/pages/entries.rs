@@ -458,7 +458,7 @@ pub async fn render_detail(
     let cat = &state.catalogue;
     let e = service::view_entry(&state.db, &user.actor, id).await?;
     let attachments = state.db.attachments(id).await?;
-    let history = dvk_store::history::entry_history(&state.db, &user.actor, id).await?;
+    let history = dvk_store::history::history_of(&state.db, &e).await?;
     let r = &e.registration;
     let mut facts = vec![
         ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),

@@ -305,7 +305,9 @@ async fn render_round(
                 ),
                 // Not full sight: the concluded figure only, once it exists.
                 None => (
-                    x.concluded_pct.map(|p| pct(Some(p))).unwrap_or_else(|| "–".into()),
+                    x.concluded_pct
+                        .map(|p| pct(Some(p)))
+                        .unwrap_or_else(|| "–".into()),
                     String::new(),
                     String::new(),
                     false,
@@ -436,7 +438,10 @@ async fn render_round(
         ));
     }
     if full && !round.minutes_missing.is_empty() {
-        facts.push(("Phiếu còn thiếu khi kết luận".to_owned(), round.minutes_missing.clone()));
+        facts.push((
+            "Phiếu còn thiếu khi kết luận".to_owned(),
+            round.minutes_missing.clone(),
+        ));
     }
     if !round.quorum_override.is_empty() {
         facts.push((
@@ -476,7 +481,8 @@ async fn render_round(
         errors,
         can_manage: seat.check(RoundAction::Assign).is_ok()
             && matches!(round.state, RoundState::Open | RoundState::Appraisal),
-        can_start: seat.check(RoundAction::StartAppraisal).is_ok() && round.state == RoundState::Open,
+        can_start: seat.check(RoundAction::StartAppraisal).is_ok()
+            && round.state == RoundState::Open,
         can_conclude: seat.check(RoundAction::Conclude).is_ok()
             && round.state == RoundState::Appraisal,
         can_publish: seat.check(RoundAction::PublishNotice).is_ok()

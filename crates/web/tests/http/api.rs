@@ -3,8 +3,13 @@
 //! endpoints' limit, and the OpenAPI document (validated and fuzzed by
 //! external tools that `.ci/run` installs).
 
-use super::*;
+use dvk_store::Db;
+use dvk_web::{AppState, WebConfig};
+use reqwest::{redirect, Response, StatusCode};
 use serde_json::{json, Value};
+use sqlx::Row;
+
+use crate::support::*;
 
 pub struct Api {
     http: reqwest::Client,
@@ -110,7 +115,7 @@ pub async fn api_as(s: &Server, username: &str) -> Api {
     Api::new(&s.base, Some(token_for(&s.db, username).await))
 }
 
-fn entry_json(unit_id: i64, title: &str) -> Value {
+pub(crate) fn entry_json(unit_id: i64, title: &str) -> Value {
     let mut m = serde_json::Map::new();
     for (k, v) in full_form(unit_id, title) {
         let v = match k {
@@ -122,7 +127,7 @@ fn entry_json(unit_id: i64, title: &str) -> Value {
     Value::Object(m)
 }
 
-fn today_iso(days: i64) -> String {
+pub(crate) fn today_iso(days: i64) -> String {
     dvk_store::appraisal::iso_date((dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + days)
 }
 
@@ -336,7 +341,7 @@ pub async fn api_whole_cycle(kind: Kind) {
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     sqlx::query(
-        "UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-08' WHERE id = $1",
+        "UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-08', notice_published_at = 1767225600 WHERE id = $1",
     )
     .bind(rid)
     .execute(&s.db.pool)
@@ -435,14 +440,26 @@ pub async fn api_whole_cycle(kind: Kind) {
 
     // History, notifications, register, status.
     let h = officer.get(&format!("/entries/{id}/history")).await;
-    let actions: Vec<&str> = h
+    let events: Vec<&str> = h
         .body
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x["action"].as_str().unwrap())
+        .map(|x| x["event"].as_str().unwrap())
         .collect();
-    assert!(actions.contains(&"entry.create") && actions.contains(&"entry.submit"));
+    assert!(
+        events.contains(&"Tạo hồ sơ") && events.contains(&"Gửi đăng ký"),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.starts_with("Hội đồng đã chấm: ")),
+        "appraisal shows as a step: {events:?}"
+    );
+    let text = h.body.to_string();
+    assert!(
+        !text.contains("score.save") && !text.contains("\"points\""),
+        "no sheet in the history"
+    );
     let notes = secretariat.get("/notifications").await;
     assert!(notes.body[0]["message"].is_string(), "{}", notes.body);
     assert!(!notes.body.as_array().unwrap().is_empty());

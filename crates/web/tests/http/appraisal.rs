@@ -1,0 +1,655 @@
+//! Appraisal rounds: a whole round by scores and by ballot, the round
+//! pages' query counts, and versioned criteria sets.
+
+use dvk_store::Db;
+use reqwest::StatusCode;
+use sqlx::Row;
+use std::collections::HashMap;
+
+use crate::support::*;
+
+async fn whole_round(kind: Kind, mode: &str) {
+    let s = start(kind, 0).await;
+    let (a, b) = accepted_entries(&s, 3).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let rid = open_round(&secretariat, &s, mode).await;
+    for (u, role) in [
+        ("hoidong.chutich", "chair"),
+        ("hoidong.uyvien", "member"),
+        ("hoidong.thuky", "secretary"),
+        ("canbo.tohieu", "member"),
+    ] {
+        let res = secretariat
+            .post(
+                &format!("/rounds/{rid}/members"),
+                &[("user_id", &user_id(&s.db, u).await), ("role", role)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "add {u}");
+    }
+    // Proposals with a self-assessment; a missing criterion is refused.
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    let crit: Vec<i64> = data.collective.criteria.iter().map(|c| c.id).collect();
+    assert_eq!(crit.len(), 8);
+    let full: Vec<(String, String)> = crit
+        .iter()
+        .map(|c| (format!("c{c}"), "8".to_owned()))
+        .collect();
+    let with = |round: i64, pairs: &[(String, String)]| {
+        let mut v = vec![("round_id".to_owned(), round.to_string())];
+        v.extend_from_slice(pairs);
+        v
+    };
+    let officer_a = Client::login(&s.base, "canbo.tohieu").await;
+    let officer_b = Client::login(&s.base, "canbo.chiengan").await;
+    let page = officer_a.get_text(&format!("/entries/{}", a[0])).await;
+    assert!(
+        page.contains("Đề nghị công nhận: Xét công nhận"),
+        "the entry page offers the open round"
+    );
+    let partial = with(rid, &full[..7]);
+    let res = officer_a
+        .post(&format!("/entries/{}/propose", a[0]), &pairs(&partial))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    for (c, ids) in [(&officer_a, &a), (&officer_b, &b)] {
+        for id in ids.iter() {
+            let res = c
+                .post(&format!("/entries/{id}/propose"), &pairs(&with(rid, &full)))
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "propose {id}");
+        }
+    }
+    // The quota (2 per unit) warns on the third proposal of a unit but never blocks.
+    assert!(location(
+        &officer_a
+            .post(
+                &format!("/entries/{}/propose", a[2]),
+                &pairs(&with(rid, &full))
+            )
+            .await
+    )
+    .is_empty());
+    assert_eq!(entry_state(&s.db, a[2]).await.0, "proposed");
+
+    // Assignment: everyone, conflicts skipped; by hand a conflict is refused.
+    let res = secretariat
+        .post(&format!("/rounds/{rid}/assign"), &[("how", "all")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    // The officer who registered commune A's entries sits on the council too.
+    let front = user_id(&s.db, "canbo.tohieu").await.parse::<i64>().unwrap();
+    assert!(
+        !data.assignments[&a[0]].contains(&front),
+        "a member is never assigned the entries they registered"
+    );
+    assert!(data.assignments[&b[0]].contains(&front));
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/rounds/{rid}/assign"),
+            &[
+                ("how", "hand"),
+                ("entry", &a[0].to_string()),
+                ("member", &front.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("xung đột lợi ích"));
+    assert_eq!(snapshot(&s.db).await, before);
+
+    assert_eq!(
+        count_msgs(&s.db, "hoidong.chutich", "được phân công chấm", true).await,
+        1,
+        "members hear of their assignments once"
+    );
+    let res = secretariat.post(&format!("/rounds/{rid}/start"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, a[0]).await.0, "in_appraisal");
+
+    let chair = Client::login(&s.base, "hoidong.chutich").await;
+    let member = Client::login(&s.base, "hoidong.uyvien").await;
+    let secretary = Client::login(&s.base, "hoidong.thuky").await;
+    let front_c = Client::login(&s.base, "canbo.tohieu").await;
+    let sheet = |v: &[f64]| -> Vec<(String, String)> {
+        crit.iter()
+            .zip(v)
+            .map(|(c, p)| (format!("c{c}"), p.to_string().replace('.', ",")))
+            .collect()
+    };
+    let all = |p: f64| sheet(&[p; 8]);
+    // The member who registered A's entry cannot score it, even by a hand-made request.
+    let res = front_c
+        .post(&format!("/rounds/{rid}/score/{}", a[0]), &pairs(&all(10.0)))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    if mode == "score" {
+        // a0: 80, 80, 60 → mean 73.3 passes. a1: 100, 30, 70 → mean 66.7 fails, spread 70 flagged.
+        // a2: 90 ×3. b0: 70 ×4 passes exactly. b1: secretary has not scored.
+        let plan: Vec<(&Client, i64, Sheet)> = vec![
+            (&chair, a[0], all(8.0)),
+            (&member, a[0], all(8.0)),
+            (&secretary, a[0], all(6.0)),
+            (&chair, a[1], all(10.0)),
+            (&member, a[1], all(3.0)),
+            (&secretary, a[1], all(7.0)),
+            (&chair, a[2], all(9.0)),
+            (&member, a[2], all(9.0)),
+            (&secretary, a[2], all(9.0)),
+            (&chair, b[0], all(7.0)),
+            (&member, b[0], all(7.0)),
+            (&secretary, b[0], all(7.0)),
+            (&front_c, b[0], all(7.0)),
+            (&chair, b[1], all(9.0)),
+            (&member, b[1], all(9.0)),
+            (&front_c, b[1], all(9.0)),
+            (&chair, b[2], all(2.0)),
+            (&member, b[2], all(2.0)),
+            (&secretary, b[2], all(2.0)),
+            (&front_c, b[2], all(2.0)),
+        ];
+        for (c, e, pts) in &plan {
+            let res = c
+                .post(&format!("/rounds/{rid}/score/{e}"), &pairs(pts))
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "score {e}");
+        }
+        // A revision before the conclusion is allowed; bad points are refused next to the criterion.
+        let res = member
+            .post(&format!("/rounds/{rid}/score/{}", a[0]), &pairs(&all(8.0)))
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let mut bad = all(8.0);
+        bad[3].1 = "11".into();
+        let res = member
+            .post(&format!("/rounds/{rid}/score/{}", a[0]), &pairs(&bad))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res.text().await.unwrap().contains("Điểm phải từ 0 đến 10"));
+        let page = member
+            .get_text(&format!("/rounds/{rid}/score/{}", a[0]))
+            .await;
+        assert!(page.contains("80%"), "running total shown");
+        let results = secretariat.get_text(&format!("/rounds/{rid}")).await;
+        for needle in [
+            "73,3%",
+            "66,7%",
+            "chênh lệch",
+            "Mùa Thị Dua",
+            "Điểm bình quân 66,7% thấp hơn mức 70%",
+        ] {
+            assert!(results.contains(needle), "results table lacks {needle}");
+        }
+    } else {
+        let vote = |v: &str| {
+            vec![
+                ("approve".to_owned(), v.to_owned()),
+                ("comment".to_owned(), String::new()),
+            ]
+        };
+        let plan: Vec<(&Client, i64, &str)> = vec![
+            (&chair, a[0], "1"),
+            (&member, a[0], "1"),
+            (&secretary, a[0], "0"),
+            (&chair, a[1], "1"),
+            (&member, a[1], "0"),
+            (&secretary, a[1], "0"),
+            (&chair, a[2], "1"),
+            (&member, a[2], "1"),
+            (&secretary, a[2], "1"),
+            (&chair, b[0], "1"),
+            (&member, b[0], "1"),
+            (&secretary, b[0], "1"),
+            (&front_c, b[0], "0"),
+            (&chair, b[1], "1"),
+            (&member, b[1], "1"),
+            (&secretary, b[1], "1"),
+            (&chair, b[2], "1"),
+            (&member, b[2], "1"),
+            (&secretary, b[2], "0"),
+            (&front_c, b[2], "0"),
+        ];
+        for (c, e, v) in &plan {
+            let res = c
+                .post(&format!("/rounds/{rid}/score/{e}"), &pairs(&vote(v)))
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "ballot {e}");
+        }
+        let res = member
+            .post(&format!("/rounds/{rid}/score/{}", a[0]), &pairs(&vote("x")))
+            .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let results = secretariat.get_text(&format!("/rounds/{rid}")).await;
+        // b2: 2 of 4 approve = 50 %, not more than half.
+        assert!(
+            results.contains("2/4 thành viên tán thành (50%), chưa quá 50%."),
+            "tie fails in ballot mode"
+        );
+    }
+
+    // Conclusion locks the sheets.
+    let res = chair
+        .post(
+            &format!("/rounds/{rid}/conclude"),
+            &[
+                ("date", "20/11/2026"),
+                ("place", "Hội trường Tỉnh ủy"),
+                ("present", "5/5 thành viên"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count_msgs(&s.db, "hoidong.chutich", "được phân công chấm", true).await,
+        0,
+        "settled by the conclusion"
+    );
+    let res = member
+        .post(
+            &format!("/rounds/{rid}/score/{}", a[0]),
+            &pairs(&if mode == "score" {
+                all(10.0)
+            } else {
+                vec![("approve".into(), "1".into())]
+            }),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "scores are locked after the conclusion"
+    );
+
+    // Public notice: passing entries are published, the rest not recognised with reasons.
+    let ends = ap_date(7);
+    let res = secretariat
+        .post(
+            &format!("/rounds/{rid}/notice"),
+            &[("starts", &ap_date(0)), ("ends", &ends)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, a[0]).await.0, "in_public_notice");
+    assert_eq!(entry_state(&s.db, a[1]).await.0, "not_recognised");
+    assert_eq!(entry_state(&s.db, b[2]).await.0, "not_recognised");
+    let reason_page = officer_a.get_text(&format!("/entries/{}", a[1])).await;
+    assert!(reason_page.contains("Lý do:"));
+
+    // Citizens comment without an account; throttled; a bot filling the hidden field is refused.
+    let citizen = Client::anonymous(&s.base).await;
+    let public = citizen.get_text(&format!("/cong-khai/{rid}")).await;
+    assert!(public.contains("Gửi ý kiến"));
+    let citizen = Client {
+        csrf: extract_csrf(&public).unwrap(),
+        ..citizen
+    };
+    let a0 = a[0].to_string();
+    let res = citizen
+        .post(
+            &format!("/cong-khai/{rid}/comments"),
+            &[
+                ("entry_id", &a0),
+                ("body", "Mô hình rất thiết thực, bà con đồng tình."),
+                ("website", "http://spam"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    for i in 0..3 {
+        let body = format!("Ý kiến thứ {i}: đề nghị làm rõ kinh phí.");
+        let res = citizen
+            .post(
+                &format!("/cong-khai/{rid}/comments"),
+                &[("entry_id", &a0), ("name", "Lò Văn Dân"), ("body", &body)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "comment {i}");
+    }
+    let res = citizen
+        .post(
+            &format!("/cong-khai/{rid}/comments"),
+            &[("entry_id", &a0), ("body", "Ý kiến thứ tư gửi quá nhanh.")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "comment flood throttled"
+    );
+    // Moderation: hide one (kept, not deleted), answer another.
+    let ids: Vec<i64> =
+        s.db.comments(rid, true)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(
+        secretariat
+            .post(&format!("/comments/{}/moderate", ids[0]), &[("hide", "1")])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/comments/{}/moderate", ids[1]),
+                &[("answer", "Kinh phí do nhân dân tự nguyện đóng góp.")]
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        citizen
+            .post(&format!("/comments/{}/moderate", ids[2]), &[("hide", "1")])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let public = citizen.get_text(&format!("/cong-khai/{rid}")).await;
+    assert!(
+        !public.contains("Ý kiến thứ 0"),
+        "hidden comment not public"
+    );
+    assert!(
+        public.contains("Ý kiến thứ 1")
+            && public.contains("Kinh phí do nhân dân tự nguyện đóng góp.")
+    );
+    assert_eq!(
+        s.db.comments(rid, true).await.unwrap().len(),
+        3,
+        "hidden, not deleted"
+    );
+    // The secretariat was told of each comment; hiding and answering settle two of them.
+    assert_eq!(
+        count_msgs(&s.db, "bandanvan", "Có ý kiến mới", false).await,
+        3
+    );
+    assert_eq!(
+        count_msgs(&s.db, "bandanvan", "Có ý kiến mới", true).await,
+        1
+    );
+
+    // Recognition before the notice ends is refused.
+    let leader = Client::login(&s.base, "lanhdao").await;
+    let decision = |extra: &[(&'static str, String)]| {
+        let mut v: Vec<(&'static str, String)> = vec![
+            ("number", "15/QĐ-UBND".into()),
+            ("signed_on", ap_date(0)),
+            ("signer", "Trần Quốc Khánh".into()),
+            ("signer_title", "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH".into()),
+            ("issuing_body", "Ủy ban nhân dân tỉnh Sơn La".into()),
+            ("issuer_type", "chinh_quyen".into()),
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let picks: Vec<(&'static str, String)> = vec![
+        ("entry", a[0].to_string()),
+        ("entry", a[2].to_string()),
+        ("entry", b[0].to_string()),
+    ];
+    let res = leader
+        .post(
+            &format!("/rounds/{rid}/decision"),
+            &as_refs(&decision(&picks)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Chưa hết thời gian thông báo công khai"));
+    // Time passes: the notice period is over.
+    sqlx::query(
+        "UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-08', notice_published_at = 1767225600 WHERE id = $1",
+    )
+    .bind(rid)
+    .execute(&s.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rounds/{rid}/decision"),
+                &as_refs(&decision(&picks))
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "only a signing leader decides"
+    );
+    let res = leader
+        .post(
+            &format!("/rounds/{rid}/decision"),
+            &as_refs(&decision(&picks)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, a[0]).await.0, "recognised");
+    assert_eq!(
+        entry_state(&s.db, b[1]).await.0,
+        "not_recognised",
+        "left out of the decision"
+    );
+    let cert = officer_a
+        .get_text(&format!("/entries/{}/certificate", a[0]))
+        .await;
+    assert!(cert.contains("GIẤY CHỨNG NHẬN") && cert.contains("15/QĐ-UBND"));
+    // Public pages: recognised models with a view counter; others are not public.
+    let list = citizen.get_text("/mo-hinh?level=xa&year=2026").await;
+    assert!(list.contains(&format!("/mo-hinh/{}", a[0])));
+    assert!(!list.contains(&format!("/mo-hinh/{}\"", a[1])));
+    citizen.get_text(&format!("/mo-hinh/{}", a[0])).await;
+    let detail = citizen.get_text(&format!("/mo-hinh/{}", a[0])).await;
+    assert!(detail.contains("2 lượt xem"));
+    assert_eq!(
+        citizen.get(&format!("/mo-hinh/{}", a[1])).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Recognised at commune level, the model goes on to the province's round.
+    let res = secretariat
+        .post(
+            "/rounds",
+            &[
+                ("unit_id", &s.province.id.to_string()),
+                ("title", "Xét công nhận cấp tỉnh năm 2026"),
+                ("level", "tinh"),
+                ("phase", "2026-2030"),
+                ("year", "2026"),
+                ("kind", "annual"),
+                ("mode", mode),
+            ],
+        )
+        .await;
+    let r_tinh: i64 = location(&res)
+        .trim_start_matches("/rounds/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = secretariat.get_text(&format!("/entries/{}", a[0])).await;
+    assert!(
+        page.contains("Đề nghị công nhận: Xét công nhận cấp tỉnh"),
+        "the province round is offered for a recognised entry"
+    );
+    let crit_tinh: Vec<(String, String)> =
+        s.db.round_data(r_tinh)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (format!("c{}", c.id), "9".to_owned()))
+            .collect();
+    let res = secretariat
+        .post(
+            &format!("/entries/{}/propose", a[0]),
+            &pairs(&with(r_tinh, &crit_tinh)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let detail = s.db.entry(a[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            detail.state.code(),
+            detail.registration.target_level.as_str()
+        ),
+        ("proposed", "tinh")
+    );
+    assert_eq!(detail.confirming_unit_id, s.province.id);
+    assert!(
+        s.db.decision_of_entry(a[0]).await.unwrap().is_some(),
+        "the commune recognition stays on record"
+    );
+    assert!(s.db.verify_audit().await.unwrap().fault.is_none());
+}
+
+/// A score sheet as form fields.
+type Sheet = Vec<(String, String)>;
+
+fn ap_date(days_from_today: i64) -> String {
+    let days = (dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + days_from_today;
+    dvk_store::appraisal::show_date(&dvk_store::appraisal::iso_date(days))
+}
+
+pub(crate) async fn whole_round_by_scores(kind: Kind) {
+    whole_round(kind, "score").await
+}
+
+pub(crate) async fn whole_round_by_ballot(kind: Kind) {
+    whole_round(kind, "ballot").await
+}
+
+pub(crate) async fn round_pages_query_counts_do_not_grow(kind: Kind) {
+    let mut counts = Vec::new();
+    for n in [5, 250] {
+        let s = start(kind, 0).await;
+        let (a, b) = accepted_entries(&s, n).await;
+        let secretariat = Client::login(&s.base, "bandanvan").await;
+        let rid = open_round(&secretariat, &s, "score").await;
+        let chair_id = user_id(&s.db, "hoidong.chutich").await;
+        secretariat
+            .post(
+                &format!("/rounds/{rid}/members"),
+                &[("user_id", &chair_id), ("role", "chair")],
+            )
+            .await;
+        let data = s.db.round_data(rid).await.unwrap().unwrap();
+        let points: HashMap<i64, String> = data
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (c.id, "7".to_owned()))
+            .collect();
+        for (officer, ids) in [("canbo.tohieu", &a), ("canbo.chiengan", &b)] {
+            let actor = actor_of(&s.db, officer).await;
+            for id in ids.iter() {
+                dvk_store::appraisal::propose(&s.db, &actor, rid, *id, &points)
+                    .await
+                    .unwrap();
+            }
+        }
+        secretariat
+            .post(&format!("/rounds/{rid}/assign"), &[("how", "all")])
+            .await;
+        secretariat.post(&format!("/rounds/{rid}/start"), &[]).await;
+        let chair = Client::login(&s.base, "hoidong.chutich").await;
+        let round_q = queries(&secretariat.get(&format!("/rounds/{rid}")).await);
+        let chair_q = queries(&chair.get(&format!("/rounds/{rid}")).await);
+        let score_q = queries(&chair.get(&format!("/rounds/{rid}/score/{}", a[0])).await);
+        counts.push((round_q, chair_q, score_q));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "round page and scoring page issue the same number of queries at 10 and 500 entries"
+    );
+}
+
+pub(crate) async fn criteria_sets_are_versioned(kind: Kind) {
+    let s = start(kind, 0).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let r1 = open_round(&secretariat, &s, "score").await;
+    let old = s.db.round_data(r1).await.unwrap().unwrap().collective;
+    assert_eq!((old.version, old.criteria.len()), (1, 8));
+    let page = secretariat.get_text("/criteria").await;
+    assert!(page.contains("phiên bản 1") && page.contains("Lan tỏa rộng"));
+    let form = |pass: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("pass", pass.to_owned()),
+            ("min", "50".into()),
+            ("name", "Có tên gọi, địa chỉ cụ thể".into()),
+            ("weight", "2".into()),
+            ("max", "10".into()),
+            ("name", "Lan tỏa rộng, mang lại kết quả thiết thực".into()),
+            ("weight", "1".into()),
+            ("max", "10".into()),
+            ("name", "Nhân dân đồng tình, tham gia".into()),
+            ("weight", "1,5".into()),
+            ("max", "20".into()),
+            ("name", "".into()),
+            ("weight", "1".into()),
+            ("max", "10".into()),
+        ]
+    };
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/criteria/{}", old.id),
+            &as_refs(&form("bảy mươi")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("Ngưỡng điểm bình quân"));
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    assert_eq!(
+        officer
+            .post(&format!("/criteria/{}", old.id), &as_refs(&form("75")))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(snapshot(&s.db).await, before);
+    let res = secretariat
+        .post(&format!("/criteria/{}", old.id), &as_refs(&form("75")))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // The open round keeps the criteria it was opened with; a new round gets version 2.
+    let kept = s.db.round_data(r1).await.unwrap().unwrap().collective;
+    assert_eq!((kept.id, kept.criteria.len()), (old.id, 8));
+    let r2 = open_round(&secretariat, &s, "score").await;
+    let new = s.db.round_data(r2).await.unwrap().unwrap().collective;
+    assert_eq!((new.version, new.criteria.len()), (2, 3));
+    assert_eq!(new.thresholds.pass_mean_pct, 75.0);
+    assert_eq!(
+        (new.criteria[2].weight, new.criteria[2].max_points),
+        (1.5, 20.0)
+    );
+}
+
+async fn count_msgs(db: &Db, username: &str, like: &str, open_only: bool) -> i64 {
+    let uid = db.user_by_username(username).await.unwrap().unwrap().id;
+    let open = if open_only {
+        " AND resolved_at IS NULL"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND message LIKE $2{open}"
+    ))
+    .bind(uid)
+    .bind(format!("%{like}%"))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
+}

@@ -1,0 +1,216 @@
+//! Notifications: raised and resolved exactly once, and mailed once
+//! through a fake SMTP server.
+
+use dvk_store::Db;
+use reqwest::StatusCode;
+use sqlx::Row;
+
+use crate::support::*;
+
+async fn count_notes(db: &Db, username: &str, entry: i64, open_only: bool) -> i64 {
+    let uid = db.user_by_username(username).await.unwrap().unwrap().id;
+    let open = if open_only {
+        " AND resolved_at IS NULL"
+    } else {
+        ""
+    };
+    sqlx::query(&format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND link = $2{open}"
+    ))
+    .bind(uid)
+    .bind(format!("/entries/{entry}"))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
+}
+
+pub(crate) async fn notifications_exactly_once(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, false).await;
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let reviewer = Client::login(&s.base, "bandanvan").await;
+    let submit = |v: &'static str| [("action", "submit"), ("reason", ""), ("version", v)];
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("1"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // The browser retries the same request: refused, and nobody is told twice.
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("1"))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+    assert_eq!(count_notes(&s.db, "mttq.tohieu", id, true).await, 1);
+    assert_eq!(
+        count_notes(&s.db, "mttq.chiengan", id, false).await,
+        0,
+        "another commune's officer is not told"
+    );
+    assert!(reviewer.get_text("/").await.contains("chờ tiếp nhận"));
+    let ret = [
+        ("action", "return"),
+        ("reason", "Bổ sung minh chứng"),
+        ("version", "2"),
+    ];
+    assert_eq!(
+        reviewer
+            .post(&format!("/entries/{id}/transition"), &ret)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        reviewer
+            .post(&format!("/entries/{id}/transition"), &ret)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(count_notes(&s.db, "canbo.tohieu", id, true).await, 1);
+    // The return settles the "waiting" notice for every reviewer, shown as such.
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 0);
+    assert_eq!(count_notes(&s.db, "mttq.tohieu", id, false).await, 1);
+    assert!(reviewer
+        .get_text("/")
+        .await
+        .contains("đã xử lý: Đã trả lại để bổ sung."));
+    let home = officer.get_text("/").await;
+    assert!(home.contains("bị trả lại, cần bổ sung"));
+    // Sent again: a new event for reviewers; the officer's notice is settled.
+    assert_eq!(
+        officer
+            .post(&format!("/entries/{id}/transition"), &submit("3"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count_notes(&s.db, "bandanvan", id, false).await, 2);
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+    assert_eq!(count_notes(&s.db, "canbo.tohieu", id, true).await, 0);
+    assert!(officer
+        .get_text("/")
+        .await
+        .contains("đã xử lý: Đơn vị đã gửi lại hồ sơ."));
+}
+
+/// Messages a test SMTP server received: (RCPT lines, data).
+type Inbox = std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A minimal SMTP server for tests: accepts every message and keeps
+/// (recipients, data).
+async fn fake_smtp() -> (
+    u16,
+    std::sync::Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store: Inbox = Default::default();
+    let keep = store.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 localhost ESMTP test\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 localhost\r\n"
+                    } else if upper.starts_with("RCPT") {
+                        rcpt.push(line.clone());
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = w.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        keep.lock().unwrap().push((std::mem::take(&mut rcpt), data));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, store)
+}
+
+pub(crate) async fn notifications_are_mailed_once(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let (port, inbox) = fake_smtp().await;
+    let mailer = dvk_store::mail::Mailer::new(
+        "127.0.0.1",
+        port,
+        "DVK Sơn La <dvk@localhost>",
+        "https://dvk.example",
+    )
+    .unwrap();
+    for (u, mail) in [
+        ("bandanvan", "huong@example.vn"),
+        ("mttq.tohieu", "dong@example.vn"),
+    ] {
+        let id = s.db.user_by_username(u).await.unwrap().unwrap().id;
+        s.db.set_user_email(id, mail).await.unwrap();
+    }
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", front_a.id, true).await;
+    let sent = dvk_store::mail::deliver_pending(&s.db, &mailer, 50)
+        .await
+        .unwrap();
+    assert_eq!(sent, 2);
+    // A second pass (or a second process) sends nothing again.
+    assert_eq!(
+        dvk_store::mail::deliver_pending(&s.db, &mailer, 50)
+            .await
+            .unwrap(),
+        0
+    );
+    let got = inbox.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    let all_rcpt: Vec<String> = got.iter().flat_map(|(r, _)| r.clone()).collect();
+    assert!(
+        all_rcpt.iter().any(|r| r.contains("huong@example.vn"))
+            && all_rcpt.iter().any(|r| r.contains("dong@example.vn"))
+    );
+    // Bodies are quoted-printable: undo soft line breaks before looking.
+    let bodies: Vec<String> = got.iter().map(|(_, d)| d.replace("=\n", "")).collect();
+    assert!(
+        bodies
+            .iter()
+            .all(|d| d.contains(&format!("https://dvk.example/entries/{id}"))),
+        "{}",
+        bodies[0]
+    );
+    assert!(
+        bodies.iter().all(|d| d.contains("Subject: =?utf-8?")),
+        "Vietnamese subject is encoded: {}",
+        bodies[0]
+    );
+    // People without an address get the in-app notification only.
+    assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
+}

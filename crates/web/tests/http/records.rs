@@ -1,0 +1,325 @@
+//! Records one can sign: council scores stay confidential (history, entry
+//! and round views as the registering unit and as a member), the conclusion
+//! needs its sheets or the chair's written override, the notice cannot be
+//! backdated or shortened, the decision waits for the real period, units
+//! hear of outcomes, and public search ignores personal items.
+
+use crate::api::{api_as, entry_json, today_iso, Api};
+use crate::support::*;
+use dvk_domain::entry::EntryForm;
+use dvk_store::service;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A member's name as the demo seeds it (hoidong.uyvien).
+const MEMBER_NAME: &str = "Vì Văn Thanh";
+
+fn no_sheet_in(what: &str, text: &str) {
+    assert!(!text.contains(MEMBER_NAME), "{what} names a council member");
+    assert!(!text.contains("score.save"), "{what} shows a sheet event");
+    assert!(!text.contains("\"points\""), "{what} shows points");
+}
+
+pub(crate) async fn confidential_appraisal_and_lawful_notice(kind: Kind) {
+    let s = start(kind, 0).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let officer = api_as(&s, "canbo.tohieu").await;
+    let secretariat = api_as(&s, "bandanvan").await;
+    let chair = api_as(&s, "hoidong.chutich").await;
+    let member = api_as(&s, "hoidong.uyvien").await;
+    let secretary = api_as(&s, "hoidong.thuky").await;
+    let leader = api_as(&s, "lanhdao").await;
+
+    // Step 1: an accepted entry proposed to a round with a council of three.
+    let a = officer
+        .post(
+            "/entries",
+            entry_json(front_a.id, "Mô hình giữ kín điểm chấm"),
+        )
+        .await;
+    let id = a.body["id"].as_i64().unwrap();
+    let v = a.body["version"].as_i64().unwrap();
+    let sub = officer
+        .post(
+            &format!("/entries/{id}/transitions"),
+            json!({"transition": "submit", "version": v}),
+        )
+        .await;
+    secretariat
+        .post(
+            &format!("/entries/{id}/transitions"),
+            json!({"transition": "accept", "version": sub.body["version"]}),
+        )
+        .await;
+    let r = secretariat
+        .post(
+            "/rounds",
+            json!({"unit_id": s.province.id, "title": "Đợt xét giữ kín", "level": "xa", "year": 2026,
+                   "phase": "2026-2030", "kind": "annual", "mode": "score"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["notice_min_days"], 5, "default from the setting");
+    let rid = r.body["id"].as_i64().unwrap();
+    for (u, role) in [
+        ("hoidong.chutich", "chair"),
+        ("hoidong.uyvien", "member"),
+        ("hoidong.thuky", "secretary"),
+    ] {
+        let uid = s.db.user_by_username(u).await.unwrap().unwrap().id;
+        let m = secretariat
+            .post(
+                &format!("/rounds/{rid}/members"),
+                json!({"user_id": uid, "role": role}),
+            )
+            .await;
+        assert_eq!(m.status, StatusCode::NO_CONTENT, "{}", m.body);
+    }
+    let detail = secretariat.get(&format!("/rounds/{rid}")).await;
+    let criteria: Vec<i64> = detail.body["collective_criteria"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let own: Vec<Value> = criteria
+        .iter()
+        .map(|c| json!({"criterion_id": c, "points": 9}))
+        .collect();
+    let p = officer
+        .post(
+            &format!("/rounds/{rid}/proposals"),
+            json!({"entry_id": id, "self_assessment": own}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    secretariat
+        .post(&format!("/rounds/{rid}/assignments"), json!({"how": "all"}))
+        .await;
+    secretariat
+        .post(&format!("/rounds/{rid}/start"), json!({}))
+        .await;
+
+    // Step 2: one member scores; nobody outside the council sees it.
+    let lines: Vec<Value> = criteria
+        .iter()
+        .map(|c| json!({"criterion_id": c, "points": 8.5, "comment": "Khá"}))
+        .collect();
+    let saved = member
+        .put(
+            &format!("/rounds/{rid}/sheets/{id}"),
+            json!({"lines": lines}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let h = officer.get(&format!("/entries/{id}/history")).await;
+    assert_eq!(h.status, StatusCode::OK);
+    no_sheet_in("the entry history (API)", &h.body.to_string());
+    assert!(h.body.to_string().contains("Hội đồng đã chấm: 1/3 phiếu"));
+    let web = Client::login(&s.base, "canbo.tohieu").await;
+    let page = web.get_text(&format!("/entries/{id}")).await;
+    no_sheet_in("the entry page", &page);
+    assert!(page.contains("Hội đồng đã chấm: 1/3 phiếu"));
+    // The registering unit sees the round read-only: its entry, no figures.
+    let seen = officer.get(&format!("/rounds/{rid}")).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    no_sheet_in("the round (registering unit)", &seen.body.to_string());
+    let line = &seen.body["results"][0];
+    assert_eq!(line["entry_id"], id);
+    assert!(line["mean_pct"].is_null() && line["assigned"].as_array().unwrap().is_empty());
+    assert_eq!(line["decided"], false);
+    let round_page = web.get_text(&format!("/rounds/{rid}")).await;
+    no_sheet_in("the round page (registering unit)", &round_page);
+    assert!(!round_page.contains("Kết luận của Hội đồng"));
+    // A member sees who has scored, no aggregate before the conclusion.
+    let as_member = chair.get(&format!("/rounds/{rid}")).await;
+    assert!(
+        as_member.body["results"][0]["mean_pct"].is_number(),
+        "the chair sees all"
+    );
+    let own_view = secretary.get(&format!("/rounds/{rid}")).await;
+    assert!(
+        own_view.body["results"][0]["mean_pct"].is_number(),
+        "so does the secretary"
+    );
+    let m_view = member.get(&format!("/rounds/{rid}")).await;
+    assert!(
+        m_view.body["results"][0]["mean_pct"].is_null(),
+        "{}",
+        m_view.body
+    );
+    assert_eq!(m_view.body["results"][0]["count"], 1);
+    // An outsider does not see the round at all.
+    let outsider = api_as(&s, "canbo.chiengan").await;
+    assert_eq!(
+        outsider.get(&format!("/rounds/{rid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Step 3: the conclusion needs the quorum or the chair's written reason.
+    let minutes = json!({"date": today_iso(0), "place": "Hội trường", "present": "3/3"});
+    let early = chair
+        .post(&format!("/rounds/{rid}/conclude"), minutes.clone())
+        .await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST, "{}", early.body);
+    let msg = early.body.to_string();
+    assert!(
+        msg.contains("Chưa đủ phiếu") && msg.contains("Bạc Cầm Ngọc"),
+        "{msg}"
+    );
+    let by_organiser = secretariat
+        .post(&format!("/rounds/{rid}/conclude"), minutes.clone())
+        .await;
+    assert_eq!(
+        by_organiser.status,
+        StatusCode::FORBIDDEN,
+        "only the chair concludes"
+    );
+    let mut with_reason = minutes.clone();
+    with_reason["override_reason"] = json!("Hai thành viên vắng vì công tác đột xuất.");
+    let ok = chair
+        .post(&format!("/rounds/{rid}/conclude"), with_reason)
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+    let after = secretariat.get(&format!("/rounds/{rid}")).await;
+    assert!(after.body["round"]["quorum_override"]
+        .as_str()
+        .unwrap()
+        .contains("công tác"));
+    assert!(after.body["round"]["minutes_missing"]
+        .as_str()
+        .unwrap()
+        .contains("Bạc Cầm Ngọc"));
+    // Once concluded the unit sees the aggregate and the outcome — still no member.
+    let seen = officer.get(&format!("/rounds/{rid}")).await;
+    assert!(
+        seen.body["results"][0]["mean_pct"].is_number(),
+        "{}",
+        seen.body
+    );
+    assert_eq!(seen.body["results"][0]["decided"], true);
+    no_sheet_in(
+        "the concluded round (registering unit)",
+        &seen.body.to_string(),
+    );
+
+    // Step 4: the notice cannot be backdated or cut short.
+    for (starts, ends, why) in [
+        (
+            "2026-01-01".to_owned(),
+            "2026-01-20".to_owned(),
+            "backdated",
+        ),
+        (today_iso(-1), today_iso(14), "starts yesterday"),
+        (today_iso(0), today_iso(2), "too short"),
+    ] {
+        let n = secretariat
+            .post(
+                &format!("/rounds/{rid}/notice"),
+                json!({"starts": starts, "ends": ends}),
+            )
+            .await;
+        assert_eq!(n.status, StatusCode::BAD_REQUEST, "{why}: {}", n.body);
+    }
+    let n = secretariat
+        .post(
+            &format!("/rounds/{rid}/notice"),
+            json!({"starts": today_iso(0), "ends": today_iso(7)}),
+        )
+        .await;
+    assert_eq!(n.status, StatusCode::NO_CONTENT, "{}", n.body);
+
+    // Step 5: the decision waits for the period counted from publication,
+    // even if the dates on the notice are moved.
+    let decision = json!({"number": "88/QĐ-UBND", "signed_on": today_iso(0), "signer": "Trần Quốc Khánh",
+        "signer_title": "PHÓ CHỦ TỊCH", "issuing_body": "Ủy ban nhân dân tỉnh Sơn La",
+        "issuer_type": "chinh_quyen", "entry_ids": [id]});
+    let too_soon = leader
+        .post(&format!("/rounds/{rid}/decisions"), decision.clone())
+        .await;
+    assert_eq!(too_soon.status, StatusCode::CONFLICT, "{}", too_soon.body);
+    sqlx::query(
+        "UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-08' WHERE id = $1",
+    )
+    .bind(rid)
+    .execute(&s.db.pool)
+    .await
+    .unwrap();
+    let still = leader
+        .post(&format!("/rounds/{rid}/decisions"), decision.clone())
+        .await;
+    assert_eq!(
+        still.status,
+        StatusCode::CONFLICT,
+        "published today: the period has not run"
+    );
+    sqlx::query("UPDATE rounds SET notice_published_at = 1767225600 WHERE id = $1")
+        .bind(rid)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let signed = leader
+        .post(&format!("/rounds/{rid}/decisions"), decision)
+        .await;
+    assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
+
+    // Step 6: the registering unit hears of the outcome.
+    let notes = officer.get("/notifications").await;
+    assert!(
+        notes.body.to_string().contains("đã được công nhận"),
+        "{}",
+        notes.body
+    );
+}
+
+pub(crate) async fn public_search_ignores_personal_items(kind: Kind) {
+    let s = start(kind, 0).await;
+    let cat = s.db.catalogue().await.unwrap();
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let officer = actor_of(&s.db, "canbo.tohieu").await;
+    let mut fields = full_form(front_a.id, "Bà Lò Thị Én – điển hình vận động hiến đất");
+    fields.retain(|(k, _)| *k != "subject" && *k != "kind");
+    fields.extend([
+        ("kind", "exemplar".to_owned()),
+        ("subject", "individual".to_owned()),
+        ("person_name", "Lò Thị Én".to_owned()),
+        ("birth_year", "1975".to_owned()),
+        ("gender", "nu".to_owned()),
+        ("ethnicity", "Thái".to_owned()),
+        (
+            "position",
+            "Giáo viên Trường Tiểu học Xuôngkhoang".to_owned(),
+        ),
+        ("party_member", "1".to_owned()),
+        ("example", "Gia đình văn hóa nhiều năm.".to_owned()),
+    ]);
+    let form: EntryForm =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&fields).unwrap()).unwrap();
+    let id = service::create_entry(&s.db, &cat, &officer, &form)
+        .await
+        .unwrap();
+    // Made public as a recognised model (the search index is what is tested).
+    sqlx::query("UPDATE entries SET state = 'recognised' WHERE id = $1")
+        .bind(id)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let citizen = Api::new(&s.base, None);
+    let by_title = citizen
+        .get("/public/entries?q=dien%20hinh%20hien%20dat")
+        .await;
+    assert_eq!(by_title.body["total"], 1, "{}", by_title.body);
+    for q in ["xuongkhoang", "giao%20vien%20truong"] {
+        let hidden = citizen.get(&format!("/public/entries?q={q}")).await;
+        assert_eq!(hidden.body["total"], 0, "{q}: {}", hidden.body);
+        let page = Client::anonymous(&s.base)
+            .await
+            .get_text(&format!("/mo-hinh?q={q}"))
+            .await;
+        assert!(!page.contains("Lò Thị Én"), "{q} on the public page");
+    }
+    // Staff still find the person by position.
+    let staff = api_as(&s, "bandanvan").await;
+    let found = staff.get("/entries?q=xuongkhoang").await;
+    assert_eq!(found.body["total"], 1, "{}", found.body);
+}

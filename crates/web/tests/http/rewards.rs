@@ -1,0 +1,236 @@
+//! Rewards: the funnel through one form, and revocation.
+
+use reqwest::StatusCode;
+
+use crate::support::*;
+
+pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
+    let s = start(kind, 0).await;
+    let ids = recognised_entries(&s, 2).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let res = secretariat
+        .post(
+            "/rewards",
+            &[
+                ("unit_id", &s.province.id.to_string()),
+                (
+                    "title",
+                    "Khen thưởng mô hình “Dân vận khéo” cấp xã năm 2026",
+                ),
+                ("level", "xa"),
+                ("kind", "annual"),
+                ("phase", "2026-2030"),
+                ("year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rr: i64 = location(&res)
+        .trim_start_matches("/rewards/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for id in &ids[..2] {
+        let res = secretariat
+            .post(
+                &format!("/entries/{id}/outstanding"),
+                &[("back", &rr.to_string())],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let forms = s.db.reward_forms().await.unwrap();
+    let form = |code: &str| {
+        forms
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (e0, e1) = (ids[0].to_string(), ids[1].to_string());
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rewards/{rr}/proposals"),
+                &[("entry_id", &e0), ("form_id", &form("gk-ubnd-xa"))]
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    // One achievement, one form of reward.
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/rewards/{rr}/proposals"),
+            &[("entry_id", &e0), ("form_id", &form("gk-dang-uy-xa"))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Mỗi thành tích chỉ được đề nghị một hình thức khen thưởng"));
+    assert_eq!(snapshot(&s.db).await, before);
+    // A province-level form is not for a commune-level round; a not-outstanding entry is refused.
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rewards/{rr}/proposals"),
+                &[("entry_id", &e1), ("form_id", &form("bk-ubnd-tinh"))]
+            )
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rewards/{rr}/proposals"),
+                &[
+                    ("entry_id", &ids[2].to_string()),
+                    ("form_id", &form("gk-ubnd-xa"))
+                ]
+            )
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rewards/{rr}/proposals"),
+                &[("entry_id", &e1), ("form_id", &form("gk-dang-uy-xa"))]
+            )
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let leader = Client::login(&s.base, "lanhdao").await;
+    let decision = |form_id: String, entry: &str, number: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("form_id", form_id),
+            ("number", number.to_owned()),
+            ("signed_on", "25/11/2026".into()),
+            ("signer", "Trần Quốc Khánh".into()),
+            ("signer_title", "CHỦ TỊCH".into()),
+            ("issuing_body", "Ủy ban nhân dân phường Tô Hiệu".into()),
+            ("entry", entry.to_owned()),
+        ]
+    };
+    assert_eq!(
+        secretariat
+            .post(
+                &format!("/rewards/{rr}/decisions"),
+                &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND"))
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = leader
+        .post(
+            &format!("/rewards/{rr}/decisions"),
+            &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, ids[0]).await.0, "rewarded");
+    // The same achievement cannot receive a second form in the round.
+    let res = leader
+        .post(
+            &format!("/rewards/{rr}/decisions"),
+            &as_refs(&decision(form("gk-dang-uy-xa"), &e0, "6/QĐ-ĐU")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Mỗi thành tích chỉ nhận một hình thức khen thưởng"));
+    let round = s.db.reward_round(rr).await.unwrap().unwrap();
+    let (_, funnel) = s.db.reward_funnel(&round).await.unwrap();
+    assert_eq!(
+        funnel,
+        dvk_store::rewards::Funnel {
+            recognised: 4,
+            outstanding: 2,
+            proposed: 2,
+            rewarded: 1
+        }
+    );
+    let page = secretariat.get_text(&format!("/rewards/{rr}")).await;
+    assert!(page.contains("Đã khen: Giấy khen của Chủ tịch UBND xã"));
+    // A printable certificate per reward.
+    let reward_id = s.db.rewards_of_entry(ids[0]).await.unwrap()[0].0;
+    let cert = secretariat
+        .get_text(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
+        .await;
+    assert!(
+        cert.contains("GIẤY KHEN")
+            && cert.contains("5/QĐ-UBND")
+            && cert.contains("Giấy khen của Chủ tịch UBND xã")
+    );
+    assert_eq!(
+        Client::login(&s.base, "canbo.chiengan")
+            .await
+            .get(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Revocation: reason and decision required; refused to others; kept in the history.
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    assert_eq!(
+        officer
+            .post(
+                &format!("/entries/{e0}/revoke"),
+                &[("reason", "Khai sai"), ("decision_ref", "12/QĐ")]
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = leader
+        .post(
+            &format!("/entries/{e0}/revoke"),
+            &[("reason", ""), ("decision_ref", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = leader
+        .post(
+            &format!("/entries/{e0}/revoke"),
+            &[
+                ("reason", "Số liệu kết quả khai không đúng thực tế"),
+                ("decision_ref", "Quyết định số 12/QĐ-UBND ngày 26/11/2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, ids[0]).await.0, "revoked");
+    let page = leader.get_text(&format!("/entries/{e0}")).await;
+    assert!(
+        page.contains("Đã thu hồi khen thưởng")
+            && page.contains("(đã thu hồi)")
+            && page.contains("Thu hồi")
+    );
+    let public = Client::anonymous(&s.base)
+        .await
+        .get_text(&format!("/mo-hinh/{e0}"))
+        .await;
+    assert!(public.contains("đã bị thu hồi"));
+    assert!(!Client::anonymous(&s.base)
+        .await
+        .get_text("/mo-hinh")
+        .await
+        .contains(&format!("/mo-hinh/{e0}\"")));
+    assert!(s.db.verify_audit().await.unwrap().fault.is_none());
+}
