@@ -338,8 +338,7 @@ const ROUND_SQL: &str =
 
 /// Today in Vietnam as 'YYYY-MM-DD'.
 pub fn today() -> String {
-    let days = (now() + 7 * 3600).div_euclid(86_400);
-    iso_date(days)
+    vn_date(now())
 }
 
 /// 'YYYY-MM-DD' of a day count since 1970-01-01.
@@ -1892,7 +1891,7 @@ pub struct MinutesForm {
     pub override_reason: String,
 }
 
-/// "Nguyễn Văn A, Trần Thị B (hồ sơ #12, #15)": missing sheets by member.
+/// "Nguyễn Văn A chưa chấm hồ sơ #12, #15; …": missing sheets by member.
 fn describe_missing(
     data: &RoundData,
     missing: &[dvk_domain::round_rules::MissingSheets],

@@ -95,6 +95,20 @@ pub struct FunnelEntry {
     pub state: EntryState,
     pub proposed_form: Option<i64>,
     pub rewarded_form: Option<i64>,
+    pub unit_path: UnitPath,
+    pub confirming_path: UnitPath,
+}
+
+impl FunnelEntry {
+    fn moving(&self) -> Moving<'_> {
+        Moving {
+            id: self.entry_id,
+            registering: &self.unit_path,
+            confirming: &self.confirming_path,
+            state: self.state,
+            version: None,
+        }
+    }
 }
 
 /// Counts at each step: recognised → outstanding → proposed → rewarded.
@@ -172,7 +186,7 @@ impl Db {
             "e.phase = $4"
         };
         let sql = format!(
-            "SELECT e.id, e.title, e.state, u.name AS unit_name, p.form_id AS proposed_form, w.form_id AS rewarded_form \
+            "SELECT e.id, e.title, e.state, e.unit_path, e.confirming_path, u.name AS unit_name, p.form_id AS proposed_form, w.form_id AS rewarded_form \
              FROM entries e JOIN units u ON u.id = e.unit_id \
              LEFT JOIN reward_proposals p ON p.entry_id = e.id AND p.round_id = $5 \
              LEFT JOIN rewards w ON w.entry_id = e.id AND w.round_id = $5 AND w.revoked = 0 \
@@ -200,6 +214,10 @@ impl Db {
                 state,
                 proposed_form: r.try_get("proposed_form")?,
                 rewarded_form: r.try_get("rewarded_form")?,
+                unit_path: UnitPath::parse(&r.try_get::<String, _>("unit_path")?)
+                    .ok_or_else(|| StoreError::Data("path".into()))?,
+                confirming_path: UnitPath::parse(&r.try_get::<String, _>("confirming_path")?)
+                    .ok_or_else(|| StoreError::Data("path".into()))?,
             };
             f.recognised += 1;
             if matches!(state, EntryState::Outstanding | EntryState::Rewarded) {
@@ -598,7 +616,10 @@ pub async fn decide_reward(
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
     for e in entry_ids {
-        let entry = view_entry(db, actor, *e).await?;
+        // Checked above: every id is a candidate proposed for this form.
+        let Some(c) = candidates.iter().find(|c| c.entry_id == *e) else {
+            continue;
+        };
         q("INSERT INTO rewards (decision_id, round_id, entry_id, form_id) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(round_id)
@@ -606,13 +627,11 @@ pub async fn decide_reward(
             .bind(form.id)
             .execute(&mut *tx)
             .await?;
-        let mut moving = Moving::from(&entry);
-        moving.version = None;
         transitions::apply(
             &mut tx,
             Mover::person(actor),
             Transition::Reward,
-            &moving,
+            &c.moving(),
             Inputs {
                 reason: &format!("{} – {decision_ref}", form.name),
                 decision: Some(&decision_ref),

@@ -41,15 +41,6 @@ pub struct RoundView {
     pub lines: Vec<ResultLine>,
 }
 
-impl RoundView {
-    pub fn concluded(&self) -> bool {
-        matches!(
-            self.data.round.state,
-            RoundState::Concluded | RoundState::Notice | RoundState::Decided
-        )
-    }
-}
-
 /// A round for one reader; unknown to those who may not see it.
 pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, ServiceError> {
     let mut data = db

@@ -234,7 +234,6 @@ pub struct RoundPage {
     pub decision_from: String,
     /// "full", "member" or "outcome": what the reader may see.
     pub sight: &'static str,
-    pub full: bool,
     pub today: String,
     pub notice_default_end: String,
     pub issuer_types: Vec<Opt>,
@@ -369,7 +368,7 @@ async fn render_round(
         })
         .collect();
     let comments = if can_moderate {
-        state.db.comments(id, true).await?
+        ap::comments_to_moderate(&state.db, &user.actor, id).await?
     } else {
         Vec::new()
     };
@@ -507,7 +506,6 @@ async fn render_round(
             RoundSight::Member => "member",
             _ => "outcome",
         },
-        full,
         today: ap::show_date(&today),
         notice_default_end: notice_end_default,
         issuer_types: ap::ISSUER_TYPES
