@@ -145,9 +145,10 @@ pub struct MissingSheets {
 }
 
 /// Sheets needed per entry: the quorum share of the council, rounded up,
-/// but never more than the members assigned to the entry.
+/// but never more than the members assigned to the entry. A hundredth of
+/// a sheet is forgiven, so a share stored as 66.67 % means two thirds.
 pub fn quorum_needed(council_size: usize, assigned: usize, quorum_pct: f64) -> usize {
-    let q = ((council_size as f64) * quorum_pct / 100.0 - 1e-9)
+    let q = ((council_size as f64) * quorum_pct / 100.0 - 0.01)
         .ceil()
         .max(1.0) as usize;
     q.min(assigned.max(1))
@@ -259,6 +260,10 @@ mod tests {
         assert_eq!(quorum_needed(3, 3, 200.0 / 3.0), 2);
         assert_eq!(quorum_needed(9, 9, 200.0 / 3.0), 6);
         assert_eq!(quorum_needed(9, 4, 200.0 / 3.0), 4);
+        // The default setting, as stored.
+        assert_eq!(quorum_needed(3, 3, 66.67), 2);
+        assert_eq!(quorum_needed(9, 9, 66.67), 6);
+        assert_eq!(quorum_needed(4, 4, 50.0), 2);
         let q = 200.0 / 3.0;
         // All in: nothing short, nothing missing.
         let (short, missing) = check_quorum(3, q, &[(1, vec![1, 2, 3], vec![1, 2, 3])]);
