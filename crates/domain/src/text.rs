@@ -23,6 +23,17 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// The first `max` characters of `s`, with "…" when something was cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// Words of a search query after folding; punctuation separates words.
 pub fn search_terms(query: &str) -> Vec<String> {
     fold(query)

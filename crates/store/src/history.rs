@@ -10,6 +10,7 @@ use crate::service::view_entry;
 use dvk_domain::auth::Actor;
 use dvk_domain::entry::{ITEMS, PERSON_ITEMS};
 use dvk_domain::state::{EntryState, Transition};
+use dvk_domain::text::truncate;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -65,16 +66,6 @@ fn field_label(key: &str) -> String {
         _ => "Thông tin khác",
     }
     .to_owned()
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
 }
 
 fn show_value(v: &Value) -> String {
