@@ -261,6 +261,23 @@ pub fn can_view_status(actor: &Actor, unit: &UnitPath) -> bool {
     )
 }
 
+/// The province's secretariat — a movement officer at a top-level unit —
+/// keeps the catalogues every unit shares (criteria sets, forms of reward).
+pub fn check_catalogue(actor: &Actor, what: &'static str) -> Result<(), Denied> {
+    if may_edit_catalogue(actor) {
+        Ok(())
+    } else {
+        Err(Denied::NoRole(what))
+    }
+}
+
+pub fn may_edit_catalogue(actor: &Actor) -> bool {
+    actor
+        .grants
+        .iter()
+        .any(|g| g.role == Role::MovementOfficer && g.unit.ids().len() == 1)
+}
+
 /// Managing units, accounts and role grants within a subtree.
 pub fn check_admin(actor: &Actor, unit: &UnitPath) -> Result<(), Denied> {
     if actor.holds(Role::Admin, unit) {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod entry;
 pub mod evidence;
+pub mod issuer;
 pub mod round_rules;
 pub mod state;
 pub mod text;

@@ -289,8 +289,9 @@ impl Transition {
                 true,
                 false,
             ),
+            // Sơ kết and tổng kết rounds take the lower level's best too.
             Self::ProposeToHigherLevel => r(
-                &[Recognised],
+                &[Recognised, Outstanding, Rewarded],
                 Proposed,
                 &[MovementOfficer],
                 Scope::ConfirmingUnit,

@@ -5,6 +5,7 @@
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
 use crate::error::{ServiceError, StoreError};
+use crate::issuers::{parse_head, HeadInput, IssueScope};
 use crate::service::view_entry;
 use crate::transitions::{self, Mover, Moving};
 use dvk_domain::appraisal::{
@@ -12,9 +13,10 @@ use dvk_domain::appraisal::{
     Criterion, MemberScores, RoundState, ScoringMode, Thresholds, DEFAULT_COLLECTIVE_CRITERIA,
     DEFAULT_INDIVIDUAL_CRITERIA, ROUND_KINDS,
 };
-use dvk_domain::auth::{Actor, Denied, Role};
+use dvk_domain::auth::{Actor, Denied};
 use dvk_domain::calendar;
 use dvk_domain::entry::{FieldError, Subject};
+use dvk_domain::issuer::IssuerType;
 use dvk_domain::round_rules::{check_quorum, RoundAction, RoundSeat};
 use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
@@ -888,13 +890,7 @@ pub async fn save_criteria_set(
     set_id: i64,
     edit: &CriteriaEdit,
 ) -> Result<i64, ServiceError> {
-    if !actor
-        .grants
-        .iter()
-        .any(|g| g.role == Role::MovementOfficer && g.unit.ids().len() == 1)
-    {
-        return Err(denied("sửa bộ tiêu chí"));
-    }
+    dvk_domain::auth::check_catalogue(actor, "sửa bộ tiêu chí")?;
     let row = q("SELECT phase, level_code, subject, name FROM criteria_sets WHERE id = $1")
         .bind(set_id)
         .fetch_optional(&db.pool)
@@ -1265,7 +1261,9 @@ pub fn proposal_kind(
         EntryState::Accepted if same_period && r.target_level == round.level_code => {
             Some(Transition::Propose)
         }
-        EntryState::Recognised
+        // Recognised below (and perhaps chosen outstanding or rewarded
+        // there): a sơ kết or tổng kết round of the phase takes it too.
+        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
             if same_period && rank(&round.level_code) > rank(&r.target_level) =>
         {
             Some(Transition::ProposeToHigherLevel)
@@ -2513,47 +2511,6 @@ pub async fn moderate(
 
 // ---- decisions ----
 
-/// Checks what every numbered decision carries — number, signing date,
-/// signer, signer's title, issuing body — adding a message per missing
-/// field; returns the trimmed number and the ISO signing date.
-pub(crate) fn check_decision_head(
-    number: &str,
-    signed_on: &str,
-    [signer, signer_title, issuing_body]: [&str; 3],
-    errors: &mut Vec<FieldError>,
-) -> (String, Option<String>) {
-    let number = number.trim();
-    if number.is_empty() || number.chars().count() > 60 {
-        errors.push(FieldError::new(
-            "number",
-            "Cần nhập số quyết định, ví dụ 15/QĐ-UBND.",
-        ));
-    }
-    let signed_on = parse_date(signed_on);
-    if signed_on.is_none() {
-        errors.push(FieldError::new(
-            "signed_on",
-            "Ngày ký không hợp lệ (dd/mm/yyyy).",
-        ));
-    }
-    for (key, v, label) in [
-        ("signer", signer, "người ký"),
-        ("signer_title", signer_title, "chức vụ người ký"),
-        ("issuing_body", issuing_body, "cơ quan ban hành"),
-    ] {
-        if v.trim().is_empty() || v.trim().chars().count() > 200 {
-            errors.push(FieldError::new(key, format!("Cần nhập {label}.")));
-        }
-    }
-    (number.to_owned(), signed_on)
-}
-
-pub const ISSUER_TYPES: &[(&str, &str)] = &[
-    ("dang", "Đảng"),
-    ("chinh_quyen", "Chính quyền"),
-    ("mttq", "MTTQ – đoàn thể"),
-];
-
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct DecisionForm {
@@ -2561,8 +2518,8 @@ pub struct DecisionForm {
     pub signed_on: String,
     pub signer: String,
     pub signer_title: String,
-    pub issuing_body: String,
-    pub issuer_type: String,
+    /// The issuing unit, picked from the tree.
+    pub issuer_unit_id: String,
 }
 
 #[derive(Debug, Clone)]
@@ -2576,6 +2533,19 @@ pub struct Decision {
     pub issuing_body: String,
     pub issuer_type: String,
     pub level_code: String,
+    pub issuer_unit_id: Option<i64>,
+    /// The body above the issuer on the letterhead, as signed.
+    pub issuer_parent: String,
+    /// The dateline's place, as signed.
+    pub place: String,
+}
+
+impl Decision {
+    pub fn letterhead(&self) -> dvk_domain::issuer::Letterhead {
+        IssuerType::parse(&self.issuer_type)
+            .unwrap_or(IssuerType::PeoplesCommittee)
+            .letterhead()
+    }
 }
 
 fn decision_from_row(r: &AnyRow) -> Result<Decision, sqlx::Error> {
@@ -2589,12 +2559,33 @@ fn decision_from_row(r: &AnyRow) -> Result<Decision, sqlx::Error> {
         issuing_body: r.try_get("issuing_body")?,
         issuer_type: r.try_get("issuer_type")?,
         level_code: r.try_get("level_code")?,
+        issuer_unit_id: r.try_get("issuer_unit_id")?,
+        issuer_parent: r.try_get("issuer_parent")?,
+        place: r.try_get("place")?,
     })
+}
+
+/// The bodies `actor` may sign this round's recognition decision for.
+pub async fn decision_issuers(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<Vec<crate::issuers::IssuingUnit>, ServiceError> {
+    let data = load(db, round_id).await?;
+    seat(&data, actor).check(RoundAction::Decide)?;
+    let units: Vec<&UnitPath> = data
+        .entries
+        .iter()
+        .filter(|e| e.state == EntryState::InPublicNotice)
+        .map(|e| &e.unit_path)
+        .collect();
+    crate::issuers::issuers_for_signer(db, actor, &units, &data.round.level_code, None, None).await
 }
 
 /// Issues the numbered decision recognising `entry_ids` (entries on notice
 /// in this round). Refused before the notice period has ended. Entries on
-/// notice left out of the decision are not recognised.
+/// notice in the issuer's territory left out of the decision are not
+/// recognised; those of other territories wait for their own decision.
 pub async fn decide(
     db: &Db,
     actor: &Actor,
@@ -2636,22 +2627,6 @@ pub async fn decide_at(
         )));
     }
     let mut errors = Vec::new();
-    let (number, signed_on) = check_decision_head(
-        &form.number,
-        &form.signed_on,
-        [&form.signer, &form.signer_title, &form.issuing_body],
-        &mut errors,
-    );
-    let number = number.as_str();
-    if !ISSUER_TYPES
-        .iter()
-        .any(|(c, _)| *c == form.issuer_type.trim())
-    {
-        errors.push(FieldError::new(
-            "issuer_type",
-            "Chọn loại cơ quan ban hành: Đảng, Chính quyền hoặc MTTQ – đoàn thể.",
-        ));
-    }
     let on_notice: Vec<&ProposedEntry> = data
         .entries
         .iter()
@@ -2667,9 +2642,39 @@ pub async fn decide_at(
             "Chọn các hồ sơ đang thông báo công khai trong đợt này.",
         ));
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
-    }
+    let covered: Vec<(i64, &UnitPath)> = on_notice
+        .iter()
+        .filter(|e| entry_ids.contains(&e.entry_id))
+        .map(|e| (e.entry_id, &e.unit_path))
+        .collect();
+    let cat = db.catalogue().await?;
+    let head = parse_head(
+        db,
+        actor,
+        HeadInput {
+            number: &form.number,
+            signed_on: &form.signed_on,
+            signer: &form.signer,
+            signer_title: &form.signer_title,
+            issuer_unit_id: &form.issuer_unit_id,
+        },
+        IssueScope {
+            level: (
+                &data.round.level_code,
+                cat.level_name(&data.round.level_code),
+            ),
+            kind: None,
+            entries: &covered,
+        },
+        &mut errors,
+    )
+    .await?;
+    let head = match head {
+        Some(h) if errors.is_empty() => h,
+        _ => return Err(ServiceError::Invalid(errors)),
+    };
+    let number = head.number.as_str();
+    let issuer = &head.issuer.issuer;
     let leader = Mover {
         actor,
         seat: None,
@@ -2677,7 +2682,7 @@ pub async fn decide_at(
     };
     let mut tx = db.pool.begin().await?;
     let dup = q("SELECT id FROM decisions WHERE issuing_body = $1 AND number = $2")
-        .bind(form.issuing_body.trim())
+        .bind(&issuer.body)
         .bind(number)
         .fetch_optional(&mut *tx)
         .await?;
@@ -2687,24 +2692,33 @@ pub async fn decide_at(
             "Cơ quan này đã có quyết định mang số này.",
         ));
     }
-    set_round_state(&mut tx, actor, &data.round, RoundState::Decided).await?;
-    let id: i64 = q("INSERT INTO decisions (round_id, number, signed_on, signer, signer_title, issuing_body, issuer_type, level_code, created_by, created_at) \
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id")
+    // A round above its level (the province running commune-level
+    // recognition) gets one decision per territory: this one settles the
+    // entries of its issuer's territory; the round is decided with the last.
+    let settled = |e: &&ProposedEntry| issuer.territory.covers(&e.unit_path);
+    if on_notice.iter().all(settled) {
+        set_round_state(&mut tx, actor, &data.round, RoundState::Decided).await?;
+    }
+    let id: i64 = q("INSERT INTO decisions (round_id, number, signed_on, signer, signer_title, issuing_body, issuer_type, level_code, created_by, created_at, issuer_unit_id, issuer_parent, place) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")
         .bind(round_id)
         .bind(number)
-        .bind(signed_on)
-        .bind(form.signer.trim())
-        .bind(form.signer_title.trim())
-        .bind(form.issuing_body.trim())
-        .bind(form.issuer_type.trim())
+        .bind(&head.signed_on)
+        .bind(&head.signer)
+        .bind(&head.signer_title)
+        .bind(&issuer.body)
+        .bind(issuer.kind.code())
         .bind(&data.round.level_code)
         .bind(actor.user_id)
         .bind(at)
+        .bind(head.issuer.unit_id)
+        .bind(&issuer.parent)
+        .bind(&issuer.place)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
-    for e in &on_notice {
+    for e in on_notice.iter().filter(|e| settled(e)) {
         if entry_ids.contains(&e.entry_id) {
             q("INSERT INTO decision_entries (decision_id, entry_id) VALUES ($1, $2)")
                 .bind(id)

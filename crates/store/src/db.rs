@@ -128,6 +128,12 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0010_public_search.sql"),
         reindex: true,
     },
+    Migration {
+        version: 11,
+        name: "issuers",
+        sql: include_str!("../migrations/sqlite/0011_issuers.sql"),
+        reindex: false,
+    },
 ];
 
 const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -190,6 +196,12 @@ const POSTGRES_MIGRATIONS: &[Migration] = &[
         name: "public_search",
         sql: include_str!("../migrations/postgres/0010_public_search.sql"),
         reindex: true,
+    },
+    Migration {
+        version: 11,
+        name: "issuers",
+        sql: include_str!("../migrations/postgres/0011_issuers.sql"),
+        reindex: false,
     },
 ];
 

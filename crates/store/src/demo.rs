@@ -236,7 +236,7 @@ pub async fn load_demo(
                 &NewUnit {
                     parent: Some(commune),
                     code: None,
-                    name: &format!("{name} {short}"),
+                    name: &format!("{name} {}", lower_first_word(&short)),
                     kind,
                     level_code: None,
                     valid_from: None,
@@ -688,32 +688,41 @@ async fn demo_rounds(
                 day(2025, time::Month::November, 20),
             )
             .await?;
-            let on_notice: Vec<i64> = db
+            let on_notice: Vec<(i64, dvk_domain::unit::UnitPath)> = db
                 .round_core(rid)
                 .await?
                 .map(|d| {
                     d.entries
                         .iter()
                         .filter(|e| e.state == EntryState::InPublicNotice)
-                        .map(|e| e.entry_id)
+                        .map(|e| (e.entry_id, e.unit_path.clone()))
                         .collect()
                 })
                 .unwrap_or_default();
-            if !on_notice.is_empty() {
+            // Commune-level recognition: each commune's People's Committee
+            // signs the decision for its own entries.
+            let paths: Vec<&dvk_domain::unit::UnitPath> =
+                on_notice.iter().map(|(_, p)| p).collect();
+            let communes = db.territories_at(&paths, "xa").await?;
+            for (n, commune) in communes.iter().enumerate() {
+                let ids: Vec<i64> = on_notice
+                    .iter()
+                    .filter(|(_, p)| commune.path.covers(p))
+                    .map(|(id, _)| *id)
+                    .collect();
                 let decision = ap::DecisionForm {
-                    number: "1250/QĐ-UBND".into(),
+                    number: format!("{}/QĐ-UBND", 125 + n),
                     signed_on: "10/12/2025".into(),
                     signer: "Trần Quốc Khánh".into(),
-                    signer_title: "KT. CHỦ TỊCH PHÓ CHỦ TỊCH".into(),
-                    issuing_body: "Ủy ban nhân dân tỉnh Sơn La".into(),
-                    issuer_type: "chinh_quyen".into(),
+                    signer_title: "CHỦ TỊCH".into(),
+                    issuer_unit_id: commune.id.to_string(),
                 };
                 ap::decide_at(
                     db,
                     &leader,
                     rid,
                     &decision,
-                    &on_notice,
+                    &ids,
                     day(2025, time::Month::December, 10),
                 )
                 .await?;

@@ -3,60 +3,23 @@
 //! "one achievement, one form of reward", numbered reward decisions, and
 //! revoking a recognition or a reward with its reason and decision.
 
-use crate::appraisal::{show_date, ISSUER_TYPES};
+use crate::appraisal::show_date;
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
 use crate::error::{ServiceError, StoreError};
+use crate::issuers::{parse_head, HeadInput, IssueScope};
+pub use crate::reward_forms::RewardForm;
 use crate::service::view_entry;
 use crate::transitions::{self, Mover, Moving};
 use dvk_domain::appraisal::ROUND_KINDS;
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
+use dvk_domain::issuer::{IssuerType, Letterhead};
 use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-
-#[derive(Debug, Clone)]
-pub struct RewardForm {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub issuer_type: String,
-    pub level_code: String,
-    pub amount: Option<i64>,
-}
-
-/// Default catalogue (DOMAIN.md §7); data, editable later.
-const DEFAULT_FORMS: &[(&str, &str, &str, &str)] = &[
-    (
-        "gk-ubnd-xa",
-        "Giấy khen của Chủ tịch UBND xã",
-        "chinh_quyen",
-        "xa",
-    ),
-    ("gk-dang-uy-xa", "Giấy khen của Đảng ủy xã", "dang", "xa"),
-    ("gk-mttq-xa", "Giấy khen của Ủy ban MTTQ xã", "mttq", "xa"),
-    (
-        "gk-giam-doc-so",
-        "Giấy khen của Giám đốc Sở",
-        "chinh_quyen",
-        "tinh",
-    ),
-    (
-        "bk-ubnd-tinh",
-        "Bằng khen của Chủ tịch UBND tỉnh",
-        "chinh_quyen",
-        "tinh",
-    ),
-    (
-        "bk-btv-tinh-uy",
-        "Bằng khen của Ban Thường vụ Tỉnh ủy",
-        "dang",
-        "tinh",
-    ),
-];
 
 #[derive(Debug, Clone)]
 pub struct RewardRound {
@@ -111,6 +74,22 @@ impl FunnelEntry {
     }
 }
 
+/// What a reward's certificate prints, as signed.
+#[derive(Debug, Clone)]
+pub struct RewardCertificate {
+    /// "Giấy khen của Chủ tịch Ủy ban nhân dân phường Tô Hiệu".
+    pub title: String,
+    pub number: String,
+    /// ISO date.
+    pub signed_on: String,
+    pub issuing_body: String,
+    pub letterhead: Letterhead,
+    pub issuer_parent: String,
+    pub place: String,
+    pub signer: String,
+    pub signer_title: String,
+}
+
 /// Counts at each step: recognised → outstanding → proposed → rewarded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Funnel {
@@ -121,43 +100,6 @@ pub struct Funnel {
 }
 
 impl Db {
-    pub async fn seed_reward_forms(&self) -> Result<(), StoreError> {
-        let n: i64 = q("SELECT COUNT(*) FROM reward_forms")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        if n > 0 {
-            return Ok(());
-        }
-        for (code, name, issuer, level) in DEFAULT_FORMS {
-            q("INSERT INTO reward_forms (code, name, issuer_type, level_code) VALUES ($1, $2, $3, $4)")
-                .bind(*code)
-                .bind(*name)
-                .bind(*issuer)
-                .bind(*level)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
-    pub async fn reward_forms(&self) -> Result<Vec<RewardForm>, StoreError> {
-        let rows = q("SELECT id, code, name, issuer_type, level_code, amount FROM reward_forms WHERE active = 1 ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RewardForm {
-                    id: r.try_get("id")?,
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    issuer_type: r.try_get("issuer_type")?,
-                    level_code: r.try_get("level_code")?,
-                    amount: r.try_get("amount")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
-
     pub async fn reward_round(&self, id: i64) -> Result<Option<RewardRound>, StoreError> {
         let row = q("SELECT r.*, u.name AS unit_name FROM reward_rounds r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
             .bind(id)
@@ -239,7 +181,7 @@ impl Db {
         &self,
         entry_id: i64,
     ) -> Result<Vec<(i64, String, String, bool)>, StoreError> {
-        let rows = q("SELECT w.id, f.name, d.number, d.signed_on, d.issuing_body, w.revoked FROM rewards w \
+        let rows = q("SELECT w.id, CASE WHEN d.title = '' THEN f.name ELSE d.title END AS name, d.number, d.signed_on, d.issuing_body, w.revoked FROM rewards w \
                       JOIN reward_forms f ON f.id = w.form_id JOIN reward_decisions d ON d.id = w.decision_id WHERE w.entry_id = $1 ORDER BY w.id")
             .bind(entry_id)
             .fetch_all(&self.pool)
@@ -263,14 +205,13 @@ impl Db {
             .map_err(StoreError::from)
     }
 
-    /// One reward of an entry for its certificate: (form, number, signed on,
-    /// issuing body, signer, signer's title).
+    /// One reward of an entry for its certificate (not a revoked one).
     pub async fn reward_certificate(
         &self,
         entry_id: i64,
         reward_id: i64,
-    ) -> Result<Option<(String, String, String, String, String, String)>, StoreError> {
-        let row = q("SELECT f.name, d.number, d.signed_on, d.issuing_body, d.signer, d.signer_title FROM rewards w \
+    ) -> Result<Option<RewardCertificate>, StoreError> {
+        let row = q("SELECT f.name, d.title, d.number, d.signed_on, d.issuing_body, d.issuer_type, d.issuer_parent, d.place, d.signer, d.signer_title FROM rewards w \
                      JOIN reward_forms f ON f.id = w.form_id JOIN reward_decisions d ON d.id = w.decision_id \
                      WHERE w.id = $1 AND w.entry_id = $2 AND w.revoked = 0")
             .bind(reward_id)
@@ -279,14 +220,24 @@ impl Db {
             .await?;
         Ok(row
             .map(|r| -> Result<_, sqlx::Error> {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                    r.try_get(5)?,
-                ))
+                let title: String = r.try_get("title")?;
+                Ok(RewardCertificate {
+                    title: if title.is_empty() {
+                        r.try_get("name")?
+                    } else {
+                        title
+                    },
+                    number: r.try_get("number")?,
+                    signed_on: r.try_get("signed_on")?,
+                    issuing_body: r.try_get("issuing_body")?,
+                    letterhead: IssuerType::parse(&r.try_get::<String, _>("issuer_type")?)
+                        .unwrap_or(IssuerType::PeoplesCommittee)
+                        .letterhead(),
+                    issuer_parent: r.try_get("issuer_parent")?,
+                    place: r.try_get("place")?,
+                    signer: r.try_get("signer")?,
+                    signer_title: r.try_get("signer_title")?,
+                })
             })
             .transpose()?)
     }
@@ -523,7 +474,52 @@ pub struct RewardDecisionForm {
     pub signed_on: String,
     pub signer: String,
     pub signer_title: String,
-    pub issuing_body: String,
+    /// The issuing unit, picked from the tree.
+    pub issuer_unit_id: String,
+}
+
+/// The bodies `actor` may sign a reward decision of `form_id` for in
+/// this round.
+pub async fn reward_issuers(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    form_id: i64,
+) -> Result<Vec<crate::issuers::IssuingUnit>, ServiceError> {
+    let round = db
+        .reward_round(round_id)
+        .await?
+        .filter(|r| may_view_reward_round(r, actor))
+        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
+    if !actor.holds(Role::SigningLeader, &round.unit_path) {
+        return Err(denied("ký quyết định khen thưởng"));
+    }
+    let form = db
+        .reward_forms()
+        .await?
+        .into_iter()
+        .find(|f| f.id == form_id && f.level_code == round.level_code)
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "form_id",
+                "Chọn một hình thức khen thưởng của cấp này trong danh mục.",
+            )
+        })?;
+    let (candidates, _) = db.reward_funnel(&round).await?;
+    let units: Vec<&UnitPath> = candidates
+        .iter()
+        .filter(|c| c.proposed_form == Some(form.id) && c.rewarded_form.is_none())
+        .map(|c| &c.unit_path)
+        .collect();
+    crate::issuers::issuers_for_signer(
+        db,
+        actor,
+        &units,
+        &form.level_code,
+        form.issuer(),
+        form.issuer_kind.as_deref(),
+    )
+    .await
 }
 
 /// A signing leader issues the reward decision for entries proposed for
@@ -556,13 +552,12 @@ pub async fn decide_reward(
             "Chọn hình thức khen thưởng.",
         ));
     };
-    let (number, signed_on) = crate::appraisal::check_decision_head(
-        &f.number,
-        &f.signed_on,
-        [&f.signer, &f.signer_title, &f.issuing_body],
-        &mut errors,
-    );
-    let number = number.as_str();
+    if form.level_code != round.level_code {
+        return Err(ServiceError::invalid(
+            "form_id",
+            "Hình thức khen thưởng này thuộc cấp khác với đợt khen thưởng.",
+        ));
+    }
     let (candidates, _) = db.reward_funnel(&round).await?;
     for id in entry_ids {
         match candidates.iter().find(|c| c.entry_id == *id) {
@@ -578,17 +573,52 @@ pub async fn decide_reward(
     if entry_ids.is_empty() {
         errors.push(FieldError::new("entries", "Chọn hồ sơ được khen thưởng."));
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
-    }
-    let issuer = if ISSUER_TYPES.iter().any(|(c, _)| *c == form.issuer_type) {
-        form.issuer_type.clone()
-    } else {
-        "chinh_quyen".into()
+    let covered: Vec<(i64, &UnitPath)> = candidates
+        .iter()
+        .filter(|c| entry_ids.contains(&c.entry_id))
+        .map(|c| (c.entry_id, &c.unit_path))
+        .collect();
+    let cat = db.catalogue().await?;
+    let head = parse_head(
+        db,
+        actor,
+        HeadInput {
+            number: &f.number,
+            signed_on: &f.signed_on,
+            signer: &f.signer,
+            signer_title: &f.signer_title,
+            issuer_unit_id: &f.issuer_unit_id,
+        },
+        IssueScope {
+            level: (&form.level_code, cat.level_name(&form.level_code)),
+            kind: form.issuer(),
+            entries: &covered,
+        },
+        &mut errors,
+    )
+    .await?;
+    let head = match head {
+        Some(h) if errors.is_empty() => h,
+        _ => return Err(ServiceError::Invalid(errors)),
     };
+    if let Some(kind) = form.issuer_kind.as_deref() {
+        if head.issuer.unit_kind != kind {
+            return Err(ServiceError::invalid(
+                "issuer_unit_id",
+                format!(
+                    "“{}” chỉ do {} ban hành.",
+                    form.name,
+                    dvk_domain::unit::unit_kind_name(kind)
+                ),
+            ));
+        }
+    }
+    let number = head.number.as_str();
+    let issuer = &head.issuer.issuer;
+    let title = dvk_domain::issuer::award_title(&form.title_pattern, &issuer.body);
     let mut tx = db.pool.begin().await?;
     let dup = q("SELECT id FROM reward_decisions WHERE issuing_body = $1 AND number = $2")
-        .bind(f.issuing_body.trim())
+        .bind(&issuer.body)
         .bind(number)
         .fetch_optional(&mut *tx)
         .await?;
@@ -598,19 +628,23 @@ pub async fn decide_reward(
             "Cơ quan này đã có quyết định mang số này.",
         ));
     }
-    let id: i64 = q("INSERT INTO reward_decisions (round_id, form_id, number, signed_on, signer, signer_title, issuing_body, issuer_type, year, created_by, created_at) \
-                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id")
+    let id: i64 = q("INSERT INTO reward_decisions (round_id, form_id, number, signed_on, signer, signer_title, issuing_body, issuer_type, year, created_by, created_at, issuer_unit_id, issuer_parent, place, title) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id")
         .bind(round_id)
         .bind(form.id)
         .bind(number)
-        .bind(signed_on)
-        .bind(f.signer.trim())
-        .bind(f.signer_title.trim())
-        .bind(f.issuing_body.trim())
-        .bind(&issuer)
+        .bind(&head.signed_on)
+        .bind(&head.signer)
+        .bind(&head.signer_title)
+        .bind(&issuer.body)
+        .bind(issuer.kind.code())
         .bind(round.year as i64)
         .bind(actor.user_id)
         .bind(now())
+        .bind(head.issuer.unit_id)
+        .bind(&issuer.parent)
+        .bind(&issuer.place)
+        .bind(&title)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -633,7 +667,7 @@ pub async fn decide_reward(
             Transition::Reward,
             &c.moving(),
             Inputs {
-                reason: &format!("{} – {decision_ref}", form.name),
+                reason: &format!("{title} – {decision_ref}"),
                 decision: Some(&decision_ref),
             },
         )

@@ -140,6 +140,11 @@ pub fn router(state: AppState) -> Router {
             "/rewards",
             get(pages::rewards::list).post(pages::rewards::create),
         )
+        .route(
+            "/rewards/forms",
+            get(pages::reward_forms::list).post(pages::reward_forms::create),
+        )
+        .route("/rewards/forms/{id}", post(pages::reward_forms::update))
         .route("/rewards/{id}", get(pages::rewards::detail))
         .route("/rewards/{id}/proposals", post(pages::rewards::propose))
         .route("/rewards/{id}/decisions", post(pages::rewards::decide))

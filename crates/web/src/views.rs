@@ -53,6 +53,23 @@ pub fn fmt_size(bytes: i64) -> String {
     }
 }
 
+/// 1000000 → "1.000.000" (Vietnamese thousands separator).
+pub fn fmt_money(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 pub use dvk_domain::text::truncate;
 
 pub fn url_encode(s: &str) -> String {

@@ -75,6 +75,7 @@ on_both_backends!(
     appraisal::round_pages_query_counts_do_not_grow,
     appraisal::criteria_sets_are_versioned,
     rewards::rewards_funnel_one_form_and_revocation,
+    rewards::reward_catalogue_is_managed,
     review::yearly_review_and_predecessors,
     notifications::notifications_exactly_once,
     notifications::notifications_are_mailed_once,

@@ -244,6 +244,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(rounds::conclude))
         .routes(routes!(rounds::publish))
         .routes(routes!(rounds::decide))
+        .routes(routes!(rounds::issuers))
         .routes(routes!(rounds::sheet, rounds::score))
         .routes(routes!(rounds::comments))
         .routes(routes!(rounds::moderate))
@@ -252,6 +253,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(rewards::detail))
         .routes(routes!(rewards::propose))
         .routes(routes!(rewards::decide))
+        .routes(routes!(rewards::issuers))
         .routes(routes!(rewards::mark_outstanding))
         .routes(routes!(rewards::revoke));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -18,11 +18,15 @@ pub struct RewardFormOut {
     pub id: i64,
     pub code: String,
     pub name: String,
-    /// `chinh_quyen`, `dang`, `mttq`.
+    /// `dang`, `chinh_quyen`, `mttq`, `so_nganh`.
     pub issuer_type: String,
     pub level_code: String,
     /// Amount in đồng where the form carries one.
     pub amount: Option<i64>,
+    /// The printed title; `{cơ quan}` stands for the issuing body.
+    pub title_pattern: String,
+    /// Reserved to units of this kind, if set.
+    pub issuer_kind: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/reward-forms", tag = "Khen thưởng",
@@ -43,6 +47,8 @@ pub async fn forms(
                 issuer_type: f.issuer_type,
                 level_code: f.level_code,
                 amount: f.amount,
+                title_pattern: f.title_pattern,
+                issuer_kind: f.issuer_kind,
             })
             .collect(),
     ))
@@ -228,7 +234,8 @@ pub struct RewardDecisionIn {
     pub signed_on: String,
     pub signer: String,
     pub signer_title: String,
-    pub issuing_body: String,
+    /// The issuing unit: one of `GET /api/v1/reward-rounds/{id}/issuers?form_id=`.
+    pub issuer_unit_id: i64,
     /// Entries proposed for this form that it rewards.
     pub entry_ids: Vec<i64>,
 }
@@ -250,7 +257,7 @@ pub async fn decide(
         signed_on: b.signed_on,
         signer: b.signer,
         signer_title: b.signer_title,
-        issuing_body: b.issuing_body,
+        issuer_unit_id: b.issuer_unit_id.to_string(),
     };
     let did = rw::decide_reward(&state.db, &user.actor, id, &form, &b.entry_ids).await?;
     Ok(created(CreatedId { id: did }))
@@ -290,4 +297,28 @@ pub async fn revoke(
 ) -> ApiResult<Response> {
     rw::revoke(&state.db, &user.actor, id, &b.reason, &b.decision_ref).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct IssuerQuery {
+    /// The form of reward to be issued.
+    pub form_id: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/reward-rounds/{id}/issuers", tag = "Khen thưởng",
+    summary = "Cơ quan bạn được ký quyết định khen thưởng theo một hình thức",
+    params(("id" = i64, Path, description = "Mã đợt khen thưởng"), IssuerQuery),
+    responses((status = 200, body = Vec<super::rounds::IssuerOut>)))]
+pub async fn issuers(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    query: super::ApiQuery<IssuerQuery>,
+) -> ApiResult<Json<Vec<super::rounds::IssuerOut>>> {
+    let list = rw::reward_issuers(&state.db, &user.actor, id, query.0.form_id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(super::rounds::IssuerOut::from)
+            .collect(),
+    ))
 }

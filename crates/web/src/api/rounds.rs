@@ -655,11 +655,51 @@ pub struct DecisionIn {
     pub signed_on: String,
     pub signer: String,
     pub signer_title: String,
-    pub issuing_body: String,
-    /// `chinh_quyen`, `dang`, `mttq`.
-    pub issuer_type: String,
+    /// The issuing unit: one of `GET /api/v1/rounds/{id}/issuers`.
+    pub issuer_unit_id: i64,
     /// Entries on notice that it recognises (others become not recognised).
     pub entry_ids: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuerOut {
+    pub unit_id: i64,
+    /// Full name, e.g. "Ủy ban nhân dân tỉnh Sơn La".
+    pub body: String,
+    /// `dang`, `chinh_quyen`, `mttq`, `so_nganh`.
+    pub issuer_type: String,
+    /// `dang` (HD 36) or `nha_nuoc` (NĐ 30).
+    pub letterhead: String,
+    /// The body above it on the letterhead; may be empty.
+    pub parent: String,
+    /// The dateline's place.
+    pub place: String,
+}
+
+impl From<dvk_store::issuers::IssuingUnit> for IssuerOut {
+    fn from(i: dvk_store::issuers::IssuingUnit) -> Self {
+        IssuerOut {
+            unit_id: i.unit_id,
+            issuer_type: i.issuer.kind.code().into(),
+            letterhead: i.issuer.kind.letterhead().code().into(),
+            body: i.issuer.body,
+            parent: i.issuer.parent,
+            place: i.issuer.place,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/rounds/{id}/issuers", tag = "Thẩm định",
+    summary = "Cơ quan bạn được ký quyết định công nhận của đợt xét",
+    params(("id" = i64, Path, description = "Mã đợt xét")),
+    responses((status = 200, body = Vec<IssuerOut>)))]
+pub async fn issuers(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<IssuerOut>>> {
+    let list = ap::decision_issuers(&state.db, &user.actor, id).await?;
+    Ok(Json(list.into_iter().map(IssuerOut::from).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/rounds/{id}/decisions", tag = "Thẩm định",
@@ -678,8 +718,7 @@ pub async fn decide(
         signed_on: b.signed_on,
         signer: b.signer,
         signer_title: b.signer_title,
-        issuing_body: b.issuing_body,
-        issuer_type: b.issuer_type,
+        issuer_unit_id: b.issuer_unit_id.to_string(),
     };
     let did = ap::decide(&state.db, &user.actor, id, &form, &b.entry_ids).await?;
     Ok(created(CreatedId { id: did }))

@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::appraisal::fmt_num;
-use dvk_domain::auth::Role;
 use dvk_store::appraisal::{save_criteria_set, CriteriaEdit};
 use dvk_store::ServiceError;
 use serde::Deserialize;
@@ -51,11 +50,7 @@ async fn render(
     let sets = state.db.latest_criteria_sets().await?;
     let page = CriteriaPage {
         layout: Layout::new("Bộ tiêu chí", Some(&user.info), &user.csrf, "criteria"),
-        can_edit: user
-            .info
-            .grants
-            .iter()
-            .any(|g| g.role == Role::MovementOfficer && g.unit_path.ids().len() == 1),
+        can_edit: dvk_domain::auth::may_edit_catalogue(&user.actor),
         sets: sets
             .into_iter()
             .map(|l| {

@@ -6,6 +6,7 @@ pub mod criteria;
 pub mod entries;
 pub mod home;
 pub mod public;
+pub mod reward_forms;
 pub mod rewards;
 pub mod rounds;
 pub mod status;

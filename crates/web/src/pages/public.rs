@@ -12,6 +12,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::entry::ITEMS;
+use dvk_domain::issuer::{dateline, Letterhead};
 use dvk_domain::text::search_terms;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
@@ -387,6 +388,10 @@ pub struct CertificatePage {
     pub number: String,
     pub signed_on: String,
     pub issuing_body: String,
+    /// The body above the issuer on the letterhead (may be empty).
+    pub issuer_parent: String,
+    /// Party letterhead (HD 36) rather than the national motto (NĐ 30).
+    pub party: bool,
     pub signer: String,
     pub signer_title: String,
     pub place_date: String,
@@ -405,15 +410,15 @@ pub async fn certificate(
         .decision_of_entry(id)
         .await?
         .ok_or(ServiceError::NotFound("quyết định công nhận"))?;
-    let date = |i: usize| d.signed_on.split('-').nth(i).unwrap_or("").to_owned();
-    // The place in the dateline is the organising unit's name without its kind.
-    let place = match state.db.round(d.round_id).await? {
-        Some(r) => ["Tỉnh ", "Thành phố ", "Phường ", "Xã ", "Đặc khu "]
-            .iter()
-            .find_map(|p| r.unit_name.strip_prefix(p))
-            .unwrap_or(&r.unit_name)
-            .to_owned(),
-        None => String::new(),
+    // Decisions signed before issuers were units kept no place: the
+    // organising unit's name stands in.
+    let place = if d.place.is_empty() {
+        match state.db.round(d.round_id).await? {
+            Some(r) => dvk_domain::issuer::place_name(&r.unit_name).to_owned(),
+            None => String::new(),
+        }
+    } else {
+        d.place.clone()
     };
     let page = CertificatePage {
         id,
@@ -429,14 +434,11 @@ pub async fn certificate(
         number: d.number.clone(),
         signed_on: ap::show_date(&d.signed_on),
         issuing_body: d.issuing_body.clone(),
+        issuer_parent: d.issuer_parent.clone(),
+        party: d.letterhead() == Letterhead::Party,
         signer: d.signer.clone(),
         signer_title: d.signer_title.clone(),
-        place_date: format!(
-            "{place}, ngày {} tháng {} năm {}",
-            date(2),
-            date(1),
-            date(0)
-        ),
+        place_date: dateline(&place, &d.signed_on),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -466,9 +468,10 @@ pub async fn reward_certificate(
         .reward_certificate(id, reward)
         .await?
         .ok_or(ServiceError::NotFound("khen thưởng"))?;
-    let (form, number, signed_on, issuing_body, signer, signer_title) = rewards;
-    let date = |i: usize| signed_on.split('-').nth(i).unwrap_or("").to_owned();
-    let heading = form
+    let c = rewards;
+    // "Giấy khen của …" → "GIẤY KHEN".
+    let heading = c
+        .title
         .split_whitespace()
         .take(2)
         .collect::<Vec<_>>()
@@ -477,17 +480,19 @@ pub async fn reward_certificate(
     let page = CertificatePage {
         id,
         heading,
-        lead: form.clone(),
+        lead: c.title.clone(),
         reason: "Đã có thành tích trong phong trào thi đua “Dân vận khéo”. ".into(),
         title: e.registration.title().to_owned(),
         unit: e.unit_name.clone(),
         level: String::new(),
-        number,
-        signed_on: ap::show_date(&signed_on),
-        issuing_body,
-        signer,
-        signer_title,
-        place_date: format!("ngày {} tháng {} năm {}", date(2), date(1), date(0)),
+        number: c.number.clone(),
+        signed_on: ap::show_date(&c.signed_on),
+        issuing_body: c.issuing_body.clone(),
+        issuer_parent: c.issuer_parent.clone(),
+        party: c.letterhead == Letterhead::Party,
+        signer: c.signer.clone(),
+        signer_title: c.signer_title.clone(),
+        place_date: dateline(&c.place, &c.signed_on),
     };
     Ok(Html(page.render()?).into_response())
 }

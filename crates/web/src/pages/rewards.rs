@@ -138,8 +138,14 @@ pub async fn create(
     }
 }
 
-/// A form of reward with the entries proposed for it: (form id, name, [(entry id, title)]).
-pub type DecisionGroup = (i64, String, Vec<(i64, String)>);
+/// A form of reward with the entries proposed for it and the bodies the
+/// reader may sign it for.
+pub struct DecisionGroup {
+    pub form_id: i64,
+    pub name: String,
+    pub entries: Vec<(i64, String)>,
+    pub issuers: Vec<Opt>,
+}
 
 pub struct CandidateRow {
     pub id: i64,
@@ -163,6 +169,7 @@ pub struct RewardRoundPage {
     pub forms: Vec<Opt>,
     /// (form id, form name, [(entry id, title)]) for the signing leader.
     pub decisions: Vec<DecisionGroup>,
+    pub signer_name: String,
     pub today: String,
     pub notice: String,
     pub errors: Vec<String>,
@@ -199,26 +206,31 @@ async fn render_round(
             .map(|f| f.name.clone())
             .unwrap_or_default()
     };
-    let decisions = if signer {
-        level_forms
+    let mut decisions = Vec::new();
+    for f in level_forms.iter().filter(|_| signer) {
+        let entries: Vec<(i64, String)> = candidates
             .iter()
-            .map(|f| {
-                let entries: Vec<(i64, String)> = candidates
-                    .iter()
-                    .filter(|c| {
-                        c.proposed_form == Some(f.id)
-                            && c.rewarded_form.is_none()
-                            && c.state == EntryState::Outstanding
-                    })
-                    .map(|c| (c.entry_id, c.title.clone()))
-                    .collect();
-                (f.id, f.name.clone(), entries)
+            .filter(|c| {
+                c.proposed_form == Some(f.id)
+                    && c.rewarded_form.is_none()
+                    && c.state == EntryState::Outstanding
             })
-            .filter(|(_, _, e)| !e.is_empty())
-            .collect()
-    } else {
-        Vec::new()
-    };
+            .map(|c| (c.entry_id, c.title.clone()))
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        let issuers = rw::reward_issuers(&state.db, &user.actor, id, f.id).await?;
+        decisions.push(DecisionGroup {
+            form_id: f.id,
+            name: f.name.clone(),
+            entries,
+            issuers: issuers
+                .iter()
+                .map(|i| Opt::new(i.unit_id.to_string(), i.label(), ""))
+                .collect(),
+        });
+    }
     let page = RewardRoundPage {
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rewards"),
         id,
@@ -260,6 +272,7 @@ async fn render_round(
             .map(|f| Opt::new(f.id.to_string(), f.name.clone(), ""))
             .collect(),
         decisions,
+        signer_name: user.info.full_name.clone(),
         today: dvk_store::appraisal::show_date(&dvk_store::appraisal::today()),
         notice: reward_notice(msg).to_owned(),
         errors,
@@ -333,7 +346,7 @@ pub async fn decide(
         signed_on: one("signed_on"),
         signer: one("signer"),
         signer_title: one("signer_title"),
-        issuing_body: one("issuing_body"),
+        issuer_unit_id: one("issuer_unit_id"),
     };
     let entries: Vec<i64> = f
         .iter()

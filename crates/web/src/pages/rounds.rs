@@ -236,7 +236,9 @@ pub struct RoundPage {
     pub sight: &'static str,
     pub today: String,
     pub notice_default_end: String,
-    pub issuer_types: Vec<Opt>,
+    /// Bodies the reader may sign for at the round's level.
+    pub issuers: Vec<Opt>,
+    pub signer_name: String,
     pub on_notice: Vec<(i64, String)>,
     pub decisions: Vec<String>,
     pub my_tasks: Vec<(i64, String, String)>,
@@ -373,6 +375,11 @@ async fn render_round(
         Vec::new()
     };
     let decisions = state.db.decisions_of_round(id).await?;
+    let issuers = if seat.check(RoundAction::Decide).is_ok() && round.state == RoundState::Notice {
+        ap::decision_issuers(&state.db, &user.actor, id).await?
+    } else {
+        Vec::new()
+    };
     let users = if organiser {
         state.db.users_with_grants().await?
     } else {
@@ -508,10 +515,11 @@ async fn render_round(
         },
         today: ap::show_date(&today),
         notice_default_end: notice_end_default,
-        issuer_types: ap::ISSUER_TYPES
+        issuers: issuers
             .iter()
-            .map(|(c, l)| Opt::new(*c, *l, "chinh_quyen"))
+            .map(|i| Opt::new(i.unit_id.to_string(), i.label(), ""))
             .collect(),
+        signer_name: user.info.full_name.clone(),
         on_notice: data
             .entries
             .iter()
@@ -745,8 +753,7 @@ pub async fn decide(
         signed_on: one("signed_on"),
         signer: one("signer"),
         signer_title: one("signer_title"),
-        issuing_body: one("issuing_body"),
-        issuer_type: one("issuer_type"),
+        issuer_unit_id: one("issuer_unit_id"),
     };
     let entries: Vec<i64> = f
         .iter()

@@ -133,7 +133,7 @@ pub(crate) fn today_iso(days: i64) -> String {
 
 pub async fn api_whole_cycle(kind: Kind) {
     let s = start(kind, 0).await;
-    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let (to_hieu, front_a, _, _) = commune_units(&s.db).await;
     let officer = api_as(&s, "canbo.tohieu").await;
     let secretariat = api_as(&s, "bandanvan").await;
     let chair = api_as(&s, "hoidong.chutich").await;
@@ -334,8 +334,7 @@ pub async fn api_whole_cycle(kind: Kind) {
 
     // The decision waits for the notice to end.
     let decision = json!({"number": "21/QĐ-UBND", "signed_on": today_iso(0), "signer": "Trần Quốc Khánh",
-        "signer_title": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", "issuing_body": "Ủy ban nhân dân tỉnh Sơn La",
-        "issuer_type": "chinh_quyen", "entry_ids": [id]});
+        "signer_title": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", "issuer_unit_id": to_hieu.id, "entry_ids": [id]});
     let early = leader
         .post(&format!("/rounds/{rid}/decisions"), decision.clone())
         .await;
@@ -413,7 +412,7 @@ pub async fn api_whole_cycle(kind: Kind) {
             &format!("/reward-rounds/{rrid}/decisions"),
             json!({"form_id": form, "number": "30/QĐ-UBND", "signed_on": today_iso(0),
                    "signer": "Trần Quốc Khánh", "signer_title": "CHỦ TỊCH",
-                   "issuing_body": "Ủy ban nhân dân phường Tô Hiệu", "entry_ids": [id]}),
+                   "issuer_unit_id": to_hieu.id, "entry_ids": [id]}),
         )
         .await;
     assert_eq!(rd.status, StatusCode::CREATED, "{}", rd.body);

@@ -377,27 +377,27 @@ async fn whole_round(kind: Kind, mode: &str) {
 
     // Recognition before the notice ends is refused.
     let leader = Client::login(&s.base, "lanhdao").await;
-    let decision = |extra: &[(&'static str, String)]| {
+    // Commune-level recognition: each commune's People's Committee signs
+    // for its own entries, picked from the units the leader may sign for.
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    let decision = |issuer: i64, extra: &[(&'static str, String)]| {
         let mut v: Vec<(&'static str, String)> = vec![
             ("number", "15/QĐ-UBND".into()),
             ("signed_on", ap_date(0)),
             ("signer", "Trần Quốc Khánh".into()),
             ("signer_title", "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH".into()),
-            ("issuing_body", "Ủy ban nhân dân tỉnh Sơn La".into()),
-            ("issuer_type", "chinh_quyen".into()),
+            ("issuer_unit_id", issuer.to_string()),
         ];
         v.extend_from_slice(extra);
         v
     };
-    let picks: Vec<(&'static str, String)> = vec![
-        ("entry", a[0].to_string()),
-        ("entry", a[2].to_string()),
-        ("entry", b[0].to_string()),
-    ];
+    let picks: Vec<(&'static str, String)> =
+        vec![("entry", a[0].to_string()), ("entry", a[2].to_string())];
+    let issuer = to_hieu.id;
     let res = leader
         .post(
             &format!("/rounds/{rid}/decision"),
-            &as_refs(&decision(&picks)),
+            &as_refs(&decision(issuer, &picks)),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -418,7 +418,7 @@ async fn whole_round(kind: Kind, mode: &str) {
         secretariat
             .post(
                 &format!("/rounds/{rid}/decision"),
-                &as_refs(&decision(&picks))
+                &as_refs(&decision(issuer, &picks))
             )
             .await
             .status(),
@@ -428,16 +428,35 @@ async fn whole_round(kind: Kind, mode: &str) {
     let res = leader
         .post(
             &format!("/rounds/{rid}/decision"),
-            &as_refs(&decision(&picks)),
+            &as_refs(&decision(issuer, &picks)),
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(entry_state(&s.db, a[0]).await.0, "recognised");
     assert_eq!(
-        entry_state(&s.db, b[1]).await.0,
+        entry_state(&s.db, a[1]).await.0,
         "not_recognised",
         "left out of the decision"
     );
+    assert_eq!(
+        entry_state(&s.db, b[0]).await.0,
+        "in_public_notice",
+        "another commune's entries wait for their own decision"
+    );
+    let page = leader.get_text(&format!("/rounds/{rid}")).await;
+    assert!(
+        page.contains("Ủy ban nhân dân phường Chiềng An (Ủy ban nhân dân)"),
+        "the picker offers the other commune"
+    );
+    let res = leader
+        .post(
+            &format!("/rounds/{rid}/decision"),
+            &as_refs(&decision(chieng_an.id, &[("entry", b[0].to_string())])),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(entry_state(&s.db, b[0]).await.0, "recognised");
+    assert_eq!(entry_state(&s.db, b[1]).await.0, "not_recognised");
     let cert = officer_a
         .get_text(&format!("/entries/{}/certificate", a[0]))
         .await;

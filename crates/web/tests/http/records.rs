@@ -7,6 +7,7 @@
 use crate::api::{api_as, entry_json, today_iso, Api};
 use crate::support::*;
 use dvk_domain::entry::EntryForm;
+use dvk_domain::issuer::in_sentence;
 use dvk_store::service;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -231,9 +232,15 @@ pub(crate) async fn confidential_appraisal_and_lawful_notice(kind: Kind) {
 
     // Step 5: the decision waits for the period counted from publication,
     // even if the dates on the notice are moved.
-    let decision = json!({"number": "88/QĐ-UBND", "signed_on": today_iso(0), "signer": "Trần Quốc Khánh",
-        "signer_title": "PHÓ CHỦ TỊCH", "issuing_body": "Ủy ban nhân dân tỉnh Sơn La",
-        "issuer_type": "chinh_quyen", "entry_ids": [id]});
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    let party_here = unit_by_name(&s.db, &format!("Đảng ủy {}", in_sentence(&to_hieu.name))).await;
+    let party_there =
+        unit_by_name(&s.db, &format!("Đảng ủy {}", in_sentence(&chieng_an.name))).await;
+    let decision_by = |issuer: i64| {
+        json!({"number": "88/QĐ-UBND", "signed_on": today_iso(0), "signer": "Trần Quốc Khánh",
+            "signer_title": "BÍ THƯ", "issuer_unit_id": issuer, "entry_ids": [id]})
+    };
+    let decision = decision_by(party_here.id);
     let too_soon = leader
         .post(&format!("/rounds/{rid}/decisions"), decision.clone())
         .await;
@@ -258,12 +265,86 @@ pub(crate) async fn confidential_appraisal_and_lawful_notice(kind: Kind) {
         .execute(&s.db.pool)
         .await
         .unwrap();
+    // Step 6: the issuer is a unit of the tree, at the round's level, over
+    // the entry's unit, where the signer holds the signing role.
+    let offered = leader.get(&format!("/rounds/{rid}/issuers")).await;
+    assert_eq!(offered.status, StatusCode::OK, "{}", offered.body);
+    let bodies: Vec<&str> = offered
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.contains(&"Ủy ban nhân dân phường Tô Hiệu"),
+        "{bodies:?}"
+    );
+    assert!(bodies.contains(&party_here.name.as_str()), "{bodies:?}");
+    assert!(
+        !bodies
+            .iter()
+            .any(|b| b.contains("Chiềng An") || b.contains("tỉnh Sơn La")),
+        "{bodies:?}"
+    );
+    let before = snapshot(&s.db).await;
+    for (issuer, why, expect) in [
+        (
+            s.province.id,
+            "the province's committee is not of the commune level",
+            "cấp của đợt xét",
+        ),
+        (
+            party_there.id,
+            "another commune's Party committee",
+            "không quản lý đơn vị",
+        ),
+    ] {
+        let refused = leader
+            .post(&format!("/rounds/{rid}/decisions"), decision_by(issuer))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{why}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.to_string().contains(expect),
+            "{why}: {}",
+            refused.body
+        );
+    }
+    let bad = leader
+        .post(&format!("/rounds/{rid}/decisions"), decision_by(999_999))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert_eq!(snapshot(&s.db).await, before, "refusals change nothing");
     let signed = leader
         .post(&format!("/rounds/{rid}/decisions"), decision)
         .await;
     assert_eq!(signed.status, StatusCode::CREATED, "{}", signed.body);
+    let round = secretariat.get(&format!("/rounds/{rid}")).await;
+    let d = &round.body["decisions"][0];
+    assert_eq!(d["issuing_body"], party_here.name.as_str());
+    assert_eq!(d["issuer_type"], "dang");
+    // Printed under the Party's letterhead, dated at the commune.
+    let web_leader = Client::login(&s.base, "lanhdao").await;
+    let cert = web_leader
+        .get_text(&format!("/entries/{id}/certificate"))
+        .await;
+    assert!(cert.contains("ĐẢNG CỘNG SẢN VIỆT NAM"), "{cert}");
+    assert!(
+        !cert.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        "{cert}"
+    );
+    assert!(cert.contains("ĐẢNG BỘ TỈNH SƠN LA"), "{cert}");
+    assert!(
+        cert.contains(&format!("Tô Hiệu, ngày {}", &today_iso(0)[8..10])),
+        "{cert}"
+    );
 
-    // Step 6: the registering unit hears of the outcome.
+    // Step 7: the registering unit hears of the outcome.
     let notes = officer.get("/notifications").await;
     assert!(
         notes.body.to_string().contains("đã được công nhận"),

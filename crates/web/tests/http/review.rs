@@ -238,8 +238,8 @@ pub(crate) async fn yearly_review_and_predecessors(kind: Kind) {
             signed_on: "20/11/2023".into(),
             signer: "A".into(),
             signer_title: "CHỦ TỊCH".into(),
-            issuing_body: "UBND tỉnh".into(),
-            issuer_type: "chinh_quyen".into(),
+            // The old ward's People's Committee, which existed in 2023.
+            issuer_unit_id: old.id.to_string(),
         };
         ap::decide_at(
             &s.db,

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::support::*;
+use dvk_domain::issuer::in_sentence;
 
 pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     let s = start(kind, 0).await;
@@ -112,31 +113,56 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     );
 
     let leader = Client::login(&s.base, "lanhdao").await;
-    let decision = |form_id: String, entry: &str, number: &str| -> Vec<(&'static str, String)> {
-        vec![
-            ("form_id", form_id),
-            ("number", number.to_owned()),
-            ("signed_on", "25/11/2026".into()),
-            ("signer", "Trần Quốc Khánh".into()),
-            ("signer_title", "CHỦ TỊCH".into()),
-            ("issuing_body", "Ủy ban nhân dân phường Tô Hiệu".into()),
-            ("entry", entry.to_owned()),
-        ]
-    };
+    let (to_hieu, _, _, _) = commune_units(&s.db).await;
+    let party = unit_by_name(&s.db, &format!("Đảng ủy {}", in_sentence(&to_hieu.name))).await;
+    let mut issuer = party.id;
+    let decision =
+        |form_id: String, entry: &str, number: &str, issuer: i64| -> Vec<(&'static str, String)> {
+            vec![
+                ("form_id", form_id),
+                ("number", number.to_owned()),
+                ("signed_on", "25/11/2026".into()),
+                ("signer", "Trần Quốc Khánh".into()),
+                ("signer_title", "CHỦ TỊCH".into()),
+                ("issuer_unit_id", issuer.to_string()),
+                ("entry", entry.to_owned()),
+            ]
+        };
     assert_eq!(
         secretariat
             .post(
                 &format!("/rewards/{rr}/decisions"),
-                &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND"))
+                &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND", to_hieu.id))
             )
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
+    // The People's Committee's form is not the Party committee's to issue.
     let res = leader
         .post(
             &format!("/rewards/{rr}/decisions"),
-            &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND")),
+            &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND", issuer)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("phải là loại “Ủy ban nhân dân”"));
+    issuer = to_hieu.id;
+    let page = leader.get_text(&format!("/rewards/{rr}")).await;
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{issuer}\">Ủy ban nhân dân phường Tô Hiệu"
+        )),
+        "{page}"
+    );
+    let res = leader
+        .post(
+            &format!("/rewards/{rr}/decisions"),
+            &as_refs(&decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND", issuer)),
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -145,7 +171,7 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     let res = leader
         .post(
             &format!("/rewards/{rr}/decisions"),
-            &as_refs(&decision(form("gk-dang-uy-xa"), &e0, "6/QĐ-ĐU")),
+            &as_refs(&decision(form("gk-dang-uy-xa"), &e0, "6/QĐ-ĐU", party.id)),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
@@ -166,16 +192,27 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         }
     );
     let page = secretariat.get_text(&format!("/rewards/{rr}")).await;
-    assert!(page.contains("Đã khen: Giấy khen của Chủ tịch UBND xã"));
+    assert!(
+        page.contains("Đã khen: Giấy khen của Chủ tịch UBND cấp xã"),
+        "{page}"
+    );
     // A printable certificate per reward.
     let reward_id = s.db.rewards_of_entry(ids[0]).await.unwrap()[0].0;
     let cert = secretariat
         .get_text(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
         .await;
+    // The printed title names the real body and kind (phường, not xã);
+    // the State letterhead; the commune's place before the date.
     assert!(
         cert.contains("GIẤY KHEN")
             && cert.contains("5/QĐ-UBND")
-            && cert.contains("Giấy khen của Chủ tịch UBND xã")
+            && cert.contains("Giấy khen của Chủ tịch Ủy ban nhân dân phường Tô Hiệu"),
+        "{cert}"
+    );
+    assert!(cert.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") && !cert.contains("ĐẢNG CỘNG SẢN"));
+    assert!(
+        cert.contains("Tô Hiệu, ngày 25 tháng 11 năm 2026"),
+        "{cert}"
     );
     assert_eq!(
         Client::login(&s.base, "canbo.chiengan")
@@ -233,4 +270,91 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         .await
         .contains(&format!("/mo-hinh/{e0}\"")));
     assert!(s.db.verify_audit().await.unwrap().fault.is_none());
+}
+
+pub(crate) async fn reward_catalogue_is_managed(kind: Kind) {
+    let s = start(kind, 0).await;
+    // The catalogue carries the province's Party and Front Giấy khen.
+    let forms = s.db.reward_forms().await.unwrap();
+    for code in ["gk-ban-tgdv-tinh-uy", "gk-mttq-tinh"] {
+        let f = forms
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(f.level_code, "tinh");
+    }
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let page = secretariat.get_text("/rewards/forms").await;
+    assert!(page.contains("Giấy khen của Ban Tuyên giáo và Dân vận Tỉnh ủy"));
+    let new_form = [
+        ("name", "Giấy khen của Hội Nông dân tỉnh"),
+        ("title_pattern", "Giấy khen của {cơ quan}"),
+        ("issuer_type", "mttq"),
+        ("issuer_kind", "doan_the"),
+        ("level_code", "tinh"),
+        ("amount", "500.000"),
+        ("active", "1"),
+    ];
+    // A commune officer may read the catalogue but not change it.
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    assert_eq!(officer.get("/rewards/forms").await.status(), StatusCode::OK);
+    let before = snapshot(&s.db).await;
+    assert_eq!(
+        officer.post("/rewards/forms", &new_form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // A unit kind that is not of the issuer type, and a bad amount, are refused with what was typed kept.
+    let mut bad = new_form;
+    bad[3] = ("issuer_kind", "ban_dang");
+    bad[5] = ("amount", "năm trăm");
+    let res = secretariat.post("/rewards/forms", &bad).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Loại đơn vị ban hành phải thuộc loại cơ quan đã chọn")
+            && body.contains("value=\"năm trăm\""),
+        "{body}"
+    );
+    assert_eq!(snapshot(&s.db).await, before);
+    let res = secretariat.post("/rewards/forms", &new_form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let added =
+        s.db.reward_forms()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "Giấy khen của Hội Nông dân tỉnh")
+            .unwrap();
+    assert_eq!(
+        (added.amount, added.issuer_kind.as_deref()),
+        (Some(500_000), Some("doan_the"))
+    );
+    // Retired, it is offered no more; the catalogue keeps it.
+    let mut retire: Vec<(&str, &str)> = new_form
+        .iter()
+        .filter(|(k, _)| *k != "active")
+        .copied()
+        .collect();
+    retire.push(("name", "Giấy khen của Hội Nông dân tỉnh Sơn La"));
+    retire.remove(0);
+    let res = secretariat
+        .post(&format!("/rewards/forms/{}", added.id), &retire)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!s
+        .db
+        .reward_forms()
+        .await
+        .unwrap()
+        .iter()
+        .any(|f| f.id == added.id));
+    let kept =
+        s.db.reward_catalogue()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.id == added.id)
+            .unwrap();
+    assert_eq!(kept.name, "Giấy khen của Hội Nông dân tỉnh Sơn La");
+    assert!(!kept.active);
 }

@@ -4,6 +4,7 @@
 
 use dvk_domain::auth::Role;
 use dvk_domain::entry::EntryForm;
+use dvk_domain::issuer::in_sentence;
 use dvk_store::demo::{load_demo, DEMO_PASSWORD};
 use dvk_store::units::Unit;
 use dvk_store::{service, Db};
@@ -296,8 +297,16 @@ pub(crate) async fn commune_units(db: &Db) -> (Unit, Unit, Unit, Unit) {
         .into_iter()
         .find(|u| u.code.as_deref() == Some("03664") && u.valid_to.is_none())
         .unwrap();
-    let front_a = unit_by_name(db, &format!("Ủy ban MTTQ Việt Nam {}", to_hieu.name)).await;
-    let front_b = unit_by_name(db, &format!("Ủy ban MTTQ Việt Nam {}", chieng_an.name)).await;
+    let front_a = unit_by_name(
+        db,
+        &format!("Ủy ban MTTQ Việt Nam {}", in_sentence(&to_hieu.name)),
+    )
+    .await;
+    let front_b = unit_by_name(
+        db,
+        &format!("Ủy ban MTTQ Việt Nam {}", in_sentence(&chieng_an.name)),
+    )
+    .await;
     (to_hieu, front_a, chieng_an, front_b)
 }
 
@@ -639,18 +648,22 @@ pub(crate) async fn recognised_entries(s: &Server, n: usize) -> Vec<i64> {
     )
     .await
     .unwrap();
+    // Commune-level recognition: each commune's People's Committee signs
+    // for its own entries.
     let leader = actor_of(&s.db, "lanhdao").await;
-    let d = ap::DecisionForm {
-        number: "99/QĐ-UBND".into(),
-        signed_on: "20/11/2026".into(),
-        signer: "Trần Quốc Khánh".into(),
-        signer_title: "PHÓ CHỦ TỊCH".into(),
-        issuing_body: "Ủy ban nhân dân tỉnh Sơn La".into(),
-        issuer_type: "chinh_quyen".into(),
-    };
-    ap::decide_at(&s.db, &leader, rid, &d, &all, at_day("20/11/2026"))
-        .await
-        .unwrap();
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    for (commune, ids) in [(&to_hieu, &a), (&chieng_an, &b)] {
+        let d = ap::DecisionForm {
+            number: "99/QĐ-UBND".into(),
+            signed_on: "20/11/2026".into(),
+            signer: "Trần Quốc Khánh".into(),
+            signer_title: "PHÓ CHỦ TỊCH".into(),
+            issuer_unit_id: commune.id.to_string(),
+        };
+        ap::decide_at(&s.db, &leader, rid, &d, ids, at_day("20/11/2026"))
+            .await
+            .unwrap();
+    }
     all
 }
 
