@@ -121,6 +121,9 @@ pub enum Transition {
     StartAppraisal,
     PublishNotice,
     Recognise,
+    /// The council's conclusion: an entry that did not pass.
+    FailAppraisal,
+    /// The leader's decision leaves an entry on notice out.
     NotRecognise,
     ProposeToHigherLevel,
     /// A model kept on the register by the yearly review enters a later round.
@@ -130,6 +133,16 @@ pub enum Transition {
     Remove,
     Revoke,
 }
+
+/// Transitions made on the entry alone; every later step (appraisal,
+/// recognition, rewards, review) belongs to a round, a decision or a
+/// report and is made through it.
+pub const REGISTRATION_TRANSITIONS: [Transition; 4] = [
+    Transition::Submit,
+    Transition::Accept,
+    Transition::Return,
+    Transition::Withdraw,
+];
 
 /// What a transition requires and permits; one row per transition.
 #[derive(Debug, Clone, Copy)]
@@ -143,7 +156,7 @@ pub struct Rule {
 }
 
 impl Transition {
-    pub const ALL: [Transition; 15] = [
+    pub const ALL: [Transition; 16] = [
         Self::Submit,
         Self::Return,
         Self::Accept,
@@ -152,6 +165,7 @@ impl Transition {
         Self::StartAppraisal,
         Self::PublishNotice,
         Self::Recognise,
+        Self::FailAppraisal,
         Self::NotRecognise,
         Self::ProposeToHigherLevel,
         Self::ProposeAgain,
@@ -171,6 +185,7 @@ impl Transition {
             Self::StartAppraisal => "start_appraisal",
             Self::PublishNotice => "publish_notice",
             Self::Recognise => "recognise",
+            Self::FailAppraisal => "fail_appraisal",
             Self::NotRecognise => "not_recognise",
             Self::ProposeToHigherLevel => "propose_higher",
             Self::ProposeAgain => "propose_again",
@@ -195,6 +210,7 @@ impl Transition {
             Self::StartAppraisal => "Đưa vào thẩm định",
             Self::PublishNotice => "Thông báo công khai",
             Self::Recognise => "Công nhận",
+            Self::FailAppraisal => "Hội đồng kết luận không đạt",
             Self::NotRecognise => "Không công nhận",
             Self::ProposeToHigherLevel => "Đề nghị cấp trên công nhận",
             Self::ProposeAgain => "Đề nghị công nhận lại",
@@ -281,13 +297,21 @@ impl Transition {
                 false,
                 true,
             ),
-            Self::NotRecognise => r(
-                &[InAppraisal, InPublicNotice],
+            Self::FailAppraisal => r(
+                &[InAppraisal],
                 NotRecognised,
-                &[CouncilChair, SigningLeader],
+                &[CouncilChair],
                 Scope::ConfirmingUnit,
                 true,
                 false,
+            ),
+            Self::NotRecognise => r(
+                &[InPublicNotice],
+                NotRecognised,
+                &[SigningLeader],
+                Scope::ConfirmingUnit,
+                true,
+                true,
             ),
             // Sơ kết and tổng kết rounds take the lower level's best too.
             Self::ProposeToHigherLevel => r(

@@ -2062,7 +2062,7 @@ pub async fn conclude(
             transitions::apply(
                 &mut tx,
                 chair,
-                Transition::NotRecognise,
+                Transition::FailAppraisal,
                 &r.entry.moving(),
                 Inputs {
                     reason: &reason,
@@ -2154,9 +2154,10 @@ pub async fn publish_notice_at(
         let (t, reason) = if passed {
             (Transition::PublishNotice, String::new())
         } else {
-            // Concluded before failing entries moved at the conclusion.
+            // Concluded before failing entries moved at the conclusion:
+            // the move is the chair's conclusion, recorded now.
             (
-                Transition::NotRecognise,
+                Transition::FailAppraisal,
                 data.results
                     .get(&entry.entry_id)
                     .map(|r| r.reasons.clone())
@@ -2164,9 +2165,25 @@ pub async fn publish_notice_at(
                     .unwrap_or_else(|| "Không đạt theo kết luận của Hội đồng.".into()),
             )
         };
+        let chair = data
+            .members
+            .iter()
+            .find(|m| m.role == CouncilRole::Chair)
+            .map(|m| Actor {
+                user_id: m.user_id,
+                grants: Vec::new(),
+            });
+        let by = match (t, &chair) {
+            (Transition::FailAppraisal, Some(c)) => Mover {
+                actor: c,
+                seat: Some(CouncilRole::Chair),
+                at: Some(at),
+            },
+            _ => mover,
+        };
         transitions::apply(
             &mut tx,
-            mover,
+            by,
             t,
             &entry.moving(),
             Inputs {

@@ -221,6 +221,12 @@ pub async fn transition(
     reason: &str,
     version: i64,
 ) -> Result<EntryState, ServiceError> {
+    if !dvk_domain::state::REGISTRATION_TRANSITIONS.contains(&t) {
+        return Err(ServiceError::invalid(
+            "transition",
+            "Thao tác này được thực hiện qua đợt xét, quyết định hoặc rà soát tương ứng.",
+        ));
+    }
     let e = view_entry(db, actor, id).await?;
     auth::check_transition(actor, t, &e.scope())?;
     let rule = t.rule();
@@ -235,11 +241,6 @@ pub async fn transition(
         return Err(ServiceError::invalid(
             "reason",
             "Lý do dài quá 2.000 ký tự.",
-        ));
-    }
-    if rule.decision_required {
-        return Err(ServiceError::Conflict(
-            "Thao tác này cần quyết định và sẽ có ở bước công nhận, khen thưởng.".into(),
         ));
     }
     if t == Transition::Submit {

@@ -20,6 +20,8 @@ mod registration;
 mod review;
 #[path = "http/rewards.rs"]
 mod rewards;
+#[path = "http/state_table.rs"]
+mod state_table;
 #[path = "http/support.rs"]
 mod support;
 
@@ -59,6 +61,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     records::confidential_appraisal_and_lawful_notice,
     records::public_search_ignores_personal_items,
+    state_table::every_transition_role_and_scope_follows_the_table,
     registration::registration_cycle_through_the_forms,
     registration::bad_input_gets_clear_errors_and_changes_nothing,
     registration::search_ignores_diacritics_and_sorting_is_vietnamese,

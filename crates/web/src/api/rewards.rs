@@ -300,6 +300,7 @@ pub async fn revoke(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IssuerQuery {
     /// The form of reward to be issued.
     pub form_id: i64,

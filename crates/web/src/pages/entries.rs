@@ -19,14 +19,7 @@ use serde::Deserialize;
 
 pub const PER_PAGE: i64 = 25;
 
-/// Transitions the registration pages offer; later steps (appraisal,
-/// recognition, rewards) come with their own pages and inputs.
-pub const REGISTRATION_TRANSITIONS: [Transition; 4] = [
-    Transition::Submit,
-    Transition::Accept,
-    Transition::Return,
-    Transition::Withdraw,
-];
+pub use dvk_domain::state::REGISTRATION_TRANSITIONS;
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
