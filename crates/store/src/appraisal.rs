@@ -16,7 +16,6 @@ use dvk_domain::appraisal::{
 use dvk_domain::auth::{Actor, Denied};
 use dvk_domain::calendar;
 use dvk_domain::entry::{FieldError, Subject};
-use dvk_domain::issuer::IssuerType;
 use dvk_domain::round_rules::{check_quorum, RoundAction, RoundSeat};
 use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
@@ -2559,9 +2558,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn letterhead(&self) -> dvk_domain::issuer::Letterhead {
-        IssuerType::parse(&self.issuer_type)
-            .unwrap_or(IssuerType::PeoplesCommittee)
-            .letterhead()
+        crate::certificates::letterhead_of(&self.issuer_type)
     }
 }
 

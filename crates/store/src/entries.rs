@@ -607,7 +607,7 @@ impl Db {
 
     /// Registration status of each lower unit of `parent` for `year`, one
     /// statement: units valid during the year, with counts over their subtrees.
-    pub async fn registration_status(
+    pub(crate) async fn registration_status(
         &self,
         parent: i64,
         year: i32,

@@ -223,7 +223,11 @@ pub struct RegisterRow {
 /// counts its subtree and, for units formed in the 2025 reform, the
 /// subtrees of the units it was formed from; a parent formed in the reform
 /// adds a row per unit it was formed from. Five statements.
-pub async fn register(db: &Db, parent: i64, year: i32) -> Result<Vec<RegisterRow>, ServiceError> {
+pub(crate) async fn register_rows(
+    db: &Db,
+    parent: i64,
+    year: i32,
+) -> Result<Vec<RegisterRow>, ServiceError> {
     let children = db.children(parent, true).await?;
     let parent_unit = db
         .unit(parent)

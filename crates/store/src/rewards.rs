@@ -14,7 +14,7 @@ use crate::transitions::{self, Mover, Moving};
 use dvk_domain::appraisal::ROUND_KINDS;
 use dvk_domain::auth::{self, Actor, Denied, Role};
 use dvk_domain::entry::FieldError;
-use dvk_domain::issuer::{IssuerType, Letterhead};
+use dvk_domain::issuer::Letterhead;
 use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::UnitPath;
 use serde_json::json;
@@ -230,9 +230,9 @@ impl Db {
                     number: r.try_get("number")?,
                     signed_on: r.try_get("signed_on")?,
                     issuing_body: r.try_get("issuing_body")?,
-                    letterhead: IssuerType::parse(&r.try_get::<String, _>("issuer_type")?)
-                        .unwrap_or(IssuerType::PeoplesCommittee)
-                        .letterhead(),
+                    letterhead: crate::certificates::letterhead_of(
+                        &r.try_get::<String, _>("issuer_type")?,
+                    ),
                     issuer_parent: r.try_get("issuer_parent")?,
                     place: r.try_get("place")?,
                     signer: r.try_get("signer")?,
@@ -476,6 +476,31 @@ pub struct RewardDecisionForm {
     pub signer_title: String,
     /// The issuing unit, picked from the tree.
     pub issuer_unit_id: String,
+}
+
+/// The reward rounds `actor` may look at, newest first.
+pub async fn reward_rounds_for(db: &Db, actor: &Actor) -> Result<Vec<RewardRound>, ServiceError> {
+    Ok(db
+        .reward_rounds()
+        .await?
+        .into_iter()
+        .filter(|r| may_view_reward_round(r, actor))
+        .collect())
+}
+
+/// A reward round with its candidates and funnel, if `actor` may look at it.
+pub async fn view_reward_round(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> Result<(RewardRound, Vec<FunnelEntry>, Funnel), ServiceError> {
+    let round = db
+        .reward_round(id)
+        .await?
+        .filter(|r| may_view_reward_round(r, actor))
+        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
+    let (candidates, funnel) = db.reward_funnel(&round).await?;
+    Ok((round, candidates, funnel))
 }
 
 /// The bodies `actor` may sign a reward decision of `form_id` for in

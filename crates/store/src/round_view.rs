@@ -39,6 +39,8 @@ pub struct RoundView {
     pub seat: RoundSeat,
     pub sight: RoundSight,
     pub lines: Vec<ResultLine>,
+    /// The round's recognition decisions (one per territory).
+    pub decisions: Vec<crate::appraisal::Decision>,
 }
 
 /// A round for one reader; unknown to those who may not see it.
@@ -129,10 +131,16 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
             data.results.retain(|id, _| keep.contains(id));
         }
     }
+    let decisions = if matches!(data.round.state, RoundState::Notice | RoundState::Decided) {
+        db.decisions_of_round(id).await?
+    } else {
+        Vec::new()
+    };
     Ok(RoundView {
         data,
         seat,
         sight,
         lines,
+        decisions,
     })
 }

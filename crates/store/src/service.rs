@@ -560,6 +560,18 @@ pub async fn create_unit(
     Ok(unit.id)
 }
 
+/// A page of the entries `actor` may read that match `filter`, and the
+/// total: the reader's units decide what is visible, whatever the filter.
+pub async fn list_entries(
+    db: &Db,
+    actor: &Actor,
+    mut filter: crate::entries::EntryFilter,
+) -> Result<(Vec<crate::entries::EntrySummary>, i64), ServiceError> {
+    filter.visible = actor.visible_roots();
+    filter.public_only = false;
+    Ok(db.list_entries(&filter).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::civil_year;

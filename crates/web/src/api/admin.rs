@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dvk_domain::auth::{can_view_status, check_admin, Denied, Role};
+use dvk_domain::auth::Role;
 use dvk_domain::unit::{unit_kind_name, RegistrationStatus};
-use dvk_store::service::{self, current_year};
+use dvk_store::service;
 use dvk_store::units::Unit;
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -65,17 +65,14 @@ pub async fn units(
     user: ApiUser,
     ApiQuery(q): ApiQuery<UnitsQuery>,
 ) -> ApiResult<Json<Vec<UnitOut>>> {
-    let parent = state
-        .db
-        .unit(q.parent)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
-    check_admin(&user.actor, &parent.path).map_err(ServiceError::from)?;
-    let children = state
-        .db
-        .children(parent.id, q.include_historical.unwrap_or(false))
-        .await?;
-    Ok(Json(children.into_iter().map(UnitOut::from).collect()))
+    let view = dvk_store::unit_admin::unit_admin_view(
+        &state.db,
+        &user.actor,
+        q.parent,
+        q.include_historical.unwrap_or(false),
+    )
+    .await?;
+    Ok(Json(view.children.into_iter().map(UnitOut::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -104,11 +101,7 @@ pub async fn create_unit(
         &body.kind,
     )
     .await?;
-    let unit = state
-        .db
-        .unit(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
+    let unit = dvk_store::unit_admin::administered_unit(&state.db, &user.actor, id).await?;
     Ok(created(UnitOut::from(unit)))
 }
 
@@ -236,25 +229,8 @@ async fn scoped_unit(
     user: &ApiUser,
     q: &ScopeQuery,
     right: &'static str,
-) -> ApiResult<(Unit, i32)> {
-    let unit = state
-        .db
-        .unit(q.unit)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
-    if !can_view_status(&user.actor, &unit.path) {
-        return Err(ServiceError::Denied(Denied::NoRole(right)).into());
-    }
-    let this_year = current_year();
-    let year = q.year.unwrap_or(this_year);
-    if !(2000..=this_year + 1).contains(&year) {
-        return Err(ServiceError::invalid(
-            "year",
-            format!("Năm phải từ 2000 đến {}.", this_year + 1),
-        )
-        .into());
-    }
-    Ok((unit, year))
+) -> ApiResult<dvk_store::tracking::Followed> {
+    Ok(dvk_store::tracking::followed(&state.db, &user.actor, Some(q.unit), q.year, right).await?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,8 +256,8 @@ pub async fn status(
     user: ApiUser,
     ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> ApiResult<Json<Vec<StatusRowOut>>> {
-    let (unit, year) = scoped_unit(&state, &user, &q, "xem tình hình đăng ký").await?;
-    let rows = state.db.registration_status(unit.id, year).await?;
+    let at = scoped_unit(&state, &user, &q, "xem tình hình đăng ký").await?;
+    let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| {
@@ -321,8 +297,8 @@ pub async fn register(
     user: ApiUser,
     ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> ApiResult<Json<Vec<RegisterRowOut>>> {
-    let (unit, year) = scoped_unit(&state, &user, &q, "xem sổ theo dõi mô hình").await?;
-    let rows = dvk_store::review::register(&state.db, unit.id, year).await?;
+    let at = scoped_unit(&state, &user, &q, "xem sổ theo dõi mô hình").await?;
+    let rows = dvk_store::tracking::register(&state.db, &user.actor, &at).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| RegisterRowOut {

@@ -200,26 +200,16 @@ pub struct EntryOut {
 }
 
 async fn entry_out(state: &AppState, user: &ApiUser, id: i64) -> ApiResult<EntryOut> {
-    let e = service::view_entry(&state.db, &user.actor, id).await?;
+    let record = dvk_store::entry_record::entry_record(&state.db, &user.actor, id).await?;
     let cat = &state.catalogue;
-    let after_recognition = matches!(
-        e.state,
-        EntryState::Recognised
-            | EntryState::Outstanding
-            | EntryState::Rewarded
-            | EntryState::Revoked
-            | EntryState::Removed
-    );
-    let (decision, rewards, revocations, reports) = if after_recognition {
-        (
-            state.db.decision_of_entry(id).await?,
-            state.db.rewards_of_entry(id).await?,
-            state.db.revocations_of_entry(id).await?,
-            state.db.yearly_reports(id).await?,
-        )
-    } else {
-        (None, Vec::new(), Vec::new(), Vec::new())
-    };
+    let dvk_store::entry_record::EntryRecord {
+        entry: e,
+        decision,
+        rewards,
+        revocations,
+        reports,
+        ..
+    } = record;
     let sc = e.scope();
     let allowed = Transition::ALL
         .iter()
@@ -440,11 +430,14 @@ pub async fn list(
     let unit = match lq.unit {
         Some(id) => Some(
             state
-                .db
-                .unit(id)
+                .units(user.info.units_version)
                 .await?
+                .units
+                .iter()
+                .find(|u| u.id == id)
                 .ok_or_else(|| ServiceError::invalid("unit", "Đơn vị không tồn tại."))?
-                .path,
+                .path
+                .clone(),
         ),
         None => None,
     };
@@ -475,7 +468,7 @@ pub async fn list(
         page,
         per_page,
     };
-    let (items, total) = state.db.list_entries(&filter).await?;
+    let (items, total) = service::list_entries(&state.db, &user.actor, filter).await?;
     Ok(Json(EntryPage {
         items: items.into_iter().map(EntrySummaryOut::from).collect(),
         total,
@@ -650,8 +643,7 @@ pub async fn attachments(
     user: ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<AttachmentOut>>> {
-    service::view_entry(&state.db, &user.actor, id).await?;
-    let list = state.db.attachments(id).await?;
+    let list = dvk_store::entry_record::attachments_of(&state.db, &user.actor, id).await?;
     Ok(Json(list.into_iter().map(AttachmentOut::from).collect()))
 }
 
@@ -720,10 +712,10 @@ pub async fn upload(
         return Err(bad("Thiếu trường «file»."));
     };
     let aid = service::add_attachment(&state.db, &user.actor, id, &name, &bytes).await?;
-    let a = state
-        .db
-        .attachment(aid)
+    let a = dvk_store::entry_record::attachments_of(&state.db, &user.actor, id)
         .await?
+        .into_iter()
+        .find(|a| a.id == aid)
         .ok_or(ServiceError::NotFound("tệp minh chứng"))?;
     Ok(created(AttachmentOut::from(a)))
 }

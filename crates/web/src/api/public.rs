@@ -11,8 +11,6 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dvk_domain::entry::ITEMS;
-use dvk_domain::state::EntryState;
 use dvk_domain::text::search_terms;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
@@ -156,7 +154,6 @@ pub async fn entries(
         None => None,
     };
     let filter = EntryFilter {
-        visible: roots,
         unit,
         field_ids: pq
             .field
@@ -171,7 +168,7 @@ pub async fn entries(
         per_page,
         ..Default::default()
     };
-    let (items, total) = state.db.list_entries(&filter).await?;
+    let (items, total) = dvk_store::public::public_models(&state.db, roots, filter).await?;
     Ok(Json(PublicEntryPage {
         items: items
             .into_iter()
@@ -230,49 +227,39 @@ pub async fn entry(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PublicEntry>> {
-    let (e, views) = state
-        .db
-        .public_entry(id)
-        .await?
-        .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
-    let r = &e.registration;
-    let revoked = e.state == EntryState::Revoked;
-    let decision = if revoked {
-        e.state_reason.clone()
-    } else {
-        match state.db.decision_of_entry(id).await? {
-            Some(d) => format!(
-                "Quyết định số {} ngày {} của {}",
-                d.number,
-                ap::show_date(&d.signed_on),
-                d.issuing_body
-            ),
-            None => String::new(),
-        }
+    let m = dvk_store::public::public_model(&state.db, id).await?;
+    let decision = match (&m.revoked, &m.decision) {
+        (Some(reason), _) => reason.clone(),
+        (None, Some(d)) => format!(
+            "Quyết định số {} ngày {} của {}",
+            d.number,
+            ap::show_date(&d.signed_on),
+            d.issuing_body
+        ),
+        (None, None) => String::new(),
     };
     let cat = &state.catalogue;
     Ok(Json(PublicEntry {
-        id: e.id,
-        title: r.title().to_owned(),
-        kind: r.kind.code().to_owned(),
-        subject: r.subject.code().to_owned(),
-        unit_name: e.unit_name.clone(),
-        field_id: r.field_id,
-        field_name: cat.field_name(r.field_id).to_owned(),
-        level_code: r.target_level.clone(),
-        level_name: cat.level_name(&r.target_level).to_owned(),
-        year: r.year,
-        views,
+        id: m.id,
+        title: m.title.clone(),
+        kind: m.kind.code().to_owned(),
+        subject: m.subject.code().to_owned(),
+        unit_name: m.unit_name.clone(),
+        field_id: m.field_id,
+        field_name: cat.field_name(m.field_id).to_owned(),
+        level_code: m.target_level.clone(),
+        level_name: cat.level_name(&m.target_level).to_owned(),
+        year: m.year,
+        views: m.views,
         decision,
-        revoked,
-        items: ITEMS
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, (k, l))| PublicItem {
-                key: (*k).to_owned(),
-                label: (*l).to_owned(),
-                text: r.items[i].clone(),
+        revoked: m.revoked.is_some(),
+        items: m
+            .items
+            .into_iter()
+            .map(|(k, l, text)| PublicItem {
+                key: k.to_owned(),
+                label: l.to_owned(),
+                text,
             })
             .collect(),
     }))

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dvk_store::rewards::{self as rw, RewardDecisionForm, RewardRound, RewardRoundForm};
-use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -89,14 +88,8 @@ pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> ApiResult<Json<Vec<RewardRoundOut>>> {
-    let rounds = state.db.reward_rounds().await?;
-    Ok(Json(
-        rounds
-            .iter()
-            .filter(|r| rw::may_view_reward_round(r, &user.actor))
-            .map(RewardRoundOut::from)
-            .collect(),
-    ))
+    let rounds = rw::reward_rounds_for(&state.db, &user.actor).await?;
+    Ok(Json(rounds.iter().map(RewardRoundOut::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -129,11 +122,7 @@ pub async fn create(
         phase: b.phase,
     };
     let id = rw::create_reward_round(&state.db, &user.actor, &form).await?;
-    let round = state
-        .db
-        .reward_round(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
+    let (round, _, _) = rw::view_reward_round(&state.db, &user.actor, id).await?;
     Ok(created(RewardRoundOut::from(&round)))
 }
 
@@ -172,15 +161,7 @@ pub async fn detail(
     user: ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RewardRoundDetail>> {
-    let round = state
-        .db
-        .reward_round(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
-    if !rw::may_view_reward_round(&round, &user.actor) {
-        return Err(ServiceError::NotFound("đợt khen thưởng").into());
-    }
-    let (candidates, f) = state.db.reward_funnel(&round).await?;
+    let (round, candidates, f) = rw::view_reward_round(&state.db, &user.actor, id).await?;
     Ok(Json(RewardRoundDetail {
         round: RewardRoundOut::from(&round),
         funnel: FunnelOut {

@@ -270,12 +270,8 @@ pub async fn create(
         quorum_pct: b.quorum_pct.map(|v| v.to_string()).unwrap_or_default(),
     };
     let id = ap::create_round(&state.db, &user.actor, &form).await?;
-    let round = state
-        .db
-        .round(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    Ok(created(RoundOut::from(&round)))
+    let view = dvk_store::round_view::view_round(&state.db, &user.actor, id).await?;
+    Ok(created(RoundOut::from(&view.data.round)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -403,7 +399,7 @@ pub async fn detail(
             out
         })
         .collect();
-    let decisions = state.db.decisions_of_round(id).await?;
+    let decisions = view.decisions.clone();
     Ok(Json(RoundDetail {
         round: RoundOut::from(&data.round),
         collective_criteria: CriteriaSetOut::from(&data.collective),
@@ -763,27 +759,11 @@ async fn sheet_out(
     round_id: i64,
     entry_id: i64,
 ) -> ApiResult<SheetOut> {
-    let data = state
-        .db
-        .round_for(round_id, entry_id, user.actor.user_id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    ap::may_score(&data, &user.actor, entry_id)?;
-    let entry = data
-        .entries
-        .iter()
-        .find(|e| e.entry_id == entry_id)
-        .ok_or(ServiceError::NotFound("hồ sơ trong đợt xét"))?;
+    let mine = dvk_store::sheet::my_sheet(&state.db, &user.actor, round_id, entry_id).await?;
+    let (data, entry) = (&mine.data, &mine.entry);
     let set = data.set_for(entry.subject);
-    let sheet = state
-        .db
-        .member_sheet(round_id, entry_id, user.actor.user_id)
-        .await?;
-    let own = state.db.self_assessment(round_id, entry_id).await?;
-    let ballot = state
-        .db
-        .member_ballot(round_id, entry_id, user.actor.user_id)
-        .await?;
+    let (sheet, own) = (&mine.points, &mine.self_assessment);
+    let ballot = mine.ballot.clone();
     let pts: Vec<Option<f64>> = set
         .criteria
         .iter()
@@ -862,12 +842,12 @@ pub async fn score(
     ApiPath((id, entry)): ApiPath<(i64, i64)>,
     ApiJson(b): ApiJson<SheetIn>,
 ) -> ApiResult<Json<SheetOut>> {
-    let round = state
-        .db
-        .round(id)
+    let mode = dvk_store::sheet::my_sheet(&state.db, &user.actor, id, entry)
         .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    match round.mode {
+        .data
+        .round
+        .mode;
+    match mode {
         ScoringMode::Ballot => {
             ap::save_ballot(&state.db, &user.actor, id, entry, b.approve, &b.comment).await?
         }

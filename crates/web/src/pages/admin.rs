@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dvk_domain::auth::{check_admin, Denied, Role};
+use dvk_domain::auth::{Denied, Role};
 use dvk_domain::unit::{unit_kind_name, UNIT_KINDS};
 use dvk_store::{service, ServiceError};
 use serde::Deserialize;
@@ -48,15 +48,15 @@ async fn render_units(
     require_admin(user)?;
     let roots = admin_roots(user);
     let parent_id = parent_raw.trim().parse::<i64>().unwrap_or(roots[0].0);
-    let parent = state
-        .db
-        .unit(parent_id)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
-    check_admin(&user.actor, &parent.path).map_err(ServiceError::from)?;
-    let children = state.db.children(parent.id, false).await?;
-    let lineage = state.db.lineage(&parent.path).await?;
-    let (succ, pred) = state.db.successors_and_predecessors(parent.id).await?;
+    let view =
+        dvk_store::unit_admin::unit_admin_view(&state.db, &user.actor, parent_id, true).await?;
+    let dvk_store::unit_admin::UnitAdminView {
+        unit: parent,
+        children,
+        lineage,
+        successors: succ,
+        predecessors: pred,
+    } = view;
     let trail = lineage
         .iter()
         .filter(|u| user.actor.holds(Role::Admin, &u.path))

@@ -68,10 +68,14 @@ pub async fn list(
     let cat = &state.catalogue;
     let visible = user.actor.visible_roots();
     // Filter values are parsed; unknown values are ignored rather than failing the page.
-    let unit = match lq.unit.trim().parse::<i64>() {
-        Ok(id) => state.db.unit(id).await?.map(|u| u.path),
-        Err(_) => None,
-    };
+    let tree = state.units(user.info.units_version).await?;
+    let unit = lq
+        .unit
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| tree.units.iter().find(|u| u.id == id))
+        .map(|u| u.path.clone());
     let field_ids: Vec<i64> = match lq.field.trim().parse::<i64>() {
         Ok(id) => cat.field_and_subfields(id),
         Err(_) => Vec::new(),
@@ -96,11 +100,8 @@ pub async fn list(
         page,
         per_page: PER_PAGE,
     };
-    let (items, total) = state.db.list_entries(&filter).await?;
-    let units = state
-        .units(user.info.units_version)
-        .await?
-        .within(&visible, 2);
+    let (items, total) = service::list_entries(&state.db, &user.actor, filter.clone()).await?;
+    let units = tree.within(&visible, 2);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let rows = items
         .into_iter()
@@ -449,9 +450,10 @@ pub async fn render_detail(
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
-    let e = service::view_entry(&state.db, &user.actor, id).await?;
-    let attachments = state.db.attachments(id).await?;
-    let history = dvk_store::history::history_of(&state.db, &e).await?;
+    let record = dvk_store::entry_record::entry_record(&state.db, &user.actor, id).await?;
+    let e = &record.entry;
+    let attachments = &record.attachments;
+    let history = dvk_store::history::history_of(&state.db, e).await?;
     let r = &e.registration;
     let mut facts = vec![
         ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),
@@ -545,42 +547,29 @@ pub async fn render_detail(
     .iter()
     .any(|t| auth::check_transition(&user.actor, *t, &sc).is_ok());
     if may_propose {
-        for round in state
-            .db
-            .rounds_for(std::slice::from_ref(&e.unit_path))
-            .await?
-        {
-            let fits = round.state == dvk_domain::appraisal::RoundState::Open
-                && dvk_store::appraisal::proposal_kind(cat, &round, &e)
-                    .is_some_and(|t| auth::check_transition(&user.actor, t, &sc).is_ok());
-            if !fits {
-                continue;
-            }
-            if let Some(data) = state.db.round_core(round.id).await? {
-                proposable.push(ProposeView {
-                    round_id: round.id,
-                    round_title: round.title.clone(),
-                    criteria: data
-                        .set_for(r.subject)
-                        .criteria
-                        .iter()
-                        .map(|c| {
-                            (
-                                c.id,
-                                c.name.clone(),
-                                dvk_domain::appraisal::fmt_num(c.max_points),
-                            )
-                        })
-                        .collect(),
-                });
-            }
+        for open in dvk_store::proposing::open_rounds_for(&state.db, &user.actor, e).await? {
+            proposable.push(ProposeView {
+                round_id: open.round.id,
+                round_title: open.round.title.clone(),
+                criteria: open
+                    .criteria
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id,
+                            c.name.clone(),
+                            dvk_domain::appraisal::fmt_num(c.max_points),
+                        )
+                    })
+                    .collect(),
+            });
         }
     }
     let recognised = if matches!(
         e.state,
         EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
     ) {
-        match state.db.decision_of_entry(e.id).await? {
+        match &record.decision {
             Some(d) => format!(
                 "Đã được công nhận theo Quyết định số {} ngày {} của {}",
                 d.number,
@@ -592,73 +581,54 @@ pub async fn render_detail(
     } else {
         String::new()
     };
-    // Rewards, revocations and review reports exist only once an entry has
-    // been recognised; other entries skip those statements.
-    let after_recognition = matches!(
-        e.state,
-        EntryState::Recognised
-            | EntryState::Outstanding
-            | EntryState::Rewarded
-            | EntryState::Revoked
-            | EntryState::Removed
-    );
-    let rewards = if after_recognition {
-        state.db.rewards_of_entry(e.id).await?
-    } else {
-        Vec::new()
-    }
-    .into_iter()
-    .map(|(rid, form, decision, revoked)| {
-        let note = if revoked { " (đã thu hồi)" } else { "" };
-        (rid, format!("{form} — {decision}{note}"), revoked)
-    })
-    .collect();
-    let revocations = if after_recognition {
-        state.db.revocations_of_entry(e.id).await?
-    } else {
-        Vec::new()
-    }
-    .into_iter()
-    .map(|(kind, reason, decision, at)| {
-        let what = if kind == "reward" {
-            "khen thưởng"
-        } else {
-            "công nhận"
-        };
-        format!(
-            "Đã thu hồi {what} ngày {} theo {decision}. Lý do: {reason}",
-            fmt_date(at)
-        )
-    })
-    .collect();
+    let rewards = record
+        .rewards
+        .iter()
+        .map(|(rid, form, decision, revoked)| {
+            let note = if *revoked { " (đã thu hồi)" } else { "" };
+            (*rid, format!("{form} — {decision}{note}"), *revoked)
+        })
+        .collect();
+    let revocations = record
+        .revocations
+        .iter()
+        .map(|(kind, reason, decision, at)| {
+            let what = if kind == "reward" {
+                "khen thưởng"
+            } else {
+                "công nhận"
+            };
+            format!(
+                "Đã thu hồi {what} ngày {} theo {decision}. Lý do: {reason}",
+                fmt_date(*at)
+            )
+        })
+        .collect();
     let on_register = matches!(
         e.state,
         EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
     );
-    let reports = if after_recognition {
-        state.db.yearly_reports(e.id).await?
-    } else {
-        Vec::new()
-    }
-    .into_iter()
-    .map(|r| {
-        let status = match r.outcome.as_deref() {
-            Some("continuing") => "tiếp tục duy trì".to_owned(),
-            Some(_) => format!("đưa ra khỏi danh sách: {}", r.outcome_reason),
-            None => "chờ rà soát".to_owned(),
-        };
-        let text = format!(
-            "{} {} ({status})",
-            if r.operating {
-                "Đang hoạt động."
-            } else {
-                "Đã ngừng hoạt động."
-            },
-            r.results
-        );
-        (r.year, text, r.outcome.is_none())
-    })
-    .collect();
+    let reports = record
+        .reports
+        .iter()
+        .map(|r| {
+            let status = match r.outcome.as_deref() {
+                Some("continuing") => "tiếp tục duy trì".to_owned(),
+                Some(_) => format!("đưa ra khỏi danh sách: {}", r.outcome_reason),
+                None => "chờ rà soát".to_owned(),
+            };
+            let text = format!(
+                "{} {} ({status})",
+                if r.operating {
+                    "Đang hoạt động."
+                } else {
+                    "Đã ngừng hoạt động."
+                },
+                r.results
+            );
+            (r.year, text, r.outcome.is_none())
+        })
+        .collect();
     let this_year = current_year();
     let current_phase = cat
         .phases
@@ -718,10 +688,10 @@ pub async fn render_detail(
         items,
         person,
         attachments: attachments
-            .into_iter()
+            .iter()
             .map(|a| AttachmentView {
                 id: a.id,
-                name: a.file_name,
+                name: a.file_name.clone(),
                 size: fmt_size(a.size),
                 at: fmt_date(a.created_at),
             })

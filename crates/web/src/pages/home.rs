@@ -6,9 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dvk_domain::auth::Role;
 use dvk_domain::state::EntryState;
-use dvk_store::entries::EntryFilter;
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let Some(info) = ctx.session.clone() else {
@@ -25,132 +23,88 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         .iter()
         .map(|g| format!("{} — {}", g.role.label(), g.unit_name))
         .collect();
+    let w = dvk_store::work::work_of(&state.db, &user.actor).await?;
     let mut tasks = Vec::new();
-    let officer_roots = user.actor.registering_roots();
-    if !officer_roots.is_empty() {
-        for (st, label) in [
-            (EntryState::Returned, "Hồ sơ bị trả lại cần bổ sung"),
-            (EntryState::Draft, "Hồ sơ nháp chưa gửi"),
+    let mut task =
+        |href: String, label: String, count: Option<i64>| tasks.push(Link { href, label, count });
+    if let (Some(returned), Some(drafts)) = (w.returned, w.drafts) {
+        for (st, n, label) in [
+            (
+                EntryState::Returned,
+                returned,
+                "Hồ sơ bị trả lại cần bổ sung",
+            ),
+            (EntryState::Draft, drafts, "Hồ sơ nháp chưa gửi"),
         ] {
-            let n = state
-                .db
-                .count_entries(&EntryFilter {
-                    visible: officer_roots.clone(),
-                    state: Some(st),
-                    ..Default::default()
-                })
-                .await?;
             if n > 0 {
-                tasks.push(Link {
-                    href: format!("/entries?state={}", st.code()),
-                    label: label.into(),
-                    count: Some(n),
-                });
+                task(
+                    format!("/entries?state={}", st.code()),
+                    label.into(),
+                    Some(n),
+                );
             }
         }
-        tasks.push(Link {
-            href: "/entries/new".into(),
-            label: "Đăng ký mô hình, điển hình mới".into(),
-            count: None,
-        });
+        task(
+            "/entries/new".into(),
+            "Đăng ký mô hình, điển hình mới".into(),
+            None,
+        );
     }
-    let reviewer_roots: Vec<_> = user
-        .info
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::MovementOfficer)
-        .map(|g| g.unit_path.clone())
-        .collect();
-    if !reviewer_roots.is_empty() {
-        let n = state
-            .db
-            .count_entries(&EntryFilter {
-                visible: reviewer_roots,
-                state: Some(EntryState::Submitted),
-                ..Default::default()
-            })
-            .await?;
-        tasks.push(Link {
-            href: "/entries?state=submitted".into(),
-            label: "Hồ sơ chờ tiếp nhận".into(),
-            count: Some(n),
-        });
-        tasks.push(Link {
-            href: "/status".into(),
-            label: "Tình hình đăng ký của các đơn vị".into(),
-            count: None,
-        });
+    if let Some(n) = w.submitted {
+        task(
+            "/entries?state=submitted".into(),
+            "Hồ sơ chờ tiếp nhận".into(),
+            Some(n),
+        );
+        task(
+            "/status".into(),
+            "Tình hình đăng ký của các đơn vị".into(),
+            None,
+        );
     }
-    let to_score = state.db.pending_scoring(user.actor.user_id).await?;
-    if to_score > 0 {
-        tasks.push(Link {
-            href: "/rounds".into(),
-            label: "Hồ sơ được phân công chưa chấm".into(),
-            count: Some(to_score),
-        });
+    if w.to_score > 0 {
+        task(
+            "/rounds".into(),
+            "Hồ sơ được phân công chưa chấm".into(),
+            Some(w.to_score),
+        );
     }
-    let year = dvk_store::service::current_year();
-    let mut comments = (0, None);
-    let mut reviews = (0, None);
-    let mut due = 0;
-    let mut decisions: Vec<(i64, String)> = Vec::new();
-    for g in &user.info.grants {
-        match g.role {
-            Role::MovementOfficer => {
-                let (n, first) = state.db.comments_to_answer(g.unit_path.as_str()).await?;
-                comments = (comments.0 + n, comments.1.or(first));
-                let (n, first) = state.db.reviews_due(g.unit_path.as_str()).await?;
-                reviews = (reviews.0 + n, reviews.1.or(first));
-            }
-            Role::UnitOfficer => due += state.db.reports_due(g.unit_path.as_str(), year).await?,
-            Role::SigningLeader => {
-                for d in state.db.decisions_due(g.unit_path.as_str()).await? {
-                    if !decisions.iter().any(|x| x.0 == d.0) {
-                        decisions.push(d);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if comments.0 > 0 {
-        tasks.push(Link {
-            href: comments
+    if w.comments.0 > 0 {
+        task(
+            w.comments
                 .1
                 .map(|r| format!("/rounds/{r}#y-kien"))
                 .unwrap_or_else(|| "/rounds".into()),
-            label: "Ý kiến nhân dân chờ trả lời".into(),
-            count: Some(comments.0),
-        });
+            "Ý kiến nhân dân chờ trả lời".into(),
+            Some(w.comments.0),
+        );
     }
-    if reviews.0 > 0 {
-        tasks.push(Link {
-            href: reviews
+    if w.reviews.0 > 0 {
+        task(
+            w.reviews
                 .1
                 .map(|e| format!("/entries/{e}#ra-soat"))
                 .unwrap_or_else(|| "/register".into()),
-            label: "Báo cáo rà soát hằng năm chờ xem xét".into(),
-            count: Some(reviews.0),
-        });
+            "Báo cáo rà soát hằng năm chờ xem xét".into(),
+            Some(w.reviews.0),
+        );
     }
-    for (id, title) in decisions {
-        tasks.push(Link {
-            href: format!("/rounds/{id}#quyet-dinh"),
-            label: format!("Đã hết thời gian thông báo công khai, chờ ký quyết định: {title}"),
-            count: None,
-        });
+    for (id, title) in &w.decisions {
+        task(
+            format!("/rounds/{id}#quyet-dinh"),
+            format!("Đã hết thời gian thông báo công khai, chờ ký quyết định: {title}"),
+            None,
+        );
     }
-    if due > 0 {
-        tasks.push(Link {
-            href: "/entries?state=recognised".into(),
-            label: format!("Mô hình cần báo cáo rà soát năm {year}"),
-            count: Some(due),
-        });
+    if w.reports_due > 0 {
+        task(
+            "/entries?state=recognised".into(),
+            format!("Mô hình cần báo cáo rà soát năm {}", w.year),
+            Some(w.reports_due),
+        );
     }
-    let notes = state
-        .db
-        .notifications(user.actor.user_id, 20)
-        .await?
+    let notes = w
+        .notifications
         .into_iter()
         .map(|n| {
             (

@@ -11,13 +11,11 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use dvk_domain::entry::ITEMS;
 use dvk_domain::issuer::{dateline, Letterhead};
 use dvk_domain::text::search_terms;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::service::current_year;
-use dvk_store::ServiceError;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -231,7 +229,6 @@ pub async fn recognised(
         Err(_) => Vec::new(),
     };
     let filter = EntryFilter {
-        visible: roots.clone(),
         unit,
         field_ids,
         year: pq.year.trim().parse().ok(),
@@ -247,7 +244,7 @@ pub async fn recognised(
         per_page: PUBLIC_PER_PAGE,
         ..Default::default()
     };
-    let (items, total) = state.db.list_entries(&filter).await?;
+    let (items, total) = dvk_store::public::public_models(&state.db, roots.clone(), filter).await?;
     let href = |p: i64| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -333,42 +330,32 @@ pub async fn recognised_entry(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let (e, views) = state
-        .db
-        .public_entry(id)
-        .await?
-        .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
-    let r = &e.registration;
-    let decision = if e.state == dvk_domain::state::EntryState::Revoked {
-        format!(
-            "Công nhận, khen thưởng đối với mô hình, điển hình này đã bị thu hồi: {}.",
-            e.state_reason
-        )
-    } else {
-        match state.db.decision_of_entry(id).await? {
-            Some(d) => format!(
-                "Công nhận theo Quyết định số {} ngày {} của {}",
-                d.number,
-                ap::show_date(&d.signed_on),
-                d.issuing_body
-            ),
-            None => String::new(),
-        }
+    let m = dvk_store::public::public_model(&state.db, id).await?;
+    let decision = match (&m.revoked, &m.decision) {
+        (Some(reason), _) => format!(
+            "Công nhận, khen thưởng đối với mô hình, điển hình này đã bị thu hồi: {reason}."
+        ),
+        (None, Some(d)) => format!(
+            "Công nhận theo Quyết định số {} ngày {} của {}",
+            d.number,
+            ap::show_date(&d.signed_on),
+            d.issuing_body
+        ),
+        (None, None) => String::new(),
     };
     // What the model did and achieved; never the individual's personal items.
-    let items = ITEMS
+    let items = m
+        .items
         .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, (_, l))| ((*l).to_owned(), r.items[i].clone()))
+        .map(|(_, l, text)| ((*l).to_owned(), text.clone()))
         .collect();
     let page = PublicEntryPage {
-        title: r.title().to_owned(),
-        unit: e.unit_name.clone(),
-        field: state.catalogue.field_name(r.field_id).to_owned(),
-        level: state.catalogue.level_name(&r.target_level).to_owned(),
-        year: r.year,
-        views,
+        title: m.title.clone(),
+        unit: m.unit_name.clone(),
+        field: state.catalogue.field_name(m.field_id).to_owned(),
+        level: state.catalogue.level_name(&m.target_level).to_owned(),
+        year: m.year,
+        views: m.views,
         decision,
         items,
     };
@@ -404,43 +391,57 @@ pub async fn certificate(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let e = dvk_store::service::view_entry(&state.db, &user.actor, id).await?;
-    let d = state
-        .db
-        .decision_of_entry(id)
-        .await?
-        .ok_or(ServiceError::NotFound("quyết định công nhận"))?;
-    // Decisions signed before issuers were units kept no place: the
-    // organising unit's name stands in.
-    let place = if d.place.is_empty() {
-        match state.db.round(d.round_id).await? {
-            Some(r) => dvk_domain::issuer::place_name(&r.unit_name).to_owned(),
-            None => String::new(),
+    let c = dvk_store::certificates::recognition_certificate(&state.db, &user.actor, id).await?;
+    Ok(Html(certificate_page(&state, id, c).render()?).into_response())
+}
+
+/// The page of a certificate, recognition or reward alike.
+fn certificate_page(
+    state: &AppState,
+    id: i64,
+    c: dvk_store::certificates::Certificate,
+) -> CertificatePage {
+    use dvk_store::certificates::Award;
+    let (heading, lead, reason, level) = match &c.award {
+        Award::Recognition { level_code } => {
+            let level = state.catalogue.level_name(level_code).to_lowercase();
+            (
+                "GIẤY CHỨNG NHẬN".to_owned(),
+                format!("Mô hình, điển hình “Dân vận khéo” {level}"),
+                String::new(),
+                level,
+            )
         }
-    } else {
-        d.place.clone()
-    };
-    let page = CertificatePage {
-        id,
-        heading: "GIẤY CHỨNG NHẬN".into(),
-        lead: format!(
-            "Mô hình, điển hình “Dân vận khéo” {}",
-            state.catalogue.level_name(&d.level_code).to_lowercase()
+        // "Giấy khen của …" → "GIẤY KHEN".
+        Award::Reward { title } => (
+            title
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase(),
+            title.clone(),
+            "Đã có thành tích trong phong trào thi đua “Dân vận khéo”. ".to_owned(),
+            String::new(),
         ),
-        reason: String::new(),
-        title: e.registration.title().to_owned(),
-        unit: e.unit_name.clone(),
-        level: state.catalogue.level_name(&d.level_code).to_lowercase(),
-        number: d.number.clone(),
-        signed_on: ap::show_date(&d.signed_on),
-        issuing_body: d.issuing_body.clone(),
-        issuer_parent: d.issuer_parent.clone(),
-        party: d.letterhead() == Letterhead::Party,
-        signer: d.signer.clone(),
-        signer_title: d.signer_title.clone(),
-        place_date: dateline(&place, &d.signed_on),
     };
-    Ok(Html(page.render()?).into_response())
+    CertificatePage {
+        id,
+        heading,
+        lead,
+        reason,
+        title: c.entry.registration.title().to_owned(),
+        unit: c.entry.unit_name.clone(),
+        level,
+        number: c.number.clone(),
+        signed_on: ap::show_date(&c.signed_on),
+        issuing_body: c.issuing_body.clone(),
+        issuer_parent: c.issuer_parent.clone(),
+        party: c.letterhead == Letterhead::Party,
+        signer: c.signer.clone(),
+        signer_title: c.signer_title.clone(),
+        place_date: dateline(&c.place, &c.signed_on),
+    }
 }
 
 pub async fn certificate_css() -> Response {
@@ -462,37 +463,7 @@ pub async fn reward_certificate(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let reward = parse_id(&reward)?;
-    let e = dvk_store::service::view_entry(&state.db, &user.actor, id).await?;
-    let rewards = state
-        .db
-        .reward_certificate(id, reward)
-        .await?
-        .ok_or(ServiceError::NotFound("khen thưởng"))?;
-    let c = rewards;
-    // "Giấy khen của …" → "GIẤY KHEN".
-    let heading = c
-        .title
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_uppercase();
-    let page = CertificatePage {
-        id,
-        heading,
-        lead: c.title.clone(),
-        reason: "Đã có thành tích trong phong trào thi đua “Dân vận khéo”. ".into(),
-        title: e.registration.title().to_owned(),
-        unit: e.unit_name.clone(),
-        level: String::new(),
-        number: c.number.clone(),
-        signed_on: ap::show_date(&c.signed_on),
-        issuing_body: c.issuing_body.clone(),
-        issuer_parent: c.issuer_parent.clone(),
-        party: c.letterhead == Letterhead::Party,
-        signer: c.signer.clone(),
-        signer_title: c.signer_title.clone(),
-        place_date: dateline(&c.place, &c.signed_on),
-    };
+    let c = dvk_store::certificates::reward_certificate(&state.db, &user.actor, id, reward).await?;
+    let page = certificate_page(&state, id, c);
     Ok(Html(page.render()?).into_response())
 }

@@ -68,12 +68,11 @@ async fn render_list(
         .units(user.info.units_version)
         .await?
         .within(&roots, 0);
-    let rounds = state.db.reward_rounds().await?;
+    let rounds = rw::reward_rounds_for(&state.db, &user.actor).await?;
     let page = RewardsPage {
         layout: Layout::new("Khen thưởng", Some(&user.info), &user.csrf, "rewards"),
         rows: rounds
             .into_iter()
-            .filter(|r| rw::may_view_reward_round(r, &user.actor))
             .map(|r| {
                 (
                     r.id,
@@ -183,14 +182,7 @@ async fn render_round(
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let round = state
-        .db
-        .reward_round(id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
-    if !rw::may_view_reward_round(&round, &user.actor) {
-        return Err(ServiceError::NotFound("đợt khen thưởng").into());
-    }
+    let (round, candidates, funnel) = rw::view_reward_round(&state.db, &user.actor, id).await?;
     let organiser = user.actor.holds(Role::MovementOfficer, &round.unit_path);
     let signer = user.actor.holds(Role::SigningLeader, &round.unit_path);
     let forms = state.db.reward_forms().await?;
@@ -198,7 +190,6 @@ async fn render_round(
         .iter()
         .filter(|f| f.level_code == round.level_code)
         .collect();
-    let (candidates, funnel) = state.db.reward_funnel(&round).await?;
     let name_of = |id: i64| {
         forms
             .iter()

@@ -374,14 +374,14 @@ async fn render_round(
     } else {
         Vec::new()
     };
-    let decisions = state.db.decisions_of_round(id).await?;
+    let decisions = &view.decisions;
     let issuers = if seat.check(RoundAction::Decide).is_ok() && round.state == RoundState::Notice {
         ap::decision_issuers(&state.db, &user.actor, id).await?
     } else {
         Vec::new()
     };
     let users = if organiser {
-        state.db.users_with_grants().await?
+        dvk_store::proposing::council_candidates(&state.db, &user.actor, id).await?
     } else {
         Vec::new()
     };
@@ -840,23 +840,10 @@ async fn render_score(
     msg: &str,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let data = state
-        .db
-        .round_for(round_id, entry_id, user.actor.user_id)
-        .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    ap::may_score(&data, &user.actor, entry_id)?;
-    let entry = data
-        .entries
-        .iter()
-        .find(|e| e.entry_id == entry_id)
-        .ok_or(ServiceError::NotFound("hồ sơ trong đợt xét"))?;
+    let mine = dvk_store::sheet::my_sheet(&state.db, &user.actor, round_id, entry_id).await?;
+    let (data, entry) = (&mine.data, &mine.entry);
     let set = data.set_for(entry.subject);
-    let sheet = state
-        .db
-        .member_sheet(round_id, entry_id, user.actor.user_id)
-        .await?;
-    let own = state.db.self_assessment(round_id, entry_id).await?;
+    let (sheet, own) = (&mine.points, &mine.self_assessment);
     let typed_val =
         |k: String| typed.and_then(|t| t.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()));
     let criteria: Vec<CriterionRow> = set
@@ -894,10 +881,7 @@ async fn render_score(
             .map(|t| format!("{}%", fmt_num((t * 10.0).round() / 10.0)))
             .unwrap_or_else(|| "–".into())
     };
-    let ballot = state
-        .db
-        .member_ballot(round_id, entry_id, user.actor.user_id)
-        .await?;
+    let ballot = mine.ballot.clone();
     let page = ScorePage {
         layout: Layout::new(
             format!("Chấm hồ sơ #{entry_id}"),
@@ -962,12 +946,12 @@ pub async fn score_submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let round = state
-        .db
-        .round(rid)
+    let mode = dvk_store::sheet::my_sheet(&state.db, &user.actor, rid, eid)
         .await?
-        .ok_or(ServiceError::NotFound("đợt xét"))?;
-    let result = match round.mode {
+        .data
+        .round
+        .mode;
+    let result = match mode {
         ScoringMode::Ballot => {
             let approve = match one("approve").as_str() {
                 "1" => Some(true),

@@ -5,10 +5,9 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use dvk_domain::auth::{can_view_status, Denied, Role};
+use dvk_domain::auth::Role;
 use dvk_domain::unit::{unit_kind_name, RegistrationStatus};
 use dvk_store::service::current_year;
-use dvk_store::ServiceError;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -44,26 +43,22 @@ async fn scope<'a>(
             )
         })
         .collect();
-    let Some(first) = grant_units.first() else {
-        return Err(ServiceError::Denied(Denied::NoRole(right)).into());
-    };
-    let unit_id = sq.unit.trim().parse::<i64>().unwrap_or(first.unit_id);
-    let unit = state
-        .db
-        .unit(unit_id)
-        .await?
-        .ok_or(ServiceError::NotFound("đơn vị"))?;
-    if !can_view_status(&user.actor, &unit.path) {
-        return Err(ServiceError::Denied(Denied::NoRole(right)).into());
-    }
     let this_year = current_year();
+    // Unknown values fall back to the defaults rather than failing the page.
     let year = sq
         .year
         .trim()
         .parse::<i32>()
         .ok()
-        .filter(|y| (2000..=this_year + 1).contains(y))
-        .unwrap_or(this_year);
+        .filter(|y| (2000..=this_year + 1).contains(y));
+    let dvk_store::tracking::Followed { unit, year } = dvk_store::tracking::followed(
+        &state.db,
+        &user.actor,
+        sq.unit.trim().parse::<i64>().ok(),
+        year,
+        right,
+    )
+    .await?;
     Ok(Scope {
         grant_units,
         unit,
@@ -85,7 +80,11 @@ pub async fn status(
         year,
         this_year,
     } = scope(&state, &user, &sq, "xem tình hình đăng ký").await?;
-    let rows = state.db.registration_status(unit.id, year).await?;
+    let at = dvk_store::tracking::Followed {
+        unit: unit.clone(),
+        year,
+    };
+    let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
     let rows = rows
@@ -190,7 +189,11 @@ pub async fn register(
         year,
         this_year,
     } = scope(&state, &user, &sq, "xem sổ theo dõi mô hình").await?;
-    let rows = dvk_store::review::register(&state.db, unit.id, year).await?;
+    let at = dvk_store::tracking::Followed {
+        unit: unit.clone(),
+        year,
+    };
+    let rows = dvk_store::tracking::register(&state.db, &user.actor, &at).await?;
     let page = RegisterPage {
         layout: Layout::new("Sổ theo dõi", Some(&user.info), &user.csrf, "register"),
         unit_name: unit.name.clone(),

@@ -292,9 +292,7 @@ pub(crate) async fn yearly_review_and_predecessors(kind: Kind) {
         .unwrap()
         .iter()
         .any(|h| h.record.action == "entry.carry"));
-    let rows = dvk_store::review::register(&s.db, s.province.id, 2023)
-        .await
-        .unwrap();
+    let rows = register_as(&s, "bandanvan", s.province.id, 2023).await;
     let row = rows.iter().find(|r| r.unit_id == to_hieu.id).unwrap();
     assert_eq!(
         row.registered, 1,
@@ -304,9 +302,23 @@ pub(crate) async fn yearly_review_and_predecessors(kind: Kind) {
         rows.iter().all(|r| r.unit_id != old.id),
         "historical units are folded into their successors"
     );
-    let rows = dvk_store::review::register(&s.db, s.province.id, 2026)
-        .await
-        .unwrap();
+    // The merged commune's own officer sees its predecessor's entry on its
+    // own register, on a row of its own, on the page and through the API.
+    let own = register_as(&s, "mttq.tohieu", to_hieu.id, 2023).await;
+    let pred = own
+        .iter()
+        .find(|r| r.unit_name == format!("{} (trước 1/7/2025)", old.name))
+        .unwrap_or_else(|| panic!("a row for the predecessor: {own:?}"));
+    assert_eq!(pred.registered, 1);
+    let commune_officer = Client::login(&s.base, "mttq.tohieu").await;
+    let page = commune_officer
+        .get_text(&format!("/register?unit={}&year=2023", to_hieu.id))
+        .await;
+    assert!(
+        page.contains(&format!("{} (trước 1/7/2025)", old.name)),
+        "{page}"
+    );
+    let rows = register_as(&s, "bandanvan", s.province.id, 2026).await;
     let (ta, cb) = (
         rows.iter().find(|r| r.unit_id == to_hieu.id).unwrap(),
         rows.iter().find(|r| r.unit_id == chieng_an.id).unwrap(),
@@ -367,4 +379,20 @@ pub(crate) async fn yearly_review_and_predecessors(kind: Kind) {
             .is_none(),
         "a removed model is not offered"
     );
+}
+
+/// The register as a person reads it (the guard applies).
+async fn register_as(
+    s: &Server,
+    username: &str,
+    unit: i64,
+    year: i32,
+) -> Vec<dvk_store::review::RegisterRow> {
+    let actor = actor_of(&s.db, username).await;
+    let at = dvk_store::tracking::followed(&s.db, &actor, Some(unit), Some(year), "xem")
+        .await
+        .unwrap();
+    dvk_store::tracking::register(&s.db, &actor, &at)
+        .await
+        .unwrap()
 }
