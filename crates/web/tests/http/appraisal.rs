@@ -672,3 +672,79 @@ async fn count_msgs(db: &Db, username: &str, like: &str, open_only: bool) -> i64
     .try_get(0)
     .unwrap()
 }
+
+/// A sơ kết round at province level takes the communes' best of the phase:
+/// recognised, outstanding or rewarded there; an annual round of another
+/// year does not.
+pub(crate) async fn phase_rounds_take_the_communes_best(kind: Kind) {
+    use dvk_store::appraisal as ap;
+    let s = start(kind, 0).await;
+    // Two of Tô Hiệu's, then two of Chiềng An's.
+    let ids = recognised_entries(&s, 2).await;
+    let (best, plain) = (ids[0], ids[1]);
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    dvk_store::rewards::mark_outstanding(&s.db, &organiser, best)
+        .await
+        .unwrap();
+    let round = |kind: &str, year: &str, title: &str| ap::RoundForm {
+        unit_id: s.province.id.to_string(),
+        title: title.into(),
+        level: "tinh".into(),
+        year: year.into(),
+        phase: "2026-2030".into(),
+        kind: kind.into(),
+        mode: "ballot".into(),
+        ..Default::default()
+    };
+    let so_ket = ap::create_round(
+        &s.db,
+        &organiser,
+        &round("so_ket", "2028", "Sơ kết giai đoạn 2026-2030"),
+    )
+    .await
+    .unwrap();
+    let annual = ap::create_round(
+        &s.db,
+        &organiser,
+        &round("annual", "2027", "Xét công nhận cấp tỉnh năm 2027"),
+    )
+    .await
+    .unwrap();
+    // The commune's Front (the confirming unit) sees the sơ kết round on the entry.
+    let front = Client::login(&s.base, "mttq.tohieu").await;
+    let page = front.get_text(&format!("/entries/{best}")).await;
+    assert!(page.contains("Sơ kết giai đoạn 2026-2030"), "{page}");
+    assert!(!page.contains("Xét công nhận cấp tỉnh năm 2027"));
+    let actor = actor_of(&s.db, "mttq.tohieu").await;
+    let points: HashMap<i64, String> =
+        s.db.round_core(so_ket)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (c.id, "9".to_owned()))
+            .collect();
+    let refused = ap::propose(&s.db, &actor, annual, best, &points).await;
+    assert!(
+        matches!(refused, Err(dvk_store::ServiceError::Invalid(_))),
+        "{refused:?}"
+    );
+    ap::propose(&s.db, &actor, so_ket, best, &points)
+        .await
+        .unwrap();
+    assert_eq!(entry_state(&s.db, best).await.0, "proposed");
+    ap::propose(&s.db, &actor, so_ket, plain, &points)
+        .await
+        .unwrap();
+    assert_eq!(entry_state(&s.db, plain).await.0, "proposed");
+    let level: String = sqlx::query("SELECT target_level FROM entries WHERE id = $1")
+        .bind(best)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(level, "tinh", "now judged at province level");
+}

@@ -214,3 +214,192 @@ pub(crate) async fn notifications_are_mailed_once(kind: Kind) {
     // People without an address get the in-app notification only.
     assert_eq!(count_notes(&s.db, "bandanvan", id, true).await, 1);
 }
+
+/// Work reaches people: the secretariat answers a citizen's comment on the
+/// notice while it runs, from its home task; the leader's home lists the
+/// decision once the period has run; the reviewer gets the yearly report.
+pub(crate) async fn work_reaches_people(kind: Kind) {
+    use crate::api::{today_iso, Api};
+    use dvk_store::appraisal as ap;
+    let s = start(kind, 0).await;
+    let (to_hieu, _, _, _) = commune_units(&s.db).await;
+
+    // Step 1: an entry of Tô Hiệu on public notice.
+    let (a, _) = accepted_entries(&s, 1).await;
+    let id = a[0];
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    let rid = ap::create_round(
+        &s.db,
+        &organiser,
+        &ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Đợt xét có ý kiến".into(),
+            level: "xa".into(),
+            year: "2026".into(),
+            phase: "2026-2030".into(),
+            kind: "annual".into(),
+            mode: "ballot".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let chair = actor_of(&s.db, "hoidong.chutich").await;
+    ap::add_member(
+        &s.db,
+        &organiser,
+        rid,
+        chair.user_id,
+        dvk_domain::appraisal::CouncilRole::Chair,
+    )
+    .await
+    .unwrap();
+    let points =
+        s.db.round_core(rid)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (c.id, "9".to_owned()))
+            .collect();
+    ap::propose(
+        &s.db,
+        &actor_of(&s.db, "canbo.tohieu").await,
+        rid,
+        id,
+        &points,
+    )
+    .await
+    .unwrap();
+    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
+        .await
+        .unwrap();
+    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
+    ap::save_ballot(&s.db, &chair, rid, id, Some(true), "")
+        .await
+        .unwrap();
+    ap::conclude(
+        &s.db,
+        &chair,
+        rid,
+        &ap::MinutesForm {
+            date: ap::show_date(&today_iso(0)),
+            place: "Hội trường".into(),
+            present: "1/1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ap::publish_notice(&s.db, &organiser, rid, &today_iso(0), &today_iso(14))
+        .await
+        .unwrap();
+
+    // Step 2: a citizen comments; the secretariat's home links to it, and
+    // the round page lets it answer while the notice runs.
+    let citizen = Api::new(&s.base, None);
+    let c = citizen
+        .post(
+            &format!("/public/notices/{rid}/comments"),
+            serde_json::json!({"entry_id": id, "body": "Bà con trong bản rất đồng tình với mô hình."}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let home = secretariat.get_text("/").await;
+    assert!(home.contains("Ý kiến nhân dân chờ trả lời"), "{home}");
+    assert!(home.contains(&format!("/rounds/{rid}#y-kien")));
+    let page = secretariat.get_text(&format!("/rounds/{rid}")).await;
+    assert!(page.contains("Bà con trong bản rất đồng tình"));
+    let cid: i64 = sqlx::query("SELECT id FROM comments WHERE round_id = $1")
+        .bind(rid)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        page.contains(&format!("/comments/{cid}/moderate")),
+        "moderation controls on the running notice"
+    );
+    let res = secretariat
+        .post(
+            &format!("/comments/{cid}/moderate"),
+            &[("answer", "Cảm ơn bà con đã góp ý.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let home = secretariat.get_text("/").await;
+    assert!(
+        !home.contains("Ý kiến nhân dân chờ trả lời"),
+        "answered: the task is gone"
+    );
+    // Someone who does not run the round cannot answer.
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let res = officer
+        .post(&format!("/comments/{cid}/moderate"), &[("hide", "1")])
+        .await;
+    assert!(matches!(
+        res.status(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+
+    // Step 3: the leader's home lists the decision only once the period has run.
+    let leader = Client::login(&s.base, "lanhdao").await;
+    let due = "chờ ký quyết định: Đợt xét có ý kiến";
+    assert!(
+        !leader.get_text("/").await.contains(due),
+        "the notice still runs"
+    );
+    sqlx::query("UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-20', notice_published_at = 1767225600 WHERE id = $1")
+        .bind(rid)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let home = leader.get_text("/").await;
+    assert!(home.contains(due), "{home}");
+    assert!(home.contains(&format!("/rounds/{rid}#quyet-dinh")));
+    let res = leader
+        .post(
+            &format!("/rounds/{rid}/decision"),
+            &[
+                ("number", "3/QĐ-UBND"),
+                ("signed_on", &ap::show_date(&today_iso(0))),
+                ("signer", "Trần Quốc Khánh"),
+                ("signer_title", "CHỦ TỊCH"),
+                ("issuer_unit_id", &to_hieu.id.to_string()),
+                ("entry", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !leader.get_text("/").await.contains(due),
+        "signed: the task is gone"
+    );
+
+    // Step 4: the unit reports on the year; the reviewer gets the task.
+    assert!(!secretariat
+        .get_text("/")
+        .await
+        .contains("Báo cáo rà soát hằng năm chờ xem xét"));
+    let res = officer
+        .post(
+            &format!("/entries/{id}/reports"),
+            &[
+                ("year", "2026"),
+                ("operating", "1"),
+                ("results", "Thêm 12 hộ tham gia."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let home = secretariat.get_text("/").await;
+    assert!(
+        home.contains("Báo cáo rà soát hằng năm chờ xem xét"),
+        "{home}"
+    );
+    assert!(home.contains(&format!("/entries/{id}#ra-soat")));
+}
