@@ -28,6 +28,8 @@ pub struct FormView {
     pub levels: Vec<Opt>,
     pub amount: String,
     pub active: bool,
+    /// "Cấp xã · Ủy ban nhân dân · 500.000 đồng", for the folded view.
+    pub facts: String,
     pub errors: Vec<String>,
 }
 
@@ -58,7 +60,17 @@ fn view(state: &AppState, key: String, code: String, e: &RewardFormEdit) -> Form
             .filter(|(c, _)| IssuerType::of_unit_kind(c).is_some())
             .map(|(c, l)| Opt::new(*c, *l, &e.issuer_kind)),
     );
+    let mut facts = vec![
+        state.catalogue.level_name(&e.level_code).to_owned(),
+        IssuerType::parse(&e.issuer_type)
+            .map(|t| t.label().to_owned())
+            .unwrap_or_default(),
+    ];
+    if !e.amount.trim().is_empty() {
+        facts.push(format!("{} đồng", e.amount.trim()));
+    }
     FormView {
+        facts: facts.join(" · "),
         key,
         code,
         name: e.name.clone(),
