@@ -10,10 +10,12 @@ mod api;
 mod appraisal;
 #[path = "http/authorisation.rs"]
 mod authorisation;
+#[path = "http/notice.rs"]
+mod notice;
 #[path = "http/notifications.rs"]
 mod notifications;
-#[path = "http/records.rs"]
-mod records;
+#[path = "http/public.rs"]
+mod public;
 #[path = "http/registration.rs"]
 mod registration;
 #[path = "http/review.rs"]
@@ -59,8 +61,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
-    records::confidential_appraisal_and_lawful_notice,
-    records::public_search_ignores_personal_items,
+    notice::confidential_appraisal_and_lawful_notice,
+    public::public_search_ignores_personal_items,
     state_table::every_transition_role_and_scope_follows_the_table,
     registration::registration_cycle_through_the_forms,
     registration::bad_input_gets_clear_errors_and_changes_nothing,
