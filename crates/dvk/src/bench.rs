@@ -103,7 +103,12 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(dvk_web::serve(listener, state));
+    tokio::spawn(dvk_web::serve(
+        listener,
+        state,
+        tokio::sync::watch::channel(false).1,
+        std::time::Duration::from_secs(1),
+    ));
     let base = format!("http://{addr}");
 
     let cookie = login(&base, "bandanvan").await?;

@@ -1,6 +1,7 @@
 //! `dvk` — the DVK server and its administration commands.
 
 mod bench;
+mod shutdown;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -9,6 +10,7 @@ use dvk_store::accounts::random_token;
 use dvk_store::{service, Db};
 use dvk_web::{AppState, WebConfig};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -46,9 +48,13 @@ enum Command {
         /// Mark cookies Secure (serve behind HTTPS). Defaults to on unless bound to a loopback address.
         #[arg(long, env = "DVK_SECURE_COOKIES")]
         secure_cookies: Option<bool>,
-        /// Database connections in the pool.
-        #[arg(long, env = "DVK_DB_POOL", default_value_t = 8)]
+        /// Database connections in the pool (2–500).
+        #[arg(long, env = "DVK_DB_POOL", default_value_t = 8,
+              value_parser = clap::value_parser!(u32).range(2..=500))]
         pool: u32,
+        /// Seconds in-flight requests may take to finish after SIGTERM or Ctrl-C.
+        #[arg(long, env = "DVK_SHUTDOWN_GRACE", default_value_t = 30)]
+        shutdown_grace: u64,
         /// Requests per minute one address may make to the public API.
         #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
         public_api_per_minute: u32,
@@ -186,8 +192,7 @@ async fn open(url: &str, pool: u32) -> Result<Db> {
 
 async fn open_with_replica(url: &str, read_url: Option<&str>, pool: u32) -> Result<Db> {
     let db = Db::connect_with_replica(url, read_url, pool).await?;
-    db.migrate().await?;
-    db.seed_reference().await?;
+    db.migrate_and_seed().await?;
     Ok(db)
 }
 
@@ -207,8 +212,15 @@ async fn main() -> Result<()> {
             province,
             secure_cookies,
             pool,
+            shutdown_grace,
             public_api_per_minute,
         } => {
+            // The port first: a taken port is reported before any slow work.
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("không mở được cổng / cannot listen on {bind}"))?;
+            let bound = listener.local_addr()?;
+            let stopping = shutdown::on_signal();
             let file = if demo { "demo.db" } else { "dvk.db" };
             let url = database_url(&cli.database_url, &cli.data_dir, file)?;
             let db = open_with_replica(&url, cli.database_read_url.as_deref(), pool).await?;
@@ -250,29 +262,44 @@ async fn main() -> Result<()> {
                 expose_query_count: false,
                 public_api_per_minute,
             };
-            match dvk_store::mail::Mailer::from_env() {
+            let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {
                     let db = db.clone();
+                    let stop = stopping.clone();
                     println!("Gửi thư thông báo qua SMTP: đã bật.");
-                    tokio::spawn(async move {
-                        loop {
+                    Some(tokio::spawn(async move {
+                        while !stop.is_set() {
                             if let Err(e) = dvk_store::mail::deliver_pending(&db, &mailer, 50).await
                             {
                                 tracing::warn!("mail delivery: {e}");
                             }
-                            tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+                            stop.sleep(Duration::from_secs(20)).await;
                         }
-                    });
+                    }))
                 }
                 Some(Err(e)) => return Err(e.into()),
-                None => {}
-            }
-            let state = AppState::new(db, config).await?;
-            let listener = tokio::net::TcpListener::bind(&bind)
-                .await
-                .with_context(|| format!("cannot listen on {bind}"))?;
-            println!("DVK đang chạy tại http://{bind}");
-            dvk_web::serve(listener, state).await?;
+                None => None,
+            };
+            let state = AppState::new(db.clone(), config).await?;
+            println!("DVK đang chạy tại http://{bound}");
+            let housekeeping = shutdown::housekeeping(db.clone(), stopping.clone());
+            dvk_web::serve(
+                listener,
+                state,
+                stopping.receiver(),
+                Duration::from_secs(shutdown_grace),
+            )
+            .await?;
+            // Finish the mail pass under way, then leave the database tidy.
+            let _ = tokio::time::timeout(Duration::from_secs(shutdown_grace), async {
+                for task in [mail_task, Some(housekeeping)].into_iter().flatten() {
+                    let _ = task.await;
+                }
+            })
+            .await;
+            db.checkpoint().await;
+            db.close().await;
+            println!("DVK đã dừng.");
         }
         Command::Migrate => {
             let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;

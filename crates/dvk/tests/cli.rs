@@ -473,3 +473,104 @@ async fn db_copy_moves_a_deployment_to_postgres() {
         text(&out.stderr)
     );
 }
+
+/// Migrations: two processes migrate a new database together; a database
+/// of the old hand-written runner is adopted; an edited migration and a
+/// database from a newer DVK are refused with the cause, quickly.
+#[tokio::test]
+async fn migrations_run_once_adopt_the_old_table_and_refuse_newer_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_dvk"))
+            .arg("migrate")
+            .env("DVK_DATA_DIR", dir.path())
+            .env_remove("DVK_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for p in [a, b] {
+        let out = p.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("dvk.db").display());
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    let latest = dvk_store::migrate::latest_version();
+    assert_eq!(count("SELECT COUNT(*) FROM _sqlx_migrations").await, latest);
+
+    // A database of the old runner: its table becomes the migrator's.
+    sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for v in 1..=latest {
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'x', 0)",
+        )
+        .bind(v)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM _sqlx_migrations")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let out = dvk(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(count("SELECT COUNT(*) FROM _sqlx_migrations").await, latest);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'").await,
+        0
+    );
+
+    // An applied migration whose text changed is refused.
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 2")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let out = dvk(dir.path(), &["migrate"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("mã kiểm tra không khớp"),
+        "{}",
+        text(&out.stderr)
+    );
+    db.close().await;
+
+    // A database migrated by a newer DVK: refused at once, saying so.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dvk(dir.path(), &["migrate"]).status.success());
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("dvk.db").display());
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (999, 'future', 1, x'00', 0)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.close().await;
+    for args in [&["migrate"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
+        let started = std::time::Instant::now();
+        let out = dvk(dir.path(), args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("phiên bản DVK mới hơn"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{args:?} fails fast"
+        );
+    }
+}

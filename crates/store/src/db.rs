@@ -26,6 +26,8 @@ pub struct Db {
     /// (`DVK_DATABASE_READ_URL`), otherwise the primary.
     pub read: AnyPool,
     pub backend: Backend,
+    /// The SQLite database file, if the database is one.
+    pub(crate) sqlite_file: Option<std::path::PathBuf>,
 }
 
 tokio::task_local! {
@@ -59,151 +61,18 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-    /// The search index is rebuilt from the entries after it.
-    reindex: bool,
+/// The file of a `sqlite://PATH?…` URL (none for in-memory databases).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(':') {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
+    }
 }
-
-const SQLITE_MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 2,
-        name: "appraisal",
-        sql: include_str!("../migrations/sqlite/0002_appraisal.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 3,
-        name: "rewards",
-        sql: include_str!("../migrations/sqlite/0003_rewards.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 4,
-        name: "review",
-        sql: include_str!("../migrations/sqlite/0004_review.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 5,
-        name: "notifications",
-        sql: include_str!("../migrations/sqlite/0005_notifications.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 6,
-        name: "carry",
-        sql: include_str!("../migrations/sqlite/0006_carry.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 7,
-        name: "email",
-        sql: include_str!("../migrations/sqlite/0007_email.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 8,
-        name: "api_tokens",
-        sql: include_str!("../migrations/sqlite/0008_api_tokens.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 9,
-        name: "lawful_appraisal",
-        sql: include_str!("../migrations/sqlite/0009_lawful_appraisal.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 10,
-        name: "public_search",
-        sql: include_str!("../migrations/sqlite/0010_public_search.sql"),
-        reindex: true,
-    },
-    Migration {
-        version: 11,
-        name: "issuers",
-        sql: include_str!("../migrations/sqlite/0011_issuers.sql"),
-        reindex: false,
-    },
-];
-
-const POSTGRES_MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "foundation",
-        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 2,
-        name: "appraisal",
-        sql: include_str!("../migrations/postgres/0002_appraisal.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 3,
-        name: "rewards",
-        sql: include_str!("../migrations/postgres/0003_rewards.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 4,
-        name: "review",
-        sql: include_str!("../migrations/postgres/0004_review.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 5,
-        name: "notifications",
-        sql: include_str!("../migrations/postgres/0005_notifications.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 6,
-        name: "carry",
-        sql: include_str!("../migrations/postgres/0006_carry.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 7,
-        name: "email",
-        sql: include_str!("../migrations/postgres/0007_email.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 8,
-        name: "api_tokens",
-        sql: include_str!("../migrations/postgres/0008_api_tokens.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 9,
-        name: "lawful_appraisal",
-        sql: include_str!("../migrations/postgres/0009_lawful_appraisal.sql"),
-        reindex: false,
-    },
-    Migration {
-        version: 10,
-        name: "public_search",
-        sql: include_str!("../migrations/postgres/0010_public_search.sql"),
-        reindex: true,
-    },
-    Migration {
-        version: 11,
-        name: "issuers",
-        sql: include_str!("../migrations/postgres/0011_issuers.sql"),
-        reindex: false,
-    },
-];
 
 /// Which backend a URL names.
 pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
@@ -248,6 +117,7 @@ impl Db {
             pool,
             read,
             backend,
+            sqlite_file: sqlite_file(url),
         })
     }
 
@@ -265,7 +135,8 @@ impl Db {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
-                             PRAGMA cache_size = -32000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;",
+                             PRAGMA cache_size = -32000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; \
+                             PRAGMA journal_size_limit = 67108864;",
                         )
                         .await?;
                     }
@@ -276,49 +147,15 @@ impl Db {
             .await?)
     }
 
-    /// Applies embedded migrations not yet applied, each in a transaction.
-    pub async fn migrate(&self) -> Result<u32, StoreError> {
-        self.pool
-            .execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
-                 name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut count = 0;
-        let mut reindex = false;
-        let migrations = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS,
-            Backend::Postgres => POSTGRES_MIGRATIONS,
-        };
-        for m in migrations {
-            if applied.contains(&m.version) {
-                continue;
-            }
-            let mut tx = self.pool.begin().await?;
-            tx.execute(m.sql).await?;
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            count += 1;
-            reindex |= m.reindex;
-        }
-        if reindex {
-            self.reindex_entries().await?;
-        }
+    /// On SQLite, moves the write-ahead log into the database and empties
+    /// it (waiting briefly for readers); nothing on PostgreSQL. Failures
+    /// are logged: a later checkpoint catches up.
+    pub async fn checkpoint(&self) {
         if self.backend == Backend::Sqlite {
-            // Keeps the planner's statistics fresh; cheap when nothing changed.
-            self.pool.execute("PRAGMA optimize").await?;
+            if let Err(e) = self.pool.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                tracing::warn!("WAL checkpoint: {e}");
+            }
         }
-        Ok(count)
     }
 
     pub async fn close(&self) {

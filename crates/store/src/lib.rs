@@ -15,6 +15,7 @@ pub mod error;
 pub mod history;
 pub mod issuers;
 pub mod mail;
+pub mod migrate;
 pub mod notify;
 pub mod proposing;
 pub mod public;

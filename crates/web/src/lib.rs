@@ -204,14 +204,35 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
+/// Serves until `stop` turns true (never, if its sender is dropped); then stops accepting and lets requests
+/// in flight finish, for at most `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    stop: tokio::sync::watch::Receiver<bool>,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let (mut on_stop, mut deadline) = (stop.clone(), stop);
+    let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    .with_graceful_shutdown(async move {
+        // A receiver whose sender is gone never asks to stop.
+        if on_stop.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await
+        }
+    });
+    tokio::select! {
+        r = std::future::IntoFuture::into_future(server) => r,
+        _ = async move {
+            if deadline.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await
+            }
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!("grace period over: stopping with requests still in flight");
+            Ok(())
+        }
+    }
 }

@@ -847,7 +847,12 @@ pub async fn public_api_is_rate_limited(kind: Kind) {
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(dvk_web::serve(listener, state));
+    tokio::spawn(dvk_web::serve(
+        listener,
+        state,
+        tokio::sync::watch::channel(false).1,
+        std::time::Duration::from_secs(1),
+    ));
     let citizen = Api::new(&base, None);
     // Eleven requests span at most two one-minute windows of five each.
     let mut ok = 0;

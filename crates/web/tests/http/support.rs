@@ -143,7 +143,12 @@ pub(crate) async fn serve(db: &Db) -> String {
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(dvk_web::serve(listener, state));
+    tokio::spawn(dvk_web::serve(
+        listener,
+        state,
+        tokio::sync::watch::channel(false).1,
+        std::time::Duration::from_secs(1),
+    ));
     format!("http://{addr}")
 }
 

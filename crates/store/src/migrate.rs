@@ -1,0 +1,217 @@
+//! Schema migrations with sqlx's migrator: the SQL of each backend is
+//! embedded, every applied migration is checksummed (an edited migration
+//! is refused), a database migrated by a newer DVK is refused, and several
+//! processes starting together migrate once — PostgreSQL holds sqlx's
+//! advisory lock, SQLite a lock file beside the database.
+//!
+//! Databases made before the migrator kept a `schema_migrations` table;
+//! its rows become the migrator's on first start.
+
+use crate::db::{q, Backend, Db};
+use crate::error::StoreError;
+use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationType, Migrator};
+use sqlx::Row;
+use std::borrow::Cow;
+
+/// One schema step: its SQL per backend, and whether the search index is
+/// rebuilt after it.
+struct Step {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+    reindex: bool,
+}
+
+macro_rules! step {
+    ($version:expr, $file:literal, $name:literal, $reindex:expr) => {
+        Step {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../migrations/postgres/", $file)),
+            reindex: $reindex,
+        }
+    };
+}
+
+const STEPS: &[Step] = &[
+    step!(1, "0001_foundation.sql", "foundation", false),
+    step!(2, "0002_appraisal.sql", "appraisal", false),
+    step!(3, "0003_rewards.sql", "rewards", false),
+    step!(4, "0004_review.sql", "review", false),
+    step!(5, "0005_notifications.sql", "notifications", false),
+    step!(6, "0006_carry.sql", "carry", false),
+    step!(7, "0007_email.sql", "email", false),
+    step!(8, "0008_api_tokens.sql", "api_tokens", false),
+    step!(9, "0009_lawful_appraisal.sql", "lawful_appraisal", false),
+    step!(10, "0010_public_search.sql", "public_search", true),
+    step!(11, "0011_issuers.sql", "issuers", false),
+];
+
+/// The newest schema this binary knows.
+pub fn latest_version() -> i64 {
+    STEPS.last().map(|s| s.version).unwrap_or(0)
+}
+
+fn migrator(backend: Backend) -> Migrator {
+    let migrations: Vec<Migration> = STEPS
+        .iter()
+        .map(|s| {
+            let sql = match backend {
+                Backend::Sqlite => s.sqlite,
+                Backend::Postgres => s.postgres,
+            };
+            Migration::new(
+                s.version,
+                Cow::Borrowed(s.name),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+fn explain(e: MigrateError) -> StoreError {
+    match e {
+        MigrateError::VersionMissing(v) => StoreError::Config(format!(
+            "Cơ sở dữ liệu đã được cập nhật bởi một phiên bản DVK mới hơn (lược đồ số {v}, phiên bản này biết đến số {}): hãy chạy bản DVK mới hơn. \
+             / The database was migrated by a newer DVK (schema {v}); this binary knows up to {}.",
+            latest_version(),
+            latest_version()
+        )),
+        MigrateError::VersionMismatch(v) => StoreError::Config(format!(
+            "Lược đồ số {v} trong cơ sở dữ liệu khác với bản đi kèm chương trình (mã kiểm tra không khớp). \
+             / Migration {v} was changed after it was applied."
+        )),
+        MigrateError::Dirty(v) => StoreError::Config(format!(
+            "Lần cập nhật lược đồ số {v} trước đây bị dở dang; cần khôi phục từ bản sao lưu. \
+             / Migration {v} is partially applied."
+        )),
+        MigrateError::Execute(e) => StoreError::Db(e),
+        other => StoreError::Config(format!("Không cập nhật được lược đồ: {other}")),
+    }
+}
+
+impl Db {
+    /// Applies the migrations not yet applied; returns how many.
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
+        self.migrate_then(false).await
+    }
+
+    /// Migrates and seeds the reference data, holding the migration lock
+    /// throughout, so processes starting together on a new database do both
+    /// once.
+    pub async fn migrate_and_seed(&self) -> Result<u32, StoreError> {
+        self.migrate_then(true).await
+    }
+
+    async fn migrate_then(&self, seed: bool) -> Result<u32, StoreError> {
+        // SQLite has no advisory lock: a lock file beside the database
+        // keeps two starting processes from migrating at once.
+        let _file_lock = match &self.sqlite_file {
+            Some(path) => Some(lock_file(path).await?),
+            None => None,
+        };
+        let migrator = migrator(self.backend);
+        let mut conn = self.pool.acquire().await?;
+        conn.lock().await.map_err(explain)?;
+        let result = async {
+            conn.ensure_migrations_table().await.map_err(explain)?;
+            adopt_legacy_table(&mut conn, &migrator).await?;
+            let before: Vec<i64> = conn
+                .list_applied_migrations()
+                .await
+                .map_err(explain)?
+                .into_iter()
+                .map(|m| m.version)
+                .collect();
+            migrator.run_direct(&mut *conn).await.map_err(explain)?;
+            if seed {
+                self.seed_reference().await?;
+            }
+            Ok::<_, StoreError>(before)
+        }
+        .await;
+        conn.unlock().await.map_err(explain)?;
+        drop(conn);
+        let before = result?;
+        let new: Vec<&Step> = STEPS
+            .iter()
+            .filter(|s| !before.contains(&s.version))
+            .collect();
+        if new.iter().any(|s| s.reindex) && !before.is_empty() {
+            self.reindex_entries().await?;
+        }
+        if self.backend == Backend::Sqlite {
+            // Keeps the planner's statistics fresh; cheap when nothing changed.
+            sqlx::Executor::execute(&self.pool, "PRAGMA optimize").await?;
+        }
+        Ok(new.len() as u32)
+    }
+}
+
+/// Databases migrated by the hand-written runner of earlier versions kept
+/// `schema_migrations (version, name, applied_at)`: their rows become the
+/// migrator's, with today's checksums, and the old table goes.
+async fn adopt_legacy_table(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    migrator: &Migrator,
+) -> Result<(), StoreError> {
+    let legacy: Vec<i64> = match q("SELECT version FROM schema_migrations")
+        .fetch_all(&mut **conn)
+        .await
+    {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()?,
+        // No such table: a new database, or already adopted.
+        Err(_) => return Ok(()),
+    };
+    let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+    for v in legacy {
+        let Some(m) = migrator.iter().find(|m| m.version == v) else {
+            return Err(explain(MigrateError::VersionMissing(v)));
+        };
+        q("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+           SELECT $1, $2, $3, $4, 0 WHERE NOT EXISTS (SELECT 1 FROM _sqlx_migrations WHERE version = $5)")
+            .bind(v)
+            .bind(m.description.to_string())
+            .bind(true)
+            .bind(m.checksum.to_vec())
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+    }
+    q("DROP TABLE schema_migrations").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Holds an exclusive lock on `<database>.migrate.lock` until dropped.
+async fn lock_file(db_file: &std::path::Path) -> Result<std::fs::File, StoreError> {
+    let path = {
+        let mut p = db_file.as_os_str().to_owned();
+        p.push(".migrate.lock");
+        std::path::PathBuf::from(p)
+    };
+    tokio::task::spawn_blocking(move || {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))?;
+        f.lock()
+            .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))?;
+        Ok(f)
+    })
+    .await
+    .map_err(|e| StoreError::Config(e.to_string()))?
+}
