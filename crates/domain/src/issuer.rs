@@ -122,6 +122,16 @@ pub struct Issuer {
     pub parent: String,
     /// Place name of the dateline, e.g. "Sơn La", "Tô Hiệu".
     pub place: String,
+    /// Territories this one was formed from (the 2025 reform): their
+    /// units' records are its own now.
+    pub predecessors: Vec<UnitPath>,
+}
+
+impl Issuer {
+    /// Its territory, or one it was formed from, holds `unit`.
+    pub fn covers(&self, unit: &UnitPath) -> bool {
+        self.territory.covers(unit) || self.predecessors.iter().any(|p| p.covers(unit))
+    }
 }
 
 /// Prefixes naming a territorial unit's kind.
@@ -161,7 +171,19 @@ pub fn in_sentence(territory_name: &str) -> String {
 pub fn issuer_of(lineage: &[UnitRef<'_>]) -> Option<Issuer> {
     let unit = lineage.last()?;
     let kind = IssuerType::of_unit_kind(unit.kind)?;
-    let territory = lineage.iter().rev().find(|u| u.level.is_some())?;
+    let t = lineage.iter().rposition(|u| u.level.is_some())?;
+    let territory = &lineage[t];
+    // A body of the territory: the territory itself, or at most two levels
+    // below it through issuing bodies only (Tỉnh ủy → its Ban), never a
+    // branch under a hamlet, a Party cell or a school.
+    let between = lineage.get(t + 1..lineage.len() - 1).unwrap_or(&[]);
+    if lineage.len() - 1 - t > 2
+        || between
+            .iter()
+            .any(|u| IssuerType::of_unit_kind(u.kind).is_none())
+    {
+        return None;
+    }
     let root = lineage.first()?;
     let province = place_name(root.name).to_uppercase();
     let at_root = territory.path == root.path;
@@ -183,6 +205,7 @@ pub fn issuer_of(lineage: &[UnitRef<'_>]) -> Option<Issuer> {
         body,
         parent,
         place: place_name(territory.name).to_owned(),
+        predecessors: Vec::new(),
     })
 }
 
@@ -218,10 +241,7 @@ pub fn check_issue(
             return Err(IssuerError::WrongType(k));
         }
     }
-    if let Some((id, _)) = entries
-        .iter()
-        .find(|(_, unit)| !issuer.territory.covers(unit))
-    {
+    if let Some((id, _)) = entries.iter().find(|(_, unit)| !issuer.covers(unit)) {
         return Err(IssuerError::OutsideTerritory(issuer.body.clone(), *id));
     }
     if !signer.holds(Role::SigningLeader, &issuer.path) {
@@ -348,6 +368,31 @@ mod tests {
         assert_eq!(so.parent, "UBND TỈNH SƠN LA");
         assert_eq!(so.kind.letterhead(), Letterhead::State);
         assert!(issuer_of(&[prov, commune, r(&t.hamlet, "khu_dan_cu", "Bản Hìn", None)]).is_none());
+        // A branch under a hamlet issues nothing; a Ban under the Tỉnh ủy does.
+        let branch = t.hamlet.child(13);
+        assert!(issuer_of(&[
+            prov,
+            commune,
+            r(&t.hamlet, "khu_dan_cu", "Bản Hìn", None),
+            r(&branch, "doan_the", "Chi hội Phụ nữ bản Hìn", None),
+        ])
+        .is_none());
+        let ban = t.ban.child(14);
+        let under = issuer_of(&[
+            prov,
+            r(&t.ban, "ban_dang", "Tỉnh ủy Sơn La", None),
+            r(&ban, "ban_dang", "Ban Tuyên giáo và Dân vận", None),
+        ])
+        .unwrap();
+        assert_eq!(under.territory, t.province);
+        let deep = ban.child(15);
+        assert!(issuer_of(&[
+            prov,
+            r(&t.ban, "ban_dang", "Tỉnh ủy Sơn La", None),
+            r(&ban, "ban_dang", "Ban Tuyên giáo và Dân vận", None),
+            r(&deep, "ban_dang", "Phòng", None),
+        ])
+        .is_none());
     }
 
     #[test]

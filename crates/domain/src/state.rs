@@ -23,15 +23,6 @@ pub enum EntryState {
 }
 
 impl EntryState {
-    /// Recognised at some point: a decision exists and the record goes on
-    /// to rewards, reviews, removal or revocation.
-    pub fn was_recognised(self) -> bool {
-        matches!(
-            self,
-            Self::Recognised | Self::Outstanding | Self::Rewarded | Self::Revoked | Self::Removed
-        )
-    }
-
     pub const ALL: [EntryState; 14] = [
         Self::Draft,
         Self::Submitted,

@@ -2586,7 +2586,11 @@ pub async fn decision_issuers(
     round_id: i64,
 ) -> Result<Vec<crate::issuers::IssuingUnit>, ServiceError> {
     let data = load(db, round_id).await?;
-    seat(&data, actor).check(RoundAction::Decide)?;
+    let s = seat(&data, actor);
+    if s.sight() == dvk_domain::round_rules::RoundSight::None {
+        return Err(ServiceError::NotFound("đợt xét"));
+    }
+    s.check(RoundAction::Decide)?;
     let units: Vec<&UnitPath> = data
         .entries
         .iter()
@@ -2679,6 +2683,8 @@ pub async fn decide_at(
             ),
             kind: None,
             entries: &covered,
+            not_before: first_day.as_deref(),
+            not_after: &vn_date(at),
         },
         &mut errors,
     )
@@ -2695,11 +2701,37 @@ pub async fn decide_at(
         at: Some(at),
     };
     let mut tx = db.pool.begin().await?;
-    let dup = q("SELECT id FROM decisions WHERE issuing_body = $1 AND number = $2")
-        .bind(&issuer.body)
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?;
+    // Decisions of one round are made one at a time: this write, the
+    // transaction's first statement, holds the round until the commit, and
+    // what is still on notice is read after it.
+    let held = q("UPDATE rounds SET version = version + 1 WHERE id = $1 AND state = 'notice'")
+        .bind(round_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let still: Vec<i64> = q(
+        "SELECT e.id FROM proposals p JOIN entries e ON e.id = p.entry_id \
+                             WHERE p.round_id = $1 AND e.state = 'in_public_notice'",
+    )
+    .bind(round_id)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<i64, _>(0))
+    .collect::<Result<_, _>>()?;
+    if held == 0 || entry_ids.iter().any(|id| !still.contains(id)) {
+        return Err(ServiceError::Conflict(
+            "Đợt xét vừa có quyết định khác cho các hồ sơ này. Hãy tải lại trang.".into(),
+        ));
+    }
+    let dup = q(
+        "SELECT id FROM decisions WHERE (issuer_unit_id = $1 OR issuing_body = $2) AND number = $3",
+    )
+    .bind(head.issuer.unit_id)
+    .bind(&issuer.body)
+    .bind(number)
+    .fetch_optional(&mut *tx)
+    .await?;
     if dup.is_some() {
         return Err(ServiceError::invalid(
             "number",
@@ -2708,7 +2740,12 @@ pub async fn decide_at(
     }
     // A round above its level (the province running commune-level
     // recognition) gets one decision per territory: this one settles the
-    // entries of its issuer's territory; the round is decided with the last.
+    // entries of its issuer's territory still on notice; the round is
+    // decided with the last.
+    let on_notice: Vec<&ProposedEntry> = on_notice
+        .into_iter()
+        .filter(|e| still.contains(&e.entry_id))
+        .collect();
     let settled = |e: &&ProposedEntry| issuer.territory.covers(&e.unit_path);
     if on_notice.iter().all(settled) {
         set_round_state(&mut tx, actor, &data.round, RoundState::Decided).await?;

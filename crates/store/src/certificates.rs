@@ -41,13 +41,9 @@ pub async fn recognition_certificate(
     let d = db
         .decision_of_entry(entry_id)
         .await?
-        // A revoked or removed recognition prints no certificate.
-        .filter(|_| {
-            matches!(
-                entry.state,
-                EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
-            )
-        })
+        // A revoked or removed recognition prints no certificate; one that
+        // went on to a higher level keeps its own.
+        .filter(|_| !matches!(entry.state, EntryState::Revoked | EntryState::Removed))
         .ok_or(ServiceError::NotFound("quyết định công nhận"))?;
     // Decisions signed before issuers were units kept no place: the
     // organising unit's name stands in.

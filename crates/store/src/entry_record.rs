@@ -30,17 +30,19 @@ pub struct EntryRecord {
 pub async fn entry_record(db: &Db, actor: &Actor, id: i64) -> Result<EntryRecord, ServiceError> {
     let entry = view_entry(db, actor, id).await?;
     let attachments = db.attachments(id).await?;
-    // Decisions, rewards, revocations and reviews exist only once an entry
-    // has been recognised; other entries skip those statements.
-    let (decision, rewards, revocations, reports) = if entry.state.was_recognised() {
+    // A recognition stays on the record whatever came after it (proposed
+    // to a higher level, not recognised there): read it by key, not state.
+    // Rewards, revocations and reviews all follow a recognition, so an
+    // entry without one skips those statements.
+    let decision = db.decision_of_entry(id).await?;
+    let (rewards, revocations, reports) = if decision.is_some() {
         (
-            db.decision_of_entry(id).await?,
             db.rewards_of_entry(id).await?,
             db.revocations_of_entry(id).await?,
             db.yearly_reports(id).await?,
         )
     } else {
-        (None, Vec::new(), Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     Ok(EntryRecord {
         entry,
@@ -68,9 +70,6 @@ pub async fn decision_of(
     actor: &Actor,
     id: i64,
 ) -> Result<Option<Decision>, ServiceError> {
-    let e = view_entry(db, actor, id).await?;
-    if !e.state.was_recognised() {
-        return Ok(None);
-    }
+    view_entry(db, actor, id).await?;
     Ok(db.decision_of_entry(id).await?)
 }

@@ -49,7 +49,11 @@ impl Db {
             return Ok(None);
         };
         let lineage = self.lineage(&unit.path).await?;
-        Ok(issuer_of(&refs(&lineage)).map(|issuer| IssuingUnit {
+        let Some(mut issuer) = issuer_of(&refs(&lineage)) else {
+            return Ok(None);
+        };
+        issuer.predecessors = self.predecessor_paths(issuer.territory.id()).await?;
+        Ok(Some(IssuingUnit {
             unit_id,
             unit_kind: unit.kind.clone(),
             valid_from: unit.valid_from.clone(),
@@ -82,7 +86,33 @@ impl Db {
             crate::dialect::unit_name_order(self.backend)
         );
         let rows = q(&sql).bind(level).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(unit_from_row).collect::<Result<_, _>>()?)
+        let mut out: Vec<Unit> = Vec::new();
+        for u in rows.iter().map(unit_from_row) {
+            let u = u?;
+            // An abolished commune's records belong to what it became.
+            let now = if u.valid_to.is_some() {
+                self.successors_and_predecessors(u.id).await?.0
+            } else {
+                vec![u]
+            };
+            for t in now {
+                if !out.iter().any(|x| x.id == t.id) {
+                    out.push(t);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The territories `id` was formed from.
+    async fn predecessor_paths(&self, id: i64) -> Result<Vec<UnitPath>, StoreError> {
+        Ok(self
+            .successors_and_predecessors(id)
+            .await?
+            .1
+            .into_iter()
+            .map(|u| u.path)
+            .collect())
     }
 
     /// Every current unit that may issue for `territory`: the territory's
@@ -105,8 +135,10 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         let below: Vec<Unit> = rows.iter().map(unit_from_row).collect::<Result<_, _>>()?;
+        let predecessors = self.predecessor_paths(territory.id).await?;
         let mut out = Vec::new();
-        if let Some(issuer) = issuer_of(&refs(&lineage)) {
+        if let Some(mut issuer) = issuer_of(&refs(&lineage)) {
+            issuer.predecessors = predecessors.clone();
             out.push(IssuingUnit {
                 unit_id: territory.id,
                 unit_kind: territory.kind.clone(),
@@ -125,7 +157,8 @@ impl Db {
                     .cloned(),
             );
             chain.push(u.clone());
-            if let Some(issuer) = issuer_of(&refs(&chain)) {
+            if let Some(mut issuer) = issuer_of(&refs(&chain)) {
+                issuer.predecessors = predecessors.clone();
                 if issuer.territory == territory.path {
                     out.push(IssuingUnit {
                         unit_id: u.id,
@@ -168,6 +201,11 @@ pub struct IssueScope<'a> {
     pub level: (&'a str, &'a str),
     pub kind: Option<IssuerType>,
     pub entries: &'a [(i64, &'a UnitPath)],
+    /// The signing date may not be before this (ISO), e.g. the first day
+    /// after the public notice.
+    pub not_before: Option<&'a str>,
+    /// Nor after this (ISO): today.
+    pub not_after: &'a str,
 }
 
 /// Parses a decision's head and checks its issuer against `scope` and the
@@ -187,11 +225,26 @@ pub async fn parse_head(
         ));
     }
     let signed_on = parse_date(input.signed_on);
-    if signed_on.is_none() {
-        errors.push(FieldError::new(
+    match signed_on.as_deref() {
+        None => errors.push(FieldError::new(
             "signed_on",
             "Ngày ký không hợp lệ (dd/mm/yyyy).",
-        ));
+        )),
+        Some(d) if d > scope.not_after => errors.push(FieldError::new(
+            "signed_on",
+            format!(
+                "Ngày ký không được sau hôm nay ({}).",
+                crate::appraisal::show_date(scope.not_after)
+            ),
+        )),
+        Some(d) if scope.not_before.is_some_and(|b| d < b) => errors.push(FieldError::new(
+            "signed_on",
+            format!(
+                "Ngày ký phải từ ngày {} (sau khi hết thời gian thông báo công khai).",
+                crate::appraisal::show_date(scope.not_before.unwrap_or_default())
+            ),
+        )),
+        Some(_) => {}
     }
     for (key, v, label) in [
         ("signer", input.signer, "người ký"),
@@ -263,6 +316,7 @@ pub async fn issuers_for_signer(
             db.issuers_of_territory(&territory)
                 .await?
                 .into_iter()
+                .filter(|i| i.valid_to.is_none())
                 .filter(|i| actor.holds(dvk_domain::auth::Role::SigningLeader, &i.issuer.path))
                 .filter(|i| kind.is_none_or(|k| i.issuer.kind == k))
                 .filter(|i| unit_kind.is_none_or(|k| i.unit_kind == k)),

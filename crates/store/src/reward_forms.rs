@@ -279,6 +279,30 @@ pub async fn save_reward_form(
     let mut tx = db.pool.begin().await?;
     let id = match id {
         Some(id) => {
+            // Proposals waiting for their decision keep the form as it was
+            // proposed: no retiring it, no moving it to another level or body.
+            let row = q("SELECT issuer_type, issuer_kind, level_code, active FROM reward_forms WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(ServiceError::NotFound("hình thức khen thưởng"))?;
+            let changes_who = row.try_get::<String, _>("issuer_type")? != f.issuer_type.code()
+                || row.try_get::<Option<String>, _>("issuer_kind")? != f.issuer_kind
+                || row.try_get::<String, _>("level_code")? != f.level_code
+                || (row.try_get::<i64, _>("active")? != 0 && !f.active);
+            if changes_who {
+                let waiting: i64 = q("SELECT COUNT(*) FROM reward_proposals p WHERE p.form_id = $1 \
+                                      AND NOT EXISTS (SELECT 1 FROM rewards w WHERE w.round_id = p.round_id AND w.entry_id = p.entry_id)")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get(0)?;
+                if waiting > 0 {
+                    return Err(ServiceError::Conflict(format!(
+                        "Hình thức này đang được đề nghị cho {waiting} hồ sơ chưa có quyết định khen thưởng: chỉ sửa được tên, tên in và mức tiền thưởng cho đến khi các quyết định được ban hành."
+                    )));
+                }
+            }
             let n = q("UPDATE reward_forms SET name = $1, title_pattern = $2, issuer_type = $3, issuer_kind = $4, level_code = $5, amount = $6, active = $7 WHERE id = $8")
                 .bind(&f.name)
                 .bind(&f.title_pattern)

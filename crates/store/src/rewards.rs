@@ -556,6 +556,10 @@ pub async fn decide_reward(
     f: &RewardDecisionForm,
     entry_ids: &[i64],
 ) -> Result<i64, ServiceError> {
+    let mut ids = entry_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let entry_ids = ids.as_slice();
     let round = db
         .reward_round(round_id)
         .await?
@@ -618,6 +622,8 @@ pub async fn decide_reward(
             level: (&form.level_code, cat.level_name(&form.level_code)),
             kind: form.issuer(),
             entries: &covered,
+            not_before: None,
+            not_after: &crate::appraisal::today(),
         },
         &mut errors,
     )
@@ -642,7 +648,8 @@ pub async fn decide_reward(
     let issuer = &head.issuer.issuer;
     let title = dvk_domain::issuer::award_title(&form.title_pattern, &issuer.body);
     let mut tx = db.pool.begin().await?;
-    let dup = q("SELECT id FROM reward_decisions WHERE issuing_body = $1 AND number = $2")
+    let dup = q("SELECT id FROM reward_decisions WHERE (issuer_unit_id = $1 OR issuing_body = $2) AND number = $3")
+        .bind(head.issuer.unit_id)
         .bind(&issuer.body)
         .bind(number)
         .fetch_optional(&mut *tx)
@@ -679,13 +686,8 @@ pub async fn decide_reward(
         let Some(c) = candidates.iter().find(|c| c.entry_id == *e) else {
             continue;
         };
-        q("INSERT INTO rewards (decision_id, round_id, entry_id, form_id) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(round_id)
-            .bind(*e)
-            .bind(form.id)
-            .execute(&mut *tx)
-            .await?;
+        // The move first: a concurrent decision that got there before is
+        // refused as a conflict, not as a duplicate row.
         transitions::apply(
             &mut tx,
             Mover::person(actor),
@@ -697,6 +699,13 @@ pub async fn decide_reward(
             },
         )
         .await?;
+        q("INSERT INTO rewards (decision_id, round_id, entry_id, form_id) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(round_id)
+            .bind(*e)
+            .bind(form.id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(id)

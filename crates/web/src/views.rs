@@ -315,6 +315,8 @@ pub struct EntryPage {
     pub can_mark_outstanding: bool,
     pub can_revoke: bool,
     pub recognised: String,
+    /// The recognition's certificate may be printed (not revoked, not removed).
+    pub printable: bool,
     pub layout: Layout,
     pub id: i64,
     pub title: String,

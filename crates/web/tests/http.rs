@@ -80,6 +80,7 @@ on_both_backends!(
     appraisal::round_pages_query_counts_do_not_grow,
     appraisal::criteria_sets_are_versioned,
     appraisal::phase_rounds_take_the_communes_best,
+    appraisal::concurrent_decisions_leave_no_round_stuck,
     rewards::rewards_funnel_one_form_and_revocation,
     rewards::reward_catalogue_is_managed,
     review::yearly_review_and_predecessors,

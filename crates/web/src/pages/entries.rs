@@ -565,21 +565,17 @@ pub async fn render_detail(
             });
         }
     }
-    let recognised = if matches!(
-        e.state,
-        EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
-    ) {
-        match &record.decision {
-            Some(d) => format!(
-                "Đã được công nhận theo Quyết định số {} ngày {} của {}",
-                d.number,
-                dvk_store::appraisal::show_date(&d.signed_on),
-                d.issuing_body
-            ),
-            None => String::new(),
-        }
-    } else {
-        String::new()
+    // The recognition stays on record after the entry goes on (to a
+    // higher level's round); a revocation is shown with it.
+    let recognised = match &record.decision {
+        Some(d) => format!(
+            "Đã được công nhận {} theo Quyết định số {} ngày {} của {}",
+            cat.level_name(&d.level_code).to_lowercase(),
+            d.number,
+            dvk_store::appraisal::show_date(&d.signed_on),
+            d.issuing_body
+        ),
+        None => String::new(),
     };
     let rewards = record
         .rewards
@@ -662,6 +658,8 @@ pub async fn render_detail(
         can_mark_outstanding: auth::check_transition(&user.actor, Transition::MarkOutstanding, &sc)
             .is_ok(),
         can_revoke: auth::check_transition(&user.actor, Transition::Revoke, &sc).is_ok(),
+        printable: !recognised.is_empty()
+            && !matches!(e.state, EntryState::Revoked | EntryState::Removed),
         recognised,
         layout: Layout::new(
             truncate(r.title(), 60),

@@ -747,4 +747,121 @@ pub(crate) async fn phase_rounds_take_the_communes_best(kind: Kind) {
         .try_get(0)
         .unwrap();
     assert_eq!(level, "tinh", "now judged at province level");
+    // Its commune recognition stays on record while the province judges it.
+    let page = front.get_text(&format!("/entries/{best}")).await;
+    assert!(
+        page.contains("Đã được công nhận cấp xã theo Quyết định số 99/QĐ-UBND"),
+        "{page}"
+    );
+    assert_eq!(
+        front
+            .get(&format!("/entries/{best}/certificate"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+/// Two leaders deciding a round's two communes at the same moment: each
+/// decision is made once, and the round ends decided (none stuck on notice).
+pub(crate) async fn concurrent_decisions_leave_no_round_stuck(kind: Kind) {
+    use crate::api::{api_as, today_iso};
+    let s = start(kind, 0).await;
+    let (a, b) = accepted_entries(&s, 2).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let rid = open_round(&secretariat, &s, "ballot").await;
+    let chair = actor_of(&s.db, "hoidong.chutich").await;
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    use dvk_store::appraisal as ap;
+    ap::add_member(
+        &s.db,
+        &organiser,
+        rid,
+        chair.user_id,
+        dvk_domain::appraisal::CouncilRole::Chair,
+    )
+    .await
+    .unwrap();
+    let points: HashMap<i64, String> =
+        s.db.round_core(rid)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (c.id, "9".to_owned()))
+            .collect();
+    for (officer, ids) in [("canbo.tohieu", &a), ("canbo.chiengan", &b)] {
+        let actor = actor_of(&s.db, officer).await;
+        for id in ids.iter() {
+            ap::propose(&s.db, &actor, rid, *id, &points).await.unwrap();
+        }
+    }
+    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
+        .await
+        .unwrap();
+    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
+    for id in a.iter().chain(b.iter()) {
+        ap::save_ballot(&s.db, &chair, rid, *id, Some(true), "")
+            .await
+            .unwrap();
+    }
+    ap::conclude(
+        &s.db,
+        &chair,
+        rid,
+        &ap::MinutesForm {
+            date: ap::show_date(&today_iso(0)),
+            place: "Hội trường".into(),
+            present: "1/1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ap::publish_notice(&s.db, &organiser, rid, &today_iso(0), &today_iso(14))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE rounds SET notice_starts = '2026-01-01', notice_ends = '2026-01-20', notice_published_at = 1767225600 WHERE id = $1")
+        .bind(rid)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    let leader = api_as(&s, "lanhdao").await;
+    let decision = |issuer: i64, ids: &[i64], n: &str| {
+        serde_json::json!({"number": n, "signed_on": today_iso(0), "signer": "Trần Quốc Khánh",
+            "signer_title": "CHỦ TỊCH", "issuer_unit_id": issuer, "entry_ids": ids})
+    };
+    let path = format!("/rounds/{rid}/decisions");
+    let (x, y) = tokio::join!(
+        leader.post(&path, decision(to_hieu.id, &a, "1/QĐ-UBND")),
+        leader.post(&path, decision(chieng_an.id, &b, "2/QĐ-UBND")),
+    );
+    // One may be asked to retry; the retry then settles the round.
+    for (res, issuer, ids, n) in [
+        (x, to_hieu.id, &a, "1/QĐ-UBND"),
+        (y, chieng_an.id, &b, "2/QĐ-UBND"),
+    ] {
+        match res.status {
+            StatusCode::CREATED => {}
+            StatusCode::CONFLICT => {
+                let again = leader.post(&path, decision(issuer, ids, n)).await;
+                assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+            }
+            other => panic!("{other}: {}", res.body),
+        }
+    }
+    for id in a.iter().chain(b.iter()) {
+        assert_eq!(entry_state(&s.db, *id).await.0, "recognised");
+    }
+    let state: String = sqlx::query("SELECT state FROM rounds WHERE id = $1")
+        .bind(rid)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(state, "decided");
 }

@@ -112,6 +112,48 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         StatusCode::SEE_OTHER
     );
 
+    // A form with a proposal waiting for its decision cannot be retired
+    // or moved to another level; its wording can still be edited.
+    let dang =
+        s.db.reward_forms()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.code == "gk-dang-uy-xa")
+            .unwrap();
+    let edit = |active: &'static str, name: &'static str| {
+        vec![
+            ("name", name),
+            ("title_pattern", "Giấy khen của {cơ quan}"),
+            ("issuer_type", "dang"),
+            ("issuer_kind", ""),
+            ("level_code", "xa"),
+            ("amount", ""),
+            ("active", active),
+        ]
+    };
+    let before = snapshot(&s.db).await;
+    let res = secretariat
+        .post(
+            &format!("/rewards/forms/{}", dang.id),
+            &edit("", "Giấy khen của Đảng ủy cấp xã"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("đang được đề nghị cho 1 hồ sơ"));
+    assert_eq!(snapshot(&s.db).await, before);
+    let res = secretariat
+        .post(
+            &format!("/rewards/forms/{}", dang.id),
+            &edit("1", "Giấy khen của Đảng ủy xã, phường"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
     let leader = Client::login(&s.base, "lanhdao").await;
     let (to_hieu, _, _, _) = commune_units(&s.db).await;
     let party = unit_by_name(&s.db, &format!("Đảng ủy {}", in_sentence(&to_hieu.name))).await;
@@ -152,6 +194,18 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         .unwrap()
         .contains("phải là loại “Ủy ban nhân dân”"));
     issuer = to_hieu.id;
+    // Not signed in the future.
+    let mut future = decision(form("gk-ubnd-xa"), &e0, "5/QĐ-UBND", issuer);
+    future[2] = ("signed_on", "31/12/2099".into());
+    let res = leader
+        .post(&format!("/rewards/{rr}/decisions"), &as_refs(&future))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Ngày ký không được sau hôm nay"));
     let page = leader.get_text(&format!("/rewards/{rr}")).await;
     assert!(
         page.contains(&format!(
