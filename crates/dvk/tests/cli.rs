@@ -1,6 +1,9 @@
 //! The `dvk` binary end to end: migrate, accounts, provinces, the audit
 //! check against a tampered database, and a first start without demo data.
 
+#[path = "cli/faults.rs"]
+mod faults;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -143,6 +143,22 @@ impl Db {
                     Ok(())
                 })
             })
+            // A connection that failed mid-transaction (disk full, I/O error)
+            // may still hold SQLite's transaction open though the pool thinks
+            // it ended: anything done on it later would never commit. Such a
+            // connection is closed (its transaction rolled back), never reused.
+            .after_release(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend != Backend::Sqlite {
+                        return Ok(true);
+                    }
+                    if conn.execute("BEGIN").await.is_err() {
+                        tracing::warn!("closing a database connection left inside a transaction");
+                        return Ok(false);
+                    }
+                    Ok(conn.execute("ROLLBACK").await.is_ok())
+                })
+            })
             .connect(url)
             .await?)
     }
@@ -155,6 +171,31 @@ impl Db {
             if let Err(e) = self.pool.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
                 tracing::warn!("WAL checkpoint: {e}");
             }
+        }
+    }
+
+    /// Whether the database serves reads and stores writes now, within
+    /// `limit`: on SQLite a real (tiny) committed write, so a full disk or a
+    /// stuck write lock shows; on PostgreSQL a round trip.
+    pub async fn ready(&self, limit: std::time::Duration) -> Result<(), StoreError> {
+        let probe = async {
+            match self.backend {
+                Backend::Sqlite => {
+                    q("INSERT INTO meta (key, value) VALUES ('ready_probe', $1) \
+                       ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Backend::Postgres => {
+                    self.pool.execute("SELECT 1").await?;
+                }
+            }
+            Ok::<_, StoreError>(())
+        };
+        match tokio::time::timeout(limit, probe).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError::Db(sqlx::Error::PoolTimedOut)),
         }
     }
 

@@ -12,6 +12,33 @@ pub enum StoreError {
     Data(String),
 }
 
+impl StoreError {
+    /// The database could not be reached or could not store right now (it
+    /// is down, the pool is exhausted, the disk is full, a lock timed out):
+    /// nothing of the failed statement was kept, and a later retry may work.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+            sqlx::Error::Database(d) => d.code().is_some_and(|code| {
+                match code.parse::<i32>() {
+                    // SQLite primary codes (the low byte of extended ones):
+                    // BUSY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
+                    Ok(n) => matches!(n & 0xff, 5 | 10 | 11 | 13 | 14 | 26),
+                    // PostgreSQL: connection exceptions, insufficient
+                    // resources (disk full), operator intervention.
+                    Err(_) => {
+                        code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+                    }
+                }
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// Service-layer errors: what a use case can answer besides success.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -47,6 +47,7 @@ const STEPS: &[Step] = &[
     step!(9, "0009_lawful_appraisal.sql", "lawful_appraisal", false),
     step!(10, "0010_public_search.sql", "public_search", true),
     step!(11, "0011_issuers.sql", "issuers", false),
+    step!(12, "0012_decision_numbers.sql", "decision_numbers", false),
 ];
 
 /// The newest schema this binary knows.

@@ -48,6 +48,17 @@ pub fn error_response(status: StatusCode, title: &str, message: &str) -> Respons
     }
 }
 
+/// What a person is told of a storage failure. A failure may come after
+/// the commit (reading back what was saved), so it never claims that
+/// nothing changed.
+pub fn store_message(e: &StoreError) -> &'static str {
+    if e.is_unavailable() {
+        "Hệ thống lưu trữ tạm thời không phản hồi. Vui lòng thử lại sau ít phút; nếu vừa gửi dữ liệu, hãy tải lại trang để xem đã được lưu chưa trước khi gửi lại."
+    } else {
+        "Đã có lỗi khi lưu hoặc đọc dữ liệu. Hãy tải lại trang để xem thay đổi đã được lưu chưa trước khi thử lại."
+    }
+}
+
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -58,6 +69,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Store(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -75,7 +87,7 @@ impl IntoResponse for AppError {
                     ),
                     ServiceError::Store(inner) => {
                         tracing::error!("storage error: {inner}");
-                        ("Lỗi hệ thống", vec!["Đã có lỗi khi lưu hoặc đọc dữ liệu. Không có gì bị thay đổi; vui lòng thử lại sau.".to_owned()])
+                        ("Lỗi hệ thống", vec![store_message(inner).to_owned()])
                     }
                     ServiceError::NotFound(_) => ("Không tìm thấy", vec![e.to_string()]),
                     ServiceError::Denied(_) => ("Không được phép", vec![e.to_string()]),

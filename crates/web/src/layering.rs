@@ -24,8 +24,8 @@ mod tests {
         "reward_catalogue",
         // Public: rounds whose results are on public notice.
         "notice_rounds",
-        // Health check.
-        "user_count",
+        // Readiness check.
+        "ready",
         // The unit tree (names of organisations, no records), cached per
         // process for pickers and filters.
         "unit_tree",

@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(pages::home::home))
         .route("/healthz", get(pages::home::healthz))
+        .route("/readyz", get(pages::home::readyz))
         .route("/static/app.css", get(pages::home::css))
         .route("/static/app.js", get(pages::home::js))
         .route(

@@ -50,7 +50,8 @@ pub struct ApiError {
     /// `csrf_failed`, `not_found`, `validation_failed`, `invalid_body`,
     /// `invalid_parameter`, `not_editable`, `no_evidence`,
     /// `transition_refused`, `conflict`, `too_many_requests`,
-    /// `payload_too_large`, `unsupported_media_type`, `internal`.
+    /// `payload_too_large`, `unsupported_media_type`, `unavailable` (the
+    /// database is down or full: retry later), `internal`.
     pub code: String,
     /// What happened, in Vietnamese, for a person to read.
     pub message: String,
@@ -118,11 +119,20 @@ impl From<ServiceError> for ApiFailure {
             },
             ServiceError::Store(inner) => {
                 tracing::error!("storage error: {inner}");
-                ApiFailure::new(
+                let unavailable = inner.is_unavailable();
+                let mut f = ApiFailure::new(
                     status,
-                    "internal",
-                    "Đã có lỗi khi lưu hoặc đọc dữ liệu. Không có gì bị thay đổi; vui lòng thử lại sau.",
-                )
+                    if unavailable {
+                        "unavailable"
+                    } else {
+                        "internal"
+                    },
+                    crate::error::store_message(&inner),
+                );
+                if unavailable {
+                    f.retry_after = Some(5);
+                }
+                f
             }
             ServiceError::NotFound(_) => ApiFailure::new(status, "not_found", e.to_string()),
             ServiceError::Denied(ref d) => {

@@ -124,14 +124,21 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     Ok(Html(page.render()?).into_response())
 }
 
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.user_count().await {
-        Ok(_) => (StatusCode::OK, "ok").into_response(),
+/// Liveness: the process answers (no database work, so a slow database
+/// does not get a live process restarted).
+pub async fn healthz() -> Response {
+    (StatusCode::OK, "ok").into_response()
+}
+
+/// Readiness: the database answers and stores a write within 2 s.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ready(std::time::Duration::from_secs(2)).await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
-            tracing::error!("health check failed: {e}");
+            tracing::error!("readiness check failed: {e}");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "cơ sở dữ liệu không phản hồi",
+                "cơ sở dữ liệu không phản hồi hoặc không ghi được / database unavailable",
             )
                 .into_response()
         }

@@ -1,0 +1,367 @@
+//! Faults an operator meets: the disk fills up under concurrent writes
+//! and is freed again; the process is stopped with requests in flight.
+
+use super::{dvk, free_port, text};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A tmpfs of `mb` megabytes mounted on a fresh directory; unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn new(mb: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mb}m"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("mount runs");
+        assert!(
+            out.status.success(),
+            "mounting a small tmpfs needs root (CI runs as root): {}",
+            text(&out.stderr)
+        );
+        SmallDisk { dir }
+    }
+
+    fn resize(&self, mb: u32) {
+        let out = Command::new("mount")
+            .args(["-o", &format!("remount,size={mb}m")])
+            .arg(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).output();
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    admin_password: Option<String>,
+}
+
+impl Server {
+    fn start(data: &std::path::Path) -> Server {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dvk"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DVK_DATA_DIR", data)
+            .env_remove("DVK_DATABASE_URL")
+            .env("DVK_SHUTDOWN_GRACE", "20")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut admin_password = None;
+        loop {
+            match lines.next() {
+                Some(Ok(l)) if l.contains("DVK đang chạy") => break,
+                Some(Ok(l)) => {
+                    if let Some(p) = l.split("admin / ").nth(1) {
+                        admin_password = Some(p.trim().to_owned());
+                    }
+                }
+                _ => panic!("dvk serve exited before listening"),
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            admin_password,
+        }
+    }
+
+    /// SIGTERM; the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "dvk did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(data: &std::path::Path) -> String {
+    let out = dvk(
+        data,
+        &[
+            "token",
+            "create",
+            "--username",
+            "admin",
+            "--name",
+            "Kiểm thử",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().nth(1).unwrap().trim().to_owned()
+}
+
+/// Creates a unit under `parent` through the API: Some(id) when the
+/// server acknowledged it.
+async fn create_unit(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    parent: i64,
+    name: &str,
+) -> Result<i64, u16> {
+    let res = http
+        .post(format!("{base}/api/v1/units"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({"parent_id": parent, "name": name, "kind": "khu_dan_cu"})
+                .to_string(),
+        )
+        .send()
+        .await;
+    match res {
+        Ok(r) if r.status() == 201 => {
+            let body: serde_json::Value =
+                serde_json::from_slice(&r.bytes().await.map_err(|_| 0u16)?).unwrap();
+            Ok(body["id"].as_i64().unwrap())
+        }
+        Ok(r) => Err(r.status().as_u16()),
+        Err(_) => Err(0),
+    }
+}
+
+async fn province_id(base: &str, token: &str) -> i64 {
+    let bytes = reqwest::Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let me: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    me["grants"][0]["unit_id"].as_i64().unwrap()
+}
+
+/// The disk fills up during concurrent writes and is then freed: every
+/// write the server acknowledged is there after a restart, writes work
+/// again before the restart, readiness reported the failure, and the
+/// database and its audit chain are intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_disk_loses_no_acknowledged_write() {
+    // Step 1: DVK on a small disk with room for its data and a little more.
+    let disk = SmallDisk::new(64);
+    let data = disk.dir.path().join("dvk");
+    assert!(dvk(&data, &["migrate"]).status.success());
+    let used = fs_used(&data);
+    let server = Server::start(&data);
+    let token = token(&data);
+    let parent = province_id(&server.base, &token).await;
+    disk.resize(((used + 3 * 1024 * 1024) / (1024 * 1024)) as u32 + 1);
+
+    // Step 2: eight writers until well after the disk is full.
+    let acknowledged = Arc::new(Mutex::new(Vec::<(i64, String)>::new()));
+    let failures = Arc::new(Mutex::new(0usize));
+    let full = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (base, token) = (server.base.clone(), token.clone());
+        let (acknowledged, failures, full) = (acknowledged.clone(), failures.clone(), full.clone());
+        writers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let filler = "đầy ".repeat(40);
+            for i in 0..100_000 {
+                let name = format!("Bản {w}-{i} {filler}");
+                match create_unit(&http, &base, &token, parent, &name).await {
+                    Ok(id) => acknowledged.lock().unwrap().push((id, name.trim().to_owned())),
+                    Err(_) => {
+                        full.store(true, Ordering::Relaxed);
+                        let mut f = failures.lock().unwrap();
+                        *f += 1;
+                        if *f > 400 {
+                            return;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    let started = Instant::now();
+    while !full.load(Ordering::Relaxed) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the disk never filled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "readiness reports the full disk");
+    for w in writers {
+        w.await.unwrap();
+    }
+
+    // Step 3: space returns; writes work again without a restart.
+    disk.resize(256);
+    let http = reqwest::Client::new();
+    let mut after = None;
+    for _ in 0..50 {
+        if let Ok(id) = create_unit(
+            &http,
+            &server.base,
+            &token,
+            parent,
+            "Bản sau khi giải phóng",
+        )
+        .await
+        {
+            after = Some(id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let after = after.expect("writes work again once space is freed");
+    let ready = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+
+    // Step 4: a clean stop, then everything acknowledged is there.
+    assert!(server.stop().success());
+    let url = format!("sqlite://{}?mode=rw", data.join("dvk.db").display());
+    let db = dvk_store::Db::connect(&url, 2).await.unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 50,
+        "{} writes acknowledged",
+        acknowledged.len()
+    );
+    for (id, name) in acknowledged
+        .iter()
+        .chain([(after, "Bản sau khi giải phóng".to_owned())].iter())
+    {
+        let got: Option<String> = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+            .bind(*id)
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.as_deref(),
+            Some(name.as_str()),
+            "acknowledged unit #{id} lost"
+        );
+    }
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    db.close().await;
+    let out = dvk(&data, &["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+fn fs_used(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum()
+}
+
+/// SIGTERM with requests in flight: they are answered, the process exits
+/// 0, and the SQLite write-ahead log is checkpointed and emptied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_requests_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let password = server.admin_password.clone().unwrap();
+    let base = server.base.clone();
+    // Logins hash a password (argon2): each takes a while, so several are
+    // in flight when the signal comes.
+    let mut logins = Vec::new();
+    for _ in 0..6 {
+        let (base, password) = (base.clone(), password.clone());
+        logins.push(tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            let page = http
+                .get(format!("{base}/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = page
+                .split("name=\"csrf\" value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_owned();
+            http.post(format!("{base}/login"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", "admin"),
+                    ("password", password.as_str()),
+                ])
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let status = server.stop();
+    assert!(status.success(), "exit status {status:?}");
+    for l in logins {
+        let answered = l.await.unwrap();
+        assert!(
+            matches!(answered, Ok(303) | Ok(200) | Ok(429)),
+            "a request in flight was cut: {answered:?}"
+        );
+    }
+    let wal = dir.path().join("dvk.db-wal");
+    assert!(
+        std::fs::metadata(&wal)
+            .map(|m| m.len() == 0)
+            .unwrap_or(true),
+        "the WAL was checkpointed into the database"
+    );
+}
