@@ -577,3 +577,86 @@ async fn migrations_run_once_adopt_the_old_table_and_refuse_newer_schemas() {
         );
     }
 }
+
+/// Start-up failures exit non-zero at once with the real cause: a file
+/// that is not a database, a truncated one, a PostgreSQL port nobody
+/// listens on, an invalid pool size, a port already taken.
+#[test]
+fn start_up_failures_say_why_within_two_seconds() {
+    let fails_fast = |dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], expect: &str| {
+        let started = std::time::Instant::now();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dvk"));
+        cmd.args(args)
+            .env("DVK_DATA_DIR", dir)
+            .env_remove("DVK_DATABASE_URL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let took = started.elapsed();
+        assert!(
+            !out.status.success(),
+            "{args:?} {env:?} must fail ({expect})"
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains(expect), "{args:?} {env:?}: {err}");
+        assert!(
+            took < std::time::Duration::from_millis(2500),
+            "{args:?} {env:?} took {took:?}"
+        );
+    };
+    // Not a database at all.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dvk.db"),
+        "đây không phải cơ sở dữ liệu ".repeat(200),
+    )
+    .unwrap();
+    fails_fast(dir.path(), &["migrate"], &[], "not a database");
+    // A database cut in half.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dvk(dir.path(), &["migrate"]).status.success());
+    let file = dir.path().join("dvk.db");
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let _ = std::fs::remove_file(dir.path().join("dvk.db-wal"));
+    fails_fast(dir.path(), &["migrate"], &[], "malformed");
+    // PostgreSQL not listening.
+    let closed = format!("postgres://postgres:secret@127.0.0.1:{}/dvk", free_port());
+    fails_fast(
+        dir.path(),
+        &["migrate"],
+        &[("DVK_DATABASE_URL", &closed)],
+        "Không mở được cơ sở dữ liệu",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dvk"))
+        .arg("migrate")
+        .env("DVK_DATABASE_URL", &closed)
+        .output()
+        .unwrap();
+    assert!(
+        !text(&out.stderr).contains("secret"),
+        "the password is not printed"
+    );
+    // Invalid pool sizes; a port already taken.
+    let fresh = tempfile::tempdir().unwrap();
+    fails_fast(
+        fresh.path(),
+        &["serve"],
+        &[("DVK_DB_POOL", "0")],
+        "0 is not in 2..=500",
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    fails_fast(
+        fresh.path(),
+        &["serve", "--bind", &bind],
+        &[],
+        "không mở được cổng",
+    );
+}

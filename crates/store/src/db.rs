@@ -61,6 +61,72 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One direct connection before the pool, so a start-up failure says what
+/// is wrong within 2 s — the server refusing, the file not a database, a
+/// directory that cannot be written — instead of a pool timing out.
+async fn preflight(url: &str, backend: Backend) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let check = async {
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        if backend == Backend::Sqlite {
+            // Reads the header and the schema: a corrupt file fails here.
+            let pages: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM sqlite_master) * 0 + page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            )
+            .fetch_one(&mut conn)
+            .await?;
+            // A file shorter than its header says was cut (a copy that did
+            // not finish, a full disk): with no log holding the rest, refuse.
+            if let Some(file) = sqlite_file(url) {
+                let wal = {
+                    let mut p = file.as_os_str().to_owned();
+                    p.push("-wal");
+                    std::fs::metadata(std::path::PathBuf::from(p))
+                        .map(|m| m.len())
+                        .unwrap_or(0)
+                };
+                let len = std::fs::metadata(&file)
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(pages);
+                if wal == 0 && len < pages {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "database disk image is malformed: the file has {len} of its {pages} bytes (truncated)"
+                    )));
+                }
+            }
+        }
+        conn.close().await?;
+        Ok::<_, sqlx::Error>(())
+    };
+    let shown = redact(url);
+    match tokio::time::timeout(ACQUIRE_TIMEOUT, check).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(StoreError::Config(format!(
+            "Không mở được cơ sở dữ liệu {shown}: {e} / cannot open the database"
+        ))),
+        Err(_) => Err(StoreError::Config(format!(
+            "Cơ sở dữ liệu {shown} không trả lời trong {} giây / the database does not answer",
+            ACQUIRE_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// A URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// The file of a `sqlite://PATH?…` URL (none for in-memory databases).
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
@@ -101,6 +167,7 @@ impl Db {
     ) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
+        preflight(url, backend).await?;
         let pool = Self::pool(url, backend, max_connections).await?;
         let read = match read_url {
             Some(r) if r != url => {
@@ -128,7 +195,9 @@ impl Db {
     ) -> Result<AnyPool, StoreError> {
         Ok(AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(std::time::Duration::from_secs(15))
+            // Fail fast: a request waits at most this long for a connection
+            // (the database down, or every connection busy), then gets 503.
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -139,6 +139,13 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
     QUERY_COUNT
         .scope(Cell::new(0), async move {
             let mut res = handle(state.clone(), req, next).await;
+            if res
+                .extensions()
+                .get::<crate::error::StorageUnavailable>()
+                .is_some()
+            {
+                state.storage_failed();
+            }
             let h = res.headers_mut();
             h.insert("content-security-policy", HeaderValue::from_static(
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",

@@ -48,6 +48,11 @@ pub fn error_response(status: StatusCode, title: &str, message: &str) -> Respons
     }
 }
 
+/// Marks a response that failed because storage was unavailable, so
+/// readiness can report it.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageUnavailable;
+
 /// What a person is told of a storage failure. A failure may come after
 /// the commit (reading back what was saved), so it never claims that
 /// nothing changed.
@@ -99,10 +104,14 @@ impl IntoResponse for AppError {
                     messages,
                     status: status.as_u16(),
                 };
-                match page.render() {
+                let mut res = match page.render() {
                     Ok(html) => (status, Html(html)).into_response(),
                     Err(_) => status.into_response(),
+                };
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    res.extensions_mut().insert(StorageUnavailable);
                 }
+                res
             }
         }
     }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub public_limiter: Arc<api::public::RateLimiter>,
     unit_tree: Arc<RwLock<Arc<UnitTree>>>,
+    /// When a request last failed because storage was unavailable.
+    storage_failed_at: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -56,7 +58,23 @@ impl AppState {
             public_limiter: Arc::new(api::public::RateLimiter::new(per_minute)),
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
+            storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         })
+    }
+
+    /// Notes that a request failed for want of storage just now.
+    pub fn storage_failed(&self) {
+        self.storage_failed_at
+            .store(dvk_store::db::now(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A request failed for want of storage in the last `secs` seconds.
+    pub fn storage_failed_within(&self, secs: i64) -> bool {
+        dvk_store::db::now()
+            - self
+                .storage_failed_at
+                .load(std::sync::atomic::Ordering::Relaxed)
+            < secs
     }
 
     /// The unit tree as of `version` (read with the session); reloaded

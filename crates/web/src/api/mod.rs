@@ -168,7 +168,12 @@ impl From<StoreError> for ApiFailure {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
+        let unavailable = self.body.code == "unavailable";
         let mut res = (self.status, Json(self.body)).into_response();
+        if unavailable {
+            res.extensions_mut()
+                .insert(crate::error::StorageUnavailable);
+        }
         if let Some(secs) = self.retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -130,8 +130,16 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, "ok").into_response()
 }
 
-/// Readiness: the database answers and stores a write within 2 s.
+/// Readiness: the database answers and stores a write within 2 s, and no
+/// request failed for want of storage in the last 10 s.
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.storage_failed_within(10) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "yêu cầu vừa thất bại vì không lưu được dữ liệu / storage failing",
+        )
+            .into_response();
+    }
     match state.db.ready(std::time::Duration::from_secs(2)).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
