@@ -176,11 +176,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("session lookup failed: {e}");
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Lỗi hệ thống",
-                    "Không đọc được phiên làm việc. Vui lòng thử lại sau.",
-                );
+                return crate::error::AppError::from(e).into_response();
             }
         },
         None => None,
@@ -288,12 +284,7 @@ async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let lookup_failed = |e: dvk_store::StoreError| {
         tracing::error!("session lookup failed: {e}");
-        ApiFailure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Không đọc được phiên làm việc. Vui lòng thử lại sau.",
-        )
-        .into_response()
+        ApiFailure::from(dvk_store::ServiceError::Store(e)).into_response()
     };
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     // Public endpoints need no one and look no one up.

@@ -53,11 +53,19 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path) -> Server {
+        Server::start_on(data, None)
+    }
+
+    fn start_on(data: &std::path::Path, url: Option<&str>) -> Server {
         let port = free_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dvk"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DVK_DATA_DIR", data)
-            .env_remove("DVK_DATABASE_URL")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dvk"));
+        cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DVK_DATA_DIR", data);
+        match url {
+            Some(u) => cmd.env("DVK_DATABASE_URL", u),
+            None => cmd.env_remove("DVK_DATABASE_URL"),
+        };
+        let mut child = cmd
             .env("DVK_SHUTDOWN_GRACE", "20")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -376,4 +384,129 @@ async fn sigterm_finishes_requests_in_flight() {
             .unwrap_or(true),
         "the WAL was checkpointed into the database"
     );
+}
+
+/// A TCP relay to PostgreSQL that the test can cut (every connection
+/// dropped, new ones refused) and restore.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (up2, links2) = (up.clone(), links.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the database is "down"
+                }
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                links2.lock().unwrap().push(link);
+            }
+        });
+        Relay { port, up, links }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for l in self.links.lock().unwrap().drain(..) {
+            l.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL goes away: requests fail within about 2 s with 503
+/// `unavailable` (readiness too), and everything recovers by itself when
+/// it is back, without restarting DVK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_down_fails_fast_and_recovers() {
+    let Some(admin) = super::postgres_admin_url() else {
+        return;
+    };
+    let pg = super::PgDb::new(&admin).await;
+    let (host_port, rest) = {
+        let after = pg.url.split_once('@').unwrap().1;
+        after.split_once('/').unwrap()
+    };
+    let relay = Relay::start(host_port.to_owned()).await;
+    let via = pg
+        .url
+        .replace(host_port, &format!("127.0.0.1:{}", relay.port));
+    assert!(via.ends_with(rest));
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_on(dir.path(), Some(&via));
+    let out = Command::new(env!("CARGO_BIN_EXE_dvk"))
+        .args([
+            "token",
+            "create",
+            "--username",
+            "admin",
+            "--name",
+            "Kiểm thử",
+        ])
+        .env("DVK_DATABASE_URL", &pg.url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).lines().nth(1).unwrap().trim().to_owned();
+    let http = reqwest::Client::new();
+    let me = |http: reqwest::Client, base: String, token: String| async move {
+        let started = Instant::now();
+        let r = http
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        (status, body, started.elapsed())
+    };
+    let (status, _, _) = me(http.clone(), server.base.clone(), token.clone()).await;
+    assert_eq!(status, 200);
+
+    // Step 1: the database goes away.
+    relay.cut();
+    let (status, body, took) = me(http.clone(), server.base.clone(), token.clone()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"unavailable\""), "{body}");
+    assert!(took < Duration::from_secs(4), "failed after {took:?}");
+    let started = Instant::now();
+    let ready = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // Step 2: it comes back; DVK recovers alone.
+    relay.restore();
+    let mut back = false;
+    for _ in 0..40 {
+        let (status, _, _) = me(http.clone(), server.base.clone(), token.clone()).await;
+        if status == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(back, "requests work again without restarting DVK");
+    assert!(server.stop().success());
 }
