@@ -55,6 +55,10 @@ enum Command {
         /// Seconds in-flight requests may take to finish after SIGTERM or Ctrl-C.
         #[arg(long, env = "DVK_SHUTDOWN_GRACE", default_value_t = 30)]
         shutdown_grace: u64,
+        /// Seconds a request may take before it is cut with 408.
+        #[arg(long, env = "DVK_REQUEST_TIMEOUT", default_value_t = 60,
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        request_timeout: u64,
         /// Requests per minute one address may make to the public API.
         #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
         public_api_per_minute: u32,
@@ -213,6 +217,7 @@ async fn main() -> Result<()> {
             secure_cookies,
             pool,
             shutdown_grace,
+            request_timeout,
             public_api_per_minute,
         } => {
             // The port first: a taken port is reported before any slow work.
@@ -261,6 +266,7 @@ async fn main() -> Result<()> {
                 secure_cookies: secure_cookies.unwrap_or(!loopback),
                 expose_query_count: false,
                 public_api_per_minute,
+                request_timeout_secs: request_timeout,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

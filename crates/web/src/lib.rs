@@ -31,6 +31,8 @@ pub struct WebConfig {
     /// Requests per minute one address may make to the public API
     /// (0 means the default, 120).
     pub public_api_per_minute: u32,
+    /// A request not answered within this is cut with 408 (0: 60 s).
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Clone)]
@@ -96,6 +98,13 @@ impl AppState {
 const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    use axum::http::{HeaderName, StatusCode};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::{DefaultOnResponse, TraceLayer};
+    let timeout = std::time::Duration::from_secs(match state.config.request_timeout_secs {
+        0 => 60,
+        n => n,
+    });
     let (api_routes, doc) = api::router(&state);
     let openapi = api::openapi_json(&doc);
     Router::new()
@@ -220,7 +229,40 @@ pub fn router(state: AppState) -> Router {
             ctx::request_context,
         ))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        // Every request gets an id (`x-request-id`, kept if a proxy set
+        // one), a log line with its method, route, status and latency, and a
+        // time limit (408 when exceeded). The last layer added runs first.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            "x-request-id",
+        )))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static("x-request-id"),
+            MakeRequestUuid,
+        ))
         .with_state(state)
+}
+
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| req.uri().path().to_owned());
+    tracing::info_span!("request", id, method = %req.method(), route)
 }
 
 /// Serves until `stop` turns true (never, if its sender is dropped); then stops accepting and lets requests

@@ -785,6 +785,22 @@ pub async fn api_tokens_and_sessions(kind: Kind) {
 /// Errors are JSON with stable codes and field names.
 pub async fn api_errors_name_fields(kind: Kind) {
     let s = start(kind, 0).await;
+    // Every answer carries a request id for the logs; a proxy's is kept.
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/api/v1/me", s.base))
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let r = http
+        .get(format!("{}/login", s.base))
+        .header("x-request-id", "tu-proxy-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "tu-proxy-42");
     let officer = api_as(&s, "canbo.tohieu").await;
     let before = snapshot(&s.db).await;
     let r = officer
