@@ -59,6 +59,11 @@ enum Command {
         #[arg(long, env = "DVK_REQUEST_TIMEOUT", default_value_t = 60,
               value_parser = clap::value_parser!(u64).range(1..=3600))]
         request_timeout: u64,
+        /// Seconds a client has to send a request's headers (also while a
+        /// kept-alive connection idles) before it is disconnected.
+        #[arg(long, env = "DVK_HEADER_TIMEOUT", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=600))]
+        header_timeout: u64,
         /// Requests per minute one address may make to the public API.
         #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
         public_api_per_minute: u32,
@@ -218,6 +223,7 @@ async fn main() -> Result<()> {
             pool,
             shutdown_grace,
             request_timeout,
+            header_timeout,
             public_api_per_minute,
         } => {
             // The port first: a taken port is reported before any slow work.
@@ -267,6 +273,7 @@ async fn main() -> Result<()> {
                 expose_query_count: false,
                 public_api_per_minute,
                 request_timeout_secs: request_timeout,
+                header_read_timeout_secs: header_timeout,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

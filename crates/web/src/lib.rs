@@ -15,7 +15,6 @@ use axum::Router;
 use dvk_store::reference::Catalogue;
 use dvk_store::units::UnitTree;
 use dvk_store::Db;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::RwLock;
@@ -33,6 +32,9 @@ pub struct WebConfig {
     pub public_api_per_minute: u32,
     /// A request not answered within this is cut with 408 (0: 60 s).
     pub request_timeout_secs: u64,
+    /// A connection that does not send a request's headers within this is
+    /// closed (0: 30 s).
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Clone)]
@@ -265,35 +267,73 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!("request", id, method = %req.method(), route)
 }
 
-/// Serves until `stop` turns true (never, if its sender is dropped); then stops accepting and lets requests
-/// in flight finish, for at most `grace`.
+/// Serves until `stop` turns true (never, if its sender is dropped);
+/// then stops accepting and lets requests in flight finish, for at most
+/// `grace`. A client that does not send a request's headers within the
+/// configured time (also while an idle kept-alive connection waits) is
+/// disconnected, so slow or idle connections cannot pile up.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    stop: tokio::sync::watch::Receiver<bool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
-    let (mut on_stop, mut deadline) = (stop.clone(), stop);
-    let server = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        // A receiver whose sender is gone never asks to stop.
-        if on_stop.wait_for(|s| *s).await.is_err() {
-            std::future::pending::<()>().await
-        }
-    });
-    tokio::select! {
-        r = std::future::IntoFuture::into_future(server) => r,
-        _ = async move {
-            if deadline.wait_for(|s| *s).await.is_err() {
-                std::future::pending::<()>().await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let header_timeout =
+        std::time::Duration::from_secs(match state.config.header_read_timeout_secs {
+            0 => 30,
+            n => n,
+        });
+    let app = router(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            stopped = async { stop.wait_for(|s| *s).await.is_ok() } => {
+                if stopped {
+                    break;
+                }
+                // The sender is gone: nobody will ask to stop.
+                std::future::pending::<()>().await;
+                continue;
             }
-            tokio::time::sleep(grace).await;
-        } => {
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(addr));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            },
+        );
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection from {addr}: {e}");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(grace) => {
             tracing::warn!("grace period over: stopping with requests still in flight");
-            Ok(())
         }
     }
+    Ok(())
 }

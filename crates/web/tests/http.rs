@@ -95,4 +95,5 @@ on_both_backends!(
     api::api_tokens_and_sessions,
     api::api_errors_name_fields,
     api::public_api_is_rate_limited,
+    api::slow_clients_are_disconnected,
 );

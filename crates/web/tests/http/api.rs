@@ -981,3 +981,52 @@ impl JsonValue for Response {
         serde_json::from_slice(&self.bytes().await.unwrap()).unwrap()
     }
 }
+
+/// A client that opens a connection and sends its headers slowly (or not
+/// at all) is disconnected after the header time; others are served.
+pub async fn slow_clients_are_disconnected(kind: Kind) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start(kind, 0).await;
+    let state = AppState::new(
+        s.db.clone(),
+        WebConfig {
+            header_read_timeout_secs: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(dvk_web::serve(
+        listener,
+        state,
+        tokio::sync::watch::channel(false).1,
+        std::time::Duration::from_secs(1),
+    ));
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: dvk\r\n")
+        .await
+        .unwrap();
+    let idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Meanwhile a normal client is served.
+    let ok = reqwest::get(format!("http://{addr}/login")).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the slow client was not disconnected");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    let mut idle = idle;
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        idle.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the idle connection was not closed");
+}
