@@ -292,6 +292,13 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .keep_alive(true);
+    // Resolves when asked to stop; never, if the sender is gone.
+    let stopped = async move {
+        if stop.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await
+        }
+    };
+    tokio::pin!(stopped);
     loop {
         let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -303,14 +310,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            stopped = async { stop.wait_for(|s| *s).await.is_ok() } => {
-                if stopped {
-                    break;
-                }
-                // The sender is gone: nobody will ask to stop.
-                std::future::pending::<()>().await;
-                continue;
-            }
+            _ = &mut stopped => break,
         };
         let app = app.clone();
         let service = hyper::service::service_fn(
