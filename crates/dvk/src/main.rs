@@ -1,6 +1,7 @@
 //! `dvk` — the DVK server and its administration commands.
 
 mod bench;
+mod housekeeping;
 mod shutdown;
 
 use anyhow::{bail, Context, Result};
@@ -67,6 +68,16 @@ enum Command {
         /// Requests per minute one address may make to the public API.
         #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
         public_api_per_minute: u32,
+        /// Directory for scheduled backups (off when not given).
+        #[arg(long, env = "DVK_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        /// Hours between scheduled backups.
+        #[arg(long, env = "DVK_BACKUP_EVERY_HOURS", default_value_t = 24.0)]
+        backup_every_hours: f64,
+        /// Scheduled backups kept (older ones are deleted).
+        #[arg(long, env = "DVK_BACKUP_KEEP", default_value_t = 14,
+              value_parser = clap::value_parser!(u64).range(1..=10000))]
+        backup_keep: u64,
     },
     /// Apply database migrations and reference data, then exit.
     Migrate,
@@ -142,6 +153,17 @@ enum DbCommand {
         from: String,
         #[arg(long)]
         to: String,
+    },
+    /// Write a consistent copy of the live database into one SQLite file (the server may keep running).
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup file into the configured database, which must be empty.
+    Restore {
+        /// The backup file made by `dvk db backup`.
+        file: PathBuf,
     },
 }
 
@@ -225,6 +247,9 @@ async fn main() -> Result<()> {
             request_timeout,
             header_timeout,
             public_api_per_minute,
+            backup_dir,
+            backup_every_hours,
+            backup_keep,
         } => {
             // The port first: a taken port is reported before any slow work.
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -295,7 +320,24 @@ async fn main() -> Result<()> {
             };
             let state = AppState::new(db.clone(), config).await?;
             println!("DVK đang chạy tại http://{bound}");
-            let housekeeping = shutdown::housekeeping(db.clone(), stopping.clone());
+            let backups = match backup_dir {
+                Some(dir) => {
+                    if backup_every_hours.is_nan() || backup_every_hours <= 0.0 {
+                        bail!("DVK_BACKUP_EVERY_HOURS phải lớn hơn 0");
+                    }
+                    std::fs::create_dir_all(&dir).with_context(|| {
+                        format!("không tạo được thư mục sao lưu {}", dir.display())
+                    })?;
+                    println!("Sao lưu định kỳ vào {}: mỗi {backup_every_hours} giờ, giữ {backup_keep} bản.", dir.display());
+                    Some(housekeeping::BackupSchedule {
+                        dir,
+                        every: Duration::from_secs_f64(backup_every_hours * 3600.0),
+                        keep: backup_keep as usize,
+                    })
+                }
+                None => None,
+            };
+            let housekeeping = housekeeping::spawn(db.clone(), stopping.clone(), backups);
             dvk_web::serve(
                 listener,
                 state,
@@ -468,6 +510,42 @@ async fn main() -> Result<()> {
             }
         }
         Command::Bench(args) => bench::run(args).await?,
+        Command::Db {
+            command: DbCommand::Backup { to },
+        } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = Db::connect(&url, 2).await?;
+            let report = db.backup_to(&to).await?;
+            db.close().await;
+            println!(
+                "Đã sao lưu vào {} ({} byte): {} bản ghi nhật ký, đầu chuỗi {}.",
+                report.file.display(),
+                report.bytes,
+                report.manifest.audit_length,
+                report.manifest.audit_head
+            );
+            for (table, n) in &report.manifest.counts {
+                println!("{table:<22} {n:>9} dòng");
+            }
+            if let Some(fault) = report.audit_fault {
+                bail!("Bản sao lưu đã ghi, nhưng nhật ký trong đó KHÔNG toàn vẹn: {fault}");
+            }
+        }
+        Command::Db {
+            command: DbCommand::Restore { file },
+        } => {
+            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let db = Db::connect(&url, 4).await?;
+            let report = db.restore_from(&file).await;
+            db.close().await;
+            let report = report?;
+            println!(
+                "Đã khôi phục từ {}: số dòng mọi bảng khớp bản sao lưu; nhật ký toàn vẹn ({} bản ghi, khớp mốc {}).",
+                file.display(),
+                report.audit_checked,
+                report.manifest.audit_head
+            );
+        }
         Command::Db {
             command: DbCommand::Copy { from, to },
         } => {

@@ -1,9 +1,8 @@
 //! Stopping cleanly. SIGTERM (systemd, Docker, Kubernetes) and Ctrl-C both
 //! set one flag: the server stops accepting and lets in-flight requests
 //! finish within the grace period, the mail loop ends after the message it
-//! is sending, and the housekeeping loop (SQLite WAL checkpoints) ends.
+//! is sending, and the housekeeping loop ends.
 
-use dvk_store::Db;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -73,18 +72,4 @@ async fn signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
-}
-
-/// Periodic upkeep until stopped: on SQLite, a checkpoint every 30 s keeps
-/// the write-ahead log from growing under a sustained load.
-pub fn housekeeping(db: Db, stopping: Stopping) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            stopping.sleep(Duration::from_secs(30)).await;
-            if stopping.is_set() {
-                break;
-            }
-            db.checkpoint().await;
-        }
-    })
 }

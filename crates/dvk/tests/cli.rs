@@ -1,8 +1,12 @@
 //! The `dvk` binary end to end: migrate, accounts, provinces, the audit
 //! check against a tampered database, and a first start without demo data.
 
+#[path = "cli/backups.rs"]
+mod backups;
 #[path = "cli/faults.rs"]
 mod faults;
+#[path = "cli/support.rs"]
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -383,7 +387,6 @@ async fn db_copy_moves_a_deployment_to_postgres() {
         return;
     };
     use dvk_store::entries::EntryFilter;
-    use sqlx::Row;
     // A SQLite deployment with demo data and an evidence file.
     let dir = tempfile::tempdir().unwrap();
     let sqlite_url = format!("sqlite://{}?mode=rwc", dir.path().join("dvk.db").display());
@@ -392,7 +395,7 @@ async fn db_copy_moves_a_deployment_to_postgres() {
     src.seed_reference().await.unwrap();
     let province = src.load_province("14").await.unwrap();
     let cat = src.catalogue().await.unwrap();
-    dvk_store::demo::load_demo(&src, &cat, &province, 40)
+    dvk_store::demo::load_demo(&src, &cat, &province, 120)
         .await
         .unwrap();
     let pdf = b"%PDF-1.4\nminh chung\n%%EOF\n".to_vec();
@@ -424,31 +427,21 @@ async fn db_copy_moves_a_deployment_to_postgres() {
 
     let src = dvk_store::Db::connect(&sqlite_url, 1).await.unwrap();
     let dst = dvk_store::Db::connect(&pg.url, 1).await.unwrap();
+    // Every table arrives whole: rounds, scores, decisions, rewards,
+    // comments and notifications as much as units and entries.
+    let tables = dst.tables().await.unwrap();
+    let counts = src.table_counts(&tables).await.unwrap();
     for t in [
-        "units",
-        "unit_successors",
-        "users",
-        "role_grants",
-        "entries",
-        "entry_contents",
-        "attachments",
-        "attachment_blobs",
-        "audit_log",
+        "rounds",
+        "council_members",
+        "scores",
+        "decisions",
+        "decision_entries",
+        "notifications",
     ] {
-        let count = |db: &dvk_store::Db| {
-            let sql = format!("SELECT COUNT(*) FROM {t}");
-            let pool = db.pool.clone();
-            async move {
-                sqlx::query(&sql)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap()
-                    .try_get::<i64, _>(0)
-                    .unwrap()
-            }
-        };
-        assert_eq!(count(&src).await, count(&dst).await, "table {t}");
+        assert!(counts[t] > 0, "the demo has {t}");
     }
+    assert_eq!(counts, dst.table_counts(&tables).await.unwrap());
     assert!(dst.verify_audit().await.unwrap().fault.is_none());
     assert_eq!(dst.attachment_content(1).await.unwrap().unwrap(), pdf);
     // Search works on the target (its index was rebuilt) and finds the same entries.

@@ -1,251 +1,155 @@
 //! `dvk db copy`: moves a whole deployment between databases (SQLite →
 //! PostgreSQL when a province outgrows one machine, or back), keeping ids,
-//! attachments and the audit chain exactly as they were.
+//! attachments and the audit chain exactly as they were. Backups and
+//! restores are copies too (see `backup.rs`).
+//!
+//! The source is read in one snapshot (a read transaction on SQLite, a
+//! repeatable-read one on PostgreSQL), so writes that run meanwhile are
+//! either wholly in the copy or wholly out of it. The target is written in
+//! one transaction: a copy that fails leaves it as empty as it was.
 
+use crate::catalog::{Column, ColumnKind, Table};
 use crate::db::{q, Backend, Db};
 use crate::error::StoreError;
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Executor, Row};
+use std::collections::BTreeMap;
 
-#[derive(Clone, Copy)]
-enum Col {
-    Int,
-    Text,
-    Bytes,
-}
-use Col::{Bytes, Int, Text};
-
-/// Tables in dependency order with their columns (first column is the key
-/// rows are paged by). Search indexes are rebuilt, not copied.
-const TABLES: &[(&str, &[(&str, Col)])] = &[
-    (
-        "levels",
-        &[
-            ("code", Text),
-            ("name", Text),
-            ("rank", Int),
-            ("historical", Int),
-        ],
-    ),
-    (
-        "phases",
-        &[
-            ("code", Text),
-            ("name", Text),
-            ("first_year", Int),
-            ("last_year", Int),
-        ],
-    ),
-    (
-        "fields",
-        &[
-            ("id", Int),
-            ("code", Text),
-            ("name", Text),
-            ("parent_id", Int),
-            ("position", Int),
-        ],
-    ),
-    (
-        "units",
-        &[
-            ("id", Int),
-            ("parent_id", Int),
-            ("path", Text),
-            ("depth", Int),
-            ("code", Text),
-            ("name", Text),
-            ("name_sort", Bytes),
-            ("kind", Text),
-            ("level_code", Text),
-            ("valid_from", Text),
-            ("valid_to", Text),
-            ("created_at", Int),
-        ],
-    ),
-    (
-        "unit_successors",
-        &[("predecessor_id", Int), ("successor_id", Int)],
-    ),
-    (
-        "users",
-        &[
-            ("id", Int),
-            ("username", Text),
-            ("full_name", Text),
-            ("name_sort", Bytes),
-            ("password_hash", Text),
-            ("active", Int),
-            ("created_at", Int),
-        ],
-    ),
-    (
-        "role_grants",
-        &[
-            ("id", Int),
-            ("user_id", Int),
-            ("role", Text),
-            ("unit_id", Int),
-            ("created_at", Int),
-        ],
-    ),
-    (
-        "sessions",
-        &[
-            ("id", Text),
-            ("user_id", Int),
-            ("csrf", Text),
-            ("created_at", Int),
-            ("expires_at", Int),
-        ],
-    ),
-    ("login_failures", &[("id", Int), ("key", Text), ("at", Int)]),
-    (
-        "api_tokens",
-        &[
-            ("id", Int),
-            ("user_id", Int),
-            ("name", Text),
-            ("token_hash", Text),
-            ("prefix", Text),
-            ("created_at", Int),
-            ("expires_at", Int),
-            ("last_used_at", Int),
-            ("revoked_at", Int),
-        ],
-    ),
-    (
-        "entries",
-        &[
-            ("id", Int),
-            ("kind", Text),
-            ("subject", Text),
-            ("field_id", Int),
-            ("target_level", Text),
-            ("phase", Text),
-            ("year", Int),
-            ("unit_id", Int),
-            ("unit_path", Text),
-            ("confirming_unit_id", Int),
-            ("confirming_path", Text),
-            ("title", Text),
-            ("title_sort", Bytes),
-            ("person_name", Text),
-            ("state", Text),
-            ("state_reason", Text),
-            ("version", Int),
-            ("created_by", Int),
-            ("created_at", Int),
-            ("updated_at", Int),
-            ("submitted_at", Int),
-        ],
-    ),
-    (
-        "entry_contents",
-        &[
-            ("entry_id", Int),
-            ("situation", Text),
-            ("objectives", Text),
-            ("content", Text),
-            ("area", Text),
-            ("forces", Text),
-            ("resources", Text),
-            ("timeline", Text),
-            ("outputs", Text),
-            ("sustainability", Text),
-            ("birth_year", Int),
-            ("gender", Text),
-            ("ethnicity", Text),
-            ("position", Text),
-            ("party_member", Int),
-            ("example", Text),
-        ],
-    ),
-    (
-        "attachments",
-        &[
-            ("id", Int),
-            ("entry_id", Int),
-            ("file_name", Text),
-            ("content_type", Text),
-            ("size", Int),
-            ("sha256", Text),
-            ("uploaded_by", Int),
-            ("created_at", Int),
-        ],
-    ),
-    (
-        "attachment_blobs",
-        &[("attachment_id", Int), ("content", Bytes)],
-    ),
-    (
-        "audit_log",
-        &[
-            ("id", Int),
-            ("at", Int),
-            ("actor_id", Int),
-            ("action", Text),
-            ("record_type", Text),
-            ("record_id", Int),
-            ("from_state", Text),
-            ("to_state", Text),
-            ("changes", Text),
-            ("prev_hash", Text),
-            ("hash", Text),
-        ],
-    ),
-];
-
-/// Tables whose single-row state the target's migrations create and the
-/// copy overwrites.
-const SINGLETONS: &[(&str, &str, &[&str])] = &[
-    ("meta", "key", &["value"]),
-    ("audit_head", "id", &["last_id", "hash"]),
-];
-
-/// Tables with identity columns to move past the copied ids (PostgreSQL).
-const IDENTITIES: &[&str] = &[
-    "fields",
-    "units",
-    "users",
-    "role_grants",
-    "login_failures",
-    "api_tokens",
-    "entries",
-    "attachments",
-];
+/// A `meta` key present while a copied database is not yet usable (its
+/// search index is being rebuilt and its audit chain checked); `serve`
+/// refuses such a database.
+pub const INCOMPLETE_MARK: &str = "copy_incomplete";
 
 enum Value {
     Int(Option<i64>),
+    Real(Option<f64>),
     Text(Option<String>),
     Bytes(Option<Vec<u8>>),
 }
 
-fn read(row: &AnyRow, cols: &[(&str, Col)]) -> Result<Vec<Value>, sqlx::Error> {
-    cols.iter()
-        .map(|(name, kind)| {
-            Ok(match kind {
-                Int => Value::Int(row.try_get(*name)?),
-                Text => Value::Text(row.try_get(*name)?),
-                Bytes => Value::Bytes(row.try_get(*name)?),
-            })
+impl Value {
+    fn read(row: &AnyRow, col: &Column) -> Result<Value, sqlx::Error> {
+        let name = col.name.as_str();
+        Ok(match col.kind {
+            ColumnKind::Int => Value::Int(row.try_get(name)?),
+            ColumnKind::Real => Value::Real(row.try_get(name)?),
+            ColumnKind::Text => Value::Text(row.try_get(name)?),
+            ColumnKind::Bytes => Value::Bytes(row.try_get(name)?),
         })
-        .collect()
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            Value::Text(Some(t)) => t.len(),
+            Value::Bytes(Some(b)) => b.len(),
+            _ => 8,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct CopyReport {
+    /// Rows copied per table, in the order they were copied.
     pub tables: Vec<(String, u64)>,
 }
 
-const BATCH: i64 = 500;
+impl CopyReport {
+    pub fn counts(&self) -> BTreeMap<String, i64> {
+        self.tables
+            .iter()
+            .map(|(t, n)| (t.clone(), *n as i64))
+            .collect()
+    }
+}
 
-/// Copies every table of `from` into `to`, which must be empty (its
-/// migrations are applied first). Entries that name the model they
-/// replicate are linked after all entries exist.
+/// Rows per INSERT statement, and bytes buffered before one is sent
+/// (attachments are large).
+const BATCH_ROWS: usize = 200;
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Copies every table of `from` into `to`, which must hold no data yet
+/// (its migrations are applied first), then rebuilds the search index.
 pub async fn copy_database(from: &Db, to: &Db) -> Result<CopyReport, StoreError> {
+    let report = copy_into(from, to).await?;
+    finish_copy(to).await?;
+    Ok(report)
+}
+
+/// Marks a copied database usable: its search index is rebuilt and the
+/// mark of an unfinished copy removed.
+pub async fn finish_copy(to: &Db) -> Result<(), StoreError> {
+    to.reindex_entries().await?;
+    q("DELETE FROM meta WHERE key = $1")
+        .bind(INCOMPLETE_MARK)
+        .execute(&to.pool)
+        .await?;
+    Ok(())
+}
+
+/// The copy itself; the target is left marked incomplete until
+/// [`finish_copy`].
+pub async fn copy_into(from: &Db, to: &Db) -> Result<CopyReport, StoreError> {
     from.migrate().await?;
     to.migrate().await?;
+    refuse_non_empty(to).await?;
+    let tables = to.tables().await?;
+    let source_columns: BTreeMap<String, Vec<String>> = from
+        .tables()
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.columns.into_iter().map(|c| c.name).collect()))
+        .collect();
+
+    let mut source = from.pool.begin().await?;
+    if from.backend == Backend::Postgres {
+        q("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *source)
+            .await?;
+    }
+    let mut target = to.pool.begin().await?;
+    // Rows the target's migrations put in (its own audit head, meta) give
+    // way to the source's.
+    for t in tables.iter().rev() {
+        q(&format!("DELETE FROM {}", t.name))
+            .execute(&mut *target)
+            .await?;
+    }
+    let mut report = CopyReport::default();
+    for table in &tables {
+        let Some(available) = source_columns.get(&table.name) else {
+            report.tables.push((table.name.clone(), 0));
+            continue;
+        };
+        let columns: Vec<&Column> = table
+            .columns
+            .iter()
+            .filter(|c| available.contains(&c.name))
+            .collect();
+        let n = copy_table(&mut source, &mut target, table, &columns).await?;
+        report.tables.push((table.name.clone(), n));
+    }
+    if to.backend == Backend::Postgres {
+        for t in tables.iter().filter(|t| t.has_integer_id()) {
+            let name = &t.name;
+            q(&format!(
+                "SELECT setval(s, GREATEST((SELECT MAX(id) FROM {name}), 1)) \
+                 FROM (SELECT pg_get_serial_sequence('{name}', 'id') AS s) x WHERE s IS NOT NULL"
+            ))
+            .fetch_all(&mut *target)
+            .await?;
+        }
+    }
+    q("INSERT INTO meta (key, value) VALUES ($1, 1)")
+        .bind(INCOMPLETE_MARK)
+        .execute(&mut *target)
+        .await?;
+    target.commit().await?;
+    source.rollback().await?;
+    Ok(report)
+}
+
+async fn refuse_non_empty(to: &Db) -> Result<(), StoreError> {
     for t in ["levels", "units", "users", "entries", "audit_log"] {
         let n: i64 = q(&format!("SELECT COUNT(*) FROM {t}"))
             .fetch_one(&to.pool)
@@ -257,91 +161,105 @@ pub async fn copy_database(from: &Db, to: &Db) -> Result<CopyReport, StoreError>
             )));
         }
     }
-    let mut report = CopyReport::default();
-    for (table, cols) in TABLES {
-        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
-        let key = names[0];
-        let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-        let insert = format!(
-            "INSERT INTO {table} ({}) VALUES ({})",
-            names.join(", "),
-            placeholders.join(", ")
-        );
-        let mut offset = 0i64;
-        let mut copied = 0u64;
-        loop {
-            // Paged by the first column; composite-key tables are small.
-            let select = format!(
-                "SELECT {} FROM {table} ORDER BY {key}, {} LIMIT {BATCH} OFFSET {offset}",
-                names.join(", "),
-                names[1]
-            );
-            let rows = q(&select).fetch_all(&from.pool).await?;
-            if rows.is_empty() {
-                break;
-            }
-            let mut tx = to.pool.begin().await?;
-            for row in &rows {
-                let mut query = q(&insert);
-                // replicates_id is left out of `entries` here and linked below.
-                for v in read(row, cols)? {
-                    query = match v {
-                        Value::Int(i) => query.bind(i),
-                        Value::Text(t) => query.bind(t),
-                        Value::Bytes(b) => query.bind(b),
-                    };
+    Ok(())
+}
+
+/// Streams one table across in multi-row inserts; columns that point into
+/// the same table are set afterwards, once every row they may name exists.
+async fn copy_table(
+    source: &mut sqlx::AnyConnection,
+    target: &mut sqlx::AnyConnection,
+    table: &Table,
+    columns: &[&Column],
+) -> Result<u64, StoreError> {
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    let select = format!("SELECT {} FROM {}", names.join(", "), table.name);
+    let mut rows = source.fetch(select.as_str());
+    let mut batch: Vec<Vec<Value>> = Vec::new();
+    let mut bytes = 0usize;
+    let mut links: Vec<(String, i64, i64)> = Vec::new();
+    let mut copied = 0u64;
+    while let Some(row) = rows.try_next().await? {
+        let mut values = Vec::with_capacity(columns.len());
+        for col in columns {
+            let v = Value::read(&row, col)?;
+            if col.self_reference {
+                if let Value::Int(Some(target_id)) = v {
+                    let id: i64 = row.try_get("id")?;
+                    links.push((col.name.clone(), id, target_id));
                 }
-                query.execute(&mut *tx).await?;
-                copied += 1;
+                values.push(Value::Int(None));
+            } else {
+                bytes += v.size();
+                values.push(v);
             }
-            tx.commit().await?;
-            offset += BATCH;
         }
-        report.tables.push((table.to_string(), copied));
+        batch.push(values);
+        copied += 1;
+        if batch.len() >= BATCH_ROWS || bytes >= BATCH_BYTES {
+            insert(target, &table.name, &names, std::mem::take(&mut batch)).await?;
+            bytes = 0;
+        }
     }
-    // Replication links between entries.
-    let links = q("SELECT id, replicates_id FROM entries WHERE replicates_id IS NOT NULL")
-        .fetch_all(&from.pool)
+    drop(rows);
+    if !batch.is_empty() {
+        insert(target, &table.name, &names, batch).await?;
+    }
+    for (col, id, value) in links {
+        q(&format!(
+            "UPDATE {} SET {col} = $1 WHERE id = $2",
+            table.name
+        ))
+        .bind(value)
+        .bind(id)
+        .execute(&mut *target)
         .await?;
-    for r in &links {
-        q("UPDATE entries SET replicates_id = $1 WHERE id = $2")
-            .bind(r.try_get::<i64, _>("replicates_id")?)
-            .bind(r.try_get::<i64, _>("id")?)
-            .execute(&to.pool)
-            .await?;
     }
-    for (table, key, cols) in SINGLETONS {
-        let sql = format!("SELECT {key}, {} FROM {table}", cols.join(", "));
-        for row in q(&sql).fetch_all(&from.pool).await? {
-            for col in cols.iter() {
-                let update = format!("UPDATE {table} SET {col} = $1 WHERE {key} = $2");
-                let query = q(&update);
-                let query = if *col == "hash" {
-                    query.bind(row.try_get::<String, _>(*col)?)
-                } else {
-                    query.bind(row.try_get::<i64, _>(*col)?)
-                };
-                let query = if *key == "id" {
-                    query.bind(row.try_get::<i64, _>(*key)?)
-                } else {
-                    query.bind(row.try_get::<String, _>(*key)?)
-                };
-                query.execute(&to.pool).await?;
-            }
-        }
+    Ok(copied)
+}
+
+async fn insert(
+    target: &mut sqlx::AnyConnection,
+    table: &str,
+    names: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), StoreError> {
+    let width = names.len();
+    let tuples: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let marks: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        names.join(", "),
+        tuples.join(", ")
+    );
+    let mut query = q(&sql);
+    for v in rows.into_iter().flatten() {
+        query = match v {
+            Value::Int(i) => query.bind(i),
+            Value::Real(f) => query.bind(f),
+            Value::Text(t) => query.bind(t),
+            Value::Bytes(b) => query.bind(b),
+        };
     }
-    if to.backend == Backend::Postgres {
-        for t in IDENTITIES {
-            q(&format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1))"))
-                .fetch_one(&to.pool)
-                .await?;
-        }
-    }
-    to.reindex_entries().await?;
-    Ok(report)
+    query.execute(&mut *target).await?;
+    Ok(())
 }
 
 impl Db {
+    /// Whether this database is a copy or restore that did not finish.
+    pub async fn copy_incomplete(&self) -> Result<bool, StoreError> {
+        let n: i64 = q("SELECT COUNT(*) FROM meta WHERE key = $1")
+            .bind(INCOMPLETE_MARK)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(n > 0)
+    }
+
     /// Rebuilds the search index of every entry from its stored texts.
     pub async fn reindex_entries(&self) -> Result<u64, StoreError> {
         let mut after = 0i64;

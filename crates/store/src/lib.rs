@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod appraisal;
 pub mod audit;
+pub mod backup;
+pub mod catalog;
 pub mod certificates;
 pub mod copy;
 pub mod db;

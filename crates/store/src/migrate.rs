@@ -133,6 +133,14 @@ impl Db {
                 .map(|m| m.version)
                 .collect();
             migrator.run_direct(&mut *conn).await.map_err(explain)?;
+            if seed && self.copy_incomplete().await? {
+                return Err(StoreError::Config(
+                    "Cơ sở dữ liệu này là bản sao chép/khôi phục chưa hoàn tất: không dùng được. \
+                     Hãy xoá nó và chạy lại dvk db copy hoặc dvk db restore. \
+                     / This database is an unfinished copy or restore."
+                        .into(),
+                ));
+            }
             if seed {
                 self.seed_reference().await?;
             }
