@@ -15,6 +15,7 @@ pub mod entries;
 pub mod entry_record;
 pub mod error;
 pub mod history;
+pub mod idempotency;
 pub mod issuers;
 pub mod mail;
 pub mod migrate;

@@ -48,6 +48,7 @@ const STEPS: &[Step] = &[
     step!(10, "0010_public_search.sql", "public_search", true),
     step!(11, "0011_issuers.sql", "issuers", false),
     step!(12, "0012_decision_numbers.sql", "decision_numbers", false),
+    step!(13, "0013_idempotency.sql", "idempotency", false),
 ];
 
 /// The newest schema this binary knows.

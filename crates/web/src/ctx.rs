@@ -2,6 +2,7 @@
 //! the SQL statement counter, applied to every route by one middleware.
 
 use crate::error::error_response;
+use crate::idempotency::{self, Keyed, Surface};
 use crate::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request, State};
@@ -198,6 +199,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     };
 
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut keyed = None;
     let body = if unsafe_method {
         let content_type = parts
             .headers
@@ -225,6 +227,17 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
             if !provided.is_some_and(|p| same_token(&p, &expected)) {
                 return csrf_refused();
             }
+            if parts.method == Method::POST {
+                keyed = idempotency::key_in_form(&bytes).map(|k| {
+                    Keyed::new(
+                        idempotency::scope_of(session.as_ref().map(|s| s.user_id)),
+                        k,
+                        parts.uri.path(),
+                        "POST",
+                        &bytes,
+                    )
+                });
+            }
             Body::from(bytes)
         } else {
             // Multipart uploads carry the token in the form's action URL.
@@ -242,7 +255,11 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         csrf,
         session_token: token.clone(),
     }));
-    let mut res = next.run(Request::from_parts(parts, body)).await;
+    let run = next.run(Request::from_parts(parts, body));
+    let mut res = match keyed {
+        Some(k) => idempotency::once(&state, Surface::Page, k, run).await,
+        None => run.await,
+    };
     // The pre-session token goes out with pages only, so parallel requests
     // for assets cannot replace the one a form already carries.
     let is_html = res
@@ -341,12 +358,39 @@ async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
     };
     let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
     let signed_in = session.is_some();
+    // A create sent with an Idempotency-Key runs once.
+    let (keyed, body) = match (
+        parts.method == Method::POST,
+        idempotency::key_in_headers(&parts.headers),
+    ) {
+        (true, Some(Ok(key))) => {
+            let bytes =
+                match to_bytes(body, FORM_LIMIT).await {
+                    Ok(b) => b,
+                    Err(_) => return ApiFailure::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "Yêu cầu có Idempotency-Key phải nhỏ hơn 2 MB. Không có gì bị thay đổi.",
+                    )
+                    .into_response(),
+                };
+            let scope = idempotency::scope_of(session.as_ref().map(|s| s.user_id));
+            let k = Keyed::new(scope, key, parts.uri.path(), "POST", &bytes);
+            (Some(k), Body::from(bytes))
+        }
+        (true, Some(Err(()))) => return idempotency::malformed_key(),
+        _ => (None, body),
+    };
     parts.extensions.insert(Arc::new(Ctx {
         session,
         csrf,
         session_token,
     }));
-    let mut res = next.run(Request::from_parts(parts, body)).await;
+    let run = next.run(Request::from_parts(parts, body));
+    let mut res = match keyed {
+        Some(k) => idempotency::once(&state, Surface::Api, k, run).await,
+        None => run.await,
+    };
     if signed_in && !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut().insert(
             header::CACHE_CONTROL,

@@ -26,6 +26,11 @@ mod tests {
         "notice_rounds",
         // Readiness check.
         "ready",
+        // Idempotency keys: the requester's own claims, keyed by who sent them.
+        "claim_request",
+        "keep_answer",
+        "release_claim",
+        "mark_outcome_unknown",
         // The unit tree (names of organisations, no records), cached per
         // process for pickers and filters.
         "unit_tree",

@@ -5,6 +5,7 @@ pub mod api;
 pub mod ctx;
 pub mod error;
 pub mod form;
+pub mod idempotency;
 mod layering;
 pub mod pages;
 pub mod views;

@@ -82,6 +82,9 @@ pub struct Layout {
     pub title: String,
     pub user: Option<String>,
     pub csrf: String,
+    /// A fresh idempotency key for creation forms on this page: a form
+    /// sent twice (double click, retry) creates once.
+    pub form_key: String,
     pub registers: bool,
     pub reviews: bool,
     pub admin: bool,
@@ -100,6 +103,7 @@ impl Layout {
             title: title.into(),
             user: info.map(|i| i.full_name.clone()),
             csrf: csrf.to_owned(),
+            form_key: dvk_store::accounts::random_token(),
             registers: has(Role::UnitOfficer),
             reviews: has(Role::MovementOfficer) || has(Role::Admin) || has(Role::SigningLeader),
             admin: has(Role::Admin),

@@ -18,6 +18,8 @@ mod notifications;
 mod public;
 #[path = "http/registration.rs"]
 mod registration;
+#[path = "http/retries.rs"]
+mod retries;
 #[path = "http/review.rs"]
 mod review;
 #[path = "http/rewards.rs"]
@@ -96,4 +98,5 @@ on_both_backends!(
     api::api_errors_name_fields,
     api::public_api_is_rate_limited,
     api::slow_clients_are_disconnected,
+    retries::retried_creates_create_once,
 );

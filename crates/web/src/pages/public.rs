@@ -68,6 +68,8 @@ pub struct NoticePage {
     pub entries: Vec<NoticeEntry>,
     pub open: bool,
     pub csrf: String,
+    /// Single-use key: a comment sent twice is posted once.
+    pub form_key: String,
     pub message: String,
     pub errors: Vec<String>,
 }
@@ -130,6 +132,7 @@ async fn render_notice(
         entries,
         open,
         csrf: ctx.csrf.clone(),
+        form_key: dvk_store::accounts::random_token(),
         message: message.to_owned(),
         errors,
     };
