@@ -3,6 +3,30 @@
 
 pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
 
+/// Evidence files one entry may hold, and their total size: enough for
+/// minutes, photographs and reports, not a file store.
+pub const MAX_FILES_PER_ENTRY: i64 = 20;
+pub const MAX_BYTES_PER_ENTRY: i64 = 100 * 1024 * 1024;
+
+/// Whether an entry holding `files` files of `bytes` in all has room for
+/// one more of `adding` bytes (0 when not yet known); the refusal reads
+/// as the user will see it.
+pub fn room_for(files: i64, bytes: i64, adding: i64) -> Result<(), String> {
+    if files >= MAX_FILES_PER_ENTRY {
+        return Err(format!(
+            "Hồ sơ đã có {files} tệp minh chứng, tối đa {MAX_FILES_PER_ENTRY} tệp. Hãy gộp bớt (ví dụ nhiều ảnh vào một tệp PDF)."
+        ));
+    }
+    if bytes + adding > MAX_BYTES_PER_ENTRY {
+        return Err(format!(
+            "Tổng dung lượng minh chứng của hồ sơ sẽ vượt {} MB (đã dùng {} MB).",
+            MAX_BYTES_PER_ENTRY / (1024 * 1024),
+            (bytes + (1024 * 1024 - 1)) / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvidenceType {
     Pdf,
@@ -106,6 +130,19 @@ pub fn clean_file_name(raw: &str, kind: EvidenceType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_holds_a_bounded_set_of_files() {
+        assert!(room_for(0, 0, 1).is_ok());
+        assert!(room_for(MAX_FILES_PER_ENTRY - 1, 0, 1).is_ok());
+        assert!(room_for(MAX_FILES_PER_ENTRY, 0, 0)
+            .unwrap_err()
+            .contains("tối đa 20 tệp"));
+        assert!(room_for(3, MAX_BYTES_PER_ENTRY - 10, 10).is_ok());
+        assert!(room_for(3, MAX_BYTES_PER_ENTRY - 10, 11)
+            .unwrap_err()
+            .contains("100 MB"));
+    }
 
     #[test]
     fn sniffs_by_content() {

@@ -401,6 +401,7 @@ async fn db_copy_moves_a_deployment_to_postgres() {
     let pdf = b"%PDF-1.4\nminh chung\n%%EOF\n".to_vec();
     src.insert_attachment(1, 1, "Biên bản.pdf", "application/pdf", &pdf, "x")
         .await
+        .unwrap()
         .unwrap();
     let filter = EntryFilter {
         visible: vec![province.path.clone()],

@@ -645,6 +645,12 @@ impl Db {
 
     // ---- attachments ----
 
+    /// Files an entry holds and their total size.
+    pub async fn attachment_totals(&self, entry_id: i64) -> Result<(i64, i64), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(attachment_totals(&mut conn, entry_id).await?)
+    }
+
     pub async fn insert_attachment(
         &self,
         actor_id: i64,
@@ -653,8 +659,18 @@ impl Db {
         content_type: &str,
         content: &[u8],
         sha256: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Result<i64, String>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Take the entry's row first (PostgreSQL: its row lock; SQLite: the
+        // write lock), so concurrent uploads count one after another.
+        q("UPDATE entries SET updated_at = updated_at WHERE id = $1")
+            .bind(entry_id)
+            .execute(&mut *tx)
+            .await?;
+        let (files, bytes) = attachment_totals(&mut tx, entry_id).await?;
+        if let Err(refusal) = dvk_domain::evidence::room_for(files, bytes, content.len() as i64) {
+            return Ok(Err(refusal));
+        }
         let id: i64 = q("INSERT INTO attachments (entry_id, file_name, content_type, size, sha256, uploaded_by, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(entry_id)
@@ -685,7 +701,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Ok(id))
     }
 
     pub async fn attachments(&self, entry_id: i64) -> Result<Vec<Attachment>, StoreError> {
@@ -747,4 +763,15 @@ impl Db {
             .await?
             .try_get(0)?)
     }
+}
+
+async fn attachment_totals(
+    conn: &mut sqlx::AnyConnection,
+    entry_id: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let row = q("SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE entry_id = $1")
+        .bind(entry_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
 }

@@ -267,6 +267,15 @@ pub async fn transition(
     Ok(to)
 }
 
+/// Whether the actor may add evidence to the entry and it has room: asked
+/// before an upload's body is read, so a refused upload costs nothing.
+pub async fn evidence_slot(db: &Db, actor: &Actor, entry_id: i64) -> Result<(), ServiceError> {
+    let e = view_entry(db, actor, entry_id).await?;
+    auth::check_add_evidence(actor, &e.scope())?;
+    let (files, bytes) = db.attachment_totals(entry_id).await?;
+    dvk_domain::evidence::room_for(files, bytes, 0).map_err(|m| ServiceError::invalid("file", m))
+}
+
 pub async fn add_attachment(
     db: &Db,
     actor: &Actor,
@@ -290,9 +299,9 @@ pub async fn add_attachment(
     })?;
     let name = clean_file_name(file_name, kind);
     let sha = hex::encode(Sha256::digest(bytes));
-    Ok(db
-        .insert_attachment(actor.user_id, entry_id, &name, kind.mime(), bytes, &sha)
-        .await?)
+    db.insert_attachment(actor.user_id, entry_id, &name, kind.mime(), bytes, &sha)
+        .await?
+        .map_err(|m| ServiceError::invalid("file", m))
 }
 
 /// An attachment and its bytes, if the actor may see its entry.

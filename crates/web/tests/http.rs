@@ -77,6 +77,7 @@ on_both_backends!(
     authorisation::csrf_missing_or_wrong_is_refused,
     authorisation::stored_xss_comes_back_escaped,
     authorisation::round_routes_refuse_outsiders,
+    authorisation::uploads_are_refused_before_their_body,
     appraisal::whole_round_by_scores,
     appraisal::whole_round_by_ballot,
     appraisal::round_pages_query_counts_do_not_grow,

@@ -681,6 +681,8 @@ pub async fn upload(
             "Tệp vượt quá 20 MB. Không có gì được lưu.",
         )
     };
+    // Authority and room first: a refused upload's body is never read.
+    service::evidence_slot(&state.db, &user.actor, id).await?;
     let mut multipart = multipart.map_err(|_| {
         ApiFailure::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -757,6 +757,10 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    // Authority and room first: a refused upload's body is never read.
+    if let Err(e) = service::evidence_slot(&state.db, &user.actor, id).await {
+        return evidence_refused(&state, &user, id, e).await;
+    }
     let too_big = || {
         AppError::Page(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -797,10 +801,22 @@ pub async fn upload(
     let (name, bytes) = file.unwrap_or_default();
     match service::add_attachment(&state.db, &user.actor, id, &name, &bytes).await {
         Ok(_) => Ok(Redirect::to(&format!("/entries/{id}?msg=uploaded")).into_response()),
-        Err(ServiceError::Invalid(list)) => {
+        Err(e) => evidence_refused(&state, &user, id, e).await,
+    }
+}
+
+/// The entry page again with why the evidence was not taken.
+async fn evidence_refused(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    e: ServiceError,
+) -> AppResult<Response> {
+    match e {
+        ServiceError::Invalid(list) => {
             render_detail(
-                &state,
-                &user,
+                state,
+                user,
                 id,
                 "",
                 list.into_iter().map(|f| f.message).collect(),
@@ -808,10 +824,10 @@ pub async fn upload(
             )
             .await
         }
-        Err(e @ ServiceError::Denied(_)) => {
+        e @ ServiceError::Denied(_) => {
             render_detail(
-                &state,
-                &user,
+                state,
+                user,
                 id,
                 "",
                 vec![e.to_string()],
@@ -819,7 +835,7 @@ pub async fn upload(
             )
             .await
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 

@@ -405,3 +405,93 @@ pub(crate) async fn round_routes_refuse_outsiders(kind: Kind) {
         }
     }
 }
+
+/// Sends an upload's headers announcing 20 MB and only its first 64 KB;
+/// the server's answer if it comes within 3 s without the rest.
+async fn answer_before_body(base: &str, path: &str, token: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 20000000\r\n\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&vec![b'a'; 64 * 1024]).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    match tokio::time::timeout(std::time::Duration::from_secs(3), s.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        _ => None,
+    }
+}
+
+/// An upload is authorised, and the entry's room checked, before its body
+/// is read; an entry holds at most 20 files, also under concurrent uploads.
+pub(crate) async fn uploads_are_refused_before_their_body(kind: Kind) {
+    use crate::api::{token_for, Api};
+    let s = start(kind, 0).await;
+    let (to_hieu, _, _, _) = commune_units(&s.db).await;
+    let id = fixture_entry(&s.db, "canbo.tohieu", "", to_hieu.id, false).await;
+    let path = format!("/api/v1/entries/{id}/attachments");
+    let owner = token_for(&s.db, "canbo.tohieu").await;
+    let outsider = token_for(&s.db, "canbo.chiengan").await;
+
+    // Step 1: another unit's officer is answered at once; the owner's
+    // upload is waited for (its body is wanted).
+    let early = answer_before_body(&s.base, &path, &outsider).await;
+    let early = early.expect("the outsider is answered before the body is sent");
+    assert!(
+        early.starts_with("HTTP/1.1 404") || early.starts_with("HTTP/1.1 403"),
+        "{early}"
+    );
+    let waited = answer_before_body(&s.base, &path, &owner).await;
+    assert!(
+        waited.is_none(),
+        "an allowed upload waits for its body: {waited:?}"
+    );
+
+    // Step 2: with 19 files, four concurrent uploads add exactly one.
+    let pdf = pdf_bytes();
+    for i in 0..19 {
+        s.db.insert_attachment(1, id, &format!("f{i}.pdf"), "application/pdf", &pdf, "x")
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let api = std::sync::Arc::new(Api::new(&s.base, Some(owner.clone())));
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let (api, pdf) = (api.clone(), pdf.clone());
+            tokio::spawn(async move { api.upload(id, &format!("them-{i}.pdf"), pdf).await })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        let a = t.await.unwrap();
+        if a.status == StatusCode::CREATED {
+            created += 1;
+        } else {
+            assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+            assert!(a.body.to_string().contains("tối đa 20 tệp"), "{}", a.body);
+        }
+    }
+    assert_eq!(created, 1);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE entry_id = $1")
+        .bind(id)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 20);
+
+    // Step 3: the full entry refuses the next upload before its body too.
+    let early = answer_before_body(&s.base, &path, &owner)
+        .await
+        .expect("a full entry answers before the body");
+    assert!(early.starts_with("HTTP/1.1 400"), "{early}");
+    assert!(
+        early.contains("tối đa 20 tệp") || early.contains("invalid"),
+        "{early}"
+    );
+}
