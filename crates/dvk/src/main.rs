@@ -68,6 +68,9 @@ enum Command {
         /// Requests per minute one address may make to the public API.
         #[arg(long, env = "DVK_PUBLIC_API_PER_MINUTE", default_value_t = 120)]
         public_api_per_minute: u32,
+        /// Reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed.
+        #[arg(long, env = "DVK_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
         /// Directory for scheduled backups (off when not given).
         #[arg(long, env = "DVK_BACKUP_DIR")]
         backup_dir: Option<PathBuf>,
@@ -250,7 +253,10 @@ async fn main() -> Result<()> {
             backup_dir,
             backup_every_hours,
             backup_keep,
+            trusted_proxies,
         } => {
+            let trusted_proxies = dvk_web::client::parse_trusted(&trusted_proxies)
+                .map_err(|e| anyhow::anyhow!("DVK_TRUSTED_PROXIES: {e}"))?;
             // The port first: a taken port is reported before any slow work.
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
@@ -299,6 +305,7 @@ async fn main() -> Result<()> {
                 public_api_per_minute,
                 request_timeout_secs: request_timeout,
                 header_read_timeout_secs: header_timeout,
+                trusted_proxies,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

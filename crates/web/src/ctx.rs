@@ -1,6 +1,7 @@
 //! Per-request context: the session, CSRF protection, security headers and
 //! the SQL statement counter, applied to every route by one middleware.
 
+use crate::client::{client_ip, ClientIp};
 use crate::error::error_response;
 use crate::idempotency::{self, Keyed, Surface};
 use crate::AppState;
@@ -136,7 +137,19 @@ fn csrf_refused() -> Response {
 }
 
 /// The middleware every route runs through.
-pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let ip = client_ip(peer, req.headers(), &state.config.trusted_proxies);
+    tracing::Span::current().record("client", tracing::field::display(ip));
+    req.extensions_mut().insert(ClientIp(ip));
     QUERY_COUNT
         .scope(Cell::new(0), async move {
             let mut res = handle(state.clone(), req, next).await;

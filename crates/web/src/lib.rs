@@ -2,6 +2,7 @@
 //! Handlers parse input, call services and render; they hold no SQL.
 
 pub mod api;
+pub mod client;
 pub mod ctx;
 pub mod error;
 pub mod form;
@@ -36,6 +37,8 @@ pub struct WebConfig {
     /// A connection that does not send a request's headers within this is
     /// closed (0: 30 s).
     pub header_read_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]
@@ -265,7 +268,13 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| req.uri().path().to_owned());
-    tracing::info_span!("request", id, method = %req.method(), route)
+    tracing::info_span!(
+        "request",
+        id,
+        method = %req.method(),
+        route,
+        client = tracing::field::Empty
+    )
 }
 
 /// Serves until `stop` turns true (never, if its sender is dropped);

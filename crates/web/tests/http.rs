@@ -98,6 +98,7 @@ on_both_backends!(
     api::api_tokens_and_sessions,
     api::api_errors_name_fields,
     api::public_api_is_rate_limited,
+    api::forwarded_addresses_count_only_from_trusted_proxies,
     api::slow_clients_are_disconnected,
     retries::retried_creates_create_once,
 );

@@ -5,8 +5,9 @@
 
 use super::entries::paging;
 use super::{created, instant, ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::client::ClientIp;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +18,7 @@ use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use utoipa::{IntoParams, ToSchema};
 
@@ -60,11 +61,11 @@ impl RateLimiter {
 /// The middleware in front of every public endpoint.
 pub async fn rate_limit(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     req: Request,
     next: Next,
 ) -> Response {
-    match state.public_limiter.check(addr.ip(), dvk_store::db::now()) {
+    match state.public_limiter.check(client, dvk_store::db::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let mut f = ApiFailure::new(
@@ -394,7 +395,7 @@ pub struct CommentCreated {
     responses((status = 201, body = CommentCreated)))]
 pub async fn comment(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CommentIn>,
 ) -> ApiResult<Response> {
@@ -405,6 +406,6 @@ pub async fn comment(
         body: b.body,
         website: String::new(),
     };
-    let cid = ap::add_comment(&state.db, id, &form, &addr.ip().to_string()).await?;
+    let cid = ap::add_comment(&state.db, id, &form, &client.to_string()).await?;
     Ok(created(CommentCreated { id: cid }))
 }

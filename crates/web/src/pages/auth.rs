@@ -1,15 +1,15 @@
+use crate::client::ClientIp;
 use crate::ctx::{session_cookie, set_cookie, Ctx, SESSION_COOKIE};
 use crate::error::{status_of, AppResult};
 use crate::form::VnForm;
 use crate::views::{Layout, LoginPage};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_store::{service, ServiceError};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -57,14 +57,14 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Respo
 pub async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     VnForm(form): VnForm<LoginForm>,
 ) -> AppResult<Response> {
     match service::login(
         &state.db,
         &form.username,
         &form.password,
-        &addr.ip().to_string(),
+        &client.to_string(),
     )
     .await
     {

@@ -2,13 +2,14 @@
 //! comment form, and recognised models. Personal data of individuals is
 //! never shown here; certificates are for signed-in staff.
 
+use crate::client::ClientIp;
 use crate::ctx::{Ctx, User};
 use crate::error::{user_facing, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::{fmt_datetime, Opt};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use dvk_domain::issuer::{dateline, Letterhead};
@@ -17,7 +18,6 @@ use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::service::current_year;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 #[derive(Template)]
 #[template(path = "public_notices.html")]
@@ -157,12 +157,12 @@ pub async fn notice(
 pub async fn comment(
     State(state): State<AppState>,
     ctx: Ctx,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Path(id): Path<String>,
     VnForm(form): VnForm<CommentForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    match ap::add_comment(&state.db, id, &form, &addr.ip().to_string()).await {
+    match ap::add_comment(&state.db, id, &form, &client.to_string()).await {
         Ok(_) => Ok(Redirect::to(&format!("/cong-khai/{id}?msg=sent")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;

@@ -1030,3 +1030,70 @@ pub async fn slow_clients_are_disconnected(kind: Kind) {
     .await;
     assert!(read.is_ok(), "the idle connection was not closed");
 }
+
+/// Behind a trusted proxy each citizen has their own public-API budget
+/// (the address the proxy saw); without one, a client cannot buy a fresh
+/// budget by sending X-Forwarded-For itself.
+pub async fn forwarded_addresses_count_only_from_trusted_proxies(kind: Kind) {
+    let s = start(kind, 0).await;
+    let serve_with = |trusted: &str| {
+        let (db, trusted) = (s.db.clone(), trusted.to_owned());
+        async move {
+            let state = AppState::new(
+                db,
+                WebConfig {
+                    public_api_per_minute: 3,
+                    trusted_proxies: dvk_web::client::parse_trusted(&trusted).unwrap(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(dvk_web::serve(
+                listener,
+                state,
+                tokio::sync::watch::channel(false).1,
+                std::time::Duration::from_secs(1),
+            ));
+            base
+        }
+    };
+    let http = reqwest::Client::new();
+    let status = |base: String, forwarded: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("{base}/api/v1/public/entries"))
+                .header("x-forwarded-for", forwarded)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    // Step 1: through a trusted proxy, one citizen reaches the limit
+    // (seven requests span at most two one-minute windows of three) ...
+    let proxied = serve_with("127.0.0.1/32").await;
+    let mut limited = false;
+    for _ in 0..7 {
+        limited |=
+            status(proxied.clone(), "203.0.113.5".into()).await == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "one forwarded address is limited");
+    // ... and another citizen behind the same proxy is not.
+    assert_eq!(
+        status(proxied.clone(), "198.51.100.7".into()).await,
+        StatusCode::OK
+    );
+
+    // Step 2: with no trusted proxy, a forged header buys nothing.
+    let direct = serve_with("").await;
+    let mut limited = false;
+    for i in 0..7 {
+        limited |= status(direct.clone(), format!("203.0.113.{}", 10 + i)).await
+            == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "forged X-Forwarded-For is ignored");
+}
