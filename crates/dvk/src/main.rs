@@ -29,6 +29,10 @@ struct Cli {
     /// Directory for the embedded database and other files.
     #[arg(long, env = "DVK_DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
+    /// Log lines as text or as JSON objects (one per line).
+    #[arg(long, env = "DVK_LOG_FORMAT", default_value = "text", global = true,
+          value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +75,16 @@ enum Command {
         /// Reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For is believed.
         #[arg(long, env = "DVK_TRUSTED_PROXIES", default_value = "")]
         trusted_proxies: String,
+        /// Addresses (CIDRs) that may read /metrics.
+        #[arg(
+            long,
+            env = "DVK_METRICS_ALLOW",
+            default_value = "127.0.0.1/32,::1/128"
+        )]
+        metrics_allow: String,
+        /// A bearer token that may read /metrics from anywhere.
+        #[arg(long, env = "DVK_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Directory for scheduled backups (off when not given).
         #[arg(long, env = "DVK_BACKUP_DIR")]
         backup_dir: Option<PathBuf>,
@@ -232,13 +246,18 @@ async fn open_with_replica(url: &str, read_url: Option<&str>, pool: u32) -> Resu
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DVK_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DVK_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    if cli.log_format == "json" {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     match cli.command {
         Command::Serve {
             demo,
@@ -254,8 +273,12 @@ async fn main() -> Result<()> {
             backup_every_hours,
             backup_keep,
             trusted_proxies,
+            metrics_allow,
+            metrics_token,
         } => {
-            let trusted_proxies = dvk_web::client::parse_trusted(&trusted_proxies)
+            let metrics_allow = dvk_web::client::parse_networks(&metrics_allow)
+                .map_err(|e| anyhow::anyhow!("DVK_METRICS_ALLOW: {e}"))?;
+            let trusted_proxies = dvk_web::client::parse_networks(&trusted_proxies)
                 .map_err(|e| anyhow::anyhow!("DVK_TRUSTED_PROXIES: {e}"))?;
             // The port first: a taken port is reported before any slow work.
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -306,6 +329,8 @@ async fn main() -> Result<()> {
                 request_timeout_secs: request_timeout,
                 header_read_timeout_secs: header_timeout,
                 trusted_proxies,
+                metrics_allow,
+                metrics_token,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

@@ -654,3 +654,51 @@ fn start_up_failures_say_why_within_two_seconds() {
         "không mở được cổng",
     );
 }
+
+/// `DVK_LOG_FORMAT=json`: each request's log line is one JSON object with
+/// its request id, route, status and latency.
+#[tokio::test]
+async fn json_logs_carry_request_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Proc(
+        Command::new(env!("CARGO_BIN_EXE_dvk"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DVK_DATA_DIR", dir.path())
+            .env_remove("DVK_DATABASE_URL")
+            .env("DVK_LOG_FORMAT", "json")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let timeout = std::time::Duration::from_secs(20);
+    while !rx.recv_timeout(timeout).unwrap().contains("DVK đang chạy") {}
+    let res = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/login"))
+        .header("x-request-id", "kiem-tra-nhat-ky-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "kiem-tra-nhat-ky-42");
+    let line = loop {
+        let l = rx.recv_timeout(timeout).expect("a log line for the request");
+        if l.contains("kiem-tra-nhat-ky-42") && l.contains("status") {
+            break l;
+        }
+    };
+    let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object per line");
+    assert_eq!(v["span"]["id"], "kiem-tra-nhat-ky-42", "{line}");
+    assert_eq!(v["span"]["route"], "/login", "{line}");
+    assert_eq!(v["fields"]["status"], 200, "{line}");
+    assert!(v["fields"]["latency"].is_string(), "{line}");
+}

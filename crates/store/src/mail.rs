@@ -61,6 +61,19 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Notifications waiting to be e-mailed (for monitoring).
+    pub async fn email_backlog(&self) -> Result<i64, StoreError> {
+        Ok(q(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+              WHERE n.email_state IN ('pending', 'sending') AND u.email <> ''",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?)
+    }
+}
+
 /// Mails pending notifications to people who have an address. Returns how
 /// many were sent; failures go back to pending for the next pass.
 pub async fn deliver_pending(db: &Db, mailer: &Mailer, limit: i64) -> Result<usize, StoreError> {

@@ -45,13 +45,15 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
 
 /// Parses `DVK_TRUSTED_PROXIES`: CIDRs or single addresses, separated by
 /// commas or spaces.
-pub fn parse_trusted(list: &str) -> Result<Vec<IpNet>, String> {
+pub fn parse_networks(list: &str) -> Result<Vec<IpNet>, String> {
     list.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<IpNet>()
                 .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("địa chỉ proxy tin cậy không hợp lệ: {s} (cần dạng 10.0.0.0/8 hoặc 127.0.0.1)"))
+                .map_err(|_| {
+                    format!("địa chỉ mạng không hợp lệ: {s} (cần dạng 10.0.0.0/8 hoặc 127.0.0.1)")
+                })
         })
         .collect()
 }
@@ -86,7 +88,7 @@ mod tests {
 
     #[test]
     fn the_header_counts_only_from_trusted_proxies() {
-        let trusted = parse_trusted("10.0.0.0/8, 127.0.0.1").unwrap();
+        let trusted = parse_networks("10.0.0.0/8, 127.0.0.1").unwrap();
         // Straight from a client: the header is ignored.
         assert_eq!(
             client_ip(ip("203.0.113.9"), &headers(&["1.2.3.4"]), &trusted),
@@ -128,7 +130,7 @@ mod tests {
             client_ip(ip("127.0.0.1"), &headers(&["203.0.113.9"]), &[]),
             ip("127.0.0.1")
         );
-        assert!(parse_trusted("10.0.0.0/33").is_err());
-        assert_eq!(parse_trusted("").unwrap(), vec![]);
+        assert!(parse_networks("10.0.0.0/33").is_err());
+        assert_eq!(parse_networks("").unwrap(), vec![]);
     }
 }

@@ -24,8 +24,10 @@ mod tests {
         "reward_catalogue",
         // Public: rounds whose results are on public notice.
         "notice_rounds",
-        // Readiness check.
+        // Readiness check and operational counters for /metrics (no records).
         "ready",
+        "email_backlog",
+        "audit_anchor",
         // Idempotency keys: the requester's own claims, keyed by who sent them.
         "claim_request",
         "keep_answer",

@@ -8,6 +8,7 @@ pub mod error;
 pub mod form;
 pub mod idempotency;
 mod layering;
+pub mod metrics;
 pub mod pages;
 pub mod views;
 
@@ -39,6 +40,10 @@ pub struct WebConfig {
     pub header_read_timeout_secs: u64,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Addresses that may read `/metrics` …
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// … and a bearer token that may, from anywhere.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -50,6 +55,7 @@ pub struct AppState {
     unit_tree: Arc<RwLock<Arc<UnitTree>>>,
     /// When a request last failed because storage was unavailable.
     storage_failed_at: Arc<std::sync::atomic::AtomicI64>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -67,6 +73,7 @@ impl AppState {
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
             storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            metrics: Arc::new(metrics::Metrics::default()),
         })
     }
 
@@ -130,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home::home))
         .route("/healthz", get(pages::home::healthz))
         .route("/readyz", get(pages::home::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/static/app.css", get(pages::home::css))
         .route("/static/app.js", get(pages::home::js))
         .route(
@@ -229,6 +237,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/grants/{id}/delete",
             post(pages::admin::remove_grant),
         )
+        // Counted by route template (only routed requests have one).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(pages::home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

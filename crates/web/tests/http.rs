@@ -14,6 +14,8 @@ mod authorisation;
 mod notice;
 #[path = "http/notifications.rs"]
 mod notifications;
+#[path = "http/operations.rs"]
+mod operations;
 #[path = "http/public.rs"]
 mod public;
 #[path = "http/registration.rs"]
@@ -101,4 +103,5 @@ on_both_backends!(
     api::forwarded_addresses_count_only_from_trusted_proxies,
     api::slow_clients_are_disconnected,
     retries::retried_creates_create_once,
+    operations::metrics_count_requests_for_allowed_readers,
 );

@@ -1043,7 +1043,7 @@ pub async fn forwarded_addresses_count_only_from_trusted_proxies(kind: Kind) {
                 db,
                 WebConfig {
                     public_api_per_minute: 3,
-                    trusted_proxies: dvk_web::client::parse_trusted(&trusted).unwrap(),
+                    trusted_proxies: dvk_web::client::parse_networks(&trusted).unwrap(),
                     ..Default::default()
                 },
             )
