@@ -1,6 +1,7 @@
 //! Periodic upkeep while the server runs, until it is asked to stop: on
 //! SQLite a WAL checkpoint every 30 s keeps the log from growing under a
-//! sustained load; optionally a scheduled backup with retention.
+//! sustained load; optionally a scheduled backup with retention; and the
+//! deadline reminders, sent by whichever process holds their lease.
 
 use crate::shutdown::Stopping;
 use dvk_store::Db;
@@ -63,4 +64,41 @@ async fn scheduled_backup(db: &Db, b: &BackupSchedule) {
         }
         Err(e) => tracing::error!("scheduled backup failed: {e}"),
     }
+}
+
+/// Sends the deadline reminders every `every` while this process holds
+/// the database lease on them (one process of several does the pass; a
+/// person is reminded once however many run it).
+pub fn spawn_reminders(db: Db, stopping: Stopping, every: Duration) -> tokio::task::JoinHandle<()> {
+    let holder = format!(
+        "{}-{}",
+        std::process::id(),
+        &dvk_store::accounts::random_token()[..8]
+    );
+    tokio::spawn(async move {
+        loop {
+            let lease = (every.as_secs() as i64).max(1) * 3;
+            match db.take_lease("reminders", &holder, lease).await {
+                Ok(true) => {
+                    match dvk_store::reminders::send_reminders(&db, vietnam_today()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(sent = n, "deadline reminders sent"),
+                        Err(e) => tracing::warn!("deadline reminders: {e}"),
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!("reminder lease: {e}"),
+            }
+            stopping.sleep(every).await;
+            if stopping.is_set() {
+                break;
+            }
+        }
+    })
+}
+
+/// Today's date in Vietnam (UTC+7), which decides what is due.
+fn vietnam_today() -> time::Date {
+    let offset = time::UtcOffset::from_hms(7, 0, 0).expect("UTC+7 is valid");
+    time::OffsetDateTime::now_utc().to_offset(offset).date()
 }

@@ -85,6 +85,10 @@ enum Command {
         /// A bearer token that may read /metrics from anywhere.
         #[arg(long, env = "DVK_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// Seconds between passes of the deadline reminders.
+        #[arg(long, env = "DVK_REMINDER_EVERY_SECS", default_value_t = 600,
+              value_parser = clap::value_parser!(u64).range(1..=86400))]
+        reminder_every_secs: u64,
         /// Directory for scheduled backups (off when not given).
         #[arg(long, env = "DVK_BACKUP_DIR")]
         backup_dir: Option<PathBuf>,
@@ -275,6 +279,7 @@ async fn main() -> Result<()> {
             trusted_proxies,
             metrics_allow,
             metrics_token,
+            reminder_every_secs,
         } => {
             let metrics_allow = dvk_web::client::parse_networks(&metrics_allow)
                 .map_err(|e| anyhow::anyhow!("DVK_METRICS_ALLOW: {e}"))?;
@@ -370,6 +375,11 @@ async fn main() -> Result<()> {
                 None => None,
             };
             let housekeeping = housekeeping::spawn(db.clone(), stopping.clone(), backups);
+            let reminders = housekeeping::spawn_reminders(
+                db.clone(),
+                stopping.clone(),
+                Duration::from_secs(reminder_every_secs),
+            );
             dvk_web::serve(
                 listener,
                 state,
@@ -379,7 +389,10 @@ async fn main() -> Result<()> {
             .await?;
             // Finish the mail pass under way, then leave the database tidy.
             let _ = tokio::time::timeout(Duration::from_secs(shutdown_grace), async {
-                for task in [mail_task, Some(housekeeping)].into_iter().flatten() {
+                for task in [mail_task, Some(housekeeping), Some(reminders)]
+                    .into_iter()
+                    .flatten()
+                {
                     let _ = task.await;
                 }
             })

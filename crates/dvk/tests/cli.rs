@@ -691,7 +691,9 @@ async fn json_logs_carry_request_ids() {
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "kiem-tra-nhat-ky-42");
     let line = loop {
-        let l = rx.recv_timeout(timeout).expect("a log line for the request");
+        let l = rx
+            .recv_timeout(timeout)
+            .expect("a log line for the request");
         if l.contains("kiem-tra-nhat-ky-42") && l.contains("status") {
             break l;
         }
@@ -701,4 +703,101 @@ async fn json_logs_carry_request_ids() {
     assert_eq!(v["span"]["route"], "/login", "{line}");
     assert_eq!(v["fields"]["status"], 200, "{line}");
     assert!(v["fields"]["latency"].is_string(), "{line}");
+}
+
+/// Two server processes on one PostgreSQL database remind each council
+/// member with unscored sheets once before the scoring deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_remind_each_person_once() {
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    use sqlx::Row;
+    let pg = PgDb::new(&admin).await;
+    let spawn = |port: u16| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dvk"))
+            .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DVK_DATABASE_URL", &pg.url)
+            .env("DVK_REMINDER_EVERY_SECS", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        while !lines
+            .next()
+            .expect("dvk serve exited before listening")
+            .unwrap()
+            .contains("DVK đang chạy")
+        {}
+        std::thread::spawn(move || for _ in lines {});
+        Proc(child)
+    };
+    // Step 1: the demo (a 2026 round in appraisal, sheets partly scored);
+    // its scoring deadline moves to two days from now.
+    let a = spawn(free_port());
+    let db = dvk_store::Db::connect(&pg.url, 2).await.unwrap();
+    let vn = time::UtcOffset::from_hms(7, 0, 0).unwrap();
+    let today = time::OffsetDateTime::now_utc().to_offset(vn).date();
+    let deadline = dvk_domain::calendar::iso(today + time::Duration::days(2));
+    let round: i64 = sqlx::query(
+        "UPDATE rounds SET scoring_deadline = $1 WHERE state = 'appraisal' RETURNING id",
+    )
+    .bind(&deadline)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    let expected: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT a.user_id FROM assignments a WHERE a.round_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.round_id = a.round_id AND s.entry_id = a.entry_id AND s.user_id = a.user_id) \
+         ORDER BY 1",
+    )
+    .bind(round)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(!expected.is_empty(), "the demo leaves sheets to fill");
+
+    // Step 2: a second process; both run the pass every second.
+    let b = spawn(free_port());
+    let event = format!("remind:scoring:{round}:{deadline}:7");
+    let reminded = || {
+        let (db, event) = (db.clone(), event.clone());
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT user_id FROM notifications WHERE event_key = $1 ORDER BY user_id",
+            )
+            .bind(event)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    let started = std::time::Instant::now();
+    while reminded().await.len() < expected.len() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "reminders were sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // Step 3: exactly once per person; one process held the lease.
+    assert_eq!(reminded().await, expected);
+    let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE name = 'reminders'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(holders, 1);
+    let message: String =
+        sqlx::query_scalar("SELECT message FROM notifications WHERE event_key = $1 LIMIT 1")
+            .bind(&event)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(message.contains("còn 2 ngày"), "{message}");
+    drop((a, b));
+    db.close().await;
 }

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod proposing;
 pub mod public;
 pub mod reference;
+pub mod reminders;
 pub mod review;
 pub mod reward_forms;
 pub mod rewards;

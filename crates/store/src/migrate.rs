@@ -49,6 +49,7 @@ const STEPS: &[Step] = &[
     step!(11, "0011_issuers.sql", "issuers", false),
     step!(12, "0012_decision_numbers.sql", "decision_numbers", false),
     step!(13, "0013_idempotency.sql", "idempotency", false),
+    step!(14, "0014_leases.sql", "leases", false),
 ];
 
 /// The newest schema this binary knows.

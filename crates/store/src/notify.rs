@@ -43,9 +43,10 @@ pub(crate) async fn send(
     message: &str,
     link: &str,
     at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
+    let mut new = 0;
     for u in users {
-        q("INSERT INTO notifications (user_id, event_key, subject_key, message, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+        new += q("INSERT INTO notifications (user_id, event_key, subject_key, message, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
            ON CONFLICT (user_id, event_key) DO NOTHING")
             .bind(*u)
             .bind(event)
@@ -54,9 +55,10 @@ pub(crate) async fn send(
             .bind(link)
             .bind(at)
             .execute(&mut *conn)
-            .await?;
+            .await?
+            .rows_affected();
     }
-    Ok(())
+    Ok(new)
 }
 
 pub(crate) async fn resolve(

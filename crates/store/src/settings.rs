@@ -15,6 +15,18 @@ pub const KNOWN: &[(&str, &str)] = &[
         "quorum_pct",
         "tỷ lệ phiếu tối thiểu của Hội đồng cho mỗi hồ sơ khi kết luận, % (mặc định cho đợt xét mới)",
     ),
+    (
+        "reminder_days",
+        "nhắc trước hạn bao nhiêu ngày, ví dụ 7,1 (hạn đề nghị, hạn chấm điểm, hạn đăng ký, hạn báo cáo rà soát)",
+    ),
+    (
+        "registration_due",
+        "hạn đăng ký hằng năm, dạng dd/mm (để trống: không nhắc)",
+    ),
+    (
+        "yearly_report_due",
+        "hạn báo cáo rà soát hằng năm của mô hình đã công nhận, dạng dd/mm (để trống: không nhắc)",
+    ),
 ];
 
 impl Db {
@@ -53,6 +65,12 @@ impl Db {
                 .trim()
                 .parse::<i64>()
                 .is_ok_and(|v| (1..=60).contains(&v)),
+            "reminder_days" => dvk_domain::reminders::parse_days(value).is_ok(),
+            // Any year has the day (29/02 is refused).
+            "registration_due" | "yearly_report_due" => {
+                value.trim().is_empty()
+                    || dvk_domain::reminders::annual_deadline(value, 2026).is_some()
+            }
             _ => value
                 .trim()
                 .replace(',', ".")

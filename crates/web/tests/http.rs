@@ -92,6 +92,7 @@ on_both_backends!(
     notifications::notifications_exactly_once,
     notifications::notifications_are_mailed_once,
     notifications::work_reaches_people,
+    notifications::deadline_reminders_reach_who_has_work_left,
     accounts::audit_check_catches_an_edited_record,
     accounts::sessions_survive_a_restart_and_logins_are_throttled,
     accounts::admin_pages_manage_units_users_and_grants,

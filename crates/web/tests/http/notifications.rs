@@ -403,3 +403,80 @@ pub(crate) async fn work_reaches_people(kind: Kind) {
     );
     assert!(home.contains(&format!("/entries/{id}#ra-soat")));
 }
+
+async fn reminded(db: &Db, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE n.event_key LIKE $1 ORDER BY u.username",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    names.dedup();
+    names
+}
+
+/// Reminders before deadlines reach the people with work left, once.
+pub(crate) async fn deadline_reminders_reach_who_has_work_left(kind: Kind) {
+    use time::macros::date;
+    let s = start(kind, 0).await;
+    let today = date!(2026 - 12 - 04);
+
+    // Step 1: a round open for proposals until tomorrow; two units have
+    // accepted entries not yet proposed.
+    accepted_entries(&s, 1).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let round = open_round(&secretariat, &s, "score").await;
+    sqlx::query("UPDATE rounds SET proposal_deadline = '2026-12-05' WHERE id = $1")
+        .bind(round)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    // Step 2: the yearly registration is due on 10/12.
+    s.db.set_setting("registration_due", "10/12").await.unwrap();
+    assert!(s.db.set_setting("registration_due", "30/02").await.is_err());
+    assert!(s.db.set_setting("reminder_days", "bảy").await.is_err());
+
+    let sent = dvk_store::reminders::send_reminders(&s.db, today)
+        .await
+        .unwrap();
+    assert!(sent > 0);
+    assert_eq!(
+        reminded(&s.db, "remind:proposal:").await,
+        vec!["canbo.chiengan", "canbo.tohieu"]
+    );
+    let message: String = sqlx::query_scalar(
+        "SELECT message FROM notifications WHERE event_key LIKE 'remind:proposal:%' LIMIT 1",
+    )
+    .fetch_one(&s.db.pool)
+    .await
+    .unwrap();
+    assert!(message.contains("05/12/2026"), "{message}");
+    assert!(message.contains("hạn là ngày mai"), "{message}");
+    // Units that have registered this year are not reminded to register.
+    let registering = reminded(&s.db, "remind:registration:2026-12-10:7").await;
+    assert!(
+        registering.contains(&"canbo.soyte".to_string()),
+        "{registering:?}"
+    );
+    assert!(
+        !registering.contains(&"canbo.tohieu".to_string()),
+        "{registering:?}"
+    );
+
+    // Step 3: the pass again the same day: nothing new.
+    assert_eq!(
+        dvk_store::reminders::send_reminders(&s.db, today)
+            .await
+            .unwrap(),
+        0
+    );
+    // After the deadline nothing more is sent.
+    assert_eq!(
+        dvk_store::reminders::send_reminders(&s.db, date!(2026 - 12 - 11))
+            .await
+            .unwrap(),
+        0
+    );
+}
