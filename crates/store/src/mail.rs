@@ -8,6 +8,8 @@ use crate::error::StoreError;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::Mailbox;
 use lettre::message::SinglePart;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 
@@ -18,35 +20,154 @@ pub struct Mailer {
     public_url: String,
 }
 
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on the office's own network).
+    None,
+    /// STARTTLS, required: the message is never sent in the clear.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+impl SmtpSecurity {
+    pub fn parse(raw: &str) -> Option<SmtpSecurity> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "none" | "plain" => Some(SmtpSecurity::None),
+            "starttls" => Some(SmtpSecurity::StartTls),
+            "tls" | "smtps" | "implicit" => Some(SmtpSecurity::Tls),
+            _ => None,
+        }
+    }
+
+    /// The usual protection of a port: 465 implicit TLS, 587 STARTTLS.
+    pub fn for_port(port: u16) -> SmtpSecurity {
+        match port {
+            465 => SmtpSecurity::Tls,
+            587 => SmtpSecurity::StartTls,
+            _ => SmtpSecurity::None,
+        }
+    }
+}
+
+/// Everything needed to reach the mail server.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// User name and password, when the server wants them.
+    pub credentials: Option<(String, String)>,
+    /// Extra trusted root certificates (PEM), e.g. an office's own CA.
+    pub ca_pem: Option<Vec<u8>>,
+    pub from: String,
+    pub public_url: String,
+}
+
+fn config_error(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Config(format!("{what}: {e}"))
+}
+
 impl Mailer {
     /// Plain SMTP to a relay (e.g. the office's mail server on the LAN).
     pub fn new(host: &str, port: u16, from: &str, public_url: &str) -> Result<Mailer, StoreError> {
-        let from: Mailbox = from.parse().map_err(|e| {
-            StoreError::Config(format!("Địa chỉ gửi thư không hợp lệ ({from}): {e}"))
-        })?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .build();
-        Ok(Mailer {
-            transport,
-            from,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+        Mailer::with(SmtpSettings {
+            host: host.to_owned(),
+            port,
+            security: SmtpSecurity::None,
+            credentials: None,
+            ca_pem: None,
+            from: from.to_owned(),
+            public_url: public_url.to_owned(),
         })
     }
 
-    /// From DVK_SMTP_HOST, DVK_SMTP_PORT (25), DVK_SMTP_FROM and DVK_PUBLIC_URL; None when unset.
+    /// A mailer for `s`: certificates are verified (system roots of the
+    /// web PKI plus `ca_pem`) whenever TLS is used.
+    pub fn with(s: SmtpSettings) -> Result<Mailer, StoreError> {
+        let from: Mailbox = s.from.parse().map_err(|e| {
+            StoreError::Config(format!("Địa chỉ gửi thư không hợp lệ ({}): {e}", s.from))
+        })?;
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.as_str()).port(s.port);
+        if s.security != SmtpSecurity::None {
+            let mut params = TlsParameters::builder(s.host.clone());
+            if let Some(pem) = &s.ca_pem {
+                let cert = Certificate::from_pem(pem)
+                    .map_err(|e| config_error("Chứng chỉ CA của máy chủ thư không đọc được", e))?;
+                params = params.add_root_certificate(cert);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| config_error("Thiết lập TLS cho máy chủ thư lỗi", e))?;
+            builder = builder.tls(match s.security {
+                SmtpSecurity::Tls => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
+        }
+        if let Some((user, password)) = s.credentials {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        Ok(Mailer {
+            transport: builder
+                .timeout(Some(std::time::Duration::from_secs(30)))
+                .build(),
+            from,
+            public_url: s.public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// From the environment; None when DVK_SMTP_HOST is unset. DVK_SMTP_PORT
+    /// (25), DVK_SMTP_SECURITY (none | starttls | tls; by default from the
+    /// port), DVK_SMTP_USER and DVK_SMTP_PASSWORD, DVK_SMTP_CA_FILE,
+    /// DVK_SMTP_FROM and DVK_PUBLIC_URL.
     pub fn from_env() -> Option<Result<Mailer, StoreError>> {
-        let host = std::env::var("DVK_SMTP_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())?;
-        let port = std::env::var("DVK_SMTP_PORT")
-            .ok()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(25);
-        let from = std::env::var("DVK_SMTP_FROM").unwrap_or_else(|_| "DVK <dvk@localhost>".into());
-        let url =
-            std::env::var("DVK_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-        Some(Mailer::new(&host, port, &from, &url))
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let host = var("DVK_SMTP_HOST")?;
+        Some((|| {
+            let port = match var("DVK_SMTP_PORT") {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| StoreError::Config(format!("DVK_SMTP_PORT không hợp lệ: {p}")))?,
+                None => 25,
+            };
+            let security = match var("DVK_SMTP_SECURITY") {
+                Some(v) => SmtpSecurity::parse(&v).ok_or_else(|| {
+                    StoreError::Config(format!(
+                        "DVK_SMTP_SECURITY phải là none, starttls hoặc tls (nhận được “{v}”)"
+                    ))
+                })?,
+                None => SmtpSecurity::for_port(port),
+            };
+            let credentials = match (var("DVK_SMTP_USER"), var("DVK_SMTP_PASSWORD")) {
+                (Some(u), Some(p)) => Some((u, p)),
+                (None, None) => None,
+                _ => {
+                    return Err(StoreError::Config(
+                        "Cần cả DVK_SMTP_USER và DVK_SMTP_PASSWORD.".into(),
+                    ))
+                }
+            };
+            if credentials.is_some() && security == SmtpSecurity::None {
+                return Err(StoreError::Config(
+                    "Không gửi mật khẩu thư qua kết nối không mã hoá: đặt DVK_SMTP_SECURITY=starttls hoặc tls.".into(),
+                ));
+            }
+            let ca_pem = match var("DVK_SMTP_CA_FILE") {
+                Some(f) => Some(std::fs::read(&f).map_err(|e| config_error(&f, e))?),
+                None => None,
+            };
+            Mailer::with(SmtpSettings {
+                host,
+                port,
+                security,
+                credentials,
+                ca_pem,
+                from: var("DVK_SMTP_FROM").unwrap_or_else(|| "DVK <dvk@localhost>".into()),
+                public_url: var("DVK_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            })
+        })())
     }
 }
 

@@ -10,6 +10,8 @@ mod api;
 mod appraisal;
 #[path = "http/authorisation.rs"]
 mod authorisation;
+#[path = "http/mail_tls.rs"]
+mod mail_tls;
 #[path = "http/notice.rs"]
 mod notice;
 #[path = "http/notifications.rs"]
@@ -93,6 +95,7 @@ on_both_backends!(
     notifications::notifications_are_mailed_once,
     notifications::work_reaches_people,
     notifications::deadline_reminders_reach_who_has_work_left,
+    mail_tls::mail_goes_over_tls_only,
     accounts::audit_check_catches_an_edited_record,
     accounts::sessions_survive_a_restart_and_logins_are_throttled,
     accounts::admin_pages_manage_units_users_and_grants,
