@@ -1,22 +1,62 @@
-//! Calendar days as the notice rules count them: ISO dates ('YYYY-MM-DD'),
-//! working days (Monday to Friday) and the length of a public notice.
+//! Calendar days as DVK counts them, on the `time` crate: ISO dates
+//! ('YYYY-MM-DD') as stored, dd/mm/yyyy as shown and typed, Vietnam's
+//! date (UTC+7) for "today" and "this year", working days (Monday to
+//! Friday) and the length of a public notice.
 
-use time::{Date, Duration, Month, Weekday};
+use time::macros::{format_description, offset};
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset, Weekday};
+
+/// Vietnam's time zone (no daylight saving).
+pub const VIETNAM: UtcOffset = offset!(+7);
+
+/// The moment `unix_secs` in Vietnam.
+pub fn vn_datetime(unix_secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix_secs)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(VIETNAM)
+}
+
+/// The date in Vietnam at `unix_secs`.
+pub fn vn_day(unix_secs: i64) -> Date {
+    vn_datetime(unix_secs).date()
+}
 
 /// Parses 'YYYY-MM-DD'.
 pub fn parse_iso(raw: &str) -> Option<Date> {
-    let mut p = raw.trim().split('-');
-    let y: i32 = p.next()?.parse().ok()?;
-    let m: u8 = p.next()?.parse().ok()?;
-    let d: u8 = p.next()?.parse().ok()?;
-    if p.next().is_some() {
-        return None;
-    }
-    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
+    Date::parse(raw.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
 pub fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    d.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// dd/mm/yyyy, as Vietnamese documents write dates.
+pub fn show(d: Date) -> String {
+    d.format(format_description!("[day]/[month]/[year]"))
+        .unwrap_or_default()
+}
+
+/// dd/mm/yyyy HH:MM in Vietnam.
+pub fn show_datetime(unix_secs: i64) -> String {
+    vn_datetime(unix_secs)
+        .format(format_description!("[day]/[month]/[year] [hour]:[minute]"))
+        .unwrap_or_default()
+}
+
+/// A date as a person types it — dd/mm/yyyy, with or without leading
+/// zeros — or as a date input sends it (yyyy-mm-dd); years 2000–2100.
+pub fn parse_input(raw: &str) -> Option<Date> {
+    let raw = raw.trim();
+    let date = match raw.split_once('/') {
+        Some((d, rest)) => {
+            let (m, y) = rest.split_once('/')?;
+            let month = Month::try_from(m.trim().parse::<u8>().ok()?).ok()?;
+            Date::from_calendar_date(y.trim().parse().ok()?, month, d.trim().parse().ok()?).ok()?
+        }
+        None => parse_iso(raw)?,
+    };
+    (2000..=2100).contains(&date.year()).then_some(date)
 }
 
 pub fn is_working_day(d: Date) -> bool {
@@ -67,10 +107,6 @@ pub enum NoticeError {
     TooShort { min: i64, got: i64 },
 }
 
-fn show(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
-}
-
 /// A notice runs from no earlier than the council's conclusion and the day
 /// it is really published, for at least `min_working_days`.
 pub fn check_notice_period(
@@ -112,6 +148,24 @@ mod tests {
 
     fn d(s: &str) -> Date {
         parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn dates_are_read_and_written_the_vietnamese_way() {
+        assert_eq!(parse_input("5/3/2026"), Some(d("2026-03-05")));
+        assert_eq!(parse_input("05/03/2026"), Some(d("2026-03-05")));
+        assert_eq!(parse_input("2026-03-05"), Some(d("2026-03-05")));
+        assert_eq!(parse_input("29/02/2028"), Some(d("2028-02-29")));
+        assert_eq!(parse_input("29/02/2026"), None);
+        assert_eq!(parse_input("31/04/2026"), None);
+        assert_eq!(parse_input("01/01/1999"), None);
+        assert_eq!(parse_input("hôm nay"), None);
+        assert_eq!(parse_iso("2026-3-5"), None);
+        assert_eq!(iso(d("2026-03-05")), "2026-03-05");
+        assert_eq!(show(d("2026-03-05")), "05/03/2026");
+        // 17:00 UTC on 31/12/2025 is already 1/1/2026 in Vietnam.
+        assert_eq!(vn_day(1_767_200_400), d("2026-01-01"));
+        assert_eq!(show_datetime(1_767_200_400), "01/01/2026 00:00");
     }
 
     #[test]

@@ -253,13 +253,10 @@ pub fn check_issue(
 /// "Sơn La, ngày 05 tháng 01 năm 2026" from an ISO date (NĐ 30: days
 /// below 10 and months 1 and 2 take a leading zero).
 pub fn dateline(place: &str, iso: &str) -> String {
-    let mut parts = iso.split('-');
-    let (y, m, d) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(y), Some(m), Some(d)) => (y, m, d),
-        _ => return place.to_owned(),
+    let Some(d) = crate::calendar::parse_iso(iso) else {
+        return place.to_owned();
     };
-    let month: u32 = m.parse().unwrap_or(0);
-    let day: u32 = d.parse().unwrap_or(0);
+    let (y, month, day) = (d.year(), u8::from(d.month()), d.day());
     let month = if month <= 2 {
         format!("{month:02}")
     } else {

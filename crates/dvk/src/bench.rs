@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// Council members scoring every entry of that round.
     #[arg(long, default_value_t = 9)]
     round_members: usize,
+    /// Instead of the page scenarios, a sustained mixed load for this many
+    /// seconds, sampling the SQLite write-ahead log (see README).
+    #[arg(long, default_value_t = 0)]
+    soak: u64,
     /// Keep the generated database in this directory instead of a temporary one.
     #[arg(long)]
     keep_in: Option<std::path::PathBuf>,
@@ -112,6 +116,17 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let base = format!("http://{addr}");
 
     let cookie = login(&base, "bandanvan").await?;
+    if args.soak > 0 {
+        return crate::soak::soak(
+            &db,
+            &dir.join("bench.db"),
+            &base,
+            &cookie,
+            args.connections,
+            args.soak,
+        )
+        .await;
+    }
     let max_id = db.entry_count().await?;
     let scenarios: Vec<(&str, PathFn)> = vec![
         (

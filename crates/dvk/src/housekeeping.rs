@@ -80,7 +80,12 @@ pub fn spawn_reminders(db: Db, stopping: Stopping, every: Duration) -> tokio::ta
             let lease = (every.as_secs() as i64).max(1) * 3;
             match db.take_lease("reminders", &holder, lease).await {
                 Ok(true) => {
-                    match dvk_store::reminders::send_reminders(&db, vietnam_today()).await {
+                    match dvk_store::reminders::send_reminders(
+                        &db,
+                        dvk_domain::calendar::vn_day(dvk_store::db::now()),
+                    )
+                    .await
+                    {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(sent = n, "deadline reminders sent"),
                         Err(e) => tracing::warn!("deadline reminders: {e}"),
@@ -95,10 +100,4 @@ pub fn spawn_reminders(db: Db, stopping: Stopping, every: Duration) -> tokio::ta
             }
         }
     })
-}
-
-/// Today's date in Vietnam (UTC+7), which decides what is due.
-fn vietnam_today() -> time::Date {
-    let offset = time::UtcOffset::from_hms(7, 0, 0).expect("UTC+7 is valid");
-    time::OffsetDateTime::now_utc().to_offset(offset).date()
 }

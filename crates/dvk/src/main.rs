@@ -3,6 +3,7 @@
 mod bench;
 mod housekeeping;
 mod shutdown;
+mod soak;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -251,8 +252,13 @@ async fn open_with_replica(url: &str, read_url: Option<&str>, pool: u32) -> Resu
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    // A benchmark's requests are its output; their log lines would only slow it.
+    let default_filter = match cli.command {
+        Command::Bench(_) => "warn",
+        _ => "info,sqlx=warn",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DVK_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
+        .unwrap_or_else(|_| default_filter.into());
     if cli.log_format == "json" {
         tracing_subscriber::fmt()
             .json()

@@ -22,6 +22,15 @@ impl Stopping {
         }
     }
 
+    /// A flag set only by [`Stopping::set`] (benchmarks).
+    pub fn manual() -> Stopping {
+        Stopping::new()
+    }
+
+    pub fn set(&self) {
+        let _ = self.tx.send(true);
+    }
+
     pub fn is_set(&self) -> bool {
         *self.rx.borrow()
     }

@@ -342,61 +342,10 @@ pub fn today() -> String {
     vn_date(now())
 }
 
-/// 'YYYY-MM-DD' of a day count since 1970-01-01.
-pub fn iso_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Accepts dd/mm/yyyy (as shown) or yyyy-mm-dd (as date inputs send).
+/// Accepts dd/mm/yyyy (as shown) or yyyy-mm-dd (as date inputs send);
+/// the date as stored ('YYYY-MM-DD').
 pub fn parse_date(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let (y, m, d) = if let Some((d, rest)) = raw.split_once('/') {
-        let (m, y) = rest.split_once('/')?;
-        (
-            y.parse::<i32>().ok()?,
-            m.parse::<u32>().ok()?,
-            d.parse::<u32>().ok()?,
-        )
-    } else {
-        let mut p = raw.split('-');
-        (
-            p.next()?.parse().ok()?,
-            p.next()?.parse().ok()?,
-            p.next()?.parse().ok()?,
-        )
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(2000..=2100).contains(&y)
-        || !(1..=12).contains(&m)
-        || d == 0
-        || d > days_in[m as usize - 1]
-    {
-        return None;
-    }
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    calendar::parse_input(raw).map(calendar::iso)
 }
 
 impl Db {
@@ -2198,7 +2147,7 @@ pub async fn publish_notice_at(
 
 /// The Vietnamese calendar day of a timestamp, as 'YYYY-MM-DD'.
 pub fn vn_date(ts: i64) -> String {
-    iso_date((ts + 7 * 3600).div_euclid(86_400))
+    calendar::iso(calendar::vn_day(ts))
 }
 
 /// The first day a decision may be signed for a round on notice.
@@ -2829,12 +2778,7 @@ impl Db {
 
 /// 'YYYY-MM-DD' → dd/mm/yyyy.
 pub fn show_date(d: &str) -> String {
-    let p: Vec<&str> = d.split('-').collect();
-    if p.len() == 3 {
-        format!("{}/{}/{}", p[2], p[1], p[0])
-    } else {
-        d.to_owned()
-    }
+    calendar::parse_iso(d).map_or_else(|| d.to_owned(), calendar::show)
 }
 
 #[cfg(test)]
@@ -2843,8 +2787,8 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(iso_date(0), "1970-01-01");
-        assert_eq!(iso_date(20_454), "2026-01-01");
+        assert_eq!(vn_date(0), "1970-01-01");
+        assert_eq!(vn_date(20_454 * 86_400), "2026-01-01");
         assert_eq!(parse_date("05/01/2026").as_deref(), Some("2026-01-05"));
         assert_eq!(parse_date("2026-02-29"), None);
         assert_eq!(parse_date("2024-02-29").as_deref(), Some("2024-02-29"));

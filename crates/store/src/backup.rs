@@ -258,15 +258,12 @@ async fn read_manifest(backup: &Db) -> Result<Manifest, StoreError> {
 pub fn scheduled_name(at: i64) -> String {
     let t =
         time::OffsetDateTime::from_unix_timestamp(at).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "dvk-{:04}{:02}{:02}-{:02}{:02}{:02}.db",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let stamp = t
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    format!("dvk-{stamp}.db")
 }
 
 /// Deletes all but the newest `keep` scheduled backups in `dir`; returns

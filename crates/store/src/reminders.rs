@@ -11,7 +11,7 @@
 use crate::db::{now, q, Db};
 use crate::error::StoreError;
 use crate::notify;
-use dvk_domain::calendar::{iso, parse_iso};
+use dvk_domain::calendar::{iso, parse_iso, show};
 use dvk_domain::reminders::{annual_deadline, parse_days, reminder_due, time_left, DEFAULT_DAYS};
 use sqlx::Row;
 use time::Date;
@@ -48,10 +48,6 @@ struct Due {
     subject: String,
     message: String,
     link: String,
-}
-
-fn show(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
 /// Sends the reminders due on `today` (Vietnam's date); returns how many

@@ -18,22 +18,9 @@ use dvk_domain::state::{EntryState, Inputs, Transition};
 use dvk_domain::unit::{UnitPath, UNIT_KINDS};
 use sha2::{Digest, Sha256};
 
+/// The year in Vietnam (UTC+7) now: it decides "this year".
 pub fn current_year() -> i32 {
-    // Vietnam time (UTC+7) decides the year.
-    let days = (now() + 7 * 3600).div_euclid(86_400);
-    civil_year(days)
-}
-
-/// Year of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil_year(days: i64) -> i32 {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + if month <= 2 { 1 } else { 0 }) as i32
+    dvk_domain::calendar::vn_day(now()).year()
 }
 
 /// Parses a registration against the catalogue.
@@ -579,16 +566,4 @@ pub async fn list_entries(
     filter.visible = actor.visible_roots();
     filter.public_only = false;
     Ok(db.list_entries(&filter).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_year;
-
-    #[test]
-    fn civil_years() {
-        assert_eq!(civil_year(0), 1970);
-        assert_eq!(civil_year(20_454), 2026); // 2026-01-01
-        assert_eq!(civil_year(20_453), 2025); // 2025-12-31
-    }
 }

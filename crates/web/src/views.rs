@@ -3,46 +3,23 @@
 
 use askama::Template;
 use dvk_domain::auth::Role;
+use dvk_domain::calendar;
 use dvk_store::accounts::SessionInfo;
 use std::collections::HashMap;
-use time::{OffsetDateTime, UtcOffset};
-
-const VN_OFFSET_SECS: i32 = 7 * 3600;
-
-fn vn_time(ts: i64) -> OffsetDateTime {
-    let offset = UtcOffset::from_whole_seconds(VN_OFFSET_SECS).unwrap_or(UtcOffset::UTC);
-    OffsetDateTime::from_unix_timestamp(ts)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
-}
 
 /// dd/mm/yyyy in Vietnam time.
 pub fn fmt_date(ts: i64) -> String {
-    let t = vn_time(ts);
-    format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year())
+    calendar::show(calendar::vn_day(ts))
 }
 
 /// dd/mm/yyyy HH:MM in Vietnam time.
 pub fn fmt_datetime(ts: i64) -> String {
-    let t = vn_time(ts);
-    format!(
-        "{:02}/{:02}/{} {:02}:{:02}",
-        t.day(),
-        u8::from(t.month()),
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    calendar::show_datetime(ts)
 }
 
 /// Formats 'YYYY-MM-DD' as dd/mm/yyyy.
 pub fn fmt_iso_date(d: &str) -> String {
-    let p: Vec<&str> = d.split('-').collect();
-    if p.len() == 3 {
-        format!("{}/{}/{}", p[2], p[1], p[0])
-    } else {
-        d.to_owned()
-    }
+    calendar::parse_iso(d).map_or_else(|| d.to_owned(), calendar::show)
 }
 
 pub fn fmt_size(bytes: i64) -> String {

@@ -17,44 +17,35 @@ use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use utoipa::{IntoParams, ToSchema};
 
-/// Requests per client address per minute, counted in fixed one-minute
-/// windows in this process (each server of a cluster counts its own).
+/// Requests per client address per minute (GCRA from `governor`: a burst
+/// of the per-minute number, then one more every 60/n seconds), kept in
+/// this process (each server of a cluster counts its own).
 pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (i64, u32)>>,
+    inner: governor::DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
+        let n = std::num::NonZeroU32::new(per_minute.max(1)).expect("at least one");
         RateLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
+            inner: governor::RateLimiter::keyed(governor::Quota::per_minute(n)),
         }
     }
 
     /// Ok, or the seconds to wait.
-    pub fn check(&self, client: IpAddr, now_secs: i64) -> Result<(), u64> {
-        let minute = now_secs.div_euclid(60);
-        let Ok(mut w) = self.windows.lock() else {
-            return Ok(());
-        };
-        if w.len() > 100_000 {
-            w.retain(|_, (m, _)| *m == minute);
+    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+        // Forget addresses that have been quiet long enough to be full again.
+        if self.inner.len() > 100_000 {
+            self.inner.retain_recent();
         }
-        let slot = w.entry(client).or_insert((minute, 0));
-        if slot.0 != minute {
-            *slot = (minute, 0);
-        }
-        if slot.1 >= self.per_minute {
-            return Err((60 - now_secs.rem_euclid(60)).max(1) as u64);
-        }
-        slot.1 += 1;
-        Ok(())
+        self.inner.check_key(&client).map_err(|not_until| {
+            use governor::clock::Clock;
+            let now = governor::clock::DefaultClock::default().now();
+            not_until.wait_time_from(now).as_secs().max(1)
+        })
     }
 }
 
@@ -65,7 +56,7 @@ pub async fn rate_limit(
     req: Request,
     next: Next,
 ) -> Response {
-    match state.public_limiter.check(client, dvk_store::db::now()) {
+    match state.public_limiter.check(client) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let mut f = ApiFailure::new(

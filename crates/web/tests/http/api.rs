@@ -128,7 +128,8 @@ pub(crate) fn entry_json(unit_id: i64, title: &str) -> Value {
 }
 
 pub(crate) fn today_iso(days: i64) -> String {
-    dvk_store::appraisal::iso_date((dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + days)
+    let day = dvk_domain::calendar::vn_day(dvk_store::db::now()) + time::Duration::days(days);
+    dvk_domain::calendar::iso(day)
 }
 
 pub async fn api_whole_cycle(kind: Kind) {

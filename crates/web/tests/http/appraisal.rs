@@ -536,8 +536,9 @@ async fn whole_round(kind: Kind, mode: &str) {
 type Sheet = Vec<(String, String)>;
 
 fn ap_date(days_from_today: i64) -> String {
-    let days = (dvk_store::db::now() + 7 * 3600).div_euclid(86_400) + days_from_today;
-    dvk_store::appraisal::show_date(&dvk_store::appraisal::iso_date(days))
+    let day =
+        dvk_domain::calendar::vn_day(dvk_store::db::now()) + time::Duration::days(days_from_today);
+    dvk_domain::calendar::show(day)
 }
 
 pub(crate) async fn whole_round_by_scores(kind: Kind) {
