@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use dvk_store::audit::AuditEvent;
 use dvk_store::Db;
 use dvk_web::{AppState, WebConfig};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -139,7 +139,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         ),
         (
             "entry detail (random id)",
-            Box::new(move |r| format!("/entries/{}", r.gen_range(1..=max_id))),
+            Box::new(move |r| format!("/entries/{}", r.random_range(1..=max_id))),
         ),
         (
             "search \"dan van kheo\" (no diacritics)",
@@ -303,7 +303,7 @@ async fn round_table(
                     (
                         c.id,
                         (
-                            (rng.gen_range(8..=20) as f64 / 2.0).to_string(),
+                            (rng.random_range(8..=20) as f64 / 2.0).to_string(),
                             String::new(),
                         ),
                     )

@@ -6,7 +6,7 @@
 use crate::shutdown::Stopping;
 use anyhow::{Context, Result};
 use dvk_store::Db;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub async fn soak(
             let mut n = 0u64;
             while Instant::now() < deadline {
                 n += 1;
-                let pick: u32 = rng.gen_range(0..4);
+                let pick: u32 = rng.random_range(0..4);
                 let res = match pick {
                     // A quarter of requests register a draft entry.
                     0 => {
@@ -88,14 +88,14 @@ pub async fn soak(
                     }
                     1 => {
                         client
-                            .get(format!("{base}/entries?page={}", rng.gen_range(1..20)))
+                            .get(format!("{base}/entries?page={}", rng.random_range(1..20)))
                             .header("cookie", &cookie)
                             .send()
                             .await
                     }
                     _ => {
                         client
-                            .get(format!("{base}/entries/{}", rng.gen_range(1..=max_id)))
+                            .get(format!("{base}/entries/{}", rng.random_range(1..=max_id)))
                             .header("cookie", &cookie)
                             .send()
                             .await

@@ -4,11 +4,11 @@
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
 use crate::error::{ServiceError, StoreError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use dvk_domain::auth::{Actor, Grant, Role};
 use dvk_domain::unit::UnitPath;
-use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -61,8 +61,7 @@ impl SessionInfo {
 }
 
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
+    let bytes: [u8; 32] = rand::random();
     hex::encode(bytes)
 }
 
@@ -73,9 +72,8 @@ pub(crate) fn token_id(token: &str) -> String {
 /// argon2id with a fresh salt; CPU-heavy, so callers run it off the
 /// async threads.
 pub fn hash_password(password: &str) -> Result<String, ServiceError> {
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| ServiceError::Conflict(format!("Không tạo được mã băm mật khẩu: {e}")))
 }

@@ -14,7 +14,7 @@ use dvk_domain::auth::{Actor, Grant};
 use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject};
 use dvk_domain::state::{EntryState, Inputs, Transition};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// The password of every demo account (listed in the README).
 pub const DEMO_PASSWORD: &str = "DanVanKheo@2026";
@@ -349,13 +349,13 @@ pub async fn load_demo(
     for n in 0..total {
         let year = 2021 + (n % 6) as i32;
         let (unit, confirming) = if year <= 2024 && !historical.is_empty() && n % 3 != 0 {
-            let u = historical[rng.gen_range(0..historical.len())].clone();
+            let u = historical[rng.random_range(0..historical.len())].clone();
             (u.clone(), u)
         } else if n % 7 == 0 {
-            let u = province_units[rng.gen_range(0..province_units.len())].clone();
+            let u = province_units[rng.random_range(0..province_units.len())].clone();
             (u, province.clone())
         } else {
-            let u = registering[rng.gen_range(0..registering.len())].clone();
+            let u = registering[rng.random_range(0..registering.len())].clone();
             let commune = chosen
                 .iter()
                 .find(|c| c.path.covers(&u.path))
@@ -367,7 +367,7 @@ pub async fn load_demo(
             .level_code
             .clone()
             .unwrap_or_else(|| "tinh".into());
-        let (fcode, activity) = ACTIVITIES[rng.gen_range(0..ACTIVITIES.len())];
+        let (fcode, activity) = ACTIVITIES[rng.random_range(0..ACTIVITIES.len())];
         let individual = n % 5 == 4;
         let kind = if individual || n % 4 == 3 {
             Kind::Exemplar
@@ -381,8 +381,8 @@ pub async fn load_demo(
         };
         let place_name = unit.name.clone();
         let (person, title) = if individual {
-            let (name, gender, eth) = PEOPLE[rng.gen_range(0..PEOPLE.len())];
-            let pos = POSITIONS[rng.gen_range(0..POSITIONS.len())];
+            let (name, gender, eth) = PEOPLE[rng.random_range(0..PEOPLE.len())];
+            let pos = POSITIONS[rng.random_range(0..POSITIONS.len())];
             let honor = if gender == Gender::Male {
                 "Ông"
             } else {
@@ -391,11 +391,11 @@ pub async fn load_demo(
             (
                 Person {
                     name: name.into(),
-                    birth_year: Some(rng.gen_range(1958..1995)),
+                    birth_year: Some(rng.random_range(1958..1995)),
                     gender: Some(gender),
                     ethnicity: eth.into(),
                     position: format!("{pos}, {place_name}"),
-                    party_member: rng.gen_bool(0.6),
+                    party_member: rng.random_bool(0.6),
                     example: format!("{honor} {name} và gia đình nhiều năm liền đạt danh hiệu \"Gia đình văn hóa\", đi đầu chấp hành chủ trương của Đảng, chính sách, pháp luật của Nhà nước; tích cực {activity}."),
                 },
                 format!("{honor} {name} – điển hình \"Dân vận khéo\" trong {activity}"),
@@ -411,8 +411,8 @@ pub async fn load_demo(
                 format!("{prefix}{activity} tại {place_name}"),
             )
         };
-        let households = rng.gen_range(40..400);
-        let budget = rng.gen_range(50..900);
+        let households = rng.random_range(40..400);
+        let budget = rng.random_range(50..900);
         let items = [
             title,
             format!("Trước năm {year}, tại {place_name} việc {activity} còn nhiều khó khăn: nhận thức của một bộ phận nhân dân chưa đầy đủ, nguồn lực hạn chế, {} hộ chưa tham gia.", households / 2),
@@ -444,7 +444,7 @@ pub async fn load_demo(
         };
         // Registered some time in the entry's own year, never in the future.
         let year_start = ((year - 1970) as f64 * 365.2425 * 86_400.0) as i64;
-        let at = (year_start + rng.gen_range(15..300) * 86_400 + rng.gen_range(0..36_000))
+        let at = (year_start + rng.random_range(15..300) * 86_400 + rng.random_range(0..36_000))
             .min(now() - 30 * 86_400);
         let place = Placement {
             unit_path: &unit.path,
@@ -454,7 +454,7 @@ pub async fn load_demo(
         let id = db.insert_entry(officer, &reg, &place, at).await?;
         made += 1;
         // A realistic spread of states: older years mostly accepted.
-        let roll = rng.gen_range(0..100);
+        let roll = rng.random_range(0..100);
         let path: &[Transition] = if year == 2026 {
             match roll {
                 0..=24 => &[],
@@ -506,7 +506,7 @@ pub async fn load_demo(
                 Transition::Withdraw => "Đơn vị xin rút để hoàn thiện và đăng ký năm sau.",
                 _ => "",
             };
-            let when = (at + (version as i64 + 1) * rng.gen_range(2..20) * 86_400).min(now());
+            let when = (at + (version as i64 + 1) * rng.random_range(2..20) * 86_400).min(now());
             let mut tx = db.pool.begin().await?;
             crate::transitions::apply(
                 &mut tx,

@@ -4,7 +4,6 @@ use crate::db::{now, q, Db};
 use crate::error::StoreError;
 use dvk_domain::unit::UnitPath;
 use dvk_domain::UnitId;
-use rand::Rng;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -84,7 +83,7 @@ pub(crate) async fn insert_unit(
     conn: &mut AnyConnection,
     new: &NewUnit<'_>,
 ) -> Result<Unit, StoreError> {
-    let placeholder = format!("/tmp{:016x}/", rand::thread_rng().gen::<u64>());
+    let placeholder = format!("/tmp{:016x}/", rand::random::<u64>());
     let depth = new.parent.map(|p| p.depth + 1).unwrap_or(0);
     let id: i64 = q("INSERT INTO units (parent_id, path, depth, code, name, name_sort, kind, level_code, valid_from, valid_to, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")

@@ -2,6 +2,7 @@
 //! here as plain strings, so templates stay simple and always escaped.
 
 use askama::Template;
+use askama_web::WebTemplate;
 use dvk_domain::auth::Role;
 use dvk_domain::calendar;
 use dvk_store::accounts::SessionInfo;
@@ -138,7 +139,7 @@ impl Errors {
     }
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
     pub title: &'a str,
@@ -146,7 +147,7 @@ pub struct ErrorPage<'a> {
     pub status: u16,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub layout: Layout,
@@ -162,7 +163,7 @@ pub struct Link {
     pub count: Option<i64>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct HomePage {
     pub layout: Layout,
@@ -186,7 +187,7 @@ pub struct EntryRow {
     pub updated: String,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "entries.html")]
 pub struct EntriesPage {
     pub layout: Layout,
@@ -219,7 +220,7 @@ pub struct ItemField {
     pub max: usize,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "entry_form.html")]
 pub struct EntryFormPage {
     pub layout: Layout,
@@ -279,7 +280,7 @@ pub struct ProposeView {
     pub criteria: Vec<(i64, String, String)>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "entry.html")]
 pub struct EntryPage {
     pub proposable: Vec<ProposeView>,
@@ -331,7 +332,7 @@ pub struct StatusRow {
     pub drill: String,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "status.html")]
 pub struct StatusPage {
     pub layout: Layout,
@@ -355,7 +356,7 @@ pub struct UnitRow {
     pub validity: String,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "admin_units.html")]
 pub struct AdminUnitsPage {
     pub layout: Layout,
@@ -386,7 +387,7 @@ pub struct UserView {
     pub grants: Vec<GrantView>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "admin_users.html")]
 pub struct AdminUsersPage {
     pub layout: Layout,

@@ -4,10 +4,9 @@ use crate::error::{status_of, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
-use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::auth::{Denied, Role};
 use dvk_domain::unit::{unit_kind_name, UNIT_KINDS};
 use dvk_store::{service, ServiceError};
@@ -93,7 +92,7 @@ async fn render_units(
         successors: succ.into_iter().map(|u| u.name).collect(),
         predecessors: pred.into_iter().map(|u| u.name).collect(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn units(
@@ -209,7 +208,7 @@ async fn render_users(
         full_name,
         notice: notice_text.to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn users(

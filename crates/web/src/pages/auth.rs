@@ -4,10 +4,9 @@ use crate::error::{status_of, AppResult};
 use crate::form::VnForm;
 use crate::views::{Layout, LoginPage};
 use crate::AppState;
-use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_store::{service, ServiceError};
 use serde::Deserialize;
 
@@ -51,7 +50,7 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Respo
         next: safe_next(&q.next).to_owned(),
         error: String::new(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 pub async fn login_submit(
@@ -97,7 +96,7 @@ pub async fn login_submit(
                 next: safe_next(&form.next).to_owned(),
                 error: message,
             };
-            Ok((status, Html(page.render()?)).into_response())
+            Ok((status, page).into_response())
         }
         Err(e) => Err(e.into()),
     }

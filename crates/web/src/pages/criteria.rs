@@ -6,9 +6,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::{Errors, Layout};
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::appraisal::fmt_num;
 use dvk_store::appraisal::{save_criteria_set, CriteriaEdit};
 use dvk_store::ServiceError;
@@ -23,7 +24,7 @@ pub struct SetView {
     pub rows: Vec<(String, String, String)>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "criteria.html")]
 pub struct CriteriaPage {
     pub layout: Layout,
@@ -79,7 +80,7 @@ async fn render(
         errors,
         notice: notice.to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn list(

@@ -4,10 +4,9 @@ use crate::error::{status_of, user_facing, AppError, AppResult};
 use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
-use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::auth;
 use dvk_domain::entry::{EntryForm, Gender, Kind, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
 use dvk_domain::state::{EntryState, Transition};
@@ -169,7 +168,7 @@ pub async fn list(
         },
         notice: notice(&lq.msg).to_owned(),
     };
-    Ok(Html(page_view.render()?).into_response())
+    Ok(page_view.into_response())
 }
 
 fn field_options(cat: &dvk_store::reference::Catalogue, current: &str) -> Vec<Opt> {
@@ -271,7 +270,7 @@ async fn render_form(
         example: form.example.clone(),
         errors,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn new_form(State(state): State<AppState>, user: User) -> AppResult<Response> {
@@ -702,7 +701,7 @@ pub async fn render_detail(
         notice: notice.to_owned(),
         errors,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -2,10 +2,9 @@ use crate::ctx::{Ctx, User};
 use crate::error::{error_response, AppResult};
 use crate::views::{HomePage, Layout, Link};
 use crate::AppState;
-use askama::Template;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::state::EntryState;
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -121,7 +120,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         roles,
         tasks,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 /// Liveness: the process answers (no database work, so a slow database

@@ -9,9 +9,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::{fmt_datetime, Opt};
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::issuer::{dateline, Letterhead};
 use dvk_domain::text::search_terms;
 use dvk_store::appraisal::{self as ap, CommentForm};
@@ -19,7 +20,7 @@ use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::service::current_year;
 use serde::Deserialize;
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "public_notices.html")]
 pub struct NoticesPage {
     pub title: String,
@@ -46,7 +47,7 @@ pub async fn notices(State(state): State<AppState>) -> AppResult<Response> {
             })
             .collect(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 pub struct NoticeEntry {
@@ -59,7 +60,7 @@ pub struct NoticeEntry {
     pub comments: Vec<(String, String, String, String)>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "public_notice.html")]
 pub struct NoticePage {
     pub title: String,
@@ -136,7 +137,7 @@ async fn render_notice(
         message: message.to_owned(),
         errors,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn notice(
@@ -179,7 +180,7 @@ pub struct PublicRow {
     pub year: i32,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "public_list.html")]
 pub struct PublicListPage {
     pub title: String,
@@ -312,10 +313,10 @@ pub async fn recognised(
             String::new()
         },
     };
-    Ok(Html(page_view.render()?).into_response())
+    Ok(page_view.into_response())
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "public_entry.html")]
 pub struct PublicEntryPage {
     pub title: String,
@@ -362,10 +363,10 @@ pub async fn recognised_entry(
         decision,
         items,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "certificate.html")]
 pub struct CertificatePage {
     pub id: i64,
@@ -395,7 +396,7 @@ pub async fn certificate(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let c = dvk_store::certificates::recognition_certificate(&state.db, &user.actor, id).await?;
-    Ok(Html(certificate_page(&state, id, c).render()?).into_response())
+    Ok(certificate_page(&state, id, c).into_response())
 }
 
 /// The page of a certificate, recognition or reward alike.
@@ -468,5 +469,5 @@ pub async fn reward_certificate(
     let reward = parse_id(&reward)?;
     let c = dvk_store::certificates::reward_certificate(&state.db, &user.actor, id, reward).await?;
     let page = certificate_page(&state, id, c);
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }

@@ -7,9 +7,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::{Errors, Layout, Opt};
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::issuer::IssuerType;
 use dvk_domain::unit::UNIT_KINDS;
 use dvk_store::reward_forms::{save_reward_form, RewardFormEdit};
@@ -33,7 +34,7 @@ pub struct FormView {
     pub errors: Vec<String>,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "reward_forms.html")]
 pub struct RewardFormsPage {
     pub layout: Layout,
@@ -150,7 +151,7 @@ async fn render(
         can_edit: dvk_domain::auth::may_edit_catalogue(&user.actor),
         notice: notice.to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn list(

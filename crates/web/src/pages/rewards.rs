@@ -8,9 +8,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::appraisal::{round_kind_label, ROUND_KINDS};
 use dvk_domain::auth::Role;
 use dvk_domain::state::EntryState;
@@ -19,7 +20,7 @@ use dvk_store::service::current_year;
 use dvk_store::ServiceError;
 use serde::Deserialize;
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "rewards.html")]
 pub struct RewardsPage {
     pub layout: Layout,
@@ -105,7 +106,7 @@ async fn render_list(
         errors,
         notice: reward_notice(msg).to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn list(
@@ -156,7 +157,7 @@ pub struct CandidateRow {
     pub can_propose: bool,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "reward_round.html")]
 pub struct RewardRoundPage {
     pub layout: Layout,
@@ -268,7 +269,7 @@ async fn render_round(
         notice: reward_notice(msg).to_owned(),
         errors,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn detail(

@@ -8,9 +8,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::*;
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::appraisal::{
     fmt_num, round_kind_label, CouncilRole, RoundState, ScoringMode, ROUND_KINDS,
 };
@@ -34,7 +35,7 @@ pub struct RoundRow {
     pub state: String,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "rounds.html")]
 pub struct RoundsPage {
     pub layout: Layout,
@@ -144,7 +145,7 @@ async fn render_rounds(
         errors,
         notice: round_notice(msg).to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn list(
@@ -213,7 +214,7 @@ pub struct CommentView {
     pub hidden: bool,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "round.html")]
 pub struct RoundPage {
     pub layout: Layout,
@@ -586,7 +587,7 @@ async fn render_round(
             })
             .collect(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn detail(
@@ -809,7 +810,7 @@ pub struct CriterionRow {
     pub error: String,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "score.html")]
 pub struct ScorePage {
     pub layout: Layout,
@@ -910,7 +911,7 @@ async fn render_score(
         errors,
         notice: round_notice(msg).to_owned(),
     };
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, page).into_response())
 }
 
 pub async fn score_page(

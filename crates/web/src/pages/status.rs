@@ -3,8 +3,9 @@ use crate::error::AppResult;
 use crate::views::*;
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use dvk_domain::auth::Role;
 use dvk_domain::unit::{unit_kind_name, RegistrationStatus};
 use dvk_store::service::current_year;
@@ -154,7 +155,7 @@ pub async fn status(
         counts,
         up_href,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }
 
 pub struct RegisterRowView {
@@ -165,7 +166,7 @@ pub struct RegisterRowView {
     pub removed: i64,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "register.html")]
 pub struct RegisterPage {
     pub layout: Layout,
@@ -223,5 +224,5 @@ pub async fn register(
             })
             .collect(),
     };
-    Ok(Html(page.render()?).into_response())
+    Ok(page.into_response())
 }

@@ -7,9 +7,10 @@ use crate::form::{parse_id, VnForm};
 use crate::views::{fmt_datetime, Errors, Layout};
 use crate::AppState;
 use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use dvk_store::tokens::{self, NewToken};
 use dvk_store::ServiceError;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ pub struct TokenRow {
     pub active: bool,
 }
 
-#[derive(Template)]
+#[derive(Template, WebTemplate)]
 #[template(path = "tokens.html")]
 pub struct TokensPage {
     pub layout: Layout,
@@ -87,12 +88,7 @@ async fn render(
         notice: shown.notice,
     };
     // A page carrying a secret is never cached.
-    Ok((
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(page.render()?),
-    )
-        .into_response())
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], page).into_response())
 }
 
 #[derive(Deserialize, Default)]
