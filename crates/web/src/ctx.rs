@@ -164,18 +164,10 @@ pub async fn request_context(
                 .is_some()
             {
                 state.storage_failed();
-            }
-            let h = res.headers_mut();
-            h.insert("content-security-policy", HeaderValue::from_static(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            ));
-            h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-            h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-            if state.config.secure_cookies {
-                h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+                state.metrics.storage_unavailable();
             }
             if state.config.expose_query_count {
+                let h = res.headers_mut();
                 let n = QUERY_COUNT.with(|c| c.get());
                 h.insert("x-dvk-queries", HeaderValue::from(n));
             }

@@ -49,6 +49,7 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     email_backlog: Gauge,
     audit_length: Gauge,
+    unavailable: Counter,
 }
 
 impl Default for Metrics {
@@ -62,6 +63,12 @@ impl Default for Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         let email_backlog = Gauge::default();
         let audit_length = Gauge::default();
+        let unavailable = Counter::default();
+        registry.register(
+            "dvk_storage_unavailable",
+            "Requests answered 503 because the database could not be reached in time (pool wait ran out, database down, disk full)",
+            unavailable.clone(),
+        );
         registry.register(
             "dvk_http_requests",
             "HTTP requests answered, by route template, method and status",
@@ -100,7 +107,15 @@ impl Default for Metrics {
             pool,
             email_backlog,
             audit_length,
+            unavailable,
         }
+    }
+}
+
+impl Metrics {
+    /// A request found no database in time.
+    pub fn storage_unavailable(&self) {
+        self.unavailable.inc();
     }
 }
 

@@ -375,5 +375,19 @@ async fn postgres_down_fails_fast_and_recovers() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert!(back, "requests work again without restarting DVK");
+    // The operator's metrics counted the outage.
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let unavailable: f64 = metrics
+        .lines()
+        .find(|l| l.starts_with("dvk_storage_unavailable_total "))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(unavailable >= 1.0, "{metrics}");
     assert!(server.stop().success());
 }

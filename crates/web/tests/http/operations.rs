@@ -82,6 +82,7 @@ pub async fn metrics_count_requests_for_allowed_readers(kind: Kind) {
         "{text}"
     );
     assert!(text.contains("dvk_email_backlog"));
+    assert!(text.contains("dvk_storage_unavailable_total 0"), "{text}");
     assert!(text.ends_with("# EOF\n"));
 
     // Step 2: from an address not allowed: refused, unless with the token.
