@@ -180,7 +180,7 @@ impl PgDb {
     async fn new(admin: &str) -> PgDb {
         let name = format!("dvk_c_{}", &dvk_store::accounts::random_token()[..16]);
         let db = dvk_store::Db::connect(admin, 1).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&db.pool)
             .await
             .unwrap();
@@ -204,9 +204,11 @@ impl Drop for PgDb {
                 .unwrap();
             rt.block_on(async {
                 if let Ok(db) = dvk_store::Db::connect(&admin, 1).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&db.pool)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&db.pool)
+                    .await;
                     db.close().await;
                 }
             });

@@ -13,7 +13,7 @@ use crate::db::{q, Backend, Db};
 use crate::error::StoreError;
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
-use sqlx::{Executor, Row};
+use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// A `meta` key present while a copied database is not yet usable (its
@@ -174,7 +174,7 @@ async fn copy_table(
 ) -> Result<u64, StoreError> {
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let select = format!("SELECT {} FROM {}", names.join(", "), table.name);
-    let mut rows = source.fetch(select.as_str());
+    let mut rows = q(&select).fetch(&mut *source);
     let mut batch: Vec<Vec<Value>> = Vec::new();
     let mut bytes = 0usize;
     let mut links: Vec<(String, i64, i64)> = Vec::new();

@@ -120,9 +120,9 @@ enum Param {
 }
 
 fn bind_all<'a>(
-    sql: &'a str,
+    sql: &str,
     params: &[Param],
-) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>> {
+) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments> {
     let mut query = q(sql);
     for p in params {
         query = match p {

@@ -11,6 +11,7 @@ use crate::db::{q, Backend, Db};
 use crate::error::StoreError;
 use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationType, Migrator};
 use sqlx::Row;
+use sqlx::SqlSafeStr;
 use std::borrow::Cow;
 
 /// One schema step: its SQL per backend, and whether the search index is
@@ -57,6 +58,9 @@ pub fn latest_version() -> i64 {
     STEPS.last().map(|s| s.version).unwrap_or(0)
 }
 
+/// The migrator's own table.
+const TABLE: &str = "_sqlx_migrations";
+
 fn migrator(backend: Backend) -> Migrator {
     let migrations: Vec<Migration> = STEPS
         .iter()
@@ -69,7 +73,7 @@ fn migrator(backend: Backend) -> Migrator {
                 s.version,
                 Cow::Borrowed(s.name),
                 MigrationType::Simple,
-                Cow::Borrowed(sql),
+                sql.into_sql_str(),
                 false,
             )
         })
@@ -125,16 +129,19 @@ impl Db {
         let mut conn = self.pool.acquire().await?;
         conn.lock().await.map_err(explain)?;
         let result = async {
-            conn.ensure_migrations_table().await.map_err(explain)?;
+            conn.ensure_migrations_table(TABLE).await.map_err(explain)?;
             adopt_legacy_table(&mut conn, &migrator).await?;
             let before: Vec<i64> = conn
-                .list_applied_migrations()
+                .list_applied_migrations(TABLE)
                 .await
                 .map_err(explain)?
                 .into_iter()
                 .map(|m| m.version)
                 .collect();
-            migrator.run_direct(&mut *conn).await.map_err(explain)?;
+            migrator
+                .run_direct(None, &mut *conn, false)
+                .await
+                .map_err(explain)?;
             if seed && self.copy_incomplete().await? {
                 return Err(StoreError::Config(
                     "Cơ sở dữ liệu này là bản sao chép/khôi phục chưa hoàn tất: không dùng được. \

@@ -662,9 +662,9 @@ async fn count_msgs(db: &Db, username: &str, like: &str, open_only: bool) -> i64
     } else {
         ""
     };
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND message LIKE $2{open}"
-    ))
+    )))
     .bind(uid)
     .bind(format!("%{like}%"))
     .fetch_one(&db.pool)

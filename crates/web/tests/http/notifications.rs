@@ -14,9 +14,9 @@ async fn count_notes(db: &Db, username: &str, entry: i64, open_only: bool) -> i6
     } else {
         ""
     };
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND link = $2{open}"
-    ))
+    )))
     .bind(uid)
     .bind(format!("/entries/{entry}"))
     .fetch_one(&db.pool)

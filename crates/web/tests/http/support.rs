@@ -58,7 +58,7 @@ impl TestDb {
                 let admin = postgres_admin_url().expect("PostgreSQL URL");
                 let name = format!("dvk_t_{}", &dvk_store::accounts::random_token()[..16]);
                 let db = Db::connect(&admin, 1).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE {name}"))
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&db.pool)
                     .await
                     .unwrap();
@@ -84,10 +84,11 @@ impl Drop for TestDb {
                     .unwrap();
                 rt.block_on(async {
                     if let Ok(db) = Db::connect(&admin, 1).await {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&db.pool)
-                                .await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&db.pool)
+                        .await;
                         db.close().await;
                     }
                 });
@@ -408,7 +409,7 @@ pub(crate) async fn snapshot(db: &Db) -> Vec<i64> {
         "role_grants",
         "attachments",
     ] {
-        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t}"))
+        let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t}")))
             .fetch_one(&db.pool)
             .await
             .unwrap()
