@@ -288,6 +288,20 @@ pub fn check_admin(actor: &Actor, unit: &UnitPath) -> Result<(), Denied> {
     }
 }
 
+/// Managing an account (resetting its password, disabling it): an admin
+/// whose subtrees cover every unit where the account holds a role (an
+/// account with no role yet: any admin).
+pub fn check_manage_account(actor: &Actor, account_units: &[UnitPath]) -> Result<(), Denied> {
+    if !actor.is_admin_anywhere() {
+        return Err(Denied::NoRole("quản trị tài khoản"));
+    }
+    if account_units.iter().all(|u| actor.holds(Role::Admin, u)) {
+        Ok(())
+    } else {
+        Err(Denied::NoRole("quản trị tài khoản này"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,5 +448,20 @@ mod tests {
         assert!(check_admin(&a, &t.hamlet_a).is_ok());
         assert!(check_admin(&a, &t.commune_b).is_err());
         assert!(check_admin(&a, &t.province).is_err());
+    }
+
+    #[test]
+    fn accounts_are_managed_by_admins_covering_all_their_roles() {
+        let t = tree();
+        let commune_admin = actor(&[(Role::Admin, &t.commune_a)]);
+        let province_admin = actor(&[(Role::Admin, &t.province)]);
+        let officer = actor(&[(Role::UnitOfficer, &t.commune_a)]);
+        let inside = [t.hamlet_a.clone()];
+        let spanning = [t.hamlet_a.clone(), t.commune_b.clone()];
+        assert!(check_manage_account(&commune_admin, &inside).is_ok());
+        assert!(check_manage_account(&commune_admin, &spanning).is_err());
+        assert!(check_manage_account(&province_admin, &spanning).is_ok());
+        assert!(check_manage_account(&commune_admin, &[]).is_ok());
+        assert!(check_manage_account(&officer, &[]).is_err());
     }
 }

@@ -40,6 +40,8 @@ pub struct SessionInfo {
     pub full_name: String,
     pub csrf: String,
     pub grants: Vec<GrantRow>,
+    /// A one-time password is in use: it must be changed before anything else.
+    pub must_change_password: bool,
     /// The unit tree's version, read with the session at no extra cost.
     pub units_version: i64,
 }
@@ -97,10 +99,13 @@ pub fn dummy_hash() -> &'static str {
 
 pub const SESSION_TTL_SECS: i64 = 12 * 3600;
 
-/// Failed logins allowed per username / per client address in the window.
-pub const MAX_FAILURES_PER_USER: i64 = 5;
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
-pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// Sign-in attempts allowed per account from one address, and per
+/// address over all accounts, in the window. Beyond a few attempts on an
+/// account from everywhere, each further one waits a little longer.
+pub const MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+pub const MAX_ATTEMPTS_PER_ADDRESS: i64 = 20;
+pub const ATTEMPT_WINDOW_SECS: i64 = 15 * 60;
+pub const SLOW_DOWN_AFTER: i64 = 10;
 
 impl Db {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
@@ -110,17 +115,34 @@ impl Db {
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row
-            .map(|r| -> Result<UserRow, sqlx::Error> {
-                Ok(UserRow {
-                    id: r.try_get("id")?,
-                    username: r.try_get("username")?,
-                    full_name: r.try_get("full_name")?,
-                    password_hash: r.try_get("password_hash")?,
-                    active: r.try_get::<i64, _>("active")? != 0,
-                })
-            })
-            .transpose()?)
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
+        let row =
+            q("SELECT id, username, full_name, password_hash, active FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    /// The account's role grants.
+    pub async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRow>, StoreError> {
+        let rows = q(
+            "SELECT g.id, g.user_id, g.role, g.unit_id, u.path, u.name FROM role_grants g \
+                      JOIN units u ON u.id = g.unit_id WHERE g.user_id = $1 ORDER BY g.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(grant_from_row)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     /// Creates a user with an already-hashed password; audited.
@@ -358,7 +380,7 @@ impl Db {
     /// The session's person and grants in one query; None when unknown,
     /// expired or the account is disabled.
     pub async fn session(&self, token: &str) -> Result<Option<SessionInfo>, StoreError> {
-        let rows = q("SELECT s.user_id, s.csrf, us.username, us.full_name, g.id AS grant_id, g.role, g.unit_id, un.path, un.name, \
+        let rows = q("SELECT s.user_id, s.csrf, us.username, us.full_name, us.must_change_password, g.id AS grant_id, g.role, g.unit_id, un.path, un.name, \
                       (SELECT value FROM meta WHERE key = 'units_version') AS units_version \
                       FROM sessions s JOIN users us ON us.id = s.user_id \
                       LEFT JOIN role_grants g ON g.user_id = s.user_id \
@@ -381,51 +403,136 @@ impl Db {
 
     // ---- login throttling ----
 
-    /// Failures recorded for each key within the window.
-    pub async fn recent_failures(
-        &self,
-        user_key: &str,
-        client_key: &str,
-    ) -> Result<(i64, i64), StoreError> {
-        let since = now() - FAILURE_WINDOW_SECS;
-        let row = q(
-            "SELECT COALESCE(SUM(CASE WHEN key = $1 THEN 1 ELSE 0 END), 0) AS u, \
-                            COALESCE(SUM(CASE WHEN key = $2 THEN 1 ELSE 0 END), 0) AS c \
-                     FROM login_failures WHERE (key = $1 OR key = $2) AND at > $3",
-        )
-        .bind(user_key)
-        .bind(client_key)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.try_get("u")?, row.try_get("c")?))
-    }
-
-    pub async fn record_failure(&self, user_key: &str, client_key: &str) -> Result<(), StoreError> {
+    /// Counts one more attempt under `key` in a window of `window_secs`
+    /// and returns the attempts in the window, this one included. One
+    /// statement, so of concurrent attempts each sees its own count.
+    pub async fn count_attempt(&self, key: &str, window_secs: i64) -> Result<i64, StoreError> {
         let t = now();
-        let mut tx = self.pool.begin().await?;
-        for k in [user_key, client_key] {
-            q("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .bind(k)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-        }
-        q("DELETE FROM login_failures WHERE at < $1")
-            .bind(t - 24 * 3600)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(q("INSERT INTO login_throttle (key, attempts, window_start) VALUES ($1, 1, $2) \
+              ON CONFLICT (key) DO UPDATE SET \
+              attempts = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.attempts + 1 END, \
+              window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+              RETURNING attempts")
+        .bind(key)
+        .bind(t)
+        .bind(t - window_secs)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?)
     }
 
-    pub async fn clear_failures(&self, user_key: &str) -> Result<(), StoreError> {
-        q("DELETE FROM login_failures WHERE key = $1")
-            .bind(user_key)
+    /// Takes back one attempt (a successful sign-in is not a guess).
+    pub async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
+        q("UPDATE login_throttle SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+            .bind(key)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
+
+    /// Forgets a key's attempts, and keys idle for a day.
+    pub async fn forget_attempts(&self, key: &str) -> Result<(), StoreError> {
+        q("DELETE FROM login_throttle WHERE key = $1 OR window_start < $2")
+            .bind(key)
+            .bind(now() - 24 * 3600)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- account state ----
+
+    /// Enables or disables an account; a disabled account's sessions end
+    /// at once (its API tokens stop working with it). Audited.
+    pub async fn set_active(
+        &self,
+        actor_id: i64,
+        user_id: i64,
+        active: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        q("UPDATE users SET active = $1 WHERE id = $2")
+            .bind(active as i64)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            q("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action: if active {
+                    "user.enable"
+                } else {
+                    "user.disable"
+                },
+                record_type: "user",
+                record_id: user_id,
+                changes: json!({"active": [!active, active]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A new password hash; `must_change` marks a one-time password. Every
+    /// session of the account ends except `keep` (the one changing it).
+    pub async fn replace_password(
+        &self,
+        actor_id: i64,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        q("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(must_change as i64)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        q("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep.map(token_id).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            AuditEvent {
+                actor_id: Some(actor_id),
+                action: if must_change {
+                    "user.password_reset"
+                } else {
+                    "user.password"
+                },
+                record_type: "user",
+                record_id: user_id,
+                changes: json!({"password": ["***", "***"]}),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn user_from_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
+    Ok(UserRow {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        full_name: r.try_get("full_name")?,
+        password_hash: r.try_get("password_hash")?,
+        active: r.try_get::<i64, _>("active")? != 0,
+    })
 }
 
 fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Option<GrantRow>, sqlx::Error> {
@@ -458,6 +565,7 @@ pub(crate) fn session_from_rows(
         full_name: first.try_get("full_name")?,
         csrf: first.try_get("csrf")?,
         grants: Vec::new(),
+        must_change_password: first.try_get::<i64, _>("must_change_password")? != 0,
         units_version: first.try_get("units_version")?,
     };
     for r in rows {

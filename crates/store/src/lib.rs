@@ -8,6 +8,7 @@ pub mod backup;
 pub mod catalog;
 pub mod certificates;
 pub mod copy;
+pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod dialect;

@@ -51,6 +51,7 @@ const STEPS: &[Step] = &[
     step!(12, "0012_decision_numbers.sql", "decision_numbers", false),
     step!(13, "0013_idempotency.sql", "idempotency", false),
     step!(14, "0014_leases.sql", "leases", false),
+    step!(15, "0015_accounts.sql", "accounts", false),
 ];
 
 /// The newest schema this binary knows.

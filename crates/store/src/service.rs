@@ -2,9 +2,7 @@
 //! into domain values and writes through the repositories in one
 //! transaction with its audit record. Pages and the API call these.
 
-use crate::accounts::{
-    dummy_hash, hash_password, verify_password, MAX_FAILURES_PER_CLIENT, MAX_FAILURES_PER_USER,
-};
+use crate::accounts::hash_password;
 use crate::db::{now, Db};
 use crate::entries::{Attachment, EntryDetail, Placement};
 use crate::error::ServiceError;
@@ -313,48 +311,6 @@ pub async fn download_attachment(
 
 // ---- accounts ----
 
-/// Signs in; returns (session token, CSRF token). Failures are counted per
-/// username and per client in the database.
-pub async fn login(
-    db: &Db,
-    username: &str,
-    password: &str,
-    client: &str,
-) -> Result<(String, String), ServiceError> {
-    // Bounded, so throttle keys cannot grow with the input.
-    let username: String = username.trim().to_lowercase().chars().take(64).collect();
-    let user_key = format!("user:{username}");
-    let client_key = format!("client:{client}");
-    let (by_user, by_client) = db.recent_failures(&user_key, &client_key).await?;
-    if by_user >= MAX_FAILURES_PER_USER || by_client >= MAX_FAILURES_PER_CLIENT {
-        return Err(ServiceError::TooMany(
-            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into(),
-        ));
-    }
-    let user = db.user_by_username(&username).await?;
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_owned());
-    let pw = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
-        .await
-        .unwrap_or(false);
-    match user {
-        Some(u) if ok && u.active => {
-            db.clear_failures(&user_key).await?;
-            Ok(db.create_session(u.id).await?)
-        }
-        _ => {
-            db.record_failure(&user_key, &client_key).await?;
-            Err(ServiceError::invalid(
-                "password",
-                "Tên đăng nhập hoặc mật khẩu không đúng.",
-            ))
-        }
-    }
-}
-
 pub fn check_username(raw: &str) -> Result<String, FieldError> {
     let u = raw.trim().to_lowercase();
     let ok = (3..=40).contains(&u.len())
@@ -368,22 +324,6 @@ pub fn check_username(raw: &str) -> Result<String, FieldError> {
             "Tên đăng nhập gồm 3–40 ký tự: chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
         ))
     }
-}
-
-pub fn check_password(raw: &str) -> Result<(), FieldError> {
-    if raw.chars().count() < 10 {
-        return Err(FieldError::new(
-            "password",
-            "Mật khẩu cần ít nhất 10 ký tự.",
-        ));
-    }
-    if raw.len() > 200 {
-        return Err(FieldError::new(
-            "password",
-            "Mật khẩu quá dài (tối đa 200 byte).",
-        ));
-    }
-    Ok(())
 }
 
 /// Creates an account. `actor` None is the operator at the command line.
@@ -411,7 +351,9 @@ pub async fn create_user(
             "Cần nhập họ và tên (tối đa 120 ký tự).",
         ));
     }
-    if let Err(e) = check_password(password) {
+    if let Err(e) =
+        crate::credentials::check_password_for(username.as_deref().unwrap_or(""), password)
+    {
         errors.push(e);
     }
     let Some(username) = username.filter(|_| errors.is_empty()) else {

@@ -251,7 +251,7 @@ impl Db {
         }
         let t = now();
         let hash = token_id(secret);
-        let rows = q("SELECT t.id AS token_id, t.last_used_at, t.user_id, '' AS csrf, us.username, us.full_name, \
+        let rows = q("SELECT t.id AS token_id, t.last_used_at, t.user_id, '' AS csrf, us.username, us.full_name, us.must_change_password, \
                       g.id AS grant_id, g.role, g.unit_id, un.path, un.name, \
                       (SELECT value FROM meta WHERE key = 'units_version') AS units_version \
                       FROM api_tokens t JOIN users us ON us.id = t.user_id \

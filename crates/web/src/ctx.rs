@@ -62,6 +62,18 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         match ctx.session {
+            // A one-time password is changed before anything else.
+            Some(info) if info.must_change_password && parts.uri.path() != "/account/password" => {
+                if parts.method == Method::GET {
+                    Err(Redirect::to("/account/password").into_response())
+                } else {
+                    Err(error_response(
+                        StatusCode::FORBIDDEN,
+                        "Cần đổi mật khẩu",
+                        "Anh/chị đang dùng mật khẩu dùng một lần: hãy đổi mật khẩu trước.",
+                    ))
+                }
+            }
             Some(info) => Ok(User {
                 actor: info.actor(),
                 info,

@@ -234,6 +234,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/grants", post(pages::admin::add_grant))
         .route(
+            "/admin/users/{id}/reset-password",
+            post(pages::admin::reset_password),
+        )
+        .route(
+            "/admin/users/{id}/disable",
+            post(pages::admin::disable_user),
+        )
+        .route("/admin/users/{id}/enable", post(pages::admin::enable_user))
+        .route(
+            "/account/password",
+            get(pages::account::password_page).post(pages::account::password_submit),
+        )
+        .route(
             "/admin/grants/{id}/delete",
             post(pages::admin::remove_grant),
         )

@@ -385,6 +385,9 @@ pub struct UserView {
     pub username: String,
     pub full_name: String,
     pub grants: Vec<GrantView>,
+    pub active: bool,
+    /// The admin looking at the page (who cannot lock or reset themselves here).
+    pub is_self: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -398,6 +401,20 @@ pub struct AdminUsersPage {
     pub errors: Errors,
     pub username: String,
     pub full_name: String,
+    pub notice: String,
+    /// A one-time password just set: (whose, the password), shown once.
+    pub one_time: Option<(String, String)>,
+    pub policy: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account_password.html")]
+pub struct PasswordPage {
+    pub layout: Layout,
+    pub errors: Errors,
+    pub policy: &'static str,
+    /// A one-time password is in use and must be changed first.
+    pub required: bool,
     pub notice: String,
 }
 

@@ -99,6 +99,8 @@ on_both_backends!(
     accounts::audit_check_catches_an_edited_record,
     accounts::sessions_survive_a_restart_and_logins_are_throttled,
     accounts::admin_pages_manage_units_users_and_grants,
+    accounts::passwords_are_changed_reset_and_accounts_disabled,
+    accounts::concurrent_guesses_never_pass_the_limit,
     api::api_whole_cycle,
     api::api_authorisation_matrix,
     api::api_tokens_and_sessions,

@@ -34,6 +34,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
             )
         })?;
         match ctx.session {
+            // A one-time password is changed before anything else.
+            Some(info)
+                if info.must_change_password && parts.uri.path() != "/api/v1/me/password" =>
+            {
+                Err(ApiFailure::new(
+                    StatusCode::FORBIDDEN,
+                    "password_change_required",
+                    "Tài khoản đang dùng mật khẩu dùng một lần: hãy đổi mật khẩu (POST /api/v1/me/password) trước.",
+                ))
+            }
             Some(info) => Ok(ApiUser {
                 actor: info.actor(),
                 csrf: (!info.csrf.is_empty()).then(|| info.csrf.clone()),

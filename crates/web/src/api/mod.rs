@@ -5,6 +5,7 @@
 //! the browser session cookie, whose state-changing requests must carry
 //! the session's CSRF token in `X-CSRF-Token`.
 
+pub mod account;
 pub mod admin;
 pub mod entries;
 pub mod extract;
@@ -237,6 +238,10 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(admin::users, admin::create_user))
         .routes(routes!(admin::grant))
         .routes(routes!(admin::revoke_grant))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::reset_password))
+        .routes(routes!(account::disable))
+        .routes(routes!(account::enable))
         .routes(routes!(admin::status))
         .routes(routes!(admin::register))
         .routes(routes!(entries::list, entries::create))

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::auth::{Denied, Role};
 use dvk_domain::unit::{unit_kind_name, UNIT_KINDS};
-use dvk_store::{service, ServiceError};
+use dvk_store::{credentials, service, ServiceError};
 use serde::Deserialize;
 
 fn admin_roots(user: &User) -> Vec<(i64, dvk_domain::unit::UnitPath)> {
@@ -160,6 +160,7 @@ async fn render_users(
     full_name: String,
     notice_text: &str,
     status: StatusCode,
+    one_time: Option<(String, String)>,
 ) -> AppResult<Response> {
     require_admin(user)?;
     let roots: Vec<_> = admin_roots(user).into_iter().map(|(_, p)| p).collect();
@@ -184,6 +185,8 @@ async fn render_users(
             .into_iter()
             .map(|(u, gs)| UserView {
                 id: u.id,
+                is_self: u.id == user.actor.user_id,
+                active: u.active,
                 username: u.username,
                 full_name: u.full_name,
                 // Only roles inside the admin's own subtrees are shown.
@@ -207,6 +210,8 @@ async fn render_users(
         username,
         full_name,
         notice: notice_text.to_owned(),
+        one_time,
+        policy: dvk_store::credentials::PASSWORD_POLICY,
     };
     Ok((status, page).into_response())
 }
@@ -224,6 +229,7 @@ pub async fn users(
         String::new(),
         notice(&mq.msg),
         StatusCode::OK,
+        None,
     )
     .await
 }
@@ -261,6 +267,7 @@ pub async fn create_user(
                 form.full_name,
                 "",
                 StatusCode::BAD_REQUEST,
+                None,
             )
             .await
         }
@@ -296,6 +303,7 @@ pub async fn add_grant(
             String::new(),
             "",
             StatusCode::BAD_REQUEST,
+            None,
         )
         .await;
     };
@@ -317,6 +325,7 @@ pub async fn add_grant(
                 String::new(),
                 "",
                 StatusCode::BAD_REQUEST,
+                None,
             )
             .await
         }
@@ -343,9 +352,52 @@ pub async fn remove_grant(
                 String::new(),
                 "",
                 status_of(&e),
+                None,
             )
             .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// An admin sets a one-time password; the page shows it once.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let set = credentials::reset_password(&state.db, &user.actor, id).await?;
+    let who = format!("{} ({})", set.full_name, set.username);
+    render_users(
+        &state,
+        &user,
+        Errors::default(),
+        String::new(),
+        String::new(),
+        "",
+        StatusCode::OK,
+        Some((who, set.password)),
+    )
+    .await
+}
+
+pub async fn disable_user(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    credentials::set_account_active(&state.db, &user.actor, id, false).await?;
+    Ok(Redirect::to("/admin/users?msg=disabled").into_response())
+}
+
+pub async fn enable_user(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    credentials::set_account_active(&state.db, &user.actor, id, true).await?;
+    Ok(Redirect::to("/admin/users?msg=enabled").into_response())
 }

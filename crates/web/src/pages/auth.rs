@@ -7,7 +7,7 @@ use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dvk_store::{service, ServiceError};
+use dvk_store::ServiceError;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -59,7 +59,7 @@ pub async fn login_submit(
     ClientIp(client): ClientIp,
     VnForm(form): VnForm<LoginForm>,
 ) -> AppResult<Response> {
-    match service::login(
+    match dvk_store::credentials::login(
         &state.db,
         &form.username,
         &form.password,

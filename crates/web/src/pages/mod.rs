@@ -1,5 +1,6 @@
 //! Page handlers, one module per area.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod criteria;
@@ -37,6 +38,9 @@ pub fn notice(code: &str) -> &'static str {
         "user" => "Đã tạo tài khoản.",
         "grant" => "Đã giao vai trò.",
         "revoked" => "Đã thu hồi vai trò.",
+        "disabled" => "Đã khoá tài khoản: các phiên đăng nhập và mã API của tài khoản này ngừng hoạt động ngay.",
+        "enabled" => "Đã mở khoá tài khoản.",
+        "password" => "Đã đổi mật khẩu.",
         _ => "",
     }
 }

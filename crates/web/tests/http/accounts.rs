@@ -148,3 +148,273 @@ pub(crate) async fn admin_pages_manage_units_users_and_grants(kind: Kind) {
     assert!(pos("Cầm Văn Đông") < pos("Đỗ Văn Đức"));
     assert!(pos("Đỗ Văn Đức") < pos("Hà Thị Mai"));
 }
+
+fn one_time_password(page: &str) -> String {
+    let i = page
+        .find("<code class=\"secret\">")
+        .expect("the one-time password is shown")
+        + 21;
+    page[i..].split('<').next().unwrap().to_owned()
+}
+
+/// Changing one's password, an admin's one-time reset that must be changed
+/// at the next sign-in, and disabling an account, which ends its sessions
+/// and tokens at once.
+pub(crate) async fn passwords_are_changed_reset_and_accounts_disabled(kind: Kind) {
+    let s = start(kind, 0).await;
+    let new_pw = "hoa ban trắng núi rừng Tây Bắc";
+
+    // Step 1: change one's own password; the current one is required.
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let elsewhere = Client::login(&s.base, "canbo.tohieu").await;
+    let page = officer.get_text("/account/password").await;
+    assert!(page.contains("ít nhất 10 ký tự"), "the policy is stated");
+    let res = officer
+        .post(
+            "/account/password",
+            &[("current", "sai"), ("new", new_pw), ("confirm", new_pw)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Mật khẩu hiện tại không đúng"));
+    let res = officer
+        .post(
+            "/account/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", "canbo.tohieu"),
+                ("confirm", "canbo.tohieu"),
+            ],
+        )
+        .await;
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("không được trùng tên đăng nhập"));
+    let res = officer
+        .post(
+            "/account/password",
+            &[
+                ("current", DEMO_PASSWORD),
+                ("new", new_pw),
+                ("confirm", new_pw),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // This session stays; the one elsewhere ended; the old password is gone.
+    assert_eq!(officer.get("/entries").await.status(), StatusCode::OK);
+    assert_eq!(
+        elsewhere.get("/entries").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let t = Client::anonymous(&s.base).await;
+    let res = t
+        .post(
+            "/login",
+            &[("username", "canbo.tohieu"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = t
+        .post(
+            "/login",
+            &[("username", "canbo.tohieu"), ("password", new_pw)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Step 2: an admin resets another account's password: shown once, and
+    // it must be changed before anything else.
+    let admin = Client::login(&s.base, "quantri").await;
+    let target =
+        s.db.user_by_username("canbo.chiengan")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let before = Client::login(&s.base, "canbo.chiengan").await;
+    let res = admin
+        .post(&format!("/admin/users/{target}/reset-password"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let one_time = one_time_password(&res.text().await.unwrap());
+    assert_eq!(one_time.len(), 16);
+    assert_eq!(
+        before.get("/entries").await.status(),
+        StatusCode::SEE_OTHER,
+        "the reset ends the account's sessions"
+    );
+    let mut reset = Client::anonymous(&s.base).await;
+    let res = reset
+        .post(
+            "/login",
+            &[
+                ("username", "canbo.chiengan"),
+                ("password", one_time.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&reset.get("/entries").await), "/account/password");
+    let page = reset.get_text("/account/password").await;
+    assert!(page.contains("mật khẩu dùng một lần"));
+    reset.csrf = extract_csrf(&page).unwrap();
+    let me = reset.get("/api/v1/me").await;
+    assert_eq!(me.status(), StatusCode::FORBIDDEN);
+    assert!(me
+        .text()
+        .await
+        .unwrap()
+        .contains("password_change_required"));
+    let res = reset
+        .post(
+            "/account/password",
+            &[
+                ("current", one_time.as_str()),
+                ("new", new_pw),
+                ("confirm", new_pw),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(reset.get("/entries").await.status(), StatusCode::OK);
+
+    // Step 3: disabling ends sessions and tokens at once; enabling restores.
+    let token = crate::api::token_for(&s.db, "canbo.tohieu").await;
+    let api = crate::api::Api::new(&s.base, Some(token));
+    assert_eq!(api.get("/me").await.status, StatusCode::OK);
+    let tohieu =
+        s.db.user_by_username("canbo.tohieu")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    let res = admin
+        .post(&format!("/admin/users/{tohieu}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        officer.get("/entries").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(api.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    let res = t
+        .post(
+            "/login",
+            &[("username", "canbo.tohieu"), ("password", new_pw)],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("đã bị khoá"));
+    let page = admin.get_text("/admin/users").await;
+    assert!(page.contains("Đã khoá"));
+    admin
+        .post(&format!("/admin/users/{tohieu}/enable"), &[])
+        .await;
+    assert_eq!(api.get("/me").await.status, StatusCode::OK);
+    // Nobody else may do it, and nobody locks themselves out.
+    let officer = Client::login(&s.base, "mttq.tohieu").await;
+    let res = officer
+        .post(&format!("/admin/users/{tohieu}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let me = s.db.user_by_username("quantri").await.unwrap().unwrap().id;
+    let res = admin.post(&format!("/admin/users/{me}/disable"), &[]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // Every change is in the audit trail.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE record_type = 'user' AND action LIKE 'user.%' ORDER BY id",
+    )
+    .fetch_all(&s.db.pool)
+    .await
+    .unwrap();
+    for a in [
+        "user.password",
+        "user.password_reset",
+        "user.disable",
+        "user.enable",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
+}
+
+/// Guesses run concurrently never get past the limit, and the owner
+/// signing in from another address is not locked out by them.
+pub(crate) async fn concurrent_guesses_never_pass_the_limit(kind: Kind) {
+    let s = start(kind, 0).await;
+    let base = serve_with(
+        &s.db,
+        dvk_web::WebConfig {
+            trusted_proxies: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let attacker = Client::anonymous(&base).await;
+    let guesses: Vec<_> = (0..16)
+        .map(|i| {
+            let c = attacker.clone();
+            let base = base.clone();
+            tokio::spawn(async move {
+                c.http
+                    .post(format!("{base}/login"))
+                    .header("x-forwarded-for", "203.0.113.66")
+                    .form(&[
+                        ("csrf", c.csrf.as_str()),
+                        ("username", "bandanvan"),
+                        ("password", &format!("doan-sai-{i}")),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            StatusCode::BAD_REQUEST => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked against a limit of 5"
+    );
+    // The right password from the attacker's address waits …
+    let res = attacker
+        .http
+        .post(format!("{base}/login"))
+        .header("x-forwarded-for", "203.0.113.66")
+        .form(&[
+            ("csrf", attacker.csrf.as_str()),
+            ("username", "bandanvan"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // … but the owner at the office signs in.
+    let owner = Client::anonymous(&base).await;
+    let res = owner
+        .http
+        .post(format!("{base}/login"))
+        .header("x-forwarded-for", "198.51.100.20")
+        .form(&[
+            ("csrf", owner.csrf.as_str()),
+            ("username", "bandanvan"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}

@@ -132,8 +132,8 @@ pub(crate) async fn start(kind: Kind, entries: usize) -> Server {
 }
 
 pub(crate) async fn serve(db: &Db) -> String {
-    let state = AppState::new(
-        db.clone(),
+    serve_with(
+        db,
         WebConfig {
             secure_cookies: false,
             expose_query_count: true,
@@ -141,7 +141,11 @@ pub(crate) async fn serve(db: &Db) -> String {
         },
     )
     .await
-    .unwrap();
+}
+
+/// Serves `db` with the given web settings on a random port.
+pub(crate) async fn serve_with(db: &Db, config: WebConfig) -> String {
+    let state = AppState::new(db.clone(), config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(dvk_web::serve(
