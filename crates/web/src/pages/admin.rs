@@ -152,16 +152,30 @@ pub struct MsgQuery {
     msg: String,
 }
 
-async fn render_users(
-    state: &AppState,
-    user: &User,
+/// What the accounts page shows besides the list: a refused form as it
+/// was typed, a notice, a one-time password just set.
+#[derive(Default)]
+struct UsersShown {
     errors: Errors,
     username: String,
     full_name: String,
-    notice_text: &str,
-    status: StatusCode,
+    notice: &'static str,
     one_time: Option<(String, String)>,
+}
+
+async fn render_users(
+    state: &AppState,
+    user: &User,
+    shown: UsersShown,
+    status: StatusCode,
 ) -> AppResult<Response> {
+    let UsersShown {
+        errors,
+        username,
+        full_name,
+        notice: notice_text,
+        one_time,
+    } = shown;
     require_admin(user)?;
     let roots: Vec<_> = admin_roots(user).into_iter().map(|(_, p)| p).collect();
     let users = service::users_for_admin(&state.db, &user.actor).await?;
@@ -224,12 +238,11 @@ pub async fn users(
     render_users(
         &state,
         &user,
-        Errors::default(),
-        String::new(),
-        String::new(),
-        notice(&mq.msg),
+        UsersShown {
+            notice: notice(&mq.msg),
+            ..Default::default()
+        },
         StatusCode::OK,
-        None,
     )
     .await
 }
@@ -262,12 +275,13 @@ pub async fn create_user(
             render_users(
                 &state,
                 &user,
-                Errors::from_list(&list),
-                form.username,
-                form.full_name,
-                "",
+                UsersShown {
+                    errors: Errors::from_list(&list),
+                    username: form.username,
+                    full_name: form.full_name,
+                    ..Default::default()
+                },
                 StatusCode::BAD_REQUEST,
-                None,
             )
             .await
         }
@@ -295,15 +309,14 @@ pub async fn add_grant(
         return render_users(
             &state,
             &user,
-            Errors::from_list(&[dvk_domain::entry::FieldError::new(
-                "role",
-                "Chọn vai trò trong danh sách.",
-            )]),
-            String::new(),
-            String::new(),
-            "",
+            UsersShown {
+                errors: Errors::from_list(&[dvk_domain::entry::FieldError::new(
+                    "role",
+                    "Chọn vai trò trong danh sách.",
+                )]),
+                ..Default::default()
+            },
             StatusCode::BAD_REQUEST,
-            None,
         )
         .await;
     };
@@ -320,12 +333,11 @@ pub async fn add_grant(
             render_users(
                 &state,
                 &user,
-                Errors::from_list(&list),
-                String::new(),
-                String::new(),
-                "",
+                UsersShown {
+                    errors: Errors::from_list(&list),
+                    ..Default::default()
+                },
                 StatusCode::BAD_REQUEST,
-                None,
             )
             .await
         }
@@ -347,12 +359,11 @@ pub async fn remove_grant(
             render_users(
                 &state,
                 &user,
-                Errors::from_list(&list),
-                String::new(),
-                String::new(),
-                "",
+                UsersShown {
+                    errors: Errors::from_list(&list),
+                    ..Default::default()
+                },
                 status_of(&e),
-                None,
             )
             .await
         }
@@ -372,12 +383,11 @@ pub async fn reset_password(
     render_users(
         &state,
         &user,
-        Errors::default(),
-        String::new(),
-        String::new(),
-        "",
+        UsersShown {
+            one_time: Some((who, set.password)),
+            ..Default::default()
+        },
         StatusCode::OK,
-        Some((who, set.password)),
     )
     .await
 }
