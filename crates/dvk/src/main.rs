@@ -51,7 +51,8 @@ enum Command {
         /// Province code loaded on first start (official 2-digit code; Sơn La is 14).
         #[arg(long, env = "DVK_PROVINCE", default_value = "14")]
         province: String,
-        /// Mark cookies Secure (serve behind HTTPS). Defaults to on unless bound to a loopback address.
+        /// Secure cookies with the __Host- prefix, and HSTS (serve over HTTPS). On by default; off
+        /// under --demo, which is for trying DVK over plain HTTP on one machine.
         #[arg(long, env = "DVK_SECURE_COOKIES")]
         secure_cookies: Option<bool>,
         /// Database connections in the pool (2–500).
@@ -330,11 +331,8 @@ async fn main() -> Result<()> {
                 println!("Đã tạo tài khoản quản trị đầu tiên: admin / {password}");
                 println!("Mật khẩu chỉ hiện một lần: hãy ghi lại và đổi khi cần.");
             }
-            let loopback = bind.starts_with("127.")
-                || bind.starts_with("localhost")
-                || bind.starts_with("[::1]");
             let config = WebConfig {
-                secure_cookies: secure_cookies.unwrap_or(!loopback),
+                secure_cookies: secure_cookies.unwrap_or(!demo),
                 expose_query_count: false,
                 public_api_per_minute,
                 request_timeout_secs: request_timeout,

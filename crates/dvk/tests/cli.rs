@@ -137,13 +137,14 @@ async fn first_start_without_demo_creates_one_admin() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let login = reqwest::get(format!("http://{bind}/login"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(login.contains("Đăng nhập"));
+    let login = reqwest::get(format!("http://{bind}/login")).await.unwrap();
+    // Without --demo cookies are secure by default, host-bound.
+    let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.starts_with("__Host-dvk_pre=") && set_cookie.contains("Secure"),
+        "{set_cookie}"
+    );
+    assert!(login.text().await.unwrap().contains("Đăng nhập"));
     child.kill().unwrap();
     let _ = child.wait();
     // No demo accounts exist.

@@ -52,6 +52,7 @@ const STEPS: &[Step] = &[
     step!(13, "0013_idempotency.sql", "idempotency", false),
     step!(14, "0014_leases.sql", "leases", false),
     step!(15, "0015_accounts.sql", "accounts", false),
+    step!(16, "0016_server_secrets.sql", "server_secrets", false),
 ];
 
 /// The newest schema this binary knows.

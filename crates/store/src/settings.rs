@@ -89,4 +89,19 @@ impl Db {
             .await?;
         Ok(())
     }
+
+    /// The deployment's secret `name` (64 hex characters), made on first
+    /// use; every server process reads the same one.
+    pub async fn server_secret(&self, name: &str) -> Result<String, StoreError> {
+        q("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(crate::accounts::random_token())
+            .execute(&self.pool)
+            .await?;
+        Ok(q("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
 }

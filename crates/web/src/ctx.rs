@@ -13,13 +13,31 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::auth::Actor;
-use dvk_store::accounts::{random_token, SessionInfo, SESSION_TTL_SECS};
+use dvk_store::accounts::{SessionInfo, SESSION_TTL_SECS};
 use dvk_store::db::QUERY_COUNT;
 use std::cell::Cell;
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "dvk_session";
 pub const PRE_COOKIE: &str = "dvk_pre";
+
+/// Cookie names: with HTTPS the `__Host-` prefix, so the browser accepts
+/// them only from this very host, sent securely, for the whole site.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-dvk_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+pub fn pre_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-dvk_pre"
+    } else {
+        PRE_COOKIE
+    }
+}
 /// Largest urlencoded form accepted (ten items of 10,000 Vietnamese
 /// characters, percent-encoded, fit).
 pub const FORM_LIMIT: usize = 2 * 1024 * 1024;
@@ -126,7 +144,7 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Header
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    set_cookie(SESSION_COOKIE, token, SESSION_TTL_SECS, secure)
+    set_cookie(session_cookie_name(secure), token, SESSION_TTL_SECS, secure)
 }
 
 fn same_token(a: &str, b: &str) -> bool {
@@ -193,7 +211,8 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         return handle_api(state, req, next).await;
     }
     let (mut parts, body) = req.into_parts();
-    let token = cookie(&parts.headers, SESSION_COOKIE);
+    let secure = state.config.secure_cookies;
+    let token = cookie(&parts.headers, session_cookie_name(secure));
     let session = match &token {
         Some(t) => match state.db.session(t).await {
             Ok(s) => s,
@@ -204,7 +223,10 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         },
         None => None,
     };
-    let pre = cookie(&parts.headers, PRE_COOKIE);
+    // Only a pre-login token this deployment signed counts.
+    let now = dvk_store::db::now();
+    let pre =
+        cookie(&parts.headers, pre_cookie_name(secure)).filter(|p| state.pre_login.valid(p, now));
     let mut new_pre = None;
     let expected = match (&session, &pre) {
         (Some(s), _) => Some(s.csrf.clone()),
@@ -214,7 +236,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     let csrf = match &expected {
         Some(t) => t.clone(),
         None => {
-            let t = random_token();
+            let t = state.pre_login.issue(now);
             new_pre = Some(t.clone());
             t
         }
@@ -292,7 +314,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
     if let (Some(p), true) = (new_pre, is_html) {
         res.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(PRE_COOKIE, &p, 3 * 3600, state.config.secure_cookies),
+            set_cookie(pre_cookie_name(secure), &p, 3 * 3600, secure),
         );
     }
     if token.is_some() && !res.headers().contains_key(header::CACHE_CONTROL) {
@@ -352,7 +374,10 @@ async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
         }
         None if public => (None, None),
         None => {
-            let token = cookie(&parts.headers, SESSION_COOKIE);
+            let token = cookie(
+                &parts.headers,
+                session_cookie_name(state.config.secure_cookies),
+            );
             let session = match &token {
                 Some(t) => match state.db.session(t).await {
                     Ok(s) => s,

@@ -10,6 +10,7 @@ pub mod idempotency;
 mod layering;
 pub mod metrics;
 pub mod pages;
+pub mod pre_login;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -56,11 +57,14 @@ pub struct AppState {
     /// When a request last failed because storage was unavailable.
     storage_failed_at: Arc<std::sync::atomic::AtomicI64>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Signs and checks the form token of visitors not signed in.
+    pub pre_login: Arc<pre_login::PreLoginTokens>,
 }
 
 impl AppState {
     pub async fn new(db: Db, config: WebConfig) -> Result<AppState, dvk_store::StoreError> {
         let catalogue = Arc::new(db.catalogue().await?);
+        let db_secret = db.server_secret("pre_login").await?;
         let tree = Arc::new(db.unit_tree().await?);
         let per_minute = match config.public_api_per_minute {
             0 => 120,
@@ -74,6 +78,7 @@ impl AppState {
             unit_tree: Arc::new(RwLock::new(tree)),
             storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
             metrics: Arc::new(metrics::Metrics::default()),
+            pre_login: Arc::new(pre_login::PreLoginTokens::new(&db_secret)),
         })
     }
 

@@ -101,6 +101,7 @@ on_both_backends!(
     accounts::admin_pages_manage_units_users_and_grants,
     accounts::passwords_are_changed_reset_and_accounts_disabled,
     accounts::concurrent_guesses_never_pass_the_limit,
+    accounts::cookies_are_host_bound_and_pre_login_tokens_signed,
     api::api_whole_cycle,
     api::api_authorisation_matrix,
     api::api_tokens_and_sessions,

@@ -28,6 +28,8 @@ impl Server {
         };
         let mut child = cmd
             .env("DVK_SHUTDOWN_GRACE", "20")
+            // The tests speak plain HTTP to the server.
+            .env("DVK_SECURE_COOKIES", "false")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

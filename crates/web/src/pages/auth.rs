@@ -1,5 +1,5 @@
 use crate::client::ClientIp;
-use crate::ctx::{session_cookie, set_cookie, Ctx, SESSION_COOKIE};
+use crate::ctx::{session_cookie, session_cookie_name, set_cookie, Ctx};
 use crate::error::{status_of, AppResult};
 use crate::form::VnForm;
 use crate::views::{Layout, LoginPage};
@@ -109,7 +109,12 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     let mut res = Redirect::to("/login").into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies),
+        set_cookie(
+            session_cookie_name(state.config.secure_cookies),
+            "",
+            0,
+            state.config.secure_cookies,
+        ),
     );
     Ok(res)
 }

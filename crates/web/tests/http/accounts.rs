@@ -418,3 +418,99 @@ pub(crate) async fn concurrent_guesses_never_pass_the_limit(kind: Kind) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+fn set_cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn value_of(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// Behind HTTPS the cookies are `__Host-` cookies (Secure, whole site, this
+/// host only) with HSTS; a pre-login token the server did not sign is
+/// refused, so a cookie planted in the browser cannot carry a login.
+pub(crate) async fn cookies_are_host_bound_and_pre_login_tokens_signed(kind: Kind) {
+    let s = start(kind, 0).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Step 1: secure mode.
+    let base = serve_with(
+        &s.db,
+        dvk_web::WebConfig {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let page = http.get(format!("{base}/login")).send().await.unwrap();
+    assert!(page.headers().contains_key("strict-transport-security"));
+    let pre = set_cookie_named(&page, "__Host-dvk_pre").expect("a __Host- pre-login cookie");
+    assert!(pre.contains("Secure") && pre.contains("Path=/") && !pre.contains("Domain"));
+    let pre = value_of(&pre);
+    let res = http
+        .post(format!("{base}/login"))
+        .header("cookie", format!("__Host-dvk_pre={pre}"))
+        .form(&[
+            ("csrf", pre.as_str()),
+            ("username", "canbo.tohieu"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let session = set_cookie_named(&res, "__Host-dvk_session").expect("a __Host- session");
+    assert!(session.contains("Secure") && session.contains("HttpOnly"));
+    let session = value_of(&session);
+    let home = http
+        .get(format!("{base}/entries"))
+        .header("cookie", format!("__Host-dvk_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    // The unprefixed name is not the session in secure mode.
+    let plain = http
+        .get(format!("{base}/entries"))
+        .header("cookie", format!("dvk_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::SEE_OTHER);
+
+    // Step 2: a forged pre-login cookie (any value the attacker chose,
+    // echoed in the form) is refused.
+    let forged = "ab".repeat(56);
+    for base in [&base, &s.base] {
+        for name in ["__Host-dvk_pre", "dvk_pre"] {
+            let res = http
+                .post(format!("{base}/login"))
+                .header("cookie", format!("{name}={forged}"))
+                .form(&[
+                    ("csrf", forged.as_str()),
+                    ("username", "canbo.tohieu"),
+                    ("password", DEMO_PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{base} {name}");
+        }
+    }
+}
