@@ -39,12 +39,16 @@ pub struct RestoreReport {
     pub audit_checked: u64,
 }
 
+/// A `sqlite://` URL for `file`; the characters a URL gives meaning to
+/// are escaped, so the file is exactly the one named.
 fn sqlite_url(file: &Path, create: bool) -> String {
-    format!(
-        "sqlite://{}?mode={}",
-        file.display(),
-        if create { "rwc" } else { "rw" }
-    )
+    let path = file
+        .display()
+        .to_string()
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23");
+    format!("sqlite://{path}?mode={}", if create { "rwc" } else { "rw" })
 }
 
 fn partial_of(file: &Path) -> PathBuf {
@@ -178,18 +182,27 @@ impl Db {
                 file.display()
             )));
         }
-        let backup = Db::connect(&sqlite_url(file, false), 2).await?;
-        let manifest = read_manifest(&backup).await;
-        let manifest = match manifest {
-            Ok(m) => m,
-            Err(e) => {
-                backup.close().await;
-                return Err(e);
-            }
-        };
-        let copied = copy_into(&backup, self).await;
+        // Work on a copy: the backup itself is never written (it may sit on
+        // read-only media), and an older backup is brought up to date here.
+        let scratch = tempfile_dir()?;
+        let working = scratch.join("khoi-phuc.db");
+        std::fs::copy(file, &working).map_err(|e| {
+            StoreError::Config(format!(
+                "Không đọc được tệp sao lưu {}: {e}",
+                file.display()
+            ))
+        })?;
+        let backup = Db::connect(&sqlite_url(&working, false), 2).await?;
+        let result = async {
+            let manifest = read_manifest(&backup).await?;
+            backup.migrate().await?;
+            copy_into(&backup, self).await?;
+            Ok::<_, StoreError>(manifest)
+        }
+        .await;
         backup.close().await;
-        copied?;
+        let _ = std::fs::remove_dir_all(&scratch);
+        let manifest = result?;
         let tables = self.tables().await?;
         let mut counts = self.table_counts(&tables).await?;
         // The mark of the unfinished restore is not the backup's.
@@ -218,6 +231,13 @@ impl Db {
                 "Nhật ký sau khôi phục ({length} bản ghi) không khớp mốc trong bản sao lưu ({} bản ghi).",
                 manifest.audit_length
             )));
+        }
+        // Nobody is signed in on a restored deployment, and no request or
+        // lease of the old one carries over.
+        for table in ["sessions", "idempotency_keys", "leases"] {
+            q(&format!("DELETE FROM {table}"))
+                .execute(&self.pool)
+                .await?;
         }
         finish_copy(self).await?;
         Ok(RestoreReport {
@@ -251,6 +271,15 @@ async fn read_manifest(backup: &Db) -> Result<Manifest, StoreError> {
         audit_length: int("audit_length")?,
         audit_head: get("audit_head")?,
     })
+}
+
+/// A fresh private directory for scratch files.
+fn tempfile_dir() -> Result<PathBuf, StoreError> {
+    let dir = std::env::temp_dir().join(format!("dvk-{}", &crate::accounts::random_token()[..16]));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        StoreError::Config(format!("Không tạo được thư mục tạm {}: {e}", dir.display()))
+    })?;
+    Ok(dir)
 }
 
 /// The name of a scheduled backup taken at `at` (Unix seconds, UTC):

@@ -90,7 +90,17 @@ pub async fn finish_copy(to: &Db) -> Result<(), StoreError> {
 /// The copy itself; the target is left marked incomplete until
 /// [`finish_copy`].
 pub async fn copy_into(from: &Db, to: &Db) -> Result<CopyReport, StoreError> {
-    from.migrate().await?;
+    // The source is only read: it must already have this DVK's schema.
+    let (found, expected) = (
+        from.schema_version().await?,
+        crate::migrate::latest_version(),
+    );
+    if found != expected {
+        return Err(StoreError::Config(format!(
+            "Cơ sở dữ liệu nguồn có lược đồ phiên bản {found}, bản DVK này dùng phiên bản {expected}: \
+             hãy cập nhật nguồn bằng dvk migrate (cùng phiên bản DVK) trước khi sao chép."
+        )));
+    }
     to.migrate().await?;
     refuse_non_empty(to).await?;
     let tables = to.tables().await?;

@@ -27,6 +27,8 @@ pub enum Claim {
     Fresh,
     /// Sent before and answered: answer the same.
     Answered(KeptAnswer),
+    /// Sent before and done, but the answer could not be kept.
+    Done,
     /// The same key is being processed right now.
     Running,
     /// An earlier attempt failed in a way that may have changed data.
@@ -44,6 +46,7 @@ impl Db {
         key: &str,
         path: &str,
         fingerprint: &str,
+        stale_after_secs: i64,
     ) -> Result<Claim, StoreError> {
         let at = now();
         q("DELETE FROM idempotency_keys WHERE created_at < $1")
@@ -65,6 +68,23 @@ impl Db {
         if inserted == 1 {
             return Ok(Claim::Fresh);
         }
+        // A claim still "running" long after any request could have ended
+        // was abandoned (the process stopped mid-request): take it over.
+        let taken = q("UPDATE idempotency_keys SET created_at = $1 \
+                       WHERE scope = $2 AND key = $3 AND path = $4 AND fingerprint = $5 \
+                       AND state = 'running' AND created_at < $6")
+        .bind(at)
+        .bind(scope)
+        .bind(key)
+        .bind(path)
+        .bind(fingerprint)
+        .bind(at - stale_after_secs)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if taken == 1 {
+            return Ok(Claim::Fresh);
+        }
         let row = q("SELECT fingerprint, state, status, content_type, location, body FROM idempotency_keys \
                      WHERE scope = $1 AND key = $2 AND path = $3")
         .bind(scope)
@@ -80,6 +100,8 @@ impl Db {
             return Ok(Claim::Mismatch);
         }
         Ok(match row.try_get::<String, _>("state")?.as_str() {
+            // Done, but the answer was not kept (too large to keep).
+            "done" if row.try_get::<Option<i64>, _>("status")? == Some(0) => Claim::Done,
             "done" => Claim::Answered(KeptAnswer {
                 status: row.try_get::<Option<i64>, _>("status")?.unwrap_or(200) as u16,
                 content_type: row.try_get("content_type")?,

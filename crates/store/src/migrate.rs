@@ -108,6 +108,26 @@ fn explain(e: MigrateError) -> StoreError {
 }
 
 impl Db {
+    /// The newest migration applied to this database (0 for none).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let exists = match self.backend {
+            Backend::Sqlite => q("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"),
+            Backend::Postgres => q("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"),
+        }
+        .fetch_one(&self.pool)
+        .await?
+        .try_get::<i64, _>(0)?;
+        if exists == 0 {
+            return Ok(0);
+        }
+        Ok(
+            q("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
+    }
+
     /// Applies the migrations not yet applied; returns how many.
     pub async fn migrate(&self) -> Result<u32, StoreError> {
         self.migrate_then(false).await

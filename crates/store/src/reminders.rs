@@ -108,6 +108,8 @@ async fn round_deadlines(
         let left = (deadline - today).whole_days();
         if state == "open" {
             let users = q("SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+                           JOIN users us ON us.id = g.user_id AND us.active = 1 \
+                           AND (u.valid_to IS NULL OR u.valid_to >= $5) \
                            WHERE g.role = 'unit_officer' AND substr(u.path, 1, length($1)) = $1 \
                            AND EXISTS (SELECT 1 FROM entries e WHERE e.state = 'accepted' AND e.year = $2 \
                              AND e.target_level = $3 AND substr(e.unit_path, 1, length(u.path)) = u.path \
@@ -116,6 +118,7 @@ async fn round_deadlines(
             .bind(r.try_get::<i64, _>("year")?)
             .bind(r.try_get::<String, _>("level_code")?)
             .bind(id)
+            .bind(iso(today))
             .fetch_all(&db.pool)
             .await?
             .iter()
@@ -133,7 +136,8 @@ async fn round_deadlines(
                 link: format!("/rounds/{id}"),
             });
         } else {
-            let users = q("SELECT DISTINCT a.user_id FROM assignments a WHERE a.round_id = $1 \
+            let users = q("SELECT DISTINCT a.user_id FROM assignments a \
+                           JOIN users us ON us.id = a.user_id AND us.active = 1 WHERE a.round_id = $1 \
                            AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.round_id = a.round_id AND s.entry_id = a.entry_id AND s.user_id = a.user_id) \
                            AND NOT EXISTS (SELECT 1 FROM ballots b WHERE b.round_id = a.round_id AND b.entry_id = a.entry_id AND b.user_id = a.user_id)")
             .bind(id)
@@ -170,10 +174,13 @@ async fn yearly_deadlines(
         if let Some(lead) = reminder_due(today, deadline, days) {
             // Officers none of whose units has sent a registration this year.
             let users = q("SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+                           JOIN users us ON us.id = g.user_id AND us.active = 1 \
+                           AND (u.valid_to IS NULL OR u.valid_to >= $2) \
                            WHERE g.role = 'unit_officer' \
                            AND NOT EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
                              AND e.year = $1 AND e.state <> 'draft')")
             .bind(year as i64)
+            .bind(iso(today))
             .fetch_all(&db.pool)
             .await?
             .iter()
@@ -197,11 +204,14 @@ async fn yearly_deadlines(
         if let Some(lead) = reminder_due(today, deadline, days) {
             // Officers with a recognised model in their units not yet reported on this year.
             let users = q("SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+                           JOIN users us ON us.id = g.user_id AND us.active = 1 \
+                           AND (u.valid_to IS NULL OR u.valid_to >= $2) \
                            WHERE g.role = 'unit_officer' \
                            AND EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
                              AND e.state IN ('recognised', 'outstanding', 'rewarded') \
                              AND NOT EXISTS (SELECT 1 FROM yearly_reports r WHERE r.entry_id = e.id AND r.year = $1))")
             .bind(year as i64)
+            .bind(iso(today))
             .fetch_all(&db.pool)
             .await?
             .iter()

@@ -16,31 +16,59 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
+/// Stands for a client whose address a trusted proxy sent in a form we
+/// cannot read: matches no allowlist, and such clients share one budget.
+pub const UNREADABLE: IpAddr = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
+
+/// One hop of `X-Forwarded-For`: an address, possibly with a port
+/// (`1.2.3.4:5555`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    let (ip, port) = hop.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    ip.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
 /// The address a request is counted under: the peer, or, when the peer is
-/// a trusted proxy, the nearest untrusted hop of `X-Forwarded-For`.
+/// a trusted proxy, the nearest hop of `X-Forwarded-For` (read from the
+/// right) that is not itself a trusted proxy. A hop that cannot be read
+/// ends the walk at [`UNREADABLE`] — never at the proxy's own address.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
         .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .map(|h| h.parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        // A malformed chain is not believed at all.
-        .unwrap_or_default();
+        .collect();
     let mut client = peer;
     for hop in hops.into_iter().rev() {
-        client = hop;
-        if !is_trusted(&hop) {
+        let Some(ip) = parse_hop(hop) else {
+            return UNREADABLE;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
             break;
         }
     }
     client
+}
+
+/// Whether the request says it was forwarded (by some proxy, trusted or
+/// not).
+pub fn forwarded(headers: &HeaderMap) -> bool {
+    ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| headers.contains_key(*h))
 }
 
 /// Parses `DVK_TRUSTED_PROXIES`: CIDRs or single addresses, separated by

@@ -163,6 +163,27 @@ fn token_in_query(uri: &axum::http::Uri) -> Option<String> {
     })
 }
 
+/// The client's address as request_context worked it out.
+fn client_of(parts: &Parts) -> std::net::IpAddr {
+    parts
+        .extensions
+        .get::<ClientIp>()
+        .map(|c| c.0)
+        .unwrap_or(crate::client::UNREADABLE)
+}
+
+fn too_many_page(wait: u64) -> Response {
+    let mut res = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Quá nhiều yêu cầu",
+        &format!("Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."),
+    );
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 fn csrf_refused() -> Response {
     error_response(
         StatusCode::FORBIDDEN,
@@ -271,16 +292,24 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
             if !provided.is_some_and(|p| same_token(&p, &expected)) {
                 return csrf_refused();
             }
-            if parts.method == Method::POST {
+            if parts.method == Method::POST && idempotency::honoured(parts.uri.path()) {
+                let client = client_of(&parts);
                 keyed = idempotency::key_in_form(&bytes).map(|k| {
                     Keyed::new(
-                        idempotency::scope_of(session.as_ref().map(|s| s.user_id)),
+                        idempotency::scope_of(session.as_ref().map(|s| s.user_id), client),
                         k,
                         parts.uri.path(),
                         "POST",
                         &bytes,
                     )
                 });
+                // A visitor's keyed request writes a claim: within the
+                // public budget, before anything is written.
+                if keyed.is_some() && session.is_none() {
+                    if let Err(wait) = state.public_limiter.check(client) {
+                        return too_many_page(wait);
+                    }
+                }
             }
             Body::from(bytes)
         } else {
@@ -406,11 +435,33 @@ async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
     let csrf = session.as_ref().map(|s| s.csrf.clone()).unwrap_or_default();
     let signed_in = session.is_some();
     // A create sent with an Idempotency-Key runs once.
-    let (keyed, body) = match (
-        parts.method == Method::POST,
-        idempotency::key_in_headers(&parts.headers),
-    ) {
+    // Keys count on POSTs without secrets or files, from someone signed in
+    // or to the public endpoints (a visitor's, within the public budget).
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    let keyable = parts.method == Method::POST
+        && !multipart
+        && idempotency::honoured(parts.uri.path())
+        && (session.is_some() || public);
+    let (keyed, body) = match (keyable, idempotency::key_in_headers(&parts.headers)) {
         (true, Some(Ok(key))) => {
+            let client = client_of(&parts);
+            if session.is_none() {
+                if let Err(wait) = state.public_limiter.check(client) {
+                    let mut f = ApiFailure::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too_many_requests",
+                        format!(
+                            "Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."
+                        ),
+                    );
+                    f.retry_after = Some(wait);
+                    return f.into_response();
+                }
+            }
             let bytes =
                 match to_bytes(body, FORM_LIMIT).await {
                     Ok(b) => b,
@@ -421,7 +472,7 @@ async fn handle_api(state: AppState, req: Request, next: Next) -> Response {
                     )
                     .into_response(),
                 };
-            let scope = idempotency::scope_of(session.as_ref().map(|s| s.user_id));
+            let scope = idempotency::scope_of(session.as_ref().map(|s| s.user_id), client);
             let k = Keyed::new(scope, key, parts.uri.path(), "POST", &bytes);
             (Some(k), Body::from(bytes))
         }

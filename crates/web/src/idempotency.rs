@@ -4,6 +4,10 @@
 //! gets the first answer (`Idempotent-Replayed: true`); sent while the
 //! first is still running, or after the first failed where it may have
 //! committed, it is refused with 409 rather than run twice.
+//!
+//! Requests that carry or return secrets (sign-in, passwords, accounts,
+//! API tokens) and file uploads are never kept: their answers must not sit
+//! in the database, and a multipart body differs on every send.
 
 use crate::api::ApiFailure;
 use crate::error::error_response;
@@ -53,13 +57,27 @@ impl Keyed {
     }
 }
 
-/// Who the key belongs to: the signed-in person, or anyone holding the
-/// (random, single-use) key of a public form.
-pub fn scope_of(user_id: Option<i64>) -> String {
+/// Who the key belongs to: the signed-in person, or an anonymous visitor
+/// at an address.
+pub fn scope_of(user_id: Option<i64>, client: std::net::IpAddr) -> String {
     match user_id {
         Some(id) => format!("u{id}"),
-        None => "anon".into(),
+        None => format!("anon:{client}"),
     }
+}
+
+/// Whether keys are honoured on `path`: not where secrets travel.
+pub fn honoured(path: &str) -> bool {
+    const SECRET: &[&str] = &[
+        "/login",
+        "/account/password",
+        "/admin/users",
+        "/tokens",
+        "/api/v1/users",
+        "/api/v1/tokens",
+        "/api/v1/me/password",
+    ];
+    !SECRET.contains(&path.trim_end_matches('/')) && !path.ends_with("/password-reset")
 }
 
 /// A well-formed key: 8–128 letters, digits and `-_.:`.
@@ -102,15 +120,50 @@ fn refusal(surface: Surface, status: StatusCode, code: &str, message: &str) -> R
     }
 }
 
+/// Settles a claim whose request never finished (dropped by the time
+/// limit, a closed connection, a shutdown): the key is freed, since
+/// nothing the request did was acknowledged.
+struct Unsettled {
+    state: Option<AppState>,
+    scope: String,
+    key: String,
+    path: String,
+}
+
+impl Unsettled {
+    fn settled(mut self) {
+        self.state = None;
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.take() {
+            let (scope, key, path) = (
+                std::mem::take(&mut self.scope),
+                std::mem::take(&mut self.key),
+                std::mem::take(&mut self.path),
+            );
+            tokio::spawn(async move {
+                if let Err(e) = state.db.release_claim(&scope, &key, &path).await {
+                    tracing::warn!("freeing an abandoned idempotency claim: {e}");
+                }
+            });
+        }
+    }
+}
+
 /// Runs `run` once for `keyed`.
 pub async fn once<F>(state: &AppState, surface: Surface, keyed: Keyed, run: F) -> Response
 where
     F: Future<Output = Response>,
 {
     let (scope, key, path) = (&keyed.scope, &keyed.key, &keyed.path);
+    // A claim older than any request can run was abandoned.
+    let stale_after = state.config.request_timeout_secs.max(60) as i64 + 30;
     let claim = match state
         .db
-        .claim_request(scope, key, path, &keyed.fingerprint)
+        .claim_request(scope, key, path, &keyed.fingerprint, stale_after)
         .await
     {
         Ok(c) => c,
@@ -124,6 +177,14 @@ where
     match claim {
         Claim::Fresh => {}
         Claim::Answered(kept) => return replay(kept),
+        Claim::Done => {
+            return refusal(
+                surface,
+                StatusCode::CONFLICT,
+                "already_done",
+                "Yêu cầu này đã được thực hiện (cùng khoá chống gửi trùng). Hãy xem danh sách để thấy kết quả.",
+            )
+        }
         Claim::Running => {
             return refusal(
                 surface,
@@ -150,7 +211,14 @@ where
             )
         }
     }
+    let guard = Unsettled {
+        state: Some(state.clone()),
+        scope: scope.clone(),
+        key: key.clone(),
+        path: path.clone(),
+    };
     let res = run.await;
+    guard.settled();
     let status = res.status();
     // Pages answer a success with a redirect; the API with 2xx and JSON.
     let succeeded = match surface {
@@ -160,7 +228,7 @@ where
     if succeeded {
         let (parts, body) = res.into_parts();
         // Handlers answer from memory; the limit only guards the copy.
-        let bytes = to_bytes(body, 64 * KEEP_LIMIT).await.unwrap_or_default();
+        let bytes = to_bytes(body, 64 * KEEP_LIMIT).await.ok();
         let header_text = |name| {
             parts
                 .headers
@@ -168,20 +236,27 @@ where
                 .and_then(|v: &HeaderValue| v.to_str().ok())
                 .map(str::to_owned)
         };
+        let keepable = match surface {
+            Surface::Api => bytes.as_ref().is_some_and(|b| b.len() <= KEEP_LIMIT),
+            Surface::Page => true,
+        };
         let kept = KeptAnswer {
-            status: status.as_u16(),
+            // 0: done, but the answer is not kept (replays are told so).
+            status: if keepable { status.as_u16() } else { 0 },
             content_type: header_text(header::CONTENT_TYPE),
             location: header_text(header::LOCATION),
-            body: if surface == Surface::Api && bytes.len() <= KEEP_LIMIT {
-                bytes.to_vec()
-            } else {
-                Vec::new()
+            body: match (surface, keepable, &bytes) {
+                (Surface::Api, true, Some(b)) => b.to_vec(),
+                _ => Vec::new(),
             },
         };
         if let Err(e) = state.db.keep_answer(scope, key, path, &kept).await {
             tracing::warn!("keeping an idempotent answer: {e}");
         }
-        return Response::from_parts(parts, Body::from(bytes));
+        return match bytes {
+            Some(b) => Response::from_parts(parts, Body::from(b)),
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
     }
     let outcome = if status.is_server_error() {
         state.db.mark_outcome_unknown(scope, key, path).await
@@ -226,6 +301,11 @@ mod tests {
 
     #[test]
     fn fingerprints_follow_content() {
+        assert!(honoured("/entries"));
+        assert!(honoured("/api/v1/entries"));
+        assert!(!honoured("/api/v1/tokens"));
+        assert!(!honoured("/admin/users"));
+        assert!(!honoured("/api/v1/users/7/password-reset"));
         let a = Keyed::new("u1".into(), "k".repeat(8), "/api/v1/units", "POST", b"{}");
         let b = Keyed::new("u1".into(), "k".repeat(8), "/api/v1/units", "POST", b"{}");
         let c = Keyed::new("u1".into(), "k".repeat(8), "/api/v1/units", "POST", b"{ }");

@@ -6,7 +6,7 @@
 
 use crate::client::ClientIp;
 use crate::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -16,6 +16,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -129,10 +130,17 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         .unwrap_or_else(|| "other".into());
     let method = req.method().as_str().to_owned();
     let m = &state.metrics;
+    // Decremented however the request ends (a timeout drops it).
+    struct InFlight(Gauge);
+    impl Drop for InFlight {
+        fn drop(&mut self) {
+            self.0.dec();
+        }
+    }
     m.in_flight.inc();
+    let _in_flight = InFlight(m.in_flight.clone());
     let started = Instant::now();
     let res = next.run(req).await;
-    m.in_flight.dec();
     m.latency
         .get_or_create(&RouteLabels {
             route: route.clone(),
@@ -148,9 +156,12 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-fn allowed(state: &AppState, client: ClientIp, headers: &HeaderMap) -> bool {
+fn allowed(state: &AppState, peer: IpAddr, client: ClientIp, headers: &HeaderMap) -> bool {
     let c = &state.config;
-    if c.metrics_allow.iter().any(|n| n.contains(&client.0)) {
+    // An address counts only if DVK knows it: a request a proxy forwarded
+    // that DVK does not trust would otherwise look like the proxy's own.
+    let known = !crate::client::forwarded(headers) || client.0 != peer;
+    if known && c.metrics_allow.iter().any(|n| n.contains(&client.0)) {
         return true;
     }
     let Some(token) = c.metrics_token.as_deref().filter(|t| !t.is_empty()) else {
@@ -173,10 +184,11 @@ fn allowed(state: &AppState, client: ClientIp, headers: &HeaderMap) -> bool {
 /// GET /metrics.
 pub async fn metrics(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     client: ClientIp,
     headers: HeaderMap,
 ) -> Response {
-    if !allowed(&state, client, &headers) {
+    if !allowed(&state, peer.ip(), client, &headers) {
         return (
             StatusCode::FORBIDDEN,
             "Không được phép đọc số liệu vận hành.\n",

@@ -142,9 +142,13 @@ async fn sqlite_backup_under_writes_restores_every_acknowledged_write() {
     // Step 2: restored into an empty data directory, everything
     // acknowledged before the backup began is there, chain intact.
     let restored = tempfile::tempdir().unwrap();
+    let untouched = std::fs::read(&file).unwrap();
     let out = dvk(restored.path(), &["db", "restore", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("khớp"), "{}", text(&out.stdout));
+    // The backup itself is only read.
+    assert_eq!(std::fs::read(&file).unwrap(), untouched);
+    assert!(!store.path().join("dvk-sao-luu.db-wal").exists());
     let url = format!(
         "sqlite://{}?mode=rw",
         restored.path().join("dvk.db").display()

@@ -25,6 +25,19 @@ use utoipa::{IntoParams, ToSchema};
 /// this process (each server of a cluster counts its own).
 pub struct RateLimiter {
     inner: governor::DefaultKeyedRateLimiter<IpAddr>,
+    checks: std::sync::atomic::AtomicU64,
+}
+
+/// The budget an address draws on: IPv4 per address, IPv6 per /64 (one
+/// household or office gets a whole /64, and could rotate inside it).
+fn budget_key(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
 }
 
 impl RateLimiter {
@@ -32,20 +45,26 @@ impl RateLimiter {
         let n = std::num::NonZeroU32::new(per_minute.max(1)).expect("at least one");
         RateLimiter {
             inner: governor::RateLimiter::keyed(governor::Quota::per_minute(n)),
+            checks: Default::default(),
         }
     }
 
     /// Ok, or the seconds to wait.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
-        // Forget addresses that have been quiet long enough to be full again.
-        if self.inner.len() > 100_000 {
+        // Now and then, forget addresses quiet long enough to be full again.
+        let n = self
+            .checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % 10_000 == 0 {
             self.inner.retain_recent();
         }
-        self.inner.check_key(&client).map_err(|not_until| {
-            use governor::clock::Clock;
-            let now = governor::clock::DefaultClock::default().now();
-            not_until.wait_time_from(now).as_secs().max(1)
-        })
+        self.inner
+            .check_key(&budget_key(client))
+            .map_err(|not_until| {
+                use governor::clock::Clock;
+                let now = governor::clock::DefaultClock::default().now();
+                not_until.wait_time_from(now).as_secs().max(1)
+            })
     }
 }
 

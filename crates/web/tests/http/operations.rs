@@ -85,11 +85,51 @@ pub async fn metrics_count_requests_for_allowed_readers(kind: Kind) {
     assert!(text.contains("dvk_storage_unavailable_total 0"), "{text}");
     assert!(text.ends_with("# EOF\n"));
 
+    // A request a proxy forwarded is not "from this machine" unless the
+    // proxy is trusted and the address it names is allowed.
+    let http = reqwest::Client::new();
+    let forwarded = http
+        .get(format!("{base}/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forwarded.status(), StatusCode::FORBIDDEN);
+    let proxied = {
+        let state = AppState::new(
+            s.db.clone(),
+            WebConfig {
+                metrics_allow: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+                trusted_proxies: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(dvk_web::serve(
+            listener,
+            state,
+            tokio::sync::watch::channel(false).1,
+            std::time::Duration::from_secs(1),
+        ));
+        base
+    };
+    for junk in ["x, 203.0.113.9", "203.0.113.9, x", "không-phải-địa-chỉ"] {
+        let res = http
+            .get(format!("{proxied}/metrics"))
+            .header("x-forwarded-for", junk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{junk}");
+    }
+
     // Step 2: from an address not allowed: refused, unless with the token.
     let closed = serve_with(&s.db, "10.0.0.0/8", Some("bi-mat-van-hanh")).await;
     let res = reqwest::get(format!("{closed}/metrics")).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let http = reqwest::Client::new();
     let wrong = http
         .get(format!("{closed}/metrics"))
         .bearer_auth("sai-ma")

@@ -113,7 +113,30 @@ pub async fn retried_creates_create_once(kind: Kind) {
         .unwrap();
     assert!(!res.headers().contains_key("idempotent-replayed"));
 
-    // Step 6: the registration form carries a key: sent twice (a double
+    // Step 6: answers that carry secrets are never kept (a new API token
+    // is made each time, and its secret is in no kept answer).
+    for _ in 0..2 {
+        let res = http
+            .post(format!("{}/api/v1/tokens", s.base))
+            .bearer_auth(&token)
+            .header("idempotency-key", "khoa-ma-api-0004")
+            .header("content-type", "application/json")
+            .body(r#"{"name":"Máy chủ báo cáo"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        assert!(!res.headers().contains_key("idempotent-replayed"));
+    }
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM idempotency_keys WHERE path LIKE '%tokens%' OR path LIKE '%users%'",
+    )
+    .fetch_one(&s.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, 0);
+
+    // Step 7: the registration form carries a key: sent twice (a double
     // click), one entry, both answers lead to it.
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     let page = officer.get_text("/entries/new").await;
