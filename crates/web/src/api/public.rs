@@ -55,7 +55,7 @@ impl RateLimiter {
         let n = self
             .checks
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n % 10_000 == 0 {
+        if n.is_multiple_of(10_000) {
             self.inner.retain_recent();
         }
         self.inner
