@@ -144,14 +144,33 @@ mod tests {
             ),
             ip("203.0.113.9")
         );
-        // No header, or a malformed one: the proxy itself.
+        // No header: the proxy itself. A hop that cannot be read: never
+        // the proxy's address (it would pass an allowlist of the proxy).
         assert_eq!(
             client_ip(ip("127.0.0.1"), &headers(&[]), &trusted),
             ip("127.0.0.1")
         );
         assert_eq!(
             client_ip(ip("127.0.0.1"), &headers(&["không phải địa chỉ"]), &trusted),
-            ip("127.0.0.1")
+            UNREADABLE
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["x, 203.0.113.9"]), &trusted),
+            ip("203.0.113.9"),
+            "the walk stops at the first untrusted hop before the junk"
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["203.0.113.9, x"]), &trusted),
+            UNREADABLE
+        );
+        // Proxies that add ports.
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["203.0.113.9:5555"]), &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &headers(&["[2001:db8::1]:443"]), &trusted),
+            ip("2001:db8::1")
         );
         // Nothing trusted: never believed.
         assert_eq!(
