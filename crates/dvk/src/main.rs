@@ -30,6 +30,10 @@ struct Cli {
     /// Directory for the embedded database and other files.
     #[arg(long, env = "DVK_DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
+    /// The demo: `serve` loads demo data and accounts; every command uses the demo database
+    /// (data/demo.db) unless a database URL is given.
+    #[arg(long, global = true)]
+    demo: bool,
     /// Log lines as text or as JSON objects (one per line).
     #[arg(long, env = "DVK_LOG_FORMAT", default_value = "text", global = true,
           value_parser = ["text", "json"])]
@@ -42,9 +46,6 @@ struct Cli {
 enum Command {
     /// Start the web server (migrations run first).
     Serve {
-        /// Load realistic demo data and demo accounts (uses data/demo.db unless a database URL is given).
-        #[arg(long)]
-        demo: bool,
         /// Address to listen on.
         #[arg(long, env = "DVK_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
@@ -240,6 +241,22 @@ fn database_url(
     ))
 }
 
+/// What picks the database: the flags shared by every command.
+struct CliDatabase {
+    url: Option<String>,
+    data_dir: PathBuf,
+    demo: bool,
+}
+
+/// The database a command works on — the demo's under `--demo` — said on
+/// standard error, so the operator knows which one it was.
+fn cli_database(cli: &CliDatabase) -> Result<String> {
+    let file = if cli.demo { "demo.db" } else { "dvk.db" };
+    let url = database_url(&cli.url, &cli.data_dir, file)?;
+    eprintln!("Cơ sở dữ liệu / database: {}", dvk_store::db::redact(&url));
+    Ok(url)
+}
+
 async fn open(url: &str, pool: u32) -> Result<Db> {
     open_with_replica(url, None, pool).await
 }
@@ -269,9 +286,13 @@ async fn main() -> Result<()> {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
+    let db_flags = CliDatabase {
+        url: cli.database_url.clone(),
+        data_dir: cli.data_dir.clone(),
+        demo: cli.demo,
+    };
     match cli.command {
         Command::Serve {
-            demo,
             bind,
             province,
             secure_cookies,
@@ -298,8 +319,8 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("không mở được cổng / cannot listen on {bind}"))?;
             let bound = listener.local_addr()?;
             let stopping = shutdown::on_signal();
-            let file = if demo { "demo.db" } else { "dvk.db" };
-            let url = database_url(&cli.database_url, &cli.data_dir, file)?;
+            let demo = db_flags.demo;
+            let url = cli_database(&db_flags)?;
             let db = open_with_replica(&url, cli.database_read_url.as_deref(), pool).await?;
             let prov = match db.province_by_code(&province).await? {
                 Some(p) => p,
@@ -406,12 +427,12 @@ async fn main() -> Result<()> {
             println!("DVK đã dừng.");
         }
         Command::Migrate => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             open(&url, 2).await?;
             println!("Đã cập nhật cấu trúc cơ sở dữ liệu.");
         }
         Command::Token { command } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = open(&url, 2).await?;
             let user_id = |name: String| {
                 let db = db.clone();
@@ -468,7 +489,7 @@ async fn main() -> Result<()> {
                     unit,
                 },
         } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = open(&url, 2).await?;
             let (password, generated) = match password {
                 Some(p) => (p, false),
@@ -509,7 +530,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Setting { command } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = Db::connect(&url, 2).await?;
             db.migrate().await?;
             match command {
@@ -528,7 +549,7 @@ async fn main() -> Result<()> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = Db::connect(&url, 2).await?;
             let report = db.verify_audit().await?;
             match report.fault {
@@ -546,7 +567,7 @@ async fn main() -> Result<()> {
         Command::Units {
             command: UnitsCommand::LoadProvince { code },
         } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = open(&url, 2).await?;
             let p = db.load_province(&code).await?;
             println!("Đã nạp {} (mã đơn vị {}).", p.name, p.id);
@@ -562,7 +583,7 @@ async fn main() -> Result<()> {
         Command::Db {
             command: DbCommand::Backup { to },
         } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = Db::connect(&url, 2).await?;
             let report = db.backup_to(&to).await?;
             db.close().await;
@@ -583,7 +604,7 @@ async fn main() -> Result<()> {
         Command::Db {
             command: DbCommand::Restore { file },
         } => {
-            let url = database_url(&cli.database_url, &cli.data_dir, "dvk.db")?;
+            let url = cli_database(&db_flags)?;
             let db = Db::connect(&url, 4).await?;
             let report = db.restore_from(&file).await;
             db.close().await;

@@ -804,3 +804,61 @@ async fn two_processes_remind_each_person_once() {
     drop((a, b));
     db.close().await;
 }
+
+/// `--demo` makes every command use the demo's database, and every command
+/// says which database it opened.
+#[test]
+fn the_cli_sees_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dvk"))
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DVK_DATA_DIR", dir.path())
+        .env_remove("DVK_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while !lines.next().unwrap().unwrap().contains("DVK đang chạy") {}
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let out = dvk(dir.path(), &["--demo", "audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("demo.db"),
+        "{}",
+        text(&out.stderr)
+    );
+    let checked: u64 = text(&out.stdout)
+        .split("đã kiểm tra ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        checked > 100,
+        "the demo's audit trail was checked ({checked})"
+    );
+    let out = dvk(
+        dir.path(),
+        &[
+            "--demo",
+            "token",
+            "create",
+            "--username",
+            "canbo.tohieu",
+            "--name",
+            "Thử",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Without --demo the commands name the other database.
+    let out = dvk(dir.path(), &["audit", "verify"]);
+    assert!(
+        text(&out.stderr).contains("dvk.db"),
+        "{}",
+        text(&out.stderr)
+    );
+}
