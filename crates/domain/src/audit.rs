@@ -62,6 +62,38 @@ pub enum ChainFault {
     Gap { after: i64, next: i64 },
     /// The chain's recorded head does not match the last record: the tail was cut.
     Truncated { last_id: i64 },
+    /// An anchor taken earlier names a record the chain no longer reaches:
+    /// the tail was cut and the head moved.
+    AnchorMissing { length: i64, last_id: i64 },
+    /// The record an anchor names has another hash now: the chain was
+    /// rewritten (edited and re-hashed).
+    AnchorMismatch { length: i64 },
+}
+
+/// A chain's length and head hash at some moment, kept outside the
+/// database ("length:hash"); a later chain must extend it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub length: i64,
+    pub hash: String,
+}
+
+impl Anchor {
+    pub fn parse(raw: &str) -> Option<Anchor> {
+        let (length, hash) = raw.trim().split_once(':')?;
+        let length: i64 = length.parse().ok().filter(|n| *n >= 0)?;
+        let ok = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| Anchor {
+            length,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.length, self.hash)
+    }
 }
 
 impl ChainFault {
@@ -75,6 +107,12 @@ impl ChainFault {
                 format!("Thiếu bản ghi giữa #{after} và #{next} (bị xóa).")
             }
             Self::Truncated { last_id } => format!("Chuỗi nhật ký bị cắt sau bản ghi #{last_id}."),
+            Self::AnchorMissing { length, last_id } => format!(
+                "Mốc đã lưu có {length} bản ghi nhưng chuỗi nay chỉ còn {last_id}: phần cuối đã bị cắt."
+            ),
+            Self::AnchorMismatch { length } => format!(
+                "Bản ghi #{length} không còn khớp mốc đã lưu: chuỗi đã bị viết lại."
+            ),
         }
     }
 }
@@ -85,6 +123,7 @@ pub struct Verifier {
     prev_hash: String,
     last_id: Option<i64>,
     pub checked: u64,
+    anchor: Option<Anchor>,
 }
 
 impl Default for Verifier {
@@ -93,11 +132,20 @@ impl Default for Verifier {
             prev_hash: GENESIS.to_owned(),
             last_id: None,
             checked: 0,
+            anchor: None,
         }
     }
 }
 
 impl Verifier {
+    /// A verifier that also holds the chain to an anchor kept elsewhere.
+    pub fn expecting(anchor: Anchor) -> Verifier {
+        Verifier {
+            anchor: Some(anchor),
+            ..Verifier::default()
+        }
+    }
+
     pub fn feed(&mut self, r: &AuditRecord) -> Result<(), ChainFault> {
         if let Some(last) = self.last_id {
             if r.id != last + 1 {
@@ -116,6 +164,11 @@ impl Verifier {
                 expected_prev: self.prev_hash.clone(),
             });
         }
+        if let Some(a) = &self.anchor {
+            if a.length == r.id && a.hash != r.hash {
+                return Err(ChainFault::AnchorMismatch { length: a.length });
+            }
+        }
         self.prev_hash = r.hash.clone();
         self.last_id = Some(r.id);
         self.checked += 1;
@@ -128,6 +181,18 @@ impl Verifier {
             return Err(ChainFault::Truncated {
                 last_id: self.last_id.unwrap_or(0),
             });
+        }
+        if let Some(a) = &self.anchor {
+            let last_id = self.last_id.unwrap_or(0);
+            if a.length > last_id {
+                return Err(ChainFault::AnchorMissing {
+                    length: a.length,
+                    last_id,
+                });
+            }
+            if a.length == 0 && a.hash != GENESIS {
+                return Err(ChainFault::AnchorMismatch { length: 0 });
+            }
         }
         Ok(())
     }
@@ -151,6 +216,16 @@ pub use sha2_free::sha256_hex as hash_hex;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_parse_and_print() {
+        let a = Anchor::parse(&format!("12:{}", "AB".repeat(32))).unwrap();
+        assert_eq!(a.length, 12);
+        assert_eq!(a.to_string(), format!("12:{}", "ab".repeat(32)));
+        assert!(Anchor::parse("12").is_none());
+        assert!(Anchor::parse("-1:00").is_none());
+        assert!(Anchor::parse(&format!("x:{}", "a".repeat(64))).is_none());
+    }
 
     fn chain(n: i64) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_owned();

@@ -214,7 +214,14 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the hash chain and report the first record edited, deleted or reordered.
-    Verify,
+    Verify {
+        /// An anchor kept outside the database ("length:hash", from `dvk audit head`): the
+        /// chain must still extend it (catches a cut tail with the head moved, and a re-hash).
+        #[arg(long)]
+        expect: Option<String>,
+    },
+    /// Print the chain's length and head hash ("length:hash"), to keep outside the database.
+    Head,
 }
 
 #[derive(Subcommand)]
@@ -547,11 +554,27 @@ async fn main() -> Result<()> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Head,
         } => {
             let url = cli_database(&db_flags)?;
             let db = Db::connect(&url, 2).await?;
-            let report = db.verify_audit().await?;
+            let (length, hash) = db.audit_anchor().await?;
+            println!("{length}:{hash}");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { expect },
+        } => {
+            let url = cli_database(&db_flags)?;
+            let db = Db::connect(&url, 2).await?;
+            let report = match expect {
+                Some(raw) => {
+                    let anchor = dvk_domain::audit::Anchor::parse(&raw).with_context(|| {
+                        format!("--expect phải có dạng số-bản-ghi:mã-băm (64 ký tự hex), nhận được “{raw}”")
+                    })?;
+                    db.verify_audit_against(anchor).await?
+                }
+                None => db.verify_audit().await?,
+            };
             match report.fault {
                 None => println!("Nhật ký toàn vẹn: đã kiểm tra {} bản ghi.", report.checked),
                 Some(f) => {

@@ -862,3 +862,132 @@ fn the_cli_sees_the_demo() {
         text(&out.stderr)
     );
 }
+
+/// Re-hashes the whole chain after `edit` changed records, and moves the
+/// head: what someone who can write the database could do.
+async fn rewrite_chain(db: &dvk_store::Db) {
+    use dvk_domain::audit::{record_hash, AuditRecord, GENESIS};
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT * FROM audit_log ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let mut prev = GENESIS.to_owned();
+    let mut last = 0;
+    for r in &rows {
+        let mut rec = AuditRecord {
+            id: r.try_get("id").unwrap(),
+            at: r.try_get("at").unwrap(),
+            actor_id: r.try_get("actor_id").unwrap(),
+            action: r.try_get("action").unwrap(),
+            record_type: r.try_get("record_type").unwrap(),
+            record_id: r.try_get("record_id").unwrap(),
+            from_state: r.try_get("from_state").unwrap(),
+            to_state: r.try_get("to_state").unwrap(),
+            changes: r.try_get("changes").unwrap(),
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        rec.hash = record_hash(&rec);
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+            .bind(&rec.prev_hash)
+            .bind(&rec.hash)
+            .bind(rec.id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        prev = rec.hash;
+        last = rec.id;
+    }
+    sqlx::query("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1")
+        .bind(last)
+        .bind(&prev)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+}
+
+/// An anchor kept outside the database catches what the chain alone
+/// cannot: the tail cut with the head moved, and a full re-hash.
+#[tokio::test]
+async fn anchors_catch_a_cut_tail_and_a_rehash() {
+    let add = |dir: &std::path::Path, name: &str| {
+        let out = dvk(
+            dir,
+            &[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--full-name",
+                "Người Thử",
+                "--role",
+                "admin",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    // Step 1: a chain, its anchor, and more records after it.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dvk(dir.path(), &["units", "load-province", "14"])
+        .status
+        .success());
+    add(dir.path(), "nguoi.mot");
+    let out = dvk(dir.path(), &["audit", "head"]);
+    let anchor = text(&out.stdout).trim().to_owned();
+    let length: i64 = anchor.split(':').next().unwrap().parse().unwrap();
+    assert!(length > 0, "{anchor}");
+    add(dir.path(), "nguoi.hai");
+    let verify = |dir: &std::path::Path, anchor: &str| {
+        let out = dvk(dir, &["audit", "verify", "--expect", anchor]);
+        (out.status.success(), text(&out.stdout) + &text(&out.stderr))
+    };
+    assert!(
+        verify(dir.path(), &anchor).0,
+        "the chain extends its anchor"
+    );
+    let later = text(&dvk(dir.path(), &["audit", "head"]).stdout)
+        .trim()
+        .to_owned();
+    assert!(later.starts_with("4:"), "{later}");
+    let backup = dir.path().join("ban-sao.db");
+    std::fs::copy(dir.path().join("dvk.db"), &backup).unwrap();
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("dvk.db").display());
+
+    // Step 2: the tail cut and the head moved back: the chain alone passes,
+    // the later anchor does not.
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE id > $1")
+        .bind(length)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    rewrite_chain(&db).await;
+    db.close().await;
+    assert!(dvk(dir.path(), &["audit", "verify"]).status.success());
+    let (ok, said) = verify(dir.path(), &later);
+    assert!(!ok);
+    assert!(said.contains("đã bị cắt"), "{said}");
+    assert!(
+        verify(dir.path(), &anchor).0,
+        "the older anchor still holds"
+    );
+
+    // Step 3: an early record edited and every hash recomputed.
+    std::fs::copy(&backup, dir.path().join("dvk.db")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("dvk.db-wal"));
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    sqlx::query("UPDATE audit_log SET changes = '{}' WHERE id = 1")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    rewrite_chain(&db).await;
+    db.close().await;
+    assert!(dvk(dir.path(), &["audit", "verify"]).status.success());
+    let (ok, said) = verify(dir.path(), &anchor);
+    assert!(!ok);
+    assert!(said.contains("viết lại"), "{said}");
+    // A malformed anchor is refused with the expected form.
+    let (ok, said) = verify(dir.path(), "1:khong-phai-ma-bam");
+    assert!(!ok && said.contains("--expect"), "{said}");
+}

@@ -136,7 +136,19 @@ impl Db {
     /// Walks the whole chain in pages (memory stays flat) and reports the
     /// first record that was edited, deleted or reordered.
     pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
-        let mut v = Verifier::default();
+        self.verify_audit_from(Verifier::default()).await
+    }
+
+    /// Verifies the chain and that it still extends `anchor` (an earlier
+    /// length and head kept outside the database).
+    pub async fn verify_audit_against(
+        &self,
+        anchor: dvk_domain::audit::Anchor,
+    ) -> Result<VerifyReport, StoreError> {
+        self.verify_audit_from(Verifier::expecting(anchor)).await
+    }
+
+    async fn verify_audit_from(&self, mut v: Verifier) -> Result<VerifyReport, StoreError> {
         let mut after = 0i64;
         loop {
             let rows = q("SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000")
