@@ -368,6 +368,7 @@ async fn main() -> Result<()> {
                 trusted_proxies,
                 metrics_allow,
                 metrics_token,
+                comment_min_seconds: None,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

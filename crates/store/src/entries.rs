@@ -731,8 +731,13 @@ impl Db {
         Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
     }
 
-    /// A recognised entry for the public page; counts the view.
-    pub async fn public_entry(&self, id: i64) -> Result<Option<(EntryDetail, i64)>, StoreError> {
+    /// A recognised entry for the public page; counts the view once per
+    /// `visitor` (an opaque daily key, none when not counted) and day.
+    pub async fn public_entry(
+        &self,
+        id: i64,
+        visitor: Option<&str>,
+    ) -> Result<Option<(EntryDetail, i64)>, StoreError> {
         let Some(e) = self.entry(id).await? else {
             return Ok(None);
         };
@@ -745,10 +750,31 @@ impl Db {
         ) {
             return Ok(None);
         }
-        q("UPDATE entries SET views = views + 1 WHERE id = $1")
+        if let Some(visitor) = visitor {
+            let day = crate::appraisal::today();
+            let mut tx = self.pool.begin().await?;
+            let new = q(
+                "INSERT INTO entry_views (entry_id, day, visitor) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+            )
             .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .bind(&day)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if new == 1 {
+                q("UPDATE entries SET views = views + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                q("DELETE FROM entry_views WHERE day < $1")
+                    .bind(crate::appraisal::vn_date(now() - 2 * 86_400))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
         let views: i64 = q("SELECT views FROM entries WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)

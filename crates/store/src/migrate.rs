@@ -53,6 +53,7 @@ const STEPS: &[Step] = &[
     step!(14, "0014_leases.sql", "leases", false),
     step!(15, "0015_accounts.sql", "accounts", false),
     step!(16, "0016_server_secrets.sql", "server_secrets", false),
+    step!(17, "0017_entry_views.sql", "entry_views", false),
 ];
 
 /// The newest schema this binary knows.

@@ -42,10 +42,15 @@ pub struct PublicLine {
     pub year: i32,
 }
 
-/// A recognised model, counted as viewed; unknown if it is not public.
-pub async fn public_model(db: &Db, id: i64) -> Result<PublicModel, ServiceError> {
+/// A recognised model, counted as viewed once a day by `visitor`;
+/// unknown if it is not public.
+pub async fn public_model(
+    db: &Db,
+    id: i64,
+    visitor: Option<&str>,
+) -> Result<PublicModel, ServiceError> {
     let (e, views) = db
-        .public_entry(id)
+        .public_entry(id, visitor)
         .await?
         .ok_or(ServiceError::NotFound("mô hình, điển hình"))?;
     let r = &e.registration;

@@ -6,6 +6,7 @@ pub mod client;
 pub mod ctx;
 pub mod error;
 pub mod form;
+pub mod human;
 pub mod idempotency;
 mod layering;
 pub mod metrics;
@@ -45,6 +46,9 @@ pub struct WebConfig {
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// … and a bearer token that may, from anywhere.
     pub metrics_token: Option<String>,
+    /// Seconds a public comment takes at least after its form was served
+    /// (None: 3; tests set 0).
+    pub comment_min_seconds: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -224,11 +228,7 @@ pub fn router(state: AppState) -> Router {
             "/static/certificate.css",
             get(pages::public::certificate_css),
         )
-        .route("/cong-khai", get(pages::public::notices))
-        .route("/cong-khai/{id}", get(pages::public::notice))
-        .route("/cong-khai/{id}/comments", post(pages::public::comment))
-        .route("/mo-hinh", get(pages::public::recognised))
-        .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
+        .merge(public_pages(&state))
         .route(
             "/admin/units",
             get(pages::admin::units).post(pages::admin::create_unit),
@@ -313,6 +313,21 @@ fn security_headers(app: Router<AppState>, https: bool) -> Router<AppState> {
     } else {
         app
     }
+}
+
+/// The pages anyone may open, within a per-address budget like the
+/// public API's.
+fn public_pages(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/cong-khai", get(pages::public::notices))
+        .route("/cong-khai/{id}", get(pages::public::notice))
+        .route("/cong-khai/{id}/comments", post(pages::public::comment))
+        .route("/mo-hinh", get(pages::public::recognised))
+        .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::public::rate_limit,
+        ))
 }
 
 fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {

@@ -41,6 +41,27 @@ impl PreLoginTokens {
 
     /// Whether this server issued `token` less than three hours ago.
     pub fn valid(&self, token: &str, now: i64) -> bool {
+        self.age(token, now).is_some()
+    }
+
+    /// Seconds since this server issued `token`, if it did and it has not
+    /// expired.
+    pub fn age(&self, token: &str, now: i64) -> Option<i64> {
+        self.checked(token, now)
+            .then(|| now - i64::from_str_radix(&token[32..48], 16).unwrap_or(now))
+    }
+
+    /// An opaque key for one visitor on one day (address and browser,
+    /// keyed with the deployment's secret): counts visitors without keeping
+    /// any address.
+    pub fn visitor(&self, client: std::net::IpAddr, user_agent: &str, day: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
+        mac.update(b"dvk-visitor:");
+        mac.update(format!("{client}|{user_agent}|{day}").as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    fn checked(&self, token: &str, now: i64) -> bool {
         if token.len() != 32 + 16 + 64 || !token.is_ascii() {
             return false;
         }

@@ -69,6 +69,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     notice::confidential_appraisal_and_lawful_notice,
     public::public_search_ignores_personal_items,
+    public::public_abuse_cannot_win,
     state_table::every_transition_role_and_scope_follows_the_table,
     registration::registration_cycle_through_the_forms,
     registration::bad_input_gets_clear_errors_and_changes_nothing,

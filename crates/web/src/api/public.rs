@@ -236,9 +236,12 @@ pub struct PublicEntry {
     responses((status = 200, body = PublicEntry)))]
 pub async fn entry(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PublicEntry>> {
-    let m = dvk_store::public::public_model(&state.db, id).await?;
+    let visitor = crate::pages::public::visitor_of(&state, client, &headers);
+    let m = dvk_store::public::public_model(&state.db, id, Some(&visitor)).await?;
     let decision = match (&m.revoked, &m.decision) {
         (Some(reason), _) => reason.clone(),
         (None, Some(d)) => format!(
@@ -335,6 +338,9 @@ pub struct NoticeOut {
     /// Comments are accepted today.
     pub open: bool,
     pub entries: Vec<NoticeEntry>,
+    /// Send back with a comment, at least a few seconds later (the same
+    /// bot defence as the page's form); valid three hours.
+    pub comment_token: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/public/notices/{id}", tag = "Công khai",
@@ -348,6 +354,7 @@ pub async fn notice(
     let n = ap::public_notice(&state.db, id).await?;
     let cat = &state.catalogue;
     Ok(Json(NoticeOut {
+        comment_token: state.pre_login.issue(dvk_store::db::now()),
         round_id: n.round.id,
         title: n.round.title.clone(),
         unit_name: n.round.unit_name.clone(),
@@ -391,6 +398,11 @@ pub struct CommentIn {
     #[serde(default)]
     pub contact: String,
     pub body: String,
+    /// The `comment_token` of the notice, fetched at least a few seconds before.
+    pub comment_token: String,
+    /// Leave empty (a field people never fill).
+    #[serde(default)]
+    pub website: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -409,12 +421,14 @@ pub async fn comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CommentIn>,
 ) -> ApiResult<Response> {
+    crate::human::comment_proof(&state, &b.comment_token, &b.website)?;
     let form = CommentForm {
         entry_id: b.entry_id.to_string(),
         name: b.name,
         contact: b.contact,
         body: b.body,
-        website: String::new(),
+        website: b.website,
+        started: b.comment_token,
     };
     let cid = ap::add_comment(&state.db, id, &form, &client.to_string()).await?;
     Ok(created(CommentCreated { id: cid }))

@@ -71,6 +71,8 @@ pub struct NoticePage {
     pub csrf: String,
     /// Single-use key: a comment sent twice is posted once.
     pub form_key: String,
+    /// The signed time the form was served (the bot defence).
+    pub started: String,
     pub message: String,
     pub errors: Vec<String>,
 }
@@ -134,6 +136,7 @@ async fn render_notice(
         open,
         csrf: ctx.csrf.clone(),
         form_key: dvk_store::accounts::random_token(),
+        started: state.pre_login.issue(dvk_store::db::now()),
         message: message.to_owned(),
         errors,
     };
@@ -163,7 +166,11 @@ pub async fn comment(
     VnForm(form): VnForm<CommentForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    match ap::add_comment(&state.db, id, &form, &client.to_string()).await {
+    let added = match crate::human::comment_proof(&state, &form.started, &form.website) {
+        Ok(()) => ap::add_comment(&state.db, id, &form, &client.to_string()).await,
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(_) => Ok(Redirect::to(&format!("/cong-khai/{id}?msg=sent")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;
@@ -331,10 +338,13 @@ pub struct PublicEntryPage {
 
 pub async fn recognised_entry(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let m = dvk_store::public::public_model(&state.db, id).await?;
+    let visitor = visitor_of(&state, client, &headers);
+    let m = dvk_store::public::public_model(&state.db, id, Some(&visitor)).await?;
     let decision = match (&m.revoked, &m.decision) {
         (Some(reason), _) => format!(
             "Công nhận, khen thưởng đối với mô hình, điển hình này đã bị thu hồi: {reason}."
@@ -470,4 +480,40 @@ pub async fn reward_certificate(
     let c = dvk_store::certificates::reward_certificate(&state.db, &user.actor, id, reward).await?;
     let page = certificate_page(&state, id, c);
     Ok(page.into_response())
+}
+
+/// The daily key a view is counted under (see `PreLoginTokens::visitor`).
+pub fn visitor_of(
+    state: &AppState,
+    client: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    let ua = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    state.pre_login.visitor(client, ua, &ap::today())
+}
+
+/// The public pages draw on the same per-address budget as the public API.
+pub async fn rate_limit(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match state.public_limiter.check(client) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let mut res = crate::error::error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Quá nhiều yêu cầu",
+                &format!("Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."),
+            );
+            if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            res
+        }
+    }
 }

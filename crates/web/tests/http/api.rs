@@ -310,10 +310,14 @@ pub async fn api_whole_cycle(kind: Kind) {
         .unwrap()
         .iter()
         .any(|r| r["round_id"] == rid));
+    let token = citizen.get(&format!("/public/notices/{rid}")).await.body["comment_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let c = citizen
         .post(
             &format!("/public/notices/{rid}/comments"),
-            json!({"entry_id": id, "body": "Mô hình rất thiết thực với bà con."}),
+            json!({"entry_id": id, "body": "Mô hình rất thiết thực với bà con.", "comment_token": token}),
         )
         .await;
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);

@@ -225,85 +225,19 @@ pub(crate) async fn work_reaches_people(kind: Kind) {
     let (to_hieu, _, _, _) = commune_units(&s.db).await;
 
     // Step 1: an entry of Tô Hiệu on public notice.
-    let (a, _) = accepted_entries(&s, 1).await;
-    let id = a[0];
-    let organiser = actor_of(&s.db, "bandanvan").await;
-    let rid = ap::create_round(
-        &s.db,
-        &organiser,
-        &ap::RoundForm {
-            unit_id: s.province.id.to_string(),
-            title: "Đợt xét có ý kiến".into(),
-            level: "xa".into(),
-            year: "2026".into(),
-            phase: "2026-2030".into(),
-            kind: "annual".into(),
-            mode: "ballot".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let chair = actor_of(&s.db, "hoidong.chutich").await;
-    ap::add_member(
-        &s.db,
-        &organiser,
-        rid,
-        chair.user_id,
-        dvk_domain::appraisal::CouncilRole::Chair,
-    )
-    .await
-    .unwrap();
-    let points =
-        s.db.round_core(rid)
-            .await
-            .unwrap()
-            .unwrap()
-            .collective
-            .criteria
-            .iter()
-            .map(|c| (c.id, "9".to_owned()))
-            .collect();
-    ap::propose(
-        &s.db,
-        &actor_of(&s.db, "canbo.tohieu").await,
-        rid,
-        id,
-        &points,
-    )
-    .await
-    .unwrap();
-    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
-        .await
-        .unwrap();
-    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
-    ap::save_ballot(&s.db, &chair, rid, id, Some(true), "")
-        .await
-        .unwrap();
-    ap::conclude(
-        &s.db,
-        &chair,
-        rid,
-        &ap::MinutesForm {
-            date: ap::show_date(&today_iso(0)),
-            place: "Hội trường".into(),
-            present: "1/1".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    ap::publish_notice(&s.db, &organiser, rid, &today_iso(0), &today_iso(14))
-        .await
-        .unwrap();
+    let (rid, id) = round_on_notice(&s).await;
 
     // Step 2: a citizen comments; the secretariat's home links to it, and
     // the round page lets it answer while the notice runs.
     let citizen = Api::new(&s.base, None);
+    let token = citizen.get(&format!("/public/notices/{rid}")).await.body["comment_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let c = citizen
         .post(
             &format!("/public/notices/{rid}/comments"),
-            serde_json::json!({"entry_id": id, "body": "Bà con trong bản rất đồng tình với mô hình."}),
+            serde_json::json!({"entry_id": id, "body": "Bà con trong bản rất đồng tình với mô hình.", "comment_token": token}),
         )
         .await;
     assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);

@@ -137,10 +137,21 @@ pub(crate) async fn serve(db: &Db) -> String {
         WebConfig {
             secure_cookies: false,
             expose_query_count: true,
+            // Tests post comments at once; the bot defence's delay has a test of its own.
+            comment_min_seconds: Some(0),
             ..Default::default()
         },
     )
     .await
+}
+
+/// The signed `started` field of a public comment form.
+pub(crate) fn comment_started(page: &str) -> String {
+    let i = page
+        .find("name=\"started\" value=\"")
+        .expect("the form is signed")
+        + "name=\"started\" value=\"".len();
+    page[i..].split('"').next().unwrap().to_owned()
 }
 
 /// Serves `db` with the given web settings on a random port.
@@ -687,4 +698,83 @@ pub(crate) fn at_day(d: &str) -> i64 {
     )
     .unwrap();
     date.midnight().assume_utc().unix_timestamp() + 2 * 3600
+}
+
+/// A commune-level round (ballot, one member) whose one entry of Tô Hiệu
+/// is on public notice from today for 14 days: (round, entry).
+pub(crate) async fn round_on_notice(s: &Server) -> (i64, i64) {
+    use crate::api::today_iso;
+    use dvk_store::appraisal as ap;
+    let (a, _) = accepted_entries(s, 1).await;
+    let id = a[0];
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    let rid = ap::create_round(
+        &s.db,
+        &organiser,
+        &ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Đợt xét có ý kiến".into(),
+            level: "xa".into(),
+            year: "2026".into(),
+            phase: "2026-2030".into(),
+            kind: "annual".into(),
+            mode: "ballot".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let chair = actor_of(&s.db, "hoidong.chutich").await;
+    ap::add_member(
+        &s.db,
+        &organiser,
+        rid,
+        chair.user_id,
+        dvk_domain::appraisal::CouncilRole::Chair,
+    )
+    .await
+    .unwrap();
+    let points =
+        s.db.round_core(rid)
+            .await
+            .unwrap()
+            .unwrap()
+            .collective
+            .criteria
+            .iter()
+            .map(|c| (c.id, "9".to_owned()))
+            .collect();
+    ap::propose(
+        &s.db,
+        &actor_of(&s.db, "canbo.tohieu").await,
+        rid,
+        id,
+        &points,
+    )
+    .await
+    .unwrap();
+    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
+        .await
+        .unwrap();
+    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
+    ap::save_ballot(&s.db, &chair, rid, id, Some(true), "")
+        .await
+        .unwrap();
+    ap::conclude(
+        &s.db,
+        &chair,
+        rid,
+        &ap::MinutesForm {
+            date: ap::show_date(&today_iso(0)),
+            place: "Hội trường".into(),
+            present: "1/1".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ap::publish_notice(&s.db, &organiser, rid, &today_iso(0), &today_iso(14))
+        .await
+        .unwrap();
+    (rid, id)
 }
