@@ -68,6 +68,8 @@ pub struct Round {
     pub concluded_at: Option<i64>,
     /// Sheets missing at the conclusion, as the minutes record them.
     pub minutes_missing: String,
+    /// Members who left before the conclusion, as the minutes record them.
+    pub minutes_former: String,
     /// The chair's written reason for concluding below the quorum.
     pub quorum_override: String,
 }
@@ -107,6 +109,18 @@ pub struct Member {
     pub units: Vec<UnitPath>,
 }
 
+/// Someone who sat on the council and no longer does: taken off by the
+/// organiser, or no longer holding any role in the organising unit's
+/// tree. Their sheets are not counted.
+#[derive(Debug, Clone)]
+pub struct FormerMember {
+    pub user_id: i64,
+    pub full_name: String,
+    pub role: CouncilRole,
+    /// When and why the organiser took them off (None: their roles ended).
+    pub removed: Option<(i64, String)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct StoredResult {
     pub entry_id: i64,
@@ -125,7 +139,9 @@ pub struct RoundData {
     pub individual: CriteriaSet,
     pub entries: Vec<ProposedEntry>,
     pub members: Vec<Member>,
-    /// entry id → assigned members
+    /// Former members, whose seats ended before the conclusion.
+    pub former: Vec<FormerMember>,
+    /// entry id → assigned members (current members only)
     pub assignments: HashMap<i64, Vec<UserId>>,
     /// (entry, member) → points by criterion id
     pub scores: HashMap<(i64, UserId), Vec<(i64, f64)>>,
@@ -330,6 +346,7 @@ fn round_from_row(r: &AnyRow) -> Result<Round, sqlx::Error> {
         notice_published_at: r.try_get("notice_published_at")?,
         concluded_at: r.try_get("concluded_at")?,
         minutes_missing: r.try_get("minutes_missing")?,
+        minutes_former: r.try_get("minutes_former")?,
         quorum_override: r.try_get("quorum_override")?,
     })
 }
@@ -578,7 +595,8 @@ impl Db {
                     .ok_or_else(|| bad("state"))?,
             });
         }
-        let member_sql = "SELECT m.user_id, m.role, us.full_name, un.path FROM council_members m JOIN users us ON us.id = m.user_id \
+        let member_sql = "SELECT m.user_id, m.role, m.removed_at, m.removed_reason, us.full_name, un.path \
+                             FROM council_members m JOIN users us ON us.id = m.user_id \
                              LEFT JOIN role_grants g ON g.user_id = m.user_id LEFT JOIN units un ON un.id = g.unit_id \
                              WHERE m.round_id = $1 AND ($2 = 0 OR m.user_id = $2) ORDER BY m.user_id";
         let member_rows = q(member_sql)
@@ -586,24 +604,49 @@ impl Db {
             .bind(fu)
             .fetch_all(&self.pool)
             .await?;
-        let mut members: Vec<Member> = Vec::new();
+        let mut seated: Vec<(Member, Option<(i64, String)>)> = Vec::new();
         for r in &member_rows {
             let uid: i64 = r.try_get("user_id")?;
             let path: Option<String> = r.try_get("path")?;
-            if members.last().map(|m| m.user_id) != Some(uid) {
-                members.push(Member {
-                    user_id: uid,
-                    full_name: r.try_get("full_name")?,
-                    role: CouncilRole::parse(&r.try_get::<String, _>("role")?)
-                        .ok_or_else(|| bad("role"))?,
-                    units: Vec::new(),
-                });
+            if seated.last().map(|(m, _)| m.user_id) != Some(uid) {
+                let removed_at: Option<i64> = r.try_get("removed_at")?;
+                seated.push((
+                    Member {
+                        user_id: uid,
+                        full_name: r.try_get("full_name")?,
+                        role: CouncilRole::parse(&r.try_get::<String, _>("role")?)
+                            .ok_or_else(|| bad("role"))?,
+                        units: Vec::new(),
+                    },
+                    removed_at
+                        .map(|at| Ok::<_, sqlx::Error>((at, r.try_get("removed_reason")?)))
+                        .transpose()?,
+                ));
             }
-            if let (Some(m), Some(p)) = (
-                members.last_mut(),
-                path.as_deref().and_then(UnitPath::parse),
-            ) {
+            if let (Some((m, _)), Some(p)) =
+                (seated.last_mut(), path.as_deref().and_then(UnitPath::parse))
+            {
                 m.units.push(p);
+            }
+        }
+        // A seat lasts while the person holds a role in the organising
+        // unit's tree (above or below it) and was not taken off.
+        let mut members: Vec<Member> = Vec::new();
+        let mut former: Vec<FormerMember> = Vec::new();
+        for (m, removed) in seated {
+            let holds = m
+                .units
+                .iter()
+                .any(|u| u.covers(&round.unit_path) || round.unit_path.covers(u));
+            if removed.is_none() && holds {
+                members.push(m);
+            } else {
+                former.push(FormerMember {
+                    user_id: m.user_id,
+                    full_name: m.full_name,
+                    role: m.role,
+                    removed,
+                });
             }
         }
         let mut assignments: HashMap<i64, Vec<UserId>> = HashMap::new();
@@ -630,8 +673,10 @@ impl Db {
                 }
             }
         }
-        for members in assignments.values_mut() {
-            members.sort_unstable();
+        for assigned in assignments.values_mut() {
+            // Former members' sheets are not counted (nor awaited).
+            assigned.retain(|u| !former.iter().any(|f| f.user_id == *u));
+            assigned.sort_unstable();
         }
         let mut scores: HashMap<(i64, UserId), Vec<(i64, f64)>> = HashMap::new();
         let mut ballots = HashMap::new();
@@ -696,6 +741,7 @@ impl Db {
             individual,
             entries,
             members,
+            former,
             assignments,
             scores,
             ballots,
@@ -1400,6 +1446,23 @@ pub async fn add_member(
             "Người này đã là thành viên Hội đồng.",
         ));
     }
+    if data.former.iter().any(|f| f.user_id == user_id) {
+        return Err(ServiceError::invalid(
+            "user_id",
+            "Người này đã rời Hội đồng của đợt xét này; không thêm lại được.",
+        ));
+    }
+    let roles = db.grants_of(user_id).await?;
+    let unit = &data.round.unit_path;
+    if !roles
+        .iter()
+        .any(|g| g.unit_path.covers(unit) || unit.covers(&g.unit_path))
+    {
+        return Err(ServiceError::invalid(
+            "user_id",
+            "Người này không giữ vai trò nào trong đơn vị tổ chức đợt xét hoặc các đơn vị trên, dưới nó.",
+        ));
+    }
     let mut tx = db.pool.begin().await?;
     q("INSERT INTO council_members (round_id, user_id, role) VALUES ($1, $2, $3)")
         .bind(round_id)
@@ -1421,6 +1484,76 @@ pub async fn add_member(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The organiser takes a member off the council before it concludes, with
+/// the reason: their sheets are no longer counted, and the round's minutes
+/// say so.
+pub async fn remove_member(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    user_id: i64,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let data = load(db, round_id).await?;
+    organiser(actor, &data.round.unit_path, RoundAction::ManageCouncil)?;
+    if !matches!(data.round.state, RoundState::Open | RoundState::Appraisal) {
+        return Err(ServiceError::Conflict(
+            "Hội đồng đã kết luận, không thay đổi thành viên được nữa.".into(),
+        ));
+    }
+    let Some(member) = data.member(user_id) else {
+        return Err(ServiceError::NotFound("thành viên Hội đồng"));
+    };
+    let reason = reason.trim();
+    if reason.chars().count() < 5 || reason.chars().count() > 500 {
+        return Err(ServiceError::invalid(
+            "reason",
+            "Ghi lý do rút khỏi Hội đồng (5 đến 500 ký tự); lý do được ghi vào biên bản.",
+        ));
+    }
+    let mut tx = db.pool.begin().await?;
+    q("UPDATE council_members SET removed_at = $1, removed_reason = $2 WHERE round_id = $3 AND user_id = $4")
+        .bind(now())
+        .bind(reason)
+        .bind(round_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    append(
+        &mut tx,
+        AuditEvent {
+            actor_id: Some(actor.user_id),
+            action: "council.remove",
+            record_type: "round",
+            record_id: round_id,
+            changes: json!({"member": [{"user_id": user_id, "role": member.role.code()}, null], "reason": [null, reason]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What the minutes say of those who left the council before it concluded.
+pub fn former_members_note(data: &RoundData) -> String {
+    data.former
+        .iter()
+        .map(|f| match &f.removed {
+            Some((at, why)) => format!(
+                "{} rút khỏi Hội đồng ngày {} ({why}); phiếu của thành viên này không được tính.",
+                f.full_name,
+                calendar::show(calendar::vn_day(*at))
+            ),
+            None => format!(
+                "{} không còn giữ vai trò trong đơn vị tổ chức nên không còn là thành viên; phiếu không được tính.",
+                f.full_name
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// How entries are assigned to members.
@@ -1957,13 +2090,14 @@ pub async fn conclude(
     let mut tx = db.pool.begin().await?;
     set_round_state(&mut tx, actor, &data.round, RoundState::Concluded).await?;
     q("UPDATE rounds SET minutes_date = $1, minutes_place = $2, minutes_present = $3, concluded_at = $4, \
-       minutes_missing = $5, quorum_override = $6 WHERE id = $7")
+       minutes_missing = $5, quorum_override = $6, minutes_former = $7 WHERE id = $8")
         .bind(date)
         .bind(place)
         .bind(present)
         .bind(now())
         .bind(&missing_text)
         .bind(kept_override)
+        .bind(former_members_note(&data))
         .bind(round_id)
         .execute(&mut *tx)
         .await?;

@@ -54,6 +54,7 @@ const STEPS: &[Step] = &[
     step!(15, "0015_accounts.sql", "accounts", false),
     step!(16, "0016_server_secrets.sql", "server_secrets", false),
     step!(17, "0017_entry_views.sql", "entry_views", false),
+    step!(18, "0018_council_removal.sql", "council_removal", false),
 ];
 
 /// The newest schema this binary knows.

@@ -239,6 +239,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/grants", post(pages::admin::add_grant))
         .route(
+            "/rounds/{id}/members/{member}/remove",
+            post(pages::rounds::remove_member),
+        )
+        .route(
             "/admin/users/{id}/reset-password",
             post(pages::admin::reset_password),
         )

@@ -89,6 +89,7 @@ on_both_backends!(
     appraisal::criteria_sets_are_versioned,
     appraisal::phase_rounds_take_the_communes_best,
     appraisal::concurrent_decisions_leave_no_round_stuck,
+    appraisal::council_follows_grants_and_removal,
     rewards::rewards_funnel_one_form_and_revocation,
     rewards::reward_catalogue_is_managed,
     review::yearly_review_and_predecessors,

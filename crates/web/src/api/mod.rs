@@ -256,6 +256,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(rounds::criteria))
         .routes(routes!(rounds::save_criteria))
         .routes(routes!(rounds::list, rounds::create))
+        .routes(routes!(rounds::remove_member))
         .routes(routes!(rounds::detail))
         .routes(routes!(rounds::propose))
         .routes(routes!(rounds::add_member))

@@ -161,6 +161,8 @@ pub struct RoundOut {
     pub decision_from: Option<String>,
     /// Sheets missing at the conclusion, as the minutes record them.
     pub minutes_missing: String,
+    /// Members who left the council before the conclusion, as the minutes record them.
+    pub minutes_former: String,
     /// The chair's reason for concluding below the quorum, if any.
     pub quorum_override: String,
 }
@@ -194,6 +196,7 @@ impl From<&Round> for RoundOut {
             notice_published_at: r.notice_published_at.map(super::instant),
             decision_from: ap::first_decision_day(r),
             minutes_missing: r.minutes_missing.clone(),
+            minutes_former: r.minutes_former.clone(),
             quorum_override: r.quorum_override.clone(),
         }
     }
@@ -507,6 +510,28 @@ pub async fn add_member(
         ))
     })?;
     ap::add_member(&state.db, &user.actor, id, b.user_id, role).await?;
+    Ok(done())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemovalIn {
+    /// Why the member leaves the council (recorded in the minutes).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/members/{user_id}/removal", tag = "Thẩm định",
+    summary = "Rút thành viên khỏi Hội đồng trước khi kết luận (phiếu không được tính)",
+    params(("id" = i64, Path, description = "Mã đợt xét"), ("user_id" = i64, Path, description = "Mã người dùng")),
+    request_body = RemovalIn,
+    responses((status = 204, description = "Đã rút")))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((id, member)): ApiPath<(i64, i64)>,
+    ApiJson(b): ApiJson<RemovalIn>,
+) -> ApiResult<Response> {
+    ap::remove_member(&state.db, &user.actor, id, member, &b.reason).await?;
     Ok(done())
 }
 

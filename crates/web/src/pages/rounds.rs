@@ -60,6 +60,7 @@ fn round_notice(code: &str) -> &'static str {
     match code {
         "round" => "Đã mở đợt xét.",
         "member" => "Đã thêm thành viên Hội đồng.",
+        "member_removed" => "Đã rút thành viên khỏi Hội đồng; phiếu của người này không được tính và biên bản ghi lại.",
         "assigned" => "Đã phân công chấm.",
         "started" => "Đã bắt đầu thẩm định.",
         "concluded" => "Hội đồng đã kết luận; phiếu chấm đã khóa.",
@@ -246,7 +247,7 @@ pub struct RoundPage {
     pub score_mode: bool,
     pub provisional: bool,
     pub results: Vec<ResultView>,
-    pub members: Vec<String>,
+    pub members: Vec<(i64, String)>,
     pub member_opts: Vec<Opt>,
     pub user_opts: Vec<Opt>,
     pub fields: Vec<Opt>,
@@ -444,6 +445,15 @@ async fn render_round(
             ),
         ));
     }
+    // Who left the council: fixed in the minutes at the conclusion, live before.
+    let former = if round.minutes_date.is_some() {
+        round.minutes_former.clone()
+    } else {
+        ap::former_members_note(data)
+    };
+    if !former.is_empty() {
+        facts.push(("Thành viên rời Hội đồng".to_owned(), former));
+    }
     if full && !round.minutes_missing.is_empty() {
         facts.push((
             "Phiếu còn thiếu khi kết luận".to_owned(),
@@ -547,7 +557,7 @@ async fn render_round(
         members: data
             .members
             .iter()
-            .map(|m| format!("{} — {}", m.full_name, m.role.label()))
+            .map(|m| (m.user_id, format!("{} — {}", m.full_name, m.role.label())))
             .collect(),
         member_opts: data
             .members
@@ -644,6 +654,24 @@ pub async fn add_member(
     })?;
     let r = ap::add_member(&state.db, &user.actor, id, uid, role).await;
     act(&state, &user, id, r, "member").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RemovalForm {
+    reason: String,
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, member)): Path<(String, String)>,
+    VnForm(f): VnForm<RemovalForm>,
+) -> AppResult<Response> {
+    let id = parse_id(&id)?;
+    let member = parse_id(&member)?;
+    let r = ap::remove_member(&state.db, &user.actor, id, member, &f.reason).await;
+    act(&state, &user, id, r, "member_removed").await
 }
 
 pub async fn assign(

@@ -878,3 +878,159 @@ pub(crate) async fn concurrent_decisions_leave_no_round_stuck(kind: Kind) {
         .unwrap();
     assert_eq!(state, "decided");
 }
+
+/// Council membership follows current grants, and the organiser can take a
+/// member off before the conclusion: their ballots are not counted, they
+/// cannot vote any more, and the minutes say so.
+pub(crate) async fn council_follows_grants_and_removal(kind: Kind) {
+    use dvk_domain::appraisal::CouncilRole;
+    use dvk_store::appraisal as ap;
+    let s = start(kind, 0).await;
+    let (a, _) = accepted_entries(&s, 1).await;
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    let rid = ap::create_round(
+        &s.db,
+        &organiser,
+        &ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Đợt xét thay đổi Hội đồng".into(),
+            level: "xa".into(),
+            year: "2026".into(),
+            phase: "2026-2030".into(),
+            kind: "annual".into(),
+            mode: "ballot".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for (u, role) in [
+        ("hoidong.chutich", CouncilRole::Chair),
+        ("hoidong.uyvien", CouncilRole::Member),
+        ("hoidong.thuky", CouncilRole::Secretary),
+    ] {
+        let id = actor_of(&s.db, u).await.user_id;
+        ap::add_member(&s.db, &organiser, rid, id, role)
+            .await
+            .unwrap();
+    }
+    // Someone with no role in the province's tree cannot be seated.
+    let stranger =
+        s.db.insert_user(None, "nguoi.ngoai", "Người Ngoài", "x")
+            .await
+            .unwrap();
+    assert!(
+        ap::add_member(&s.db, &organiser, rid, stranger, CouncilRole::Member)
+            .await
+            .is_err()
+    );
+    let data = s.db.round_core(rid).await.unwrap().unwrap();
+    let points = data
+        .collective
+        .criteria
+        .iter()
+        .map(|c| (c.id, "9".to_owned()))
+        .collect();
+    ap::propose(
+        &s.db,
+        &actor_of(&s.db, "canbo.tohieu").await,
+        rid,
+        a[0],
+        &points,
+    )
+    .await
+    .unwrap();
+    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
+        .await
+        .unwrap();
+    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
+    let member = actor_of(&s.db, "hoidong.uyvien").await;
+    ap::save_ballot(&s.db, &member, rid, a[0], Some(false), "")
+        .await
+        .unwrap();
+
+    // Step 1: the organiser takes the member off, with the reason.
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let res = secretariat
+        .post(
+            &format!("/rounds/{rid}/members/{}/remove", member.user_id),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a reason is required"
+    );
+    let res = secretariat
+        .post(
+            &format!("/rounds/{rid}/members/{}/remove", member.user_id),
+            &[("reason", "Có người thân là chủ nhiệm mô hình")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    assert!(data.member(member.user_id).is_none());
+    let row = &data.results()[0];
+    assert!(
+        !row.assigned.contains(&member.user_id),
+        "the removed member's ballot is not counted"
+    );
+    assert!(ap::save_ballot(&s.db, &member, rid, a[0], Some(true), "")
+        .await
+        .is_err());
+    let page = secretariat.get_text(&format!("/rounds/{rid}")).await;
+    assert!(
+        page.contains("Thành viên rời Hội đồng"),
+        "the minutes say so"
+    );
+    assert!(page.contains("Có người thân là chủ nhiệm mô hình"));
+
+    // Step 2: the secretary's council role is taken away: no longer a member.
+    let secretary =
+        s.db.user_by_username("hoidong.thuky")
+            .await
+            .unwrap()
+            .unwrap();
+    for g in s.db.grants_of(secretary.id).await.unwrap() {
+        s.db.delete_grant(None, &g).await.unwrap();
+    }
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    assert!(data.member(secretary.id).is_none());
+    assert!(data.results()[0]
+        .assigned
+        .iter()
+        .all(|u| *u != secretary.id));
+
+    // Step 3: after the conclusion the council is fixed, and the minutes
+    // keep who left.
+    let chair = actor_of(&s.db, "hoidong.chutich").await;
+    ap::save_ballot(&s.db, &chair, rid, a[0], Some(true), "")
+        .await
+        .unwrap();
+    ap::conclude(
+        &s.db,
+        &chair,
+        rid,
+        &ap::MinutesForm {
+            date: ap::show_date(&crate::api::today_iso(0)),
+            place: "Hội trường Tỉnh ủy".into(),
+            present: "2/2".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let round = s.db.round_data(rid).await.unwrap().unwrap().round;
+    assert!(
+        round.minutes_former.contains("Vì Văn Thanh"),
+        "{}",
+        round.minutes_former
+    );
+    assert!(round.minutes_former.contains("không còn giữ vai trò"));
+    assert!(
+        ap::remove_member(&s.db, &organiser, rid, chair.user_id, "Sau kết luận")
+            .await
+            .is_err()
+    );
+}
