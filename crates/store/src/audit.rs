@@ -180,6 +180,41 @@ impl Db {
         })
     }
 
+    /// Records that a document (a certificate) was issued with this content
+    /// hash, once per record and hash.
+    pub async fn record_document_issue(
+        &self,
+        actor_id: i64,
+        record_type: &str,
+        record_id: i64,
+        document: &str,
+        sha256: &str,
+    ) -> Result<(), StoreError> {
+        let seen: i64 = q(
+            "SELECT COUNT(*) FROM audit_log WHERE record_type = $1 AND record_id = $2 \
+                           AND action = 'document.issue' AND changes LIKE $3",
+        )
+        .bind(record_type)
+        .bind(record_id)
+        .bind(format!("%{sha256}%"))
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        if seen > 0 {
+            return Ok(());
+        }
+        self.record_event(AuditEvent {
+            actor_id: Some(actor_id),
+            action: "document.issue",
+            record_type,
+            record_id,
+            changes: serde_json::json!({"document": [null, document], "sha256": [null, sha256]}),
+            ..Default::default()
+        })
+        .await?;
+        Ok(())
+    }
+
     pub async fn audit_count(&self) -> Result<i64, StoreError> {
         Ok(q("SELECT COUNT(*) FROM audit_log")
             .fetch_one(&self.pool)

@@ -29,6 +29,43 @@ pub struct Certificate {
     pub place: String,
     pub signer: String,
     pub signer_title: String,
+    /// SHA-256 of what the certificate says (entry, award, decision,
+    /// issuer, signer), recorded in the audit trail when first issued and
+    /// printed on it, so a paper copy can be checked against the trail.
+    pub fingerprint: String,
+}
+
+impl Certificate {
+    fn content(&self) -> String {
+        let award = match &self.award {
+            Award::Recognition { level_code } => format!("công nhận:{level_code}"),
+            Award::Reward { title } => format!("khen thưởng:{title}"),
+        };
+        [
+            self.entry.id.to_string(),
+            self.entry.registration.title().to_owned(),
+            self.entry.unit_name.clone(),
+            award,
+            self.number.clone(),
+            self.signed_on.clone(),
+            self.issuing_body.clone(),
+            self.signer.clone(),
+            self.signer_title.clone(),
+        ]
+        .iter()
+        .map(|p| format!("{}:{p}", p.len()))
+        .collect::<Vec<_>>()
+        .join("|")
+    }
+
+    /// Computes the fingerprint and records the issue in the audit trail
+    /// the first time this content is issued.
+    async fn issued(mut self, db: &Db, actor_id: i64, kind: &str) -> Result<Self, ServiceError> {
+        self.fingerprint = dvk_domain::audit::hash_hex(self.content().as_bytes());
+        db.record_document_issue(actor_id, "entry", self.entry.id, kind, &self.fingerprint)
+            .await?;
+        Ok(self)
+    }
 }
 
 /// The certificate of an entry's recognition.
@@ -55,7 +92,7 @@ pub async fn recognition_certificate(
     } else {
         d.place.clone()
     };
-    Ok(Certificate {
+    Certificate {
         entry,
         award: Award::Recognition {
             level_code: d.level_code.clone(),
@@ -68,7 +105,10 @@ pub async fn recognition_certificate(
         place,
         signer: d.signer,
         signer_title: d.signer_title,
-    })
+        fingerprint: String::new(),
+    }
+    .issued(db, actor.user_id, "certificate.recognition")
+    .await
 }
 
 /// The certificate of one reward of an entry (not a revoked one).
@@ -83,7 +123,7 @@ pub async fn reward_certificate(
         .reward_certificate(entry_id, reward_id)
         .await?
         .ok_or(ServiceError::NotFound("khen thưởng"))?;
-    Ok(Certificate {
+    Certificate {
         entry,
         award: Award::Reward { title: c.title },
         number: c.number,
@@ -94,7 +134,10 @@ pub async fn reward_certificate(
         place: c.place,
         signer: c.signer,
         signer_title: c.signer_title,
-    })
+        fingerprint: String::new(),
+    }
+    .issued(db, actor.user_id, "certificate.reward")
+    .await
 }
 
 /// The letterhead of a stored issuer type (State when unknown).

@@ -63,6 +63,8 @@ fn field_label(key: &str) -> String {
         "results" => "Kết quả",
         "from" => "Chuyển từ hồ sơ",
         "carried_to" => "Chuyển sang hồ sơ",
+        "document" => "Văn bản",
+        "sha256" => "Mã kiểm tra (SHA-256)",
         _ => "Thông tin khác",
     }
     .to_owned()
@@ -95,6 +97,7 @@ fn event_label(action: &str) -> String {
         "review.report" => "Báo cáo rà soát hằng năm".into(),
         "review.continue" => "Rà soát: tiếp tục duy trì".into(),
         "comment.create" => "Nhân dân góp ý trong thời gian thông báo công khai".into(),
+        "document.issue" => "Cấp giấy chứng nhận (mã kiểm tra ghi trong nhật ký)".into(),
         other => other
             .strip_prefix("entry.")
             .and_then(Transition::parse)

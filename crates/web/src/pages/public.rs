@@ -396,6 +396,8 @@ pub struct CertificatePage {
     pub signer: String,
     pub signer_title: String,
     pub place_date: String,
+    /// The start of the content hash recorded in the audit trail.
+    pub check_code: String,
 }
 
 /// A printable certificate (A4 landscape) for a recognised entry.
@@ -455,6 +457,12 @@ fn certificate_page(
         signer: c.signer.clone(),
         signer_title: c.signer_title.clone(),
         place_date: dateline(&c.place, &c.signed_on),
+        check_code: c
+            .fingerprint
+            .chars()
+            .take(16)
+            .collect::<String>()
+            .to_uppercase(),
     }
 }
 

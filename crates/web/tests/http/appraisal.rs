@@ -472,6 +472,25 @@ async fn whole_round(kind: Kind, mode: &str) {
         .get_text(&format!("/entries/{}/certificate", a[0]))
         .await;
     assert!(cert.contains("GIẤY CHỨNG NHẬN") && cert.contains("15/QĐ-UBND"));
+    // The issued certificate's content hash is in the audit trail (once,
+    // however often it is opened) and its start is printed on it.
+    let code = cert
+        .split("Mã kiểm tra: ")
+        .nth(1)
+        .map(|r| r.chars().take(16).collect::<String>())
+        .expect("the certificate shows its check code");
+    officer_a
+        .get_text(&format!("/entries/{}/certificate", a[0]))
+        .await;
+    let issued: Vec<String> = sqlx::query_scalar(
+        "SELECT changes FROM audit_log WHERE action = 'document.issue' AND record_id = $1",
+    )
+    .bind(a[0])
+    .fetch_all(&s.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert!(issued[0].contains(&code.to_lowercase()), "{issued:?}");
     // Public pages: recognised models with a view counter; others are not public.
     let list = citizen.get_text("/mo-hinh?level=xa&year=2026").await;
     assert!(list.contains(&format!("/mo-hinh/{}", a[0])));
