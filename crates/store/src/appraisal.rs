@@ -2852,6 +2852,32 @@ pub async fn decide_at(
         .await?
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
+    // What the decision says, hashed into the trail as it is issued.
+    let mut recognised: Vec<String> = on_notice
+        .iter()
+        .filter(|e| settled(e) && entry_ids.contains(&e.entry_id))
+        .map(|e| format!("{}:{}", e.entry_id, e.title))
+        .collect();
+    recognised.sort();
+    let mut parts = vec![
+        number.to_owned(),
+        head.signed_on.clone(),
+        issuer.body.clone(),
+        head.signer.clone(),
+        head.signer_title.clone(),
+        data.round.level_code.clone(),
+    ];
+    parts.extend(recognised);
+    crate::audit::append_document_issue(
+        &mut tx,
+        actor.user_id,
+        "round",
+        round_id,
+        "decision.recognition",
+        number,
+        &crate::audit::document_hash(&parts),
+    )
+    .await?;
     for e in on_notice.iter().filter(|e| settled(e)) {
         if entry_ids.contains(&e.entry_id) {
             q("INSERT INTO decision_entries (decision_id, entry_id) VALUES ($1, $2)")

@@ -222,3 +222,36 @@ impl Db {
             .try_get(0)?)
     }
 }
+
+/// The content hash of a document made of `parts` (length-prefixed, so no
+/// two different documents share one text).
+pub fn document_hash(parts: &[String]) -> String {
+    let text: Vec<String> = parts.iter().map(|p| format!("{}:{p}", p.len())).collect();
+    dvk_domain::audit::hash_hex(text.join("|").as_bytes())
+}
+
+/// Records, inside the transaction that issues it, a document's content
+/// hash in the trail.
+pub(crate) async fn append_document_issue(
+    tx: &mut sqlx::AnyConnection,
+    actor_id: i64,
+    record_type: &str,
+    record_id: i64,
+    document: &str,
+    number: &str,
+    sha256: &str,
+) -> Result<(), StoreError> {
+    append(
+        tx,
+        AuditEvent {
+            actor_id: Some(actor_id),
+            action: "document.issue",
+            record_type,
+            record_id,
+            changes: serde_json::json!({"document": [null, document], "number": [null, number], "sha256": [null, sha256]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -681,6 +681,32 @@ pub async fn decide_reward(
         .await?
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
+    // What the decision says, hashed into the trail as it is issued.
+    let mut rewarded: Vec<String> = entry_ids
+        .iter()
+        .filter_map(|e| candidates.iter().find(|c| c.entry_id == *e))
+        .map(|c| c.entry_id.to_string())
+        .collect();
+    rewarded.sort();
+    let mut parts = vec![
+        number.to_owned(),
+        head.signed_on.clone(),
+        issuer.body.clone(),
+        head.signer.clone(),
+        head.signer_title.clone(),
+        title.clone(),
+    ];
+    parts.extend(rewarded);
+    crate::audit::append_document_issue(
+        &mut tx,
+        actor.user_id,
+        "reward_round",
+        round_id,
+        "decision.reward",
+        number,
+        &crate::audit::document_hash(&parts),
+    )
+    .await?;
     for e in entry_ids {
         // Checked above: every id is a candidate proposed for this form.
         let Some(c) = candidates.iter().find(|c| c.entry_id == *e) else {

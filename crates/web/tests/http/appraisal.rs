@@ -483,7 +483,7 @@ async fn whole_round(kind: Kind, mode: &str) {
         .get_text(&format!("/entries/{}/certificate", a[0]))
         .await;
     let issued: Vec<String> = sqlx::query_scalar(
-        "SELECT changes FROM audit_log WHERE action = 'document.issue' AND record_id = $1",
+        "SELECT changes FROM audit_log WHERE action = 'document.issue' AND record_type = 'entry' AND record_id = $1",
     )
     .bind(a[0])
     .fetch_all(&s.db.pool)
@@ -491,6 +491,15 @@ async fn whole_round(kind: Kind, mode: &str) {
     .unwrap();
     assert_eq!(issued.len(), 1, "{issued:?}");
     assert!(issued[0].contains(&code.to_lowercase()), "{issued:?}");
+    // The decision's content hash went into the trail as it was issued.
+    let decisions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'document.issue' AND record_type = 'round' \
+         AND changes LIKE '%decision.recognition%' AND changes LIKE '%15/QĐ-UBND%'",
+    )
+    .fetch_one(&s.db.pool)
+    .await
+    .unwrap();
+    assert!(decisions >= 1, "{decisions}");
     // Public pages: recognised models with a view counter; others are not public.
     let list = citizen.get_text("/mo-hinh?level=xa&year=2026").await;
     assert!(list.contains(&format!("/mo-hinh/{}", a[0])));
