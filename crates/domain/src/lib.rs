@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod entry;
 pub mod evidence;
 pub mod issuer;
+pub mod money;
 pub mod reminders;
 pub mod round_rules;
 pub mod state;
