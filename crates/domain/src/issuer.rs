@@ -85,6 +85,15 @@ impl Letterhead {
         }
     }
 
+    /// The number line under the issuing body: NĐ 30 writes "Số: 15/QĐ-UBND",
+    /// HD 36 writes "Số 05-HD/BDVTU" (no colon).
+    pub fn number_line(self, number: &str) -> String {
+        match self {
+            Self::Party => format!("Số {}", number.trim()),
+            Self::State => format!("Số: {}", number.trim()),
+        }
+    }
+
     /// (first line, motto line under it).
     pub fn lines(self) -> (&'static str, &'static str) {
         match self {
@@ -280,6 +289,12 @@ pub fn award_title(pattern: &str, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_lines_follow_the_letterhead() {
+        assert_eq!(Letterhead::State.number_line("15/QĐ-UBND"), "Số: 15/QĐ-UBND");
+        assert_eq!(Letterhead::Party.number_line(" 05-HD/BDVTU "), "Số 05-HD/BDVTU");
+    }
     use crate::auth::Grant;
 
     struct Tree {
