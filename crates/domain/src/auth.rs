@@ -291,11 +291,32 @@ pub fn check_admin(actor: &Actor, unit: &UnitPath) -> Result<(), Denied> {
 /// Managing an account (resetting its password, disabling it): an admin
 /// whose subtrees cover every unit where the account holds a role (an
 /// account with no role yet: any admin).
-pub fn check_manage_account(actor: &Actor, account_units: &[UnitPath]) -> Result<(), Denied> {
+pub fn check_manage_account(
+    actor: &Actor,
+    account_units: &[UnitPath],
+    account_admin_units: &[UnitPath],
+) -> Result<(), Denied> {
     if !actor.is_admin_anywhere() {
         return Err(Denied::NoRole("quản trị tài khoản"));
     }
-    if account_units.iter().all(|u| actor.holds(Role::Admin, u)) {
+    let admin_roots: Vec<&UnitPath> = actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .map(|g| &g.unit)
+        .collect();
+    // An account with no role yet belongs to nobody's subtree: only an
+    // admin at the top of the tree manages it.
+    let ok = if account_units.is_empty() {
+        admin_roots.iter().any(|r| r.ids().len() == 1)
+    } else {
+        account_units.iter().all(|u| actor.holds(Role::Admin, u))
+            // Another admin is managed only from strictly above.
+            && account_admin_units
+                .iter()
+                .all(|u| admin_roots.iter().any(|r| r.covers(u) && *r != u))
+    };
+    if ok {
         Ok(())
     } else {
         Err(Denied::NoRole("quản trị tài khoản này"))
@@ -458,10 +479,16 @@ mod tests {
         let officer = actor(&[(Role::UnitOfficer, &t.commune_a)]);
         let inside = [t.hamlet_a.clone()];
         let spanning = [t.hamlet_a.clone(), t.commune_b.clone()];
-        assert!(check_manage_account(&commune_admin, &inside).is_ok());
-        assert!(check_manage_account(&commune_admin, &spanning).is_err());
-        assert!(check_manage_account(&province_admin, &spanning).is_ok());
-        assert!(check_manage_account(&commune_admin, &[]).is_ok());
-        assert!(check_manage_account(&officer, &[]).is_err());
+        assert!(check_manage_account(&commune_admin, &inside, &[]).is_ok());
+        assert!(check_manage_account(&commune_admin, &spanning, &[]).is_err());
+        assert!(check_manage_account(&province_admin, &spanning, &[]).is_ok());
+        // No role yet: only an admin at the top of the tree.
+        assert!(check_manage_account(&commune_admin, &[], &[]).is_err());
+        assert!(check_manage_account(&province_admin, &[], &[]).is_ok());
+        assert!(check_manage_account(&officer, &[], &[]).is_err());
+        // Admins of one unit do not manage each other; the level above does.
+        let peer = [t.commune_a.clone()];
+        assert!(check_manage_account(&commune_admin, &peer, &peer).is_err());
+        assert!(check_manage_account(&province_admin, &peer, &peer).is_ok());
     }
 }

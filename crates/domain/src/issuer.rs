@@ -292,8 +292,14 @@ mod tests {
 
     #[test]
     fn number_lines_follow_the_letterhead() {
-        assert_eq!(Letterhead::State.number_line("15/QĐ-UBND"), "Số: 15/QĐ-UBND");
-        assert_eq!(Letterhead::Party.number_line(" 05-HD/BDVTU "), "Số 05-HD/BDVTU");
+        assert_eq!(
+            Letterhead::State.number_line("15/QĐ-UBND"),
+            "Số: 15/QĐ-UBND"
+        );
+        assert_eq!(
+            Letterhead::Party.number_line(" 05-HD/BDVTU "),
+            "Số 05-HD/BDVTU"
+        );
     }
     use crate::auth::Grant;
 

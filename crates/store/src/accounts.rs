@@ -154,6 +154,7 @@ impl Db {
         password_hash: &str,
     ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
+        crate::audit::lock_for_write(&mut tx).await?;
         let existing = q("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
@@ -504,6 +505,15 @@ impl Db {
             .bind(keep.map(token_id).unwrap_or_default())
             .execute(&mut *tx)
             .await?;
+        if must_change {
+            // A reset is what an admin does when an account may be in other
+            // hands: its API tokens end too.
+            q("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         append(
             &mut tx,
             AuditEvent {

@@ -23,6 +23,18 @@ pub struct AuditEvent<'a> {
 /// Appends inside the caller's transaction. The head row is written first
 /// so concurrent appenders queue on it (row lock on PostgreSQL, the write
 /// lock on SQLite) and ids and links stay consecutive.
+/// Takes the write lock at the start of a transaction that reads before
+/// it writes: on SQLite a deferred transaction that first reads and then
+/// writes fails at once (SQLITE_BUSY) if another writer committed in
+/// between; taking the lock first makes it wait its turn instead. On
+/// PostgreSQL it locks the audit head row, as the audit record will.
+pub(crate) async fn lock_for_write(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    q("UPDATE audit_head SET last_id = last_id WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     ev: AuditEvent<'_>,

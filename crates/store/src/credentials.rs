@@ -72,6 +72,13 @@ pub async fn login(
     if by_address > MAX_ATTEMPTS_PER_ADDRESS {
         return Err(too_many());
     }
+    let wrong = || ServiceError::invalid("password", "Tên đăng nhập hoặc mật khẩu không đúng.");
+    // Only a well-formed user name makes keys of its own (a name with the
+    // keys' separators in it could otherwise count against someone else).
+    if crate::service::check_username(&username).is_err() {
+        let _ = verify(dummy_hash().to_owned(), password).await;
+        return Err(wrong());
+    }
     let by_pair = db.count_attempt(&pair_key, ATTEMPT_WINDOW_SECS).await?;
     if by_pair > MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS {
         return Err(too_many());
@@ -94,14 +101,8 @@ pub async fn login(
             db.refund_attempt(&address_key).await?;
             Ok(db.create_session(u.id).await?)
         }
-        Some(u) if ok && !u.active => Err(ServiceError::invalid(
-            "password",
-            "Tài khoản này đã bị khoá. Hãy liên hệ quản trị hệ thống.",
-        )),
-        _ => Err(ServiceError::invalid(
-            "password",
-            "Tên đăng nhập hoặc mật khẩu không đúng.",
-        )),
+        // A disabled account gets the same answer: it must not confirm the password.
+        _ => Err(wrong()),
     }
 }
 
@@ -128,6 +129,14 @@ pub async fn change_password(
         .user_by_id(actor.user_id)
         .await?
         .ok_or(ServiceError::NotFound("người dùng"))?;
+    let guesses = db
+        .count_attempt(&format!("change:{}", actor.user_id), ATTEMPT_WINDOW_SECS)
+        .await?;
+    if guesses > MAX_ATTEMPTS_PER_ACCOUNT_AND_ADDRESS {
+        return Err(ServiceError::TooMany(
+            "Nhập sai mật khẩu hiện tại quá nhiều lần. Vui lòng thử lại sau 15 phút.".into(),
+        ));
+    }
     let mut errors = Vec::new();
     if !verify(user.password_hash.clone(), &form.current).await {
         errors.push(FieldError::new("current", "Mật khẩu hiện tại không đúng."));
@@ -153,6 +162,8 @@ pub async fn change_password(
     let h = hash(&form.new).await?;
     db.replace_password(actor.user_id, actor.user_id, &h, false, session)
         .await?;
+    db.forget_attempts(&format!("change:{}", actor.user_id))
+        .await?;
     Ok(())
 }
 
@@ -167,13 +178,14 @@ async fn managed_account(
         .user_by_id(user_id)
         .await?
         .ok_or(ServiceError::NotFound("người dùng"))?;
-    let units: Vec<_> = db
-        .grants_of(user_id)
-        .await?
-        .into_iter()
-        .map(|g| g.unit_path)
+    let grants = db.grants_of(user_id).await?;
+    let units: Vec<_> = grants.iter().map(|g| g.unit_path.clone()).collect();
+    let admin_units: Vec<_> = grants
+        .iter()
+        .filter(|g| g.role == dvk_domain::auth::Role::Admin)
+        .map(|g| g.unit_path.clone())
         .collect();
-    auth::check_manage_account(actor, &units)?;
+    auth::check_manage_account(actor, &units, &admin_units)?;
     Ok(user)
 }
 
@@ -192,12 +204,12 @@ pub async fn reset_password(
     actor: &Actor,
     user_id: i64,
 ) -> Result<OneTimePassword, ServiceError> {
-    let user = managed_account(db, actor, user_id).await?;
     if user_id == actor.user_id {
         return Err(ServiceError::Conflict(
             "Đổi mật khẩu của chính mình ở trang “Đổi mật khẩu”.".into(),
         ));
     }
+    let user = managed_account(db, actor, user_id).await?;
     // 16 characters from an alphabet without look-alikes (0/O, 1/l/I).
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let raw = random_token();
@@ -228,12 +240,12 @@ pub async fn set_account_active(
     user_id: i64,
     active: bool,
 ) -> Result<(), ServiceError> {
-    let user = managed_account(db, actor, user_id).await?;
     if user_id == actor.user_id && !active {
         return Err(ServiceError::Conflict(
             "Không thể tự khoá tài khoản của chính mình.".into(),
         ));
     }
+    let user = managed_account(db, actor, user_id).await?;
     if user.active == active {
         return Ok(());
     }

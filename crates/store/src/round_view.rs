@@ -123,6 +123,8 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
         RoundSight::Outcome | RoundSight::None => {
             // Who sat on the council and who scored what stays with it.
             data.members.clear();
+            data.former.clear();
+            data.round.minutes_former.clear();
             data.scores.clear();
             data.ballots.clear();
             data.assignments.clear();

@@ -127,6 +127,7 @@ pub async fn create_token(
 ) -> Result<(ApiToken, String), ServiceError> {
     let t = now();
     let mut tx = db.pool.begin().await?;
+    crate::audit::lock_for_write(&mut tx).await?;
     let exists = q("SELECT COUNT(*) FROM users WHERE id = $1 AND active = 1")
         .bind(owner)
         .fetch_one(&mut *tx)

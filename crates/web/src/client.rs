@@ -63,6 +63,22 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     client
 }
 
+/// The address a client's limits are counted under: IPv4 per address
+/// (an IPv4-mapped IPv6 address counts as its IPv4 address), IPv6 per /64
+/// — one household or office gets a whole /64, and could rotate in it.
+pub fn budget_key(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(_) => client,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 /// Whether the request says it was forwarded (by some proxy, trusted or
 /// not).
 pub fn forwarded(headers: &HeaderMap) -> bool {
@@ -178,6 +194,10 @@ mod tests {
             ip("127.0.0.1")
         );
         assert!(parse_networks("10.0.0.0/33").is_err());
+        // Limits: IPv6 per /64, mapped IPv4 as IPv4.
+        assert_eq!(budget_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(budget_key(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(budget_key(ip("203.0.113.9")), ip("203.0.113.9"));
         assert_eq!(parse_networks("").unwrap(), vec![]);
     }
 }

@@ -244,6 +244,17 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         },
         None => None,
     };
+    // A one-time password is changed before any page is shown.
+    if let Some(s) = &session {
+        let path = parts.uri.path();
+        let exempt = path == "/account/password"
+            || path == "/logout"
+            || path.starts_with("/static/")
+            || matches!(path, "/healthz" | "/readyz" | "/metrics");
+        if s.must_change_password && !exempt && parts.method == Method::GET {
+            return Redirect::to("/account/password").into_response();
+        }
+    }
     // Only a pre-login token this deployment signed counts.
     let now = dvk_store::db::now();
     let pre =

@@ -2,7 +2,7 @@
 //! the API: a hidden field people leave empty, and a signed token from the
 //! page (or the notice's API answer) that must be a few seconds old —
 //! people take time to write; scripts post at once — and at most three
-//! hours old.
+//! hours old, and used once.
 
 use crate::AppState;
 use dvk_store::ServiceError;
@@ -10,7 +10,11 @@ use dvk_store::ServiceError;
 /// Seconds a comment takes at least, unless the deployment says otherwise.
 pub const MIN_SECONDS: u64 = 3;
 
-pub fn comment_proof(state: &AppState, token: &str, website: &str) -> Result<(), ServiceError> {
+pub async fn comment_proof(
+    state: &AppState,
+    token: &str,
+    website: &str,
+) -> Result<(), ServiceError> {
     if !website.trim().is_empty() {
         return Err(ServiceError::invalid("body", "Không gửi được ý kiến."));
     }
@@ -24,6 +28,19 @@ pub fn comment_proof(state: &AppState, token: &str, website: &str) -> Result<(),
             "comment_token",
             "Ý kiến được gửi quá nhanh sau khi mở trang. Hãy đọc lại rồi gửi.",
         )),
-        Some(_) => Ok(()),
+        Some(_) => {
+            // One comment per token: a script cannot fetch one and post on.
+            let uses = state
+                .db
+                .count_attempt(&format!("comment-token:{}", &token.trim()[..48]), 4 * 3600)
+                .await?;
+            if uses > 1 {
+                return Err(ServiceError::invalid(
+                    "comment_token",
+                    "Biểu mẫu này đã được dùng để gửi một ý kiến. Hãy tải lại trang để gửi ý kiến khác.",
+                ));
+            }
+            Ok(())
+        }
     }
 }

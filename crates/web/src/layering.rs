@@ -27,6 +27,8 @@ mod tests {
         // Readiness check and operational counters for /metrics (no records).
         "ready",
         "email_backlog",
+        // The comment box's single-use tokens (a counter, no record).
+        "count_attempt",
         "audit_anchor",
         // Idempotency keys: the requester's own claims, keyed by who sent them.
         "claim_request",

@@ -28,18 +28,6 @@ pub struct RateLimiter {
     checks: std::sync::atomic::AtomicU64,
 }
 
-/// The budget an address draws on: IPv4 per address, IPv6 per /64 (one
-/// household or office gets a whole /64, and could rotate inside it).
-fn budget_key(client: IpAddr) -> IpAddr {
-    match client {
-        IpAddr::V4(_) => client,
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-    }
-}
-
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
         let n = std::num::NonZeroU32::new(per_minute.max(1)).expect("at least one");
@@ -59,7 +47,7 @@ impl RateLimiter {
             self.inner.retain_recent();
         }
         self.inner
-            .check_key(&budget_key(client))
+            .check_key(&crate::client::budget_key(client))
             .map_err(|not_until| {
                 use governor::clock::Clock;
                 let now = governor::clock::DefaultClock::default().now();
@@ -421,7 +409,7 @@ pub async fn comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CommentIn>,
 ) -> ApiResult<Response> {
-    crate::human::comment_proof(&state, &b.comment_token, &b.website)?;
+    crate::human::comment_proof(&state, &b.comment_token, &b.website).await?;
     let form = CommentForm {
         entry_id: b.entry_id.to_string(),
         name: b.name,
@@ -430,6 +418,7 @@ pub async fn comment(
         website: b.website,
         started: b.comment_token,
     };
-    let cid = ap::add_comment(&state.db, id, &form, &client.to_string()).await?;
+    let budget = crate::client::budget_key(client).to_string();
+    let cid = ap::add_comment(&state.db, id, &form, &budget).await?;
     Ok(created(CommentCreated { id: cid }))
 }

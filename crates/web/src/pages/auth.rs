@@ -63,7 +63,7 @@ pub async fn login_submit(
         &state.db,
         &form.username,
         &form.password,
-        &client.to_string(),
+        &crate::client::budget_key(client).to_string(),
     )
     .await
     {

@@ -166,8 +166,11 @@ pub async fn comment(
     VnForm(form): VnForm<CommentForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let added = match crate::human::comment_proof(&state, &form.started, &form.website) {
-        Ok(()) => ap::add_comment(&state.db, id, &form, &client.to_string()).await,
+    let added = match crate::human::comment_proof(&state, &form.started, &form.website).await {
+        Ok(()) => {
+            let budget = crate::client::budget_key(client).to_string();
+            ap::add_comment(&state.db, id, &form, &budget).await
+        }
         Err(e) => Err(e),
     };
     match added {
@@ -496,11 +499,11 @@ pub fn visitor_of(
     client: std::net::IpAddr,
     headers: &axum::http::HeaderMap,
 ) -> String {
-    let ua = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    state.pre_login.visitor(client, ua, &ap::today())
+    // The address alone (per /64): a new browser name is not a new visitor.
+    let _ = headers;
+    state
+        .pre_login
+        .visitor(crate::client::budget_key(client), "", &ap::today())
 }
 
 /// The public pages draw on the same per-address budget as the public API.

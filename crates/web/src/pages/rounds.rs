@@ -451,7 +451,7 @@ async fn render_round(
     } else {
         ap::former_members_note(data)
     };
-    if !former.is_empty() {
+    if full && !former.is_empty() {
         facts.push(("Thành viên rời Hội đồng".to_owned(), former));
     }
     if full && !round.minutes_missing.is_empty() {

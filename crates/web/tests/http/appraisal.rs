@@ -300,6 +300,9 @@ async fn whole_round(kind: Kind, mode: &str) {
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     for i in 0..3 {
+        // Each comment from a freshly opened form (a form sends one comment).
+        let page = citizen.get_text(&format!("/cong-khai/{rid}")).await;
+        let started = comment_started(&page);
         let body = format!("Ý kiến thứ {i}: đề nghị làm rõ kinh phí.");
         let res = citizen
             .post(
@@ -314,6 +317,8 @@ async fn whole_round(kind: Kind, mode: &str) {
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "comment {i}");
     }
+    let page = citizen.get_text(&format!("/cong-khai/{rid}")).await;
+    let started = comment_started(&page);
     let res = citizen
         .post(
             &format!("/cong-khai/{rid}/comments"),
