@@ -235,6 +235,7 @@ impl Db {
         unit_id: i64,
     ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
+        crate::audit::lock_for_write(&mut tx).await?;
         let dup = q("SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
             .bind(user_id)
             .bind(role.code())

@@ -933,6 +933,7 @@ pub async fn save_criteria_set(
         return Err(ServiceError::Invalid(errors));
     }
     let mut tx = db.pool.begin().await?;
+    crate::audit::lock_for_write(&mut tx).await?;
     let version: i64 = q("SELECT MAX(version) FROM criteria_sets WHERE phase = $1 AND level_code = $2 AND subject = $3")
         .bind(&phase)
         .bind(&level)

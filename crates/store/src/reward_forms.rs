@@ -277,6 +277,7 @@ pub async fn save_reward_form(
     let cat = db.catalogue().await?;
     let f = check_form(edit, &cat.levels)?;
     let mut tx = db.pool.begin().await?;
+    crate::audit::lock_for_write(&mut tx).await?;
     let id = match id {
         Some(id) => {
             // Proposals waiting for their decision keep the form as it was

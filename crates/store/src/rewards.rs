@@ -648,6 +648,7 @@ pub async fn decide_reward(
     let issuer = &head.issuer.issuer;
     let title = dvk_domain::issuer::award_title(&form.title_pattern, &issuer.body);
     let mut tx = db.pool.begin().await?;
+    crate::audit::lock_for_write(&mut tx).await?;
     let dup = q("SELECT id FROM reward_decisions WHERE (issuer_unit_id = $1 OR issuing_body = $2) AND number = $3")
         .bind(head.issuer.unit_id)
         .bind(&issuer.body)
