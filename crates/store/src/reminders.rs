@@ -169,67 +169,64 @@ async fn yearly_deadlines(
     due: &mut Vec<Due>,
 ) -> Result<(), StoreError> {
     let year = today.year();
-    let deadline_of = |raw: Option<String>| raw.and_then(|r| annual_deadline(&r, year));
-    if let Some(deadline) = deadline_of(db.setting("registration_due").await?) {
-        if let Some(lead) = reminder_due(today, deadline, days) {
-            // Officers none of whose units has sent a registration this year.
-            let users = q("SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
-                           JOIN users us ON us.id = g.user_id AND us.active = 1 \
-                           AND (u.valid_to IS NULL OR u.valid_to >= $2) \
-                           WHERE g.role = 'unit_officer' \
-                           AND NOT EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
-                             AND e.year = $1 AND e.state <> 'draft')")
-            .bind(year as i64)
-            .bind(iso(today))
-            .fetch_all(&db.pool)
+    // (setting, event, what the officers' units still owe, message, link)
+    let yearly = [
+        (
+            "registration_due",
+            "registration",
+            // None of their units has sent a registration this year.
+            "NOT EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
+             AND e.year = $1 AND e.state <> 'draft')",
+            "Hạn đăng ký mô hình, điển hình “Dân vận khéo” năm {year} là {date} ({left}): đơn vị chưa gửi đăng ký nào.",
+            "/entries/new",
+        ),
+        (
+            "yearly_report_due",
+            "review",
+            // A recognised model in their units not yet reported on this year.
+            "EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
+             AND e.state IN ('recognised', 'outstanding', 'rewarded') \
+             AND NOT EXISTS (SELECT 1 FROM yearly_reports r WHERE r.entry_id = e.id AND r.year = $1))",
+            "Hạn báo cáo rà soát năm {year} là {date} ({left}): đơn vị còn mô hình, điển hình đã công nhận chưa báo cáo.",
+            "/entries?state=recognised",
+        ),
+    ];
+    for (setting, event, owes, message, link) in yearly {
+        let Some(deadline) = db
+            .setting(setting)
             .await?
-            .iter()
-            .map(|u| u.try_get(0))
-            .collect::<Result<_, _>>()?;
-            let left = (deadline - today).whole_days();
-            due.push(Due {
-                users,
-                event: format!("remind:registration:{}:{lead}", iso(deadline)),
-                subject: format!("registration:{year}"),
-                message: format!(
-                    "Hạn đăng ký mô hình, điển hình “Dân vận khéo” năm {year} là {} ({}): đơn vị chưa gửi đăng ký nào.",
-                    show(deadline),
-                    time_left(left)
-                ),
-                link: "/entries/new".into(),
-            });
-        }
-    }
-    if let Some(deadline) = deadline_of(db.setting("yearly_report_due").await?) {
-        if let Some(lead) = reminder_due(today, deadline, days) {
-            // Officers with a recognised model in their units not yet reported on this year.
-            let users = q("SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
-                           JOIN users us ON us.id = g.user_id AND us.active = 1 \
-                           AND (u.valid_to IS NULL OR u.valid_to >= $2) \
-                           WHERE g.role = 'unit_officer' \
-                           AND EXISTS (SELECT 1 FROM entries e WHERE substr(e.unit_path, 1, length(u.path)) = u.path \
-                             AND e.state IN ('recognised', 'outstanding', 'rewarded') \
-                             AND NOT EXISTS (SELECT 1 FROM yearly_reports r WHERE r.entry_id = e.id AND r.year = $1))")
-            .bind(year as i64)
-            .bind(iso(today))
-            .fetch_all(&db.pool)
-            .await?
-            .iter()
-            .map(|u| u.try_get(0))
-            .collect::<Result<_, _>>()?;
-            let left = (deadline - today).whole_days();
-            due.push(Due {
-                users,
-                event: format!("remind:review:{}:{lead}", iso(deadline)),
-                subject: format!("review:{year}"),
-                message: format!(
-                    "Hạn báo cáo rà soát năm {year} là {} ({}): đơn vị còn mô hình, điển hình đã công nhận chưa báo cáo.",
-                    show(deadline),
-                    time_left(left)
-                ),
-                link: "/entries?state=recognised".into(),
-            });
-        }
+            .and_then(|r| annual_deadline(&r, year))
+        else {
+            continue;
+        };
+        let Some(lead) = reminder_due(today, deadline, days) else {
+            continue;
+        };
+        // Active unit officers of units still in existence who owe it.
+        let users = q(&format!(
+            "SELECT DISTINCT g.user_id FROM role_grants g JOIN units u ON u.id = g.unit_id \
+             JOIN users us ON us.id = g.user_id AND us.active = 1 \
+             AND (u.valid_to IS NULL OR u.valid_to >= $2) \
+             WHERE g.role = 'unit_officer' AND {owes}"
+        ))
+        .bind(year as i64)
+        .bind(iso(today))
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|u| u.try_get(0))
+        .collect::<Result<_, _>>()?;
+        let left = time_left((deadline - today).whole_days());
+        due.push(Due {
+            users,
+            event: format!("remind:{event}:{}:{lead}", iso(deadline)),
+            subject: format!("{event}:{year}"),
+            message: message
+                .replace("{year}", &year.to_string())
+                .replace("{date}", &show(deadline))
+                .replace("{left}", &left),
+            link: link.into(),
+        });
     }
     Ok(())
 }

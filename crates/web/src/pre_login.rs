@@ -51,13 +51,12 @@ impl PreLoginTokens {
             .then(|| now - i64::from_str_radix(&token[32..48], 16).unwrap_or(now))
     }
 
-    /// An opaque key for one visitor on one day (address and browser,
-    /// keyed with the deployment's secret): counts visitors without keeping
-    /// any address.
-    pub fn visitor(&self, client: std::net::IpAddr, user_agent: &str, day: &str) -> String {
+    /// An opaque key for one visitor on one day (their address, keyed with
+    /// the deployment's secret): counts visitors without keeping any address.
+    pub fn visitor(&self, client: std::net::IpAddr, day: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
         mac.update(b"dvk-visitor:");
-        mac.update(format!("{client}|{user_agent}|{day}").as_bytes());
+        mac.update(format!("{client}|{day}").as_bytes());
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 

@@ -225,10 +225,9 @@ pub struct PublicEntry {
 pub async fn entry(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    headers: axum::http::HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PublicEntry>> {
-    let visitor = crate::pages::public::visitor_of(&state, client, &headers);
+    let visitor = crate::pages::public::visitor_of(&state, client);
     let m = dvk_store::public::public_model(&state.db, id, Some(&visitor)).await?;
     let decision = match (&m.revoked, &m.decision) {
         (Some(reason), _) => reason.clone(),

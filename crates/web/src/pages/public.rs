@@ -342,11 +342,10 @@ pub struct PublicEntryPage {
 pub async fn recognised_entry(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
-    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let visitor = visitor_of(&state, client, &headers);
+    let visitor = visitor_of(&state, client);
     let m = dvk_store::public::public_model(&state.db, id, Some(&visitor)).await?;
     let decision = match (&m.revoked, &m.decision) {
         (Some(reason), _) => format!(
@@ -494,16 +493,11 @@ pub async fn reward_certificate(
 }
 
 /// The daily key a view is counted under (see `PreLoginTokens::visitor`).
-pub fn visitor_of(
-    state: &AppState,
-    client: std::net::IpAddr,
-    headers: &axum::http::HeaderMap,
-) -> String {
+pub fn visitor_of(state: &AppState, client: std::net::IpAddr) -> String {
     // The address alone (per /64): a new browser name is not a new visitor.
-    let _ = headers;
     state
         .pre_login
-        .visitor(crate::client::budget_key(client), "", &ap::today())
+        .visitor(crate::client::budget_key(client), &ap::today())
 }
 
 /// The public pages draw on the same per-address budget as the public API.

@@ -857,23 +857,14 @@ pub async fn api_errors_name_fields(kind: Kind) {
 /// The public API needs no token and is limited per address.
 pub async fn public_api_is_rate_limited(kind: Kind) {
     let s = start(kind, 0).await;
-    let state = AppState::new(
-        s.db.clone(),
+    let base = crate::support::serve_with(
+        &s.db,
         WebConfig {
             public_api_per_minute: 5,
             ..Default::default()
         },
     )
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(dvk_web::serve(
-        listener,
-        state,
-        tokio::sync::watch::channel(false).1,
-        std::time::Duration::from_secs(1),
-    ));
+    .await;
     let citizen = Api::new(&base, None);
     // Eleven requests span at most two one-minute windows of five each.
     let mut ok = 0;
@@ -1042,29 +1033,15 @@ pub async fn slow_clients_are_disconnected(kind: Kind) {
 /// budget by sending X-Forwarded-For itself.
 pub async fn forwarded_addresses_count_only_from_trusted_proxies(kind: Kind) {
     let s = start(kind, 0).await;
-    let serve_with = |trusted: &str| {
-        let (db, trusted) = (s.db.clone(), trusted.to_owned());
-        async move {
-            let state = AppState::new(
-                db,
-                WebConfig {
-                    public_api_per_minute: 3,
-                    trusted_proxies: dvk_web::client::parse_networks(&trusted).unwrap(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("http://{}", listener.local_addr().unwrap());
-            tokio::spawn(dvk_web::serve(
-                listener,
-                state,
-                tokio::sync::watch::channel(false).1,
-                std::time::Duration::from_secs(1),
-            ));
-            base
-        }
+    let serve_trusting = |trusted: &'static str| {
+        crate::support::serve_with(
+            &s.db,
+            WebConfig {
+                public_api_per_minute: 3,
+                trusted_proxies: dvk_web::client::parse_networks(trusted).unwrap(),
+                ..Default::default()
+            },
+        )
     };
     let http = reqwest::Client::new();
     let status = |base: String, forwarded: String| {
@@ -1081,7 +1058,7 @@ pub async fn forwarded_addresses_count_only_from_trusted_proxies(kind: Kind) {
 
     // Step 1: through a trusted proxy, one citizen reaches the limit
     // (seven requests span at most two one-minute windows of three) ...
-    let proxied = serve_with("127.0.0.1/32").await;
+    let proxied = serve_trusting("127.0.0.1/32").await;
     let mut limited = false;
     for _ in 0..7 {
         limited |=
@@ -1095,7 +1072,7 @@ pub async fn forwarded_addresses_count_only_from_trusted_proxies(kind: Kind) {
     );
 
     // Step 2: with no trusted proxy, a forged header buys nothing.
-    let direct = serve_with("").await;
+    let direct = serve_trusting("").await;
     let mut limited = false;
     for i in 0..7 {
         limited |= status(direct.clone(), format!("203.0.113.{}", 10 + i)).await

@@ -1,13 +1,13 @@
 //! What an operator watches: `/metrics` in the Prometheus format, readable
 //! only from allowed addresses or with the metrics token.
 
-use crate::support::{start, Client, Kind};
-use dvk_web::{AppState, WebConfig};
+use crate::support::{serve_with, start, Client, Kind};
+use dvk_web::WebConfig;
 use reqwest::StatusCode;
 
-async fn serve_with(db: &dvk_store::Db, allow: &str, token: Option<&str>) -> String {
-    let state = AppState::new(
-        db.clone(),
+async fn serve_metrics(db: &dvk_store::Db, allow: &str, token: Option<&str>) -> String {
+    serve_with(
+        db,
         WebConfig {
             metrics_allow: dvk_web::client::parse_networks(allow).unwrap(),
             metrics_token: token.map(str::to_owned),
@@ -15,16 +15,6 @@ async fn serve_with(db: &dvk_store::Db, allow: &str, token: Option<&str>) -> Str
         },
     )
     .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(dvk_web::serve(
-        listener,
-        state,
-        tokio::sync::watch::channel(false).1,
-        std::time::Duration::from_secs(1),
-    ));
-    base
 }
 
 /// The value of the first sample line starting with `prefix`.
@@ -40,7 +30,7 @@ pub async fn metrics_count_requests_for_allowed_readers(kind: Kind) {
 
     // Step 1: from an allowed address: requests by route template and
     // status, latency, pools, the audit chain.
-    let base = serve_with(&s.db, "127.0.0.1/32", None).await;
+    let base = serve_metrics(&s.db, "127.0.0.1/32", None).await;
     let officer = Client::login(&base, "canbo.tohieu").await;
     for id in [1, 2, 3] {
         officer.get(&format!("/entries/{id}")).await;
@@ -95,27 +85,15 @@ pub async fn metrics_count_requests_for_allowed_readers(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(forwarded.status(), StatusCode::FORBIDDEN);
-    let proxied = {
-        let state = AppState::new(
-            s.db.clone(),
-            WebConfig {
-                metrics_allow: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
-                trusted_proxies: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(dvk_web::serve(
-            listener,
-            state,
-            tokio::sync::watch::channel(false).1,
-            std::time::Duration::from_secs(1),
-        ));
-        base
-    };
+    let proxied = serve_with(
+        &s.db,
+        WebConfig {
+            metrics_allow: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+            trusted_proxies: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+            ..Default::default()
+        },
+    )
+    .await;
     for junk in ["x, 203.0.113.9", "203.0.113.9, x", "không-phải-địa-chỉ"] {
         let res = http
             .get(format!("{proxied}/metrics"))
@@ -127,7 +105,7 @@ pub async fn metrics_count_requests_for_allowed_readers(kind: Kind) {
     }
 
     // Step 2: from an address not allowed: refused, unless with the token.
-    let closed = serve_with(&s.db, "10.0.0.0/8", Some("bi-mat-van-hanh")).await;
+    let closed = serve_metrics(&s.db, "10.0.0.0/8", Some("bi-mat-van-hanh")).await;
     let res = reqwest::get(format!("{closed}/metrics")).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let wrong = http
