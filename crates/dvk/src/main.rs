@@ -102,6 +102,13 @@ enum Command {
         #[arg(long, env = "DVK_BACKUP_KEEP", default_value_t = 14,
               value_parser = clap::value_parser!(u64).range(1..=10000))]
         backup_keep: u64,
+        /// LibreOffice's soffice for PDF downloads (default: found on the
+        /// PATH; an empty value turns PDF off).
+        #[arg(long, env = "DVK_SOFFICE")]
+        soffice: Option<PathBuf>,
+        /// The address the public reaches DVK at, printed on public notices.
+        #[arg(long, env = "DVK_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply database migrations and reference data, then exit.
     Migrate,
@@ -311,6 +318,8 @@ async fn main() -> Result<()> {
             backup_dir,
             backup_every_hours,
             backup_keep,
+            soffice,
+            public_url,
             trusted_proxies,
             metrics_allow,
             metrics_token,
@@ -369,6 +378,8 @@ async fn main() -> Result<()> {
                 metrics_allow,
                 metrics_token,
                 comment_min_seconds: None,
+                soffice,
+                public_url,
             };
             let mail_task = match dvk_store::mail::Mailer::from_env() {
                 Some(Ok(mailer)) => {

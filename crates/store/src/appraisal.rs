@@ -79,6 +79,7 @@ pub struct ProposedEntry {
     pub entry_id: i64,
     pub title: String,
     pub summary: String,
+    pub kind: dvk_domain::entry::Kind,
     pub subject: Subject,
     pub field_id: i64,
     pub unit_id: i64,
@@ -571,7 +572,7 @@ impl Db {
         let individual = sets
             .remove(&round.individual_set_id)
             .ok_or_else(|| StoreError::Data("thiếu bộ tiêu chí".into()))?;
-        let entry_sql = "SELECT e.id, e.title, e.subject, e.field_id, e.unit_id, e.unit_path, e.confirming_path, e.created_by, e.state, u.name AS unit_name, \
+        let entry_sql = "SELECT e.id, e.title, e.kind, e.subject, e.field_id, e.unit_id, e.unit_path, e.confirming_path, e.created_by, e.state, u.name AS unit_name, \
                             c.objectives FROM proposals p JOIN entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id \
                             JOIN entry_contents c ON c.entry_id = e.id WHERE p.round_id = $1 AND ($2 = 0 OR p.entry_id = $2) ORDER BY e.id";
         let entry_rows = q(entry_sql).bind(id).bind(fe).fetch_all(&self.pool).await?;
@@ -581,6 +582,8 @@ impl Db {
                 entry_id: r.try_get("id")?,
                 title: r.try_get("title")?,
                 summary: r.try_get("objectives")?,
+                kind: dvk_domain::entry::Kind::parse(&r.try_get::<String, _>("kind")?)
+                    .ok_or_else(|| bad("kind"))?,
                 subject: Subject::parse(&r.try_get::<String, _>("subject")?)
                     .ok_or_else(|| bad("subject"))?,
                 field_id: r.try_get("field_id")?,
@@ -2779,6 +2782,7 @@ pub async fn decide_at(
     };
     let number = head.number.as_str();
     let issuer = &head.issuer.issuer;
+    let bases = crate::documents::bases(db, &issuer.body).await?;
     let leader = Mover {
         actor,
         seat: None,
@@ -2853,30 +2857,49 @@ pub async fn decide_at(
         .await?
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
-    // What the decision says, hashed into the trail as it is issued.
-    let mut recognised: Vec<String> = on_notice
+    // The decision's file, generated and kept as it is issued: the file
+    // signed is the file kept, its SHA-256 in the trail.
+    let signed = Decision {
+        id,
+        round_id,
+        number: number.to_owned(),
+        signed_on: head.signed_on.clone(),
+        signer: head.signer.clone(),
+        signer_title: head.signer_title.clone(),
+        issuing_body: issuer.body.clone(),
+        issuer_type: issuer.kind.code().to_owned(),
+        level_code: data.round.level_code.clone(),
+        issuer_unit_id: Some(head.issuer.unit_id),
+        issuer_parent: issuer.parent.clone(),
+        place: issuer.place.clone(),
+    };
+    let lines = on_notice
         .iter()
         .filter(|e| settled(e) && entry_ids.contains(&e.entry_id))
-        .map(|e| format!("{}:{}", e.entry_id, e.title))
+        .map(|e| {
+            crate::documents::listed(&cat, &e.title, &e.unit_name, e.field_id, e.kind, e.subject)
+        })
         .collect();
-    recognised.sort();
-    let mut parts = vec![
-        number.to_owned(),
-        head.signed_on.clone(),
-        issuer.body.clone(),
-        head.signer.clone(),
-        head.signer_title.clone(),
-        data.round.level_code.clone(),
-    ];
-    parts.extend(recognised);
-    crate::audit::append_document_issue(
+    let document = crate::documents::recognition_document(
+        &signed,
+        dvk_domain::issuer::place_name(&data.round.unit_name),
+        crate::documents::level_words(&cat, &data.round.level_code),
+        data.round.year,
+        bases,
+        lines,
+    );
+    let file = crate::documents::DocFile::make(
+        crate::documents::decision_file_name(number),
+        &document.document(),
+    )?;
+    crate::documents::store_issued(
         &mut tx,
         actor.user_id,
-        "round",
-        round_id,
+        ("decision", id),
+        ("round", round_id),
         "decision.recognition",
         number,
-        &crate::audit::document_hash(&parts),
+        &file,
     )
     .await?;
     for e in on_notice.iter().filter(|e| settled(e)) {

@@ -242,8 +242,10 @@ pub fn document_hash(parts: &[String]) -> String {
     dvk_domain::audit::hash_hex(text.join("|").as_bytes())
 }
 
-/// Records, inside the transaction that issues it, a document's content
-/// hash in the trail.
+/// Records, inside the transaction that issues it, a document's hash in
+/// the trail: the SHA-256 of the stored file when there is one (`file`
+/// names it), else of what the document says.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn append_document_issue(
     tx: &mut sqlx::AnyConnection,
     actor_id: i64,
@@ -252,7 +254,12 @@ pub(crate) async fn append_document_issue(
     document: &str,
     number: &str,
     sha256: &str,
+    file: Option<&str>,
 ) -> Result<(), StoreError> {
+    let mut changes = serde_json::json!({"document": [null, document], "number": [null, number], "sha256": [null, sha256]});
+    if let Some(f) = file {
+        changes["file"] = serde_json::json!([null, f]);
+    }
     append(
         tx,
         AuditEvent {
@@ -260,7 +267,7 @@ pub(crate) async fn append_document_issue(
             action: "document.issue",
             record_type,
             record_id,
-            changes: serde_json::json!({"document": [null, document], "number": [null, number], "sha256": [null, sha256]}),
+            changes,
             ..Default::default()
         },
     )

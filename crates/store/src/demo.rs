@@ -196,6 +196,12 @@ pub async fn load_demo(
         return Ok(None);
     }
     let mut rng = StdRng::seed_from_u64(2026);
+    // The demo province's guidance, cited at the head of its decisions.
+    db.set_setting(
+        "document_basis",
+        "Hướng dẫn số 05-HD/BDVTU ngày 06/10/2021 của Ban Dân vận Tỉnh ủy Sơn La về xây dựng mô hình, điển hình “Dân vận khéo”",
+    )
+    .await?;
     let communes: Vec<Unit> = db
         .children(province.id, true)
         .await?

@@ -105,7 +105,7 @@ impl Db {
     }
 
     /// The territories `id` was formed from.
-    async fn predecessor_paths(&self, id: i64) -> Result<Vec<UnitPath>, StoreError> {
+    pub(crate) async fn predecessor_paths(&self, id: i64) -> Result<Vec<UnitPath>, StoreError> {
         Ok(self
             .successors_and_predecessors(id)
             .await?

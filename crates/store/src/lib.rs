@@ -12,6 +12,7 @@ pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod dialect;
+pub mod documents;
 pub mod entries;
 pub mod entry_record;
 pub mod error;

@@ -55,6 +55,7 @@ const STEPS: &[Step] = &[
     step!(16, "0016_server_secrets.sql", "server_secrets", false),
     step!(17, "0017_entry_views.sql", "entry_views", false),
     step!(18, "0018_council_removal.sql", "council_removal", false),
+    step!(19, "0019_issued_documents.sql", "issued_documents", false),
 ];
 
 /// The newest schema this binary knows.

@@ -108,6 +108,21 @@ impl Db {
         Ok(row.as_ref().map(round_from_row).transpose()?)
     }
 
+    /// A reward round's issued decisions: (id, number, signed on, title).
+    pub async fn reward_decisions_of_round(
+        &self,
+        round_id: i64,
+    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        let rows = q("SELECT id, number, signed_on, title FROM reward_decisions WHERE round_id = $1 ORDER BY id")
+            .bind(round_id)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
     pub async fn reward_rounds(&self) -> Result<Vec<RewardRound>, StoreError> {
         let rows = q("SELECT r.*, u.name AS unit_name FROM reward_rounds r JOIN units u ON u.id = r.unit_id ORDER BY r.year DESC, r.id DESC")
             .fetch_all(&self.read)
@@ -647,6 +662,7 @@ pub async fn decide_reward(
     let number = head.number.as_str();
     let issuer = &head.issuer.issuer;
     let title = dvk_domain::issuer::award_title(&form.title_pattern, &issuer.body);
+    let bases = crate::documents::bases(db, &issuer.body).await?;
     let mut tx = db.pool.begin().await?;
     crate::audit::lock_for_write(&mut tx).await?;
     let dup = q("SELECT id FROM reward_decisions WHERE (issuer_unit_id = $1 OR issuing_body = $2) AND number = $3")
@@ -682,30 +698,45 @@ pub async fn decide_reward(
         .await?
         .try_get(0)?;
     let decision_ref = format!("Quyết định số {number}");
-    // What the decision says, hashed into the trail as it is issued.
-    let mut rewarded: Vec<String> = entry_ids
+    // The decision's file, generated and kept as it is issued: the file
+    // signed is the file kept, its SHA-256 in the trail.
+    let amount = form.amount.unwrap_or(0).max(0) as u64;
+    let lines = entry_ids
         .iter()
         .filter_map(|e| candidates.iter().find(|c| c.entry_id == *e))
-        .map(|c| c.entry_id.to_string())
+        .map(|c| (c.title.clone(), c.unit_name.clone(), amount))
         .collect();
-    rewarded.sort();
-    let mut parts = vec![
-        number.to_owned(),
-        head.signed_on.clone(),
-        issuer.body.clone(),
-        head.signer.clone(),
-        head.signer_title.clone(),
-        title.clone(),
-    ];
-    parts.extend(rewarded);
-    crate::audit::append_document_issue(
+    let document = crate::documents::reward_document(
+        dvk_docs::kinds::common::Issuing {
+            letterhead: issuer.kind.letterhead(),
+            parent: issuer.parent.clone(),
+            body: issuer.body.clone(),
+            place: issuer.place.clone(),
+        },
+        number,
+        &head.signed_on,
+        dvk_docs::kinds::common::Signing {
+            signer: head.signer.clone(),
+            title: head.signer_title.clone(),
+        },
+        &title,
+        round.year,
+        &round.unit_name,
+        bases,
+        lines,
+    );
+    let file = crate::documents::DocFile::make(
+        crate::documents::reward_file_name(number),
+        &document.document(),
+    )?;
+    crate::documents::store_issued(
         &mut tx,
         actor.user_id,
-        "reward_round",
-        round_id,
+        ("reward_decision", id),
+        ("reward_round", round_id),
         "decision.reward",
         number,
-        &crate::audit::document_hash(&parts),
+        &file,
     )
     .await?;
     for e in entry_ids {

@@ -24,6 +24,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "hạn đăng ký hằng năm, dạng dd/mm (để trống: không nhắc)",
     ),
     (
+        "document_basis",
+        "căn cứ in ở đầu quyết định, mỗi dòng một văn bản, ví dụ: Hướng dẫn số 05-HD/BDVTU ngày 06/10/2021 của Ban Dân vận Tỉnh ủy Sơn La về xây dựng mô hình, điển hình “Dân vận khéo”",
+    ),
+    (
         "yearly_report_due",
         "hạn báo cáo rà soát hằng năm của mô hình đã công nhận, dạng dd/mm (để trống: không nhắc)",
     ),
@@ -67,6 +71,7 @@ impl Db {
                 .is_ok_and(|v| (1..=60).contains(&v)),
             "reminder_days" => dvk_domain::reminders::parse_days(value).is_ok(),
             // Any year has the day (29/02 is refused).
+            "document_basis" => value.chars().count() <= 2000,
             "registration_due" | "yearly_report_due" => {
                 value.trim().is_empty()
                     || dvk_domain::reminders::annual_deadline(value, 2026).is_some()

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client;
 pub mod ctx;
+pub mod documents;
 pub mod error;
 pub mod form;
 pub mod human;
@@ -11,6 +12,7 @@ pub mod idempotency;
 mod layering;
 pub mod metrics;
 pub mod pages;
+pub mod pdf;
 pub mod pre_login;
 pub mod views;
 
@@ -49,6 +51,12 @@ pub struct WebConfig {
     /// Seconds a public comment takes at least after its form was served
     /// (None: 3; tests set 0).
     pub comment_min_seconds: Option<u64>,
+    /// LibreOffice's `soffice` for PDF downloads (None: found on the PATH;
+    /// an empty path: no PDF).
+    pub soffice: Option<std::path::PathBuf>,
+    /// The address the public reaches DVK at, printed on notices
+    /// (`DVK_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -63,6 +71,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Signs and checks the form token of visitors not signed in.
     pub pre_login: Arc<pre_login::PreLoginTokens>,
+    /// Converts documents to PDF when LibreOffice is installed.
+    pub pdf: Arc<pdf::PdfConverter>,
 }
 
 impl AppState {
@@ -78,6 +88,7 @@ impl AppState {
             db,
             catalogue,
             public_limiter: Arc::new(api::public::RateLimiter::new(per_minute)),
+            pdf: Arc::new(pdf::PdfConverter::new(config.soffice.as_deref())),
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
             storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
@@ -221,6 +232,20 @@ pub fn router(state: AppState) -> Router {
         .route("/criteria/{id}", post(pages::criteria::save))
         .route("/entries/{id}/certificate", get(pages::public::certificate))
         .route(
+            "/rounds/{id}/documents/{kind}",
+            get(pages::documents::round),
+        )
+        .route(
+            "/entries/{id}/documents/{kind}",
+            get(pages::documents::entry),
+        )
+        .route(
+            "/rewards/{id}/documents/{kind}",
+            get(pages::documents::reward_round),
+        )
+        .route("/units/{id}/documents/{kind}", get(pages::documents::unit))
+        .route("/documents/blank/{kind}", get(pages::documents::blank))
+        .route(
             "/entries/{id}/rewards/{reward}/certificate",
             get(pages::public::reward_certificate),
         )
@@ -326,6 +351,10 @@ fn public_pages(state: &AppState) -> Router<AppState> {
         .route("/cong-khai", get(pages::public::notices))
         .route("/cong-khai/{id}", get(pages::public::notice))
         .route("/cong-khai/{id}/comments", post(pages::public::comment))
+        .route(
+            "/cong-khai/{id}/documents/{kind}",
+            get(pages::documents::public_round),
+        )
         .route("/mo-hinh", get(pages::public::recognised))
         .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
         .route_layer(axum::middleware::from_fn_with_state(

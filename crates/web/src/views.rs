@@ -225,6 +225,8 @@ pub struct ItemField {
 pub struct EntryFormPage {
     pub layout: Layout,
     pub heading: String,
+    /// Blank registration forms, for those who collect them on paper.
+    pub documents: Vec<crate::documents::DocLink>,
     pub action: String,
     pub version: i64,
     pub errors: Errors,
@@ -298,6 +300,8 @@ pub struct EntryPage {
     pub can_revoke: bool,
     pub recognised: String,
     /// The recognition's certificate may be printed (not revoked, not removed).
+    /// "Tải văn bản": the registration form and the certificates.
+    pub documents: Vec<crate::documents::DocLink>,
     pub printable: bool,
     pub layout: Layout,
     pub id: i64,

@@ -266,6 +266,35 @@ impl FromPathParams for (i64, i64) {
     }
 }
 
+/// `{kind}` of a document: a short slug.
+impl FromPathParams for String {
+    fn from_params(p: &HashMap<String, String>) -> Result<Self, ApiFailure> {
+        slug_param(p, "kind")
+    }
+}
+
+/// `{id}` and a document's `{kind}`.
+impl FromPathParams for (i64, String) {
+    fn from_params(p: &HashMap<String, String>) -> Result<Self, ApiFailure> {
+        Ok((id_param(p, "id")?, slug_param(p, "kind")?))
+    }
+}
+
+fn slug_param(p: &HashMap<String, String>, name: &str) -> Result<String, ApiFailure> {
+    let raw = p.get(name).map(String::as_str).unwrap_or("");
+    if !raw.is_empty() && raw.len() <= 40 && raw.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        Ok(raw.to_owned())
+    } else {
+        Err(ApiFailure::field(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            name,
+            format!("Tham số «{name}» không hợp lệ."),
+        ))
+    }
+}
+
 impl<T: FromPathParams, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiFailure;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {

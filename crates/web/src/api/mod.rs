@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod documents;
 pub mod entries;
 pub mod extract;
 pub mod public;
@@ -225,6 +226,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(public::notices))
         .routes(routes!(public::notice))
         .routes(routes!(public::comment))
+        .routes(routes!(documents::public_round))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             public::rate_limit,
@@ -276,7 +278,12 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(rewards::decide))
         .routes(routes!(rewards::issuers))
         .routes(routes!(rewards::mark_outstanding))
-        .routes(routes!(rewards::revoke));
+        .routes(routes!(rewards::revoke))
+        .routes(routes!(documents::round))
+        .routes(routes!(documents::entry))
+        .routes(routes!(documents::reward_round))
+        .routes(routes!(documents::unit))
+        .routes(routes!(documents::blank));
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public)
         .merge(signed_in)

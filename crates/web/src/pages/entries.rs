@@ -228,7 +228,24 @@ async fn render_form(
             max: if i == 0 { TITLE_MAX } else { ITEM_MAX },
         })
         .collect();
+    let documents = [Kind::Model, Kind::Exemplar]
+        .iter()
+        .flat_map(|k| [Subject::Collective, Subject::Individual].map(|s| (*k, s)))
+        .map(|(k, s)| {
+            crate::documents::DocLink::at(
+                state,
+                "/documents/blank/phieu-dang-ky",
+                &format!("kind={}&subject={}", k.code(), s.code()),
+                format!(
+                    "Mẫu phiếu đăng ký {} {} (trống)",
+                    k.label().to_lowercase(),
+                    s.label().to_lowercase()
+                ),
+            )
+        })
+        .collect();
     let page = EntryFormPage {
+        documents,
         layout: Layout::new(heading, Some(&user.info), &user.csrf, "new"),
         heading: heading.to_owned(),
         action,
@@ -576,6 +593,36 @@ pub async fn render_detail(
         ),
         None => String::new(),
     };
+    let printable =
+        !recognised.is_empty() && !matches!(e.state, EntryState::Revoked | EntryState::Removed);
+    let base = format!("/entries/{}", e.id);
+    let mut documents = vec![crate::documents::DocLink::new(
+        state,
+        &base,
+        "phieu-dang-ky",
+        "",
+        "Phiếu đăng ký (điền từ hồ sơ)",
+    )];
+    if printable {
+        documents.push(crate::documents::DocLink::new(
+            state,
+            &base,
+            "giay-chung-nhan",
+            "",
+            "Giấy chứng nhận (khổ A4 ngang)",
+        ));
+    }
+    for (rid, form, _, revoked) in &record.rewards {
+        if !revoked {
+            documents.push(crate::documents::DocLink::new(
+                state,
+                &base,
+                "giay-khen",
+                &format!("reward={rid}"),
+                form.clone(),
+            ));
+        }
+    }
     let rewards = record
         .rewards
         .iter()
@@ -657,8 +704,8 @@ pub async fn render_detail(
         can_mark_outstanding: auth::check_transition(&user.actor, Transition::MarkOutstanding, &sc)
             .is_ok(),
         can_revoke: auth::check_transition(&user.actor, Transition::Revoke, &sc).is_ok(),
-        printable: !recognised.is_empty()
-            && !matches!(e.state, EntryState::Revoked | EntryState::Removed),
+        printable,
+        documents,
         recognised,
         layout: Layout::new(
             truncate(r.title(), 60),

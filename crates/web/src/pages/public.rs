@@ -75,6 +75,8 @@ pub struct NoticePage {
     pub started: String,
     pub message: String,
     pub errors: Vec<String>,
+    /// The notice and the recognition decisions' annexes, as files.
+    pub documents: Vec<crate::documents::DocLink>,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,7 +122,28 @@ async fn render_notice(
                 .collect(),
         });
     }
+    let base = format!("/cong-khai/{id}");
+    let mut documents = vec![crate::documents::DocLink::new(
+        state,
+        &base,
+        "thong-bao",
+        "",
+        "Thông báo công khai kết quả xét chọn",
+    )];
+    for d in state.db.decisions_of_round(id).await? {
+        documents.push(crate::documents::DocLink::new(
+            state,
+            &base,
+            "phu-luc",
+            &format!("decision={}", d.id),
+            format!(
+                "Danh sách được công nhận (phụ lục Quyết định số {})",
+                d.number
+            ),
+        ));
+    }
     let page = NoticePage {
+        documents,
         title: round.title.clone(),
         round_id: id,
         period: match (&round.notice_starts, &round.notice_ends) {
@@ -419,30 +442,8 @@ fn certificate_page(
     id: i64,
     c: dvk_store::certificates::Certificate,
 ) -> CertificatePage {
-    use dvk_store::certificates::Award;
-    let (heading, lead, reason, level) = match &c.award {
-        Award::Recognition { level_code } => {
-            let level = state.catalogue.level_name(level_code).to_lowercase();
-            (
-                "GIẤY CHỨNG NHẬN".to_owned(),
-                format!("Mô hình, điển hình “Dân vận khéo” {level}"),
-                String::new(),
-                level,
-            )
-        }
-        // "Giấy khen của …" → "GIẤY KHEN".
-        Award::Reward { title } => (
-            title
-                .split_whitespace()
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_uppercase(),
-            title.clone(),
-            "Đã có thành tích trong phong trào thi đua “Dân vận khéo”. ".to_owned(),
-            String::new(),
-        ),
-    };
+    let w = dvk_store::documents::wording(&state.catalogue, &c);
+    let (heading, lead, reason, level) = (w.heading, w.lead, w.reason, w.level);
     CertificatePage {
         id,
         heading,
@@ -459,12 +460,7 @@ fn certificate_page(
         signer: c.signer.clone(),
         signer_title: c.signer_title.clone(),
         place_date: dateline(&c.place, &c.signed_on),
-        check_code: c
-            .fingerprint
-            .chars()
-            .take(16)
-            .collect::<String>()
-            .to_uppercase(),
+        check_code: dvk_store::documents::check_code(&c),
     }
 }
 

@@ -169,6 +169,8 @@ pub struct RewardRoundPage {
     pub forms: Vec<Opt>,
     /// (form id, form name, [(entry id, title)]) for the signing leader.
     pub decisions: Vec<DecisionGroup>,
+    /// "Tải văn bản": the issued decisions' files.
+    pub documents: Vec<crate::documents::DocLink>,
     pub signer_name: String,
     pub today: String,
     pub notice: String,
@@ -223,7 +225,26 @@ async fn render_round(
                 .collect(),
         });
     }
+    let documents = state
+        .db
+        .reward_decisions_of_round(id)
+        .await?
+        .into_iter()
+        .map(|(did, number, signed_on, title)| {
+            crate::documents::DocLink::new(
+                state,
+                &format!("/rewards/{id}"),
+                "quyet-dinh",
+                &format!("decision={did}"),
+                format!(
+                    "Quyết định số {number} ngày {} — {title}",
+                    dvk_store::appraisal::show_date(&signed_on)
+                ),
+            )
+        })
+        .collect();
     let page = RewardRoundPage {
+        documents,
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rewards"),
         id,
         title: round.title.clone(),

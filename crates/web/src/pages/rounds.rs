@@ -243,6 +243,8 @@ pub struct RoundPage {
     pub signer_name: String,
     pub on_notice: Vec<(i64, String)>,
     pub decisions: Vec<String>,
+    /// "Tải văn bản": what the reader may download of this round.
+    pub documents: Vec<crate::documents::DocLink>,
     pub my_tasks: Vec<(i64, String, String)>,
     pub score_mode: bool,
     pub provisional: bool,
@@ -252,6 +254,76 @@ pub struct RoundPage {
     pub user_opts: Vec<Opt>,
     pub fields: Vec<Opt>,
     pub comments: Vec<CommentView>,
+}
+
+/// The documents of a round its reader may download, in the order the
+/// work produces them.
+fn round_documents(
+    state: &AppState,
+    view: &dvk_store::round_view::RoundView,
+    my_tasks: &[(i64, String, String)],
+) -> Vec<crate::documents::DocLink> {
+    use crate::documents::DocLink;
+    let round = &view.data.round;
+    let base = format!("/rounds/{}", round.id);
+    let concluded = matches!(
+        round.state,
+        RoundState::Concluded | RoundState::Notice | RoundState::Decided
+    );
+    let mut out = Vec::new();
+    if view.sight == RoundSight::Member && !my_tasks.is_empty() {
+        out.push(DocLink::new(
+            state,
+            &base,
+            "phieu-cham",
+            "",
+            "Phiếu chấm của tôi",
+        ));
+    }
+    if matches!(view.sight, RoundSight::Member | RoundSight::Full) {
+        out.push(DocLink::new(
+            state,
+            &base,
+            "phieu-cham",
+            "blank=1",
+            "Phiếu chấm trống (để chấm tay)",
+        ));
+    }
+    if view.sight == RoundSight::Full && concluded {
+        out.push(DocLink::new(
+            state,
+            &base,
+            "bien-ban",
+            "",
+            "Biên bản họp Hội đồng",
+        ));
+        out.push(DocLink::new(
+            state,
+            &base,
+            "to-trinh",
+            "",
+            "Tờ trình đề nghị công nhận",
+        ));
+    }
+    if matches!(round.state, RoundState::Notice | RoundState::Decided) {
+        out.push(DocLink::new(
+            state,
+            &base,
+            "thong-bao",
+            "",
+            "Thông báo công khai kết quả xét chọn",
+        ));
+    }
+    for d in &view.decisions {
+        out.push(DocLink::new(
+            state,
+            &base,
+            "quyet-dinh",
+            &format!("decision={}", d.id),
+            format!("Quyết định công nhận số {} (kèm phụ lục)", d.number),
+        ));
+    }
+    out
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -344,7 +416,7 @@ async fn render_round(
             }
         })
         .collect();
-    let my_tasks = data
+    let my_tasks: Vec<(i64, String, String)> = data
         .entries
         .iter()
         .filter(|e| {
@@ -481,7 +553,9 @@ async fn render_round(
             })
             .unwrap_or_default()
     };
+    let documents = round_documents(state, &view, &my_tasks);
     let page = RoundPage {
+        documents,
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rounds"),
         r: RoundRow {
             id: round.id,

@@ -175,6 +175,8 @@ pub struct RegisterPage {
     pub roots: Vec<Opt>,
     pub years: Vec<Opt>,
     pub rows: Vec<RegisterRowView>,
+    /// "Tải văn bản": the review summary and the implementation report.
+    pub documents: Vec<crate::documents::DocLink>,
 }
 
 /// The register by lower unit and year: registered, new, continuing, removed;
@@ -195,7 +197,39 @@ pub async fn register(
         year,
     };
     let rows = dvk_store::tracking::register(&state.db, &user.actor, &at).await?;
+    let base = format!("/units/{}", unit.id);
+    let mut documents = vec![
+        crate::documents::DocLink::new(
+            &state,
+            &base,
+            "ra-soat",
+            &format!("year={year}"),
+            format!("Biểu tổng hợp, rà soát năm {year}"),
+        ),
+        crate::documents::DocLink::new(
+            &state,
+            &base,
+            "bao-cao",
+            &format!("year={year}"),
+            format!("Báo cáo kết quả triển khai năm {year}"),
+        ),
+    ];
+    if let Some(p) = state
+        .catalogue
+        .phases
+        .iter()
+        .find(|p| (p.first_year..=p.last_year).contains(&year))
+    {
+        documents.push(crate::documents::DocLink::new(
+            &state,
+            &base,
+            "bao-cao",
+            &format!("phase={}", p.code),
+            format!("Báo cáo kết quả triển khai giai đoạn {}", p.name),
+        ));
+    }
     let page = RegisterPage {
+        documents,
         layout: Layout::new("Sổ theo dõi", Some(&user.info), &user.csrf, "register"),
         unit_name: unit.name.clone(),
         year: year.to_string(),

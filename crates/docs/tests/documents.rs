@@ -1,0 +1,383 @@
+//! Every document kind, generated from a known data set and read back:
+//! the DOCX's XML (page, margins, fonts, head, number and date lines,
+//! annex rows, signature) and, with LibreOffice, the PDF it prints as.
+
+use dvk_docs::kinds::samples;
+use dvk_docs::package::read_part;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a test reads off a DOCX.
+struct Read {
+    /// Each paragraph's text, in order (table cells included).
+    paragraphs: Vec<String>,
+    /// (width, height, orientation) of the page.
+    page: (String, String, String),
+    /// (top, bottom, left, right) margins in twips.
+    margins: (i32, i32, i32, i32),
+    /// Rows marked to repeat as table headers.
+    header_rows: usize,
+    xml: String,
+    styles: String,
+    header_parts: Vec<String>,
+}
+
+fn attr(e: &quick_xml::events::BytesStart, name: &str) -> String {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name.as_bytes())
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default()
+}
+
+fn read(docx: &[u8]) -> Read {
+    let xml = read_part(docx, "word/document.xml").expect("document.xml");
+    let styles = read_part(docx, "word/styles.xml").expect("styles.xml");
+    let header_parts = dvk_docs::package::part_names(docx)
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.starts_with("word/header"))
+        .map(|n| read_part(docx, &n).unwrap())
+        .collect();
+    let mut reader = Reader::from_str(&xml);
+    let mut out = Read {
+        paragraphs: Vec::new(),
+        page: Default::default(),
+        margins: Default::default(),
+        header_rows: 0,
+        xml: xml.clone(),
+        styles,
+        header_parts,
+    };
+    let mut current: Option<String> = None;
+    let mut in_text = false;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"w:p" => current = Some(String::new()),
+            Event::Empty(e) if e.name().as_ref() == b"w:p" => out.paragraphs.push(String::new()),
+            Event::End(e) if e.name().as_ref() == b"w:p" => {
+                if let Some(p) = current.take() {
+                    out.paragraphs.push(p);
+                }
+            }
+            Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
+            Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
+            Event::Text(t) if in_text => {
+                if let Some(p) = current.as_mut() {
+                    p.push_str(&t.decode().unwrap());
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                if let Some(p) = current.as_mut() {
+                    let name = r.decode().unwrap();
+                    match (r.resolve_char_ref().ok().flatten(), name.as_ref()) {
+                        (Some(c), _) => p.push(c),
+                        (None, "amp") => p.push('&'),
+                        (None, "lt") => p.push('<'),
+                        (None, "gt") => p.push('>'),
+                        (None, "quot") => p.push('"'),
+                        (None, "apos") => p.push('\''),
+                        (None, other) => panic!("unknown entity {other}"),
+                    }
+                }
+            }
+            Event::Empty(e) if e.name().as_ref() == b"w:pgSz" => {
+                out.page = (attr(&e, "w:w"), attr(&e, "w:h"), attr(&e, "w:orient"));
+            }
+            Event::Empty(e) if e.name().as_ref() == b"w:pgMar" => {
+                let n = |k| attr(&e, k).parse::<i32>().unwrap_or(-1);
+                out.margins = (n("w:top"), n("w:bottom"), n("w:left"), n("w:right"));
+            }
+            Event::Empty(e) if e.name().as_ref() == b"w:tblHeader" => out.header_rows += 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Read {
+    fn has(&self, text: &str) -> bool {
+        self.paragraphs.iter().any(|p| p.contains(text))
+    }
+    fn position(&self, text: &str) -> usize {
+        self.paragraphs
+            .iter()
+            .position(|p| p.contains(text))
+            .unwrap_or_else(|| panic!("“{text}” not in the document:\n{:#?}", self.paragraphs))
+    }
+}
+
+fn mm(v: f32) -> i32 {
+    (v * 1440.0 / 25.4).round() as i32
+}
+
+#[test]
+fn every_kind_is_an_official_a4_document_in_times_new_roman() {
+    for (name, doc) in samples::all() {
+        let bytes = dvk_docs::to_docx(&doc).unwrap();
+        let r = read(&bytes);
+        // A4, portrait but the certificate.
+        if name == "giay-chung-nhan" {
+            assert_eq!(
+                r.page,
+                ("16838".into(), "11906".into(), "landscape".into()),
+                "{name}"
+            );
+        } else {
+            assert_eq!(
+                (r.page.0.as_str(), r.page.1.as_str()),
+                ("11906", "16838"),
+                "{name}"
+            );
+        }
+        // NĐ 30 / HD 36 margins: top, bottom 20 mm; left 30 mm; right 15 mm.
+        assert_eq!(
+            r.margins,
+            (mm(20.0), mm(20.0), mm(30.0), mm(15.0)),
+            "{name}"
+        );
+        // Times New Roman declared as the document's font.
+        assert!(
+            r.styles.contains("w:ascii=\"Times New Roman\""),
+            "{name}: no Times New Roman in the styles"
+        );
+        // The head: the national motto (or the Party's name).
+        assert!(
+            r.has("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") || r.has("ĐẢNG CỘNG SẢN VIỆT NAM"),
+            "{name}: no motto"
+        );
+        // Page numbers from the second page: a PAGE field in the header,
+        // and a different (empty) first-page header.
+        assert!(
+            r.xml.contains("<w:titlePg"),
+            "{name}: no title page setting"
+        );
+        assert!(
+            r.header_parts.iter().any(|h| h.contains("PAGE")),
+            "{name}: no page number field"
+        );
+        // Every text is NFC (Vietnamese composed as Word writes it).
+        for p in &r.paragraphs {
+            assert_eq!(p.nfc().collect::<String>(), *p, "{name}: not NFC: {p}");
+        }
+    }
+}
+
+#[test]
+fn the_recognition_decision_follows_nd30_with_its_annex_in_order() {
+    let d = samples::recognition(40);
+    let r = read(&dvk_docs::to_docx(&d.document()).unwrap());
+    // Two-column head: the body on two lines, the motto underlined.
+    let body = r.position("ỦY BAN NHÂN DÂN");
+    assert_eq!(r.paragraphs[body + 1], "TỈNH SƠN LA");
+    assert!(r.has("Độc lập - Tự do - Hạnh phúc"));
+    assert!(
+        r.xml.contains("w:u w:val=\"single\""),
+        "the motto is underlined"
+    );
+    assert!(r.has("Số: 15/QĐ-UBND"));
+    assert!(
+        r.has("Sơn La, ngày 05 tháng 01 năm 2026"),
+        "zero-padded day and month"
+    );
+    let title = r.position("QUYẾT ĐỊNH");
+    assert!(r.paragraphs[title + 1].starts_with("Về việc công nhận mô hình, điển hình"));
+    assert!(r.has("Điều 1. Công nhận 40 mô hình, điển hình “Dân vận khéo” cấp tỉnh năm 2025"));
+    // The signature block and the recipients.
+    let kt = r.position("KT. CHỦ TỊCH");
+    assert_eq!(r.paragraphs[kt + 1], "PHÓ CHỦ TỊCH");
+    assert!(r.has("Nguyễn Đình Việt"));
+    let recipients = r.position("Nơi nhận:");
+    assert_eq!(r.paragraphs[recipients + 1], "- Như Điều 3;");
+    assert_eq!(r.paragraphs[recipients + 2], "- Lưu: VT.");
+    // The annex: its reference, its rows in order, its header repeated.
+    assert!(r.has(
+        "(Kèm theo Quyết định số 15/QĐ-UBND ngày 05/01/2026 của Ủy ban nhân dân tỉnh Sơn La)"
+    ));
+    let rows: Vec<usize> = (1..=40)
+        .map(|i| r.position(&format!("“Bản không có người nghiện ma túy” số {i}")))
+        .collect();
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "annex rows out of order"
+    );
+    assert!(r.position("Phụ lục") < rows[0]);
+    assert_eq!(r.header_rows, 1, "the annex's header row repeats");
+    // Body paragraphs justified with a first-line indent.
+    assert!(r.xml.contains("w:jc w:val=\"both\""));
+    assert!(r.xml.contains("w:firstLine=\"720\""));
+}
+
+#[test]
+fn party_documents_follow_hd36() {
+    let doc = samples::reward().document();
+    let r = read(&dvk_docs::to_docx(&doc).unwrap());
+    assert!(r.has("ĐẢNG CỘNG SẢN VIỆT NAM"));
+    assert!(!r.has("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+    assert!(r.has("TỈNH ỦY SƠN LA"));
+    assert!(r.has("BAN TUYÊN GIÁO VÀ DÂN VẬN"));
+    assert_eq!(
+        r.paragraphs[r.position("BAN TUYÊN GIÁO VÀ DÂN VẬN") + 1],
+        "*"
+    );
+    assert!(r.has("Số 05-QĐ/BTGDVTU"), "HD 36 writes no colon");
+    assert!(!r.has("Số: 05"));
+    assert!(r.has("Sơn La, ngày 09 tháng 02 năm 2026"));
+    // HD 36 sizes: the Party's name 15 pt (30 half-points), type 16 pt.
+    assert!(r.xml.contains("<w:sz w:val=\"30\" />") || r.xml.contains("<w:sz w:val=\"30\"/>"));
+    // Amounts in figures and in words.
+    assert!(r.has("2.800.000"));
+    assert!(r.has("Bằng chữ: Hai triệu tám trăm nghìn đồng."));
+}
+
+#[test]
+fn minutes_score_sheets_forms_and_reports_carry_their_records() {
+    let r = read(&dvk_docs::to_docx(&samples::minutes().document()).unwrap());
+    assert!(r.has("Hôm nay, ngày 28/10/2025, tại Hội trường Tỉnh ủy Sơn La"));
+    assert!(r.has("Nguyễn Văn An — Chủ tịch Hội đồng"));
+    assert!(
+        r.has("91,3") || r.has("91,2"),
+        "mean as a Vietnamese decimal"
+    );
+    assert!(r.has("Không đạt"));
+    assert!(r.has("Điểm trung bình 55,3% dưới ngưỡng 70%."));
+    assert!(r.has("THƯ KÝ HỘI ĐỒNG") && r.has("CHỦ TỊCH HỘI ĐỒNG"));
+
+    let filled = read(&dvk_docs::to_docx(&samples::score_sheet(false).document()).unwrap());
+    assert!(filled.has("Cầm Văn Đức"));
+    assert!(filled.has("85,5"), "the total of the member's points");
+    let blank = read(&dvk_docs::to_docx(&samples::score_sheet(true).document()).unwrap());
+    assert!(!blank.has("85,5") && !blank.has("Cầm Văn Đức"));
+    assert!(blank.has("Thành viên Hội đồng: ……"));
+
+    use dvk_domain::entry::Subject;
+    let person = read(
+        &dvk_docs::to_docx(&samples::registration(Subject::Individual, false).document()).unwrap(),
+    );
+    assert!(person.has("PHIẾU ĐĂNG KÝ"));
+    assert!(person.has("Xây dựng điển hình cá nhân “Dân vận khéo” năm 2026"));
+    for label in ["Họ và tên", "Năm sinh", "Dân tộc", "Đảng viên"] {
+        assert!(person.has(label), "{label}");
+    }
+    assert!(person.has("Lò Văn Pâng"));
+    for (_, label) in dvk_domain::entry::ITEMS {
+        assert!(person.has(label), "{label}");
+    }
+    let blank_form = read(
+        &dvk_docs::to_docx(&samples::registration(Subject::Individual, true).document()).unwrap(),
+    );
+    assert!(!blank_form.has("Lò Văn Pâng"));
+    assert!(blank_form.has("ngày …… tháng …… năm ……"));
+
+    let review = read(&dvk_docs::to_docx(&samples::review().document()).unwrap());
+    let total = review.position("Tổng cộng");
+    assert_eq!(
+        &review.paragraphs[total + 1..total + 5],
+        ["21", "7", "12", "1"]
+    );
+
+    let report = read(&dvk_docs::to_docx(&samples::report().document()).unwrap());
+    assert!(report.has("Tổng số mô hình, điển hình đăng ký: 21 (tập thể: 15, cá nhân: 6"));
+    assert!(report.has("Được công nhận: 12 (cấp xã: 8; cấp tỉnh: 4)"));
+    assert!(report.has("III. ĐÁNH GIÁ CHUNG"));
+}
+
+/// LibreOffice converts every kind; the PDF reads as the document.
+#[test]
+fn every_kind_converts_with_libreoffice() {
+    let Some(soffice) = ["soffice", "libreoffice"].into_iter().find(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "LibreOffice is needed in CI (.ci/run installs libreoffice-writer-nogui)"
+        );
+        eprintln!("LibreOffice not installed here; skipping the conversion check");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, doc) in samples::all() {
+        let path = dir.path().join(format!("{name}.docx"));
+        std::fs::write(&path, dvk_docs::to_docx(&doc).unwrap()).unwrap();
+        files.push((name, path));
+    }
+    let profile = dir.path().join("profile");
+    let out = std::process::Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .args(files.iter().map(|(_, p)| p))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tool = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} (poppler-utils) is needed: {e}"));
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for (name, _) in &files {
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        let pdf = pdf.to_str().unwrap();
+        let info = tool("pdfinfo", &[pdf]);
+        let pages: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let text = tool("pdftotext", &["-layout", pdf, "-"]);
+        assert!(info.contains("(A4)"), "{name}: not A4:\n{info}");
+        if *name == "giay-chung-nhan" {
+            assert_eq!(pages, 1, "{name}: the certificate is one page");
+            assert!(
+                info.contains("841.89 x 595.3"),
+                "{name}: not landscape:\n{info}"
+            );
+            assert!(text.contains("GIẤY CHỨNG NHẬN"));
+        }
+        assert!(
+            text.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+                || text.contains("ĐẢNG CỘNG SẢN VIỆT NAM"),
+            "{name}: no motto in the PDF"
+        );
+        assert!(text.contains("ngày"), "{name}: no dateline");
+    }
+    let decision = tool(
+        "pdftotext",
+        &[
+            dir.path()
+                .join("quyet-dinh-cong-nhan.pdf")
+                .to_str()
+                .unwrap(),
+            "-",
+        ],
+    );
+    assert!(decision.contains("Số: 15/QĐ-UBND"));
+    assert!(decision.contains("Sơn La, ngày 05 tháng 01 năm 2026"));
+    assert!(decision.contains("số 40"), "the last annex row");
+    // The annex's header row repeats on its second page.
+    assert!(decision.matches("Tên mô hình, điển hình").count() >= 2);
+}

@@ -1,0 +1,149 @@
+//! Documents as files: each download gathers its records through the same
+//! guards as the pages (a reader gets a document only of what they may
+//! read), fills a document kind of `dvk_docs`, and returns the DOCX. An
+//! issued decision's file is generated once, in the transaction that
+//! issues it, stored with its SHA-256 in the audit trail, and served as
+//! stored ever after.
+
+mod entry;
+mod issued;
+mod reward;
+mod round;
+mod unit;
+
+pub use entry::{
+    blank_registration, certificate_file, check_code, registration_form, wording, Wording,
+};
+pub use issued::{decision_file, public_decision_annex};
+pub(crate) use issued::{decision_file_name, recognition_document, store_issued};
+pub use reward::reward_decision_file;
+pub(crate) use reward::{reward_document, reward_file_name};
+pub use round::{minutes, notice, proposal, score_sheet, SheetRequest};
+pub use unit::{implementation_report, review_summary, ReportPeriod};
+
+use crate::appraisal::Decision;
+use crate::db::Db;
+use crate::error::{ServiceError, StoreError};
+use crate::reference::Catalogue;
+use dvk_docs::kinds::common::{Issuing, Listed, Signing};
+use dvk_domain::entry::{Kind, Subject};
+use dvk_domain::issuer::{place_name, Letterhead};
+
+/// A generated file, ready to send.
+#[derive(Debug, Clone)]
+pub struct DocFile {
+    /// The Vietnamese file name without extension, e.g. "Quyết định 15-QĐ-UBND".
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl DocFile {
+    pub(crate) fn make(name: String, doc: &dvk_docs::Document) -> Result<DocFile, ServiceError> {
+        let bytes = dvk_docs::to_docx(doc)
+            .map_err(|e| StoreError::Data(format!("không tạo được văn bản: {e}")))?;
+        Ok(DocFile { name, bytes })
+    }
+
+    pub fn sha256(&self) -> String {
+        dvk_domain::audit::hash_hex(&self.bytes)
+    }
+}
+
+/// A document number as a file name part: "15/QĐ-UBND" → "15-QĐ-UBND".
+pub fn file_part(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '-',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// The legal bases every decision starts from: the issuer's own remit and
+/// the movement's guidance as the deployment names it (setting
+/// `document_basis`, one per line).
+pub(crate) async fn bases(db: &Db, body: &str) -> Result<Vec<String>, ServiceError> {
+    let mut out = vec![format!("Căn cứ chức năng, nhiệm vụ, quyền hạn của {body};")];
+    if let Some(b) = db.setting("document_basis").await? {
+        out.extend(b.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| {
+            let l = l.trim_end_matches([';', '.']);
+            if l.starts_with("Căn cứ") {
+                format!("{l};")
+            } else {
+                format!("Căn cứ {l};")
+            }
+        }));
+    }
+    Ok(out)
+}
+
+/// The head of a decision as it was signed.
+pub(crate) fn decision_issuing(d: &Decision, fallback_place: &str) -> Issuing {
+    Issuing {
+        letterhead: d.letterhead(),
+        parent: d.issuer_parent.clone(),
+        body: d.issuing_body.clone(),
+        place: if d.place.is_empty() {
+            fallback_place.to_owned()
+        } else {
+            d.place.clone()
+        },
+    }
+}
+
+pub(crate) fn decision_signing(d: &Decision) -> Signing {
+    Signing {
+        signer: d.signer.clone(),
+        title: d.signer_title.clone(),
+    }
+}
+
+/// The body a unit's documents come from: the unit as an issuer when it
+/// is one, else the unit by name under the State letterhead.
+pub(crate) async fn unit_issuing(
+    db: &Db,
+    unit_id: i64,
+    name: &str,
+) -> Result<Issuing, ServiceError> {
+    Ok(match db.issuer(unit_id).await? {
+        Some(i) => Issuing {
+            letterhead: i.issuer.kind.letterhead(),
+            parent: i.issuer.parent.clone(),
+            body: i.issuer.body.clone(),
+            place: i.issuer.place.clone(),
+        },
+        None => Issuing {
+            letterhead: Letterhead::State,
+            parent: String::new(),
+            body: name.to_owned(),
+            place: place_name(name).to_owned(),
+        },
+    })
+}
+
+/// An entry as document lists print it: the collective's or individual's
+/// unit, never an individual's personal items.
+pub fn listed(
+    cat: &Catalogue,
+    title: &str,
+    unit_name: &str,
+    field_id: i64,
+    kind: Kind,
+    subject: Subject,
+) -> Listed {
+    Listed {
+        title: title.to_owned(),
+        holder: unit_name.to_owned(),
+        field: cat.field_name(field_id).to_owned(),
+        kind: kind.label().to_owned(),
+        subject: subject.label().to_owned(),
+    }
+}
+
+/// "cấp tỉnh" from a level code.
+pub fn level_words(cat: &Catalogue, code: &str) -> String {
+    cat.level_name(code).to_lowercase()
+}
