@@ -110,3 +110,58 @@ pub fn repeat_header_rows(
     }
     Ok(writer.into_inner())
 }
+
+/// The text of each paragraph of the document part, in order (table cells
+/// included), entities resolved: what a reader of the file sees.
+pub fn paragraphs(docx: &[u8]) -> Result<Vec<String>, PackageError> {
+    let xml = read_part(docx, DOCUMENT_PART)?;
+    let mut reader = Reader::from_str(&xml);
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    let mut in_text = false;
+    loop {
+        match reader.read_event()? {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"w:p" => current = Some(String::new()),
+            Event::Empty(e) if e.name().as_ref() == b"w:p" => out.push(String::new()),
+            Event::End(e) if e.name().as_ref() == b"w:p" => {
+                if let Some(p) = current.take() {
+                    out.push(p);
+                }
+            }
+            Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
+            Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
+            Event::Text(t) if in_text => {
+                if let Some(p) = current.as_mut() {
+                    p.push_str(&t.decode().map_err(|e| PackageError::Xml(e.to_string()))?);
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                if let Some(p) = current.as_mut() {
+                    p.push(entity(&r)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The character an entity reference stands for.
+pub(crate) fn entity(r: &quick_xml::events::BytesRef<'_>) -> Result<char, PackageError> {
+    if let Some(c) = r
+        .resolve_char_ref()
+        .map_err(|e| PackageError::Xml(e.to_string()))?
+    {
+        return Ok(c);
+    }
+    let name = r.decode().map_err(|e| PackageError::Xml(e.to_string()))?;
+    Ok(match name.as_ref() {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        other => return Err(PackageError::Xml(format!("thực thể không rõ &{other};"))),
+    })
+}

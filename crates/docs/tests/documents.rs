@@ -42,7 +42,7 @@ fn read(docx: &[u8]) -> Read {
         .collect();
     let mut reader = Reader::from_str(&xml);
     let mut out = Read {
-        paragraphs: Vec::new(),
+        paragraphs: dvk_docs::package::paragraphs(docx).expect("readable paragraphs"),
         page: Default::default(),
         margins: Default::default(),
         header_rows: 0,
@@ -50,39 +50,9 @@ fn read(docx: &[u8]) -> Read {
         styles,
         header_parts,
     };
-    let mut current: Option<String> = None;
-    let mut in_text = false;
     loop {
         match reader.read_event().expect("well-formed XML") {
             Event::Eof => break,
-            Event::Start(e) if e.name().as_ref() == b"w:p" => current = Some(String::new()),
-            Event::Empty(e) if e.name().as_ref() == b"w:p" => out.paragraphs.push(String::new()),
-            Event::End(e) if e.name().as_ref() == b"w:p" => {
-                if let Some(p) = current.take() {
-                    out.paragraphs.push(p);
-                }
-            }
-            Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
-            Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
-            Event::Text(t) if in_text => {
-                if let Some(p) = current.as_mut() {
-                    p.push_str(&t.decode().unwrap());
-                }
-            }
-            Event::GeneralRef(r) if in_text => {
-                if let Some(p) = current.as_mut() {
-                    let name = r.decode().unwrap();
-                    match (r.resolve_char_ref().ok().flatten(), name.as_ref()) {
-                        (Some(c), _) => p.push(c),
-                        (None, "amp") => p.push('&'),
-                        (None, "lt") => p.push('<'),
-                        (None, "gt") => p.push('>'),
-                        (None, "quot") => p.push('"'),
-                        (None, "apos") => p.push('\''),
-                        (None, other) => panic!("unknown entity {other}"),
-                    }
-                }
-            }
             Event::Empty(e) if e.name().as_ref() == b"w:pgSz" => {
                 out.page = (attr(&e, "w:w"), attr(&e, "w:h"), attr(&e, "w:orient"));
             }

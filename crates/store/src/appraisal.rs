@@ -2497,6 +2497,8 @@ pub struct PublicNotice {
     pub open: bool,
     pub entries: Vec<ProposedEntry>,
     pub comments: Vec<Comment>,
+    /// The recognition decisions, once the round is decided.
+    pub decisions: Vec<Decision>,
 }
 
 /// A round's public notice; unknown unless the round is on notice or
@@ -2526,11 +2528,17 @@ pub async fn public_notice(db: &Db, round_id: i64) -> Result<PublicNotice, Servi
         .into_iter()
         .filter(|e| matches!(e.state, EntryState::InPublicNotice | EntryState::Recognised))
         .collect();
+    let decisions = if round.state == RoundState::Decided {
+        db.decisions_of_round(round_id).await?
+    } else {
+        Vec::new()
+    };
     Ok(PublicNotice {
         round,
         open,
         entries,
         comments,
+        decisions,
     })
 }
 

@@ -109,7 +109,7 @@ impl Db {
     }
 
     /// A reward round's issued decisions: (id, number, signed on, title).
-    pub async fn reward_decisions_of_round(
+    async fn reward_decisions_of_round(
         &self,
         round_id: i64,
     ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
@@ -494,6 +494,23 @@ pub struct RewardDecisionForm {
 }
 
 /// The reward rounds `actor` may look at, newest first.
+/// A reward round's issued decisions, for readers of the round: (id,
+/// number, signed on, title).
+pub async fn issued_reward_decisions(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<Vec<(i64, String, String, String)>, ServiceError> {
+    let round = db
+        .reward_round(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
+    if !may_view_reward_round(&round, actor) {
+        return Err(ServiceError::NotFound("đợt khen thưởng"));
+    }
+    Ok(db.reward_decisions_of_round(round_id).await?)
+}
+
 pub async fn reward_rounds_for(db: &Db, actor: &Actor) -> Result<Vec<RewardRound>, ServiceError> {
     Ok(db
         .reward_rounds()

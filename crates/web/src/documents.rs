@@ -137,18 +137,11 @@ pub async fn fetch(
         }
         (Target::Round(id), "to-trinh") => docs::proposal(db, signed_in()?, id).await,
         (Target::Round(id), "quyet-dinh") => {
-            let actor = signed_in()?;
-            let decision = match id_of(&q.decision, "decision", "Quyết định")? {
-                Some(d) => d,
-                None => first_decision(state, id).await?,
-            };
-            docs::decision_file(db, actor, id, decision).await
+            let decision = id_of(&q.decision, "decision", "Quyết định")?;
+            docs::decision_file(db, signed_in()?, id, decision).await
         }
         (Target::PublicRound(id), "phu-luc") => {
-            let decision = match id_of(&q.decision, "decision", "Quyết định")? {
-                Some(d) => d,
-                None => first_decision(state, id).await?,
-            };
+            let decision = id_of(&q.decision, "decision", "Quyết định")?;
             docs::public_decision_annex(db, id, decision).await
         }
         (Target::Entry(id), "phieu-dang-ky") => docs::registration_form(db, signed_in()?, id).await,
@@ -220,16 +213,6 @@ pub async fn fetch(
         }
         _ => Err(unknown()),
     }
-}
-
-async fn first_decision(state: &AppState, round_id: i64) -> Result<i64, ServiceError> {
-    state
-        .db
-        .decisions_of_round(round_id)
-        .await?
-        .first()
-        .map(|d| d.id)
-        .ok_or(ServiceError::NotFound("quyết định"))
 }
 
 /// Where citizens comment on a notice, as the notice prints it.

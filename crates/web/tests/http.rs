@@ -10,6 +10,8 @@ mod api;
 mod appraisal;
 #[path = "http/authorisation.rs"]
 mod authorisation;
+#[path = "http/documents.rs"]
+mod documents;
 #[path = "http/mail_tls.rs"]
 mod mail_tls;
 #[path = "http/notice.rs"]
@@ -113,4 +115,6 @@ on_both_backends!(
     api::slow_clients_are_disconnected,
     retries::retried_creates_create_once,
     operations::metrics_count_requests_for_allowed_readers,
+    documents::documents_come_from_the_records_to_those_allowed,
+    documents::pdf_only_where_libreoffice_is,
 );

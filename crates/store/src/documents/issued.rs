@@ -162,17 +162,18 @@ pub(crate) fn decision_file_name(number: &str) -> String {
 
 /// An issued recognition decision's file, as stored, for readers of its
 /// round.
+/// `decision_id` None: the round's first decision.
 pub async fn decision_file(
     db: &Db,
     actor: &Actor,
     round_id: i64,
-    decision_id: i64,
+    decision_id: Option<i64>,
 ) -> Result<DocFile, ServiceError> {
     let view = crate::round_view::view_round(db, actor, round_id).await?;
     let d = view
         .decisions
         .iter()
-        .find(|d| d.id == decision_id)
+        .find(|d| decision_id.is_none_or(|id| d.id == id))
         .ok_or(ServiceError::NotFound("quyết định"))?;
     let record = ("decision", d.id);
     if let Some(f) = load_issued(db, record).await? {
@@ -198,17 +199,18 @@ pub async fn decision_file(
 
 /// The annex of a recognition decision as the public may read it: the
 /// models still recognised, by unit, never an individual's personal items.
+/// `decision_id` None: the round's first decision.
 pub async fn public_decision_annex(
     db: &Db,
     round_id: i64,
-    decision_id: i64,
+    decision_id: Option<i64>,
 ) -> Result<DocFile, ServiceError> {
     let notice = crate::appraisal::public_notice(db, round_id).await?;
-    let d = db
-        .decisions_of_round(round_id)
-        .await?
-        .into_iter()
-        .find(|d| d.id == decision_id)
+    let d = notice
+        .decisions
+        .iter()
+        .find(|d| decision_id.is_none_or(|id| d.id == id))
+        .cloned()
         .ok_or(ServiceError::NotFound("quyết định"))?;
     let full = regenerate(db, &notice.round, &d, true).await?;
     let mut doc = full.document();

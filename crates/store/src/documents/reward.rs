@@ -56,7 +56,11 @@ pub async fn reward_decision_file(
     round_id: i64,
     decision_id: i64,
 ) -> Result<DocFile, ServiceError> {
-    let (round, _, _) = crate::rewards::view_reward_round(db, actor, round_id).await?;
+    let round = db
+        .reward_round(round_id)
+        .await?
+        .filter(|r| crate::rewards::may_view_reward_round(r, actor))
+        .ok_or(ServiceError::NotFound("đợt khen thưởng"))?;
     let record = ("reward_decision", decision_id);
     let head = q("SELECT number, signed_on, signer, signer_title, issuing_body, issuer_type, issuer_parent, place, title \
                   FROM reward_decisions WHERE id = $1 AND round_id = $2")

@@ -130,7 +130,7 @@ async fn render_notice(
         "",
         "Thông báo công khai kết quả xét chọn",
     )];
-    for d in state.db.decisions_of_round(id).await? {
+    for d in &notice.decisions {
         documents.push(crate::documents::DocLink::new(
             state,
             &base,

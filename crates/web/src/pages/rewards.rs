@@ -225,9 +225,7 @@ async fn render_round(
                 .collect(),
         });
     }
-    let documents = state
-        .db
-        .reward_decisions_of_round(id)
+    let documents = rw::issued_reward_decisions(&state.db, &user.actor, id)
         .await?
         .into_iter()
         .map(|(did, number, signed_on, title)| {

@@ -1,0 +1,613 @@
+//! Documents as files: each comes from the records through the same guards
+//! as the pages; an issued decision's file is the one stored when it was
+//! signed; the public gets the notice and the annex without personal
+//! items; PDF only where LibreOffice is.
+
+use crate::api::api_as;
+use crate::support::{actor_of, at_day, commune_units, full_form, start, Client, Kind, Server};
+use dvk_domain::entry::EntryForm;
+use dvk_store::appraisal as ap;
+use dvk_store::service;
+use reqwest::StatusCode;
+use sqlx::Row;
+use std::collections::HashMap;
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A score-mode commune-level round, decided: two collective models of Tô
+/// Hiệu and an individual's exemplar of Chiềng An, scored by three members.
+struct Decided {
+    round: i64,
+    /// (decision id, number) per commune: Tô Hiệu's first.
+    decisions: Vec<(i64, String)>,
+    to_hieu: Vec<i64>,
+    individual: i64,
+}
+
+const PERSON: &str = "Lò Văn Pâng";
+
+async fn entry(s: &Server, officer: &str, unit: i64, title: &str, individual: bool) -> i64 {
+    let mut pairs = full_form(unit, title);
+    if individual {
+        for (k, v) in pairs.iter_mut() {
+            match *k {
+                "kind" => *v = "exemplar".into(),
+                "subject" => *v = "individual".into(),
+                _ => {}
+            }
+        }
+        pairs.extend([
+            ("person_name", PERSON.to_owned()),
+            ("birth_year", "1968".to_owned()),
+            ("gender", "nam".to_owned()),
+            ("ethnicity", "Thái".to_owned()),
+            ("position", "Trưởng bản Hua Pàng".to_owned()),
+            ("party_member", "1".to_owned()),
+            ("example", "Gia đình gương mẫu.".to_owned()),
+        ]);
+    }
+    let form: EntryForm =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&pairs).unwrap()).unwrap();
+    let cat = s.db.catalogue().await.unwrap();
+    let actor = actor_of(&s.db, officer).await;
+    let id = service::create_entry(&s.db, &cat, &actor, &form)
+        .await
+        .unwrap();
+    service::transition(
+        &s.db,
+        &actor,
+        id,
+        dvk_domain::state::Transition::Submit,
+        "",
+        1,
+    )
+    .await
+    .unwrap();
+    let reviewer = actor_of(&s.db, "bandanvan").await;
+    service::transition(
+        &s.db,
+        &reviewer,
+        id,
+        dvk_domain::state::Transition::Accept,
+        "",
+        2,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+async fn decided_round(s: &Server) -> Decided {
+    let (to_hieu, front_a, chieng_an, front_b) = commune_units(&s.db).await;
+    let a1 = entry(
+        s,
+        "canbo.tohieu",
+        front_a.id,
+        "Mô hình “Dân vận khéo” đường làng",
+        false,
+    )
+    .await;
+    let a2 = entry(
+        s,
+        "canbo.tohieu",
+        front_a.id,
+        "Mô hình “Dân vận khéo” nước sạch",
+        false,
+    )
+    .await;
+    let b1 = entry(
+        s,
+        "canbo.chiengan",
+        front_b.id,
+        "Điển hình trưởng bản gương mẫu",
+        true,
+    )
+    .await;
+    let organiser = actor_of(&s.db, "bandanvan").await;
+    let rid = ap::create_round(
+        &s.db,
+        &organiser,
+        &ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Xét công nhận cấp xã năm 2026".into(),
+            level: "xa".into(),
+            year: "2026".into(),
+            phase: "2026-2030".into(),
+            kind: "annual".into(),
+            mode: "score".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    use dvk_domain::appraisal::CouncilRole;
+    for (u, role) in [
+        ("hoidong.chutich", CouncilRole::Chair),
+        ("hoidong.uyvien", CouncilRole::Member),
+        ("hoidong.thuky", CouncilRole::Secretary),
+    ] {
+        let id = actor_of(&s.db, u).await.user_id;
+        ap::add_member(&s.db, &organiser, rid, id, role)
+            .await
+            .unwrap();
+    }
+    let data = s.db.round_core(rid).await.unwrap().unwrap();
+    for (officer, id) in [
+        ("canbo.tohieu", a1),
+        ("canbo.tohieu", a2),
+        ("canbo.chiengan", b1),
+    ] {
+        let subject = if id == b1 {
+            dvk_domain::entry::Subject::Individual
+        } else {
+            dvk_domain::entry::Subject::Collective
+        };
+        let points = data
+            .set_for(subject)
+            .criteria
+            .iter()
+            .map(|c| (c.id, "8".to_owned()))
+            .collect();
+        ap::propose(&s.db, &actor_of(&s.db, officer).await, rid, id, &points)
+            .await
+            .unwrap();
+    }
+    ap::assign(&s.db, &organiser, rid, ap::Assignment::All)
+        .await
+        .unwrap();
+    ap::start_appraisal(&s.db, &organiser, rid).await.unwrap();
+    let data = s.db.round_core(rid).await.unwrap().unwrap();
+    for (m, u) in ["hoidong.chutich", "hoidong.uyvien", "hoidong.thuky"]
+        .iter()
+        .enumerate()
+    {
+        let member = actor_of(&s.db, u).await;
+        for e in &data.entries {
+            let sheet: HashMap<i64, (String, String)> = data
+                .set_for(e.subject)
+                .criteria
+                .iter()
+                .map(|c| {
+                    let p = (c.max_points * (0.7 + 0.1 * m as f64)).round();
+                    (c.id, (p.to_string(), format!("Nhận xét của {u}")))
+                })
+                .collect();
+            ap::save_scores(&s.db, &member, rid, e.entry_id, &sheet)
+                .await
+                .unwrap();
+        }
+    }
+    let chair = actor_of(&s.db, "hoidong.chutich").await;
+    ap::conclude(
+        &s.db,
+        &chair,
+        rid,
+        &ap::MinutesForm {
+            date: "01/11/2026".into(),
+            place: "Hội trường Tỉnh ủy Sơn La".into(),
+            present: "3/3".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ap::publish_notice_at(
+        &s.db,
+        &organiser,
+        rid,
+        "02/11/2026",
+        "16/11/2026",
+        at_day("02/11/2026"),
+    )
+    .await
+    .unwrap();
+    let leader = actor_of(&s.db, "lanhdao").await;
+    let mut decisions = Vec::new();
+    for (n, (commune, ids)) in [(&to_hieu, vec![a1, a2]), (&chieng_an, vec![b1])]
+        .iter()
+        .enumerate()
+    {
+        let number = format!("{}/QĐ-UBND", 201 + n);
+        let d = ap::DecisionForm {
+            number: number.clone(),
+            signed_on: "20/11/2026".into(),
+            signer: "Trần Quốc Khánh".into(),
+            signer_title: "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH".into(),
+            issuer_unit_id: commune.id.to_string(),
+        };
+        let id = ap::decide_at(&s.db, &leader, rid, &d, ids, at_day("20/11/2026"))
+            .await
+            .unwrap();
+        decisions.push((id, number));
+    }
+    Decided {
+        round: rid,
+        decisions,
+        to_hieu: vec![a1, a2],
+        individual: b1,
+    }
+}
+
+/// (status, content type, content disposition, body).
+async fn fetch(c: &Client, path: &str) -> (StatusCode, String, String, Vec<u8>) {
+    let res = c.get(path).await;
+    let header = |n: &str| {
+        res.headers()
+            .get(n)
+            .map(|v| v.to_str().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+    let (ct, cd) = (header("content-type"), header("content-disposition"));
+    (res.status(), ct, cd, res.bytes().await.unwrap().to_vec())
+}
+
+fn text(docx: &[u8]) -> Vec<String> {
+    dvk_docs::package::paragraphs(docx).expect("a DOCX")
+}
+
+fn has(paragraphs: &[String], needle: &str) -> bool {
+    paragraphs.iter().any(|p| p.contains(needle))
+}
+
+pub async fn documents_come_from_the_records_to_those_allowed(kind: Kind) {
+    let s = start(kind, 0).await;
+    let d = decided_round(&s).await;
+    let r = d.round;
+    let (decision, number) = d.decisions[0].clone();
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+
+    // Step 1: the decision's file is the one stored when it was signed,
+    // its SHA-256 in the trail, under a Vietnamese file name.
+    let path = format!("/rounds/{r}/documents/quyet-dinh?decision={decision}");
+    let (status, ct, cd, first) = fetch(&secretariat, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ct, DOCX);
+    assert!(
+        cd.starts_with("attachment; filename=\"Quyet dinh 201-QD-UBND.docx\""),
+        "{cd}"
+    );
+    assert!(
+        cd.contains("filename*=UTF-8''Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh%20201"),
+        "{cd}"
+    );
+    let sha = dvk_domain::audit::hash_hex(&first);
+    let trail: Vec<String> = sqlx::query(
+        "SELECT changes FROM audit_log WHERE action = 'document.issue' AND record_type = 'round' AND record_id = $1",
+    )
+    .bind(r)
+    .fetch_all(&s.db.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<String, _>(0).unwrap())
+    .collect();
+    assert!(
+        trail
+            .iter()
+            .any(|c| c.contains(&sha) && c.contains("201/QĐ-UBND") && c.contains("\"file\"")),
+        "the trail holds the file's SHA-256: {trail:?}"
+    );
+    let p = text(&first);
+    assert!(has(&p, "Số: 201/QĐ-UBND"));
+    assert!(has(&p, "ngày 20 tháng 11 năm 2026"));
+    assert!(has(&p, "ỦY BAN NHÂN DÂN"));
+    assert!(has(&p, "KT. CHỦ TỊCH") && has(&p, "PHÓ CHỦ TỊCH") && has(&p, "Trần Quốc Khánh"));
+    let rows: Vec<usize> = ["đường làng", "nước sạch"]
+        .iter()
+        .map(|t| p.iter().position(|x| x.contains(t)).expect(t))
+        .collect();
+    assert!(rows[0] < rows[1], "annex rows in the order of the records");
+    assert!(
+        !has(&p, "trưởng bản gương mẫu"),
+        "another commune's entry is in its own decision"
+    );
+
+    // Step 2: later edits of the records leave the issued file unchanged.
+    sqlx::query("UPDATE units SET name = 'Tên đã đổi' WHERE id = (SELECT unit_id FROM entries WHERE id = $1)")
+        .bind(d.to_hieu[0])
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE entries SET title = 'Tên đã sửa sau khi ký' WHERE id = $1")
+        .bind(d.to_hieu[0])
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let (_, _, _, again) = fetch(&secretariat, &path).await;
+    assert_eq!(again, first, "the file signed is the file kept");
+
+    // Step 3: minutes and proposal for those with full sight; the judged
+    // unit and an outsider get none.
+    let chair = Client::login(&s.base, "hoidong.chutich").await;
+    let (status, _, _, minutes) = fetch(&chair, &format!("/rounds/{r}/documents/bien-ban")).await;
+    assert_eq!(status, StatusCode::OK);
+    let m = text(&minutes);
+    assert!(has(
+        &m,
+        "Hôm nay, ngày 01/11/2026, tại Hội trường Tỉnh ủy Sơn La"
+    ));
+    assert!(has(&m, "Bạc Cầm Ngọc — Chủ tịch Hội đồng"));
+    assert!(has(&m, "Trung vị (%)"));
+    assert!(has(&m, "80,0"), "the mean of 70%, 80%, 90% sheets: {m:?}");
+    let (status, _, _, proposal) =
+        fetch(&secretariat, &format!("/rounds/{r}/documents/to-trinh")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(has(&text(&proposal), "TỜ TRÌNH"));
+    let judged = Client::login(&s.base, "canbo.chiengan").await;
+    for kind in ["bien-ban", "to-trinh"] {
+        let (status, _, _, _) = fetch(&judged, &format!("/rounds/{r}/documents/{kind}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{kind} for a judged unit");
+    }
+    let outsider = Client::login(&s.base, "canbo.soyte").await;
+    for kind in ["bien-ban", "phieu-cham", "quyet-dinh", "to-trinh"] {
+        let (status, _, _, _) = fetch(&outsider, &format!("/rounds/{r}/documents/{kind}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{kind} for an outsider");
+    }
+
+    // Step 4: a member's score sheet to that member (and full sight), never
+    // to another member.
+    let member = Client::login(&s.base, "hoidong.uyvien").await;
+    let (status, _, _, sheet) = fetch(&member, &format!("/rounds/{r}/documents/phieu-cham")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sh = text(&sheet);
+    assert!(has(&sh, "Vì Văn Thanh"));
+    assert!(has(&sh, "Nhận xét của hoidong.uyvien"));
+    assert!(!has(&sh, "Nhận xét của hoidong.chutich"));
+    let chair_id = actor_of(&s.db, "hoidong.chutich").await.user_id;
+    let other = format!("/rounds/{r}/documents/phieu-cham?member={chair_id}");
+    assert_eq!(fetch(&member, &other).await.0, StatusCode::FORBIDDEN);
+    let (status, _, _, chairs) = fetch(&secretariat, &other).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(has(&text(&chairs), "Nhận xét của hoidong.chutich"));
+    let (status, _, _, blank) = fetch(
+        &member,
+        &format!("/rounds/{r}/documents/phieu-cham?blank=1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!has(&text(&blank), "Nhận xét của"));
+    assert_eq!(
+        fetch(
+            &judged,
+            &format!("/rounds/{r}/documents/phieu-cham?blank=1")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Step 5: the public gets the notice and the annex, without personal items.
+    let public = Client::anonymous(&s.base).await;
+    let (status, ct, _, notice) =
+        fetch(&public, &format!("/cong-khai/{r}/documents/thong-bao")).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, DOCX));
+    let n = text(&notice);
+    assert!(has(
+        &n,
+        "Thời gian thông báo công khai: từ ngày 02/11/2026 đến hết ngày 16/11/2026."
+    ));
+    let second = d.decisions[1].0;
+    let (status, _, _, annex) = fetch(
+        &public,
+        &format!("/cong-khai/{r}/documents/phu-luc?decision={second}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let a = text(&annex);
+    assert!(has(&a, "trưởng bản gương mẫu"));
+    for personal in [PERSON, "1968", "Trưởng bản Hua Pàng", "Thái"] {
+        assert!(
+            !has(&a, personal),
+            "personal item “{personal}” in the public annex"
+        );
+        assert!(
+            !has(&n, personal),
+            "personal item “{personal}” in the public notice"
+        );
+    }
+    // A round not public has no public documents.
+    let open = ap::create_round(
+        &s.db,
+        &actor_of(&s.db, "bandanvan").await,
+        &ap::RoundForm {
+            unit_id: s.province.id.to_string(),
+            title: "Đợt chưa công khai".into(),
+            level: "xa".into(),
+            year: "2026".into(),
+            phase: "2026-2030".into(),
+            kind: "annual".into(),
+            mode: "ballot".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        fetch(&public, &format!("/cong-khai/{open}/documents/thong-bao"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Step 6: the registration form, with the personal items, to the
+    // entry's readers only.
+    let registrar = Client::login(&s.base, "canbo.chiengan").await;
+    let (status, _, _, form) = fetch(
+        &registrar,
+        &format!("/entries/{}/documents/phieu-dang-ky", d.individual),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let f = text(&form);
+    assert!(has(&f, PERSON) && has(&f, "1968") && has(&f, "Thái"));
+    assert!(has(
+        &f,
+        "Xây dựng điển hình cá nhân “Dân vận khéo” năm 2026"
+    ));
+    let other_unit = Client::login(&s.base, "canbo.tohieu").await;
+    assert_eq!(
+        fetch(
+            &other_unit,
+            &format!("/entries/{}/documents/phieu-dang-ky", d.individual)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    // The certificate as one landscape page.
+    let (status, _, _, cert) = fetch(
+        &registrar,
+        &format!("/entries/{}/documents/giay-chung-nhan", d.individual),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let xml = dvk_docs::package::read_part(&cert, "word/document.xml").unwrap();
+    assert!(xml.contains("w:orient=\"landscape\""));
+    assert!(has(&text(&cert), "GIẤY CHỨNG NHẬN"));
+
+    // Step 7: the unit's report counts the records; those who do not
+    // follow the unit get none.
+    let (status, _, _, report) = fetch(
+        &secretariat,
+        &format!("/units/{}/documents/bao-cao?year=2026", s.province.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let rp = text(&report);
+    assert!(
+        has(&rp, "Tổng số mô hình, điển hình đăng ký: 3 (tập thể: 2, cá nhân: 1; mô hình: 2, điển hình: 1)"),
+        "{rp:?}"
+    );
+    assert!(has(&rp, "Được công nhận: 3 (cấp xã: 3)"), "{rp:?}");
+    assert_eq!(
+        fetch(
+            &other_unit,
+            &format!("/units/{}/documents/bao-cao?year=2026", s.province.id)
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, _, review) = fetch(
+        &secretariat,
+        &format!("/units/{}/documents/ra-soat?year=2026", s.province.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(has(&text(&review), "BIỂU TỔNG HỢP, RÀ SOÁT"));
+
+    // Step 8: bad requests get clear answers.
+    let bad = secretariat
+        .get(&format!("/rounds/{r}/documents/khong-co"))
+        .await;
+    assert_eq!(bad.status(), StatusCode::NOT_FOUND);
+    let bad = secretariat
+        .get(&format!("/rounds/{r}/documents/bien-ban?format=xls"))
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("docx hoặc pdf"));
+
+    // Step 9: the API gives the same files, JSON errors otherwise.
+    let api = api_as(&s, "bandanvan").await;
+    let res = api
+        .get(&format!(
+            "/rounds/{r}/documents/quyet-dinh?decision={decision}"
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = api.get(&format!("/rounds/{r}/documents/khong-co")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.body["code"], "not_found");
+    let _ = number;
+}
+
+/// Without LibreOffice no PDF is offered; with it (always in CI) a PDF is
+/// the document, converted on the server.
+pub async fn pdf_only_where_libreoffice_is(kind: Kind) {
+    let s = start(kind, 0).await;
+    let d = decided_round(&s).await;
+    let r = d.round;
+    let (decision, _) = d.decisions[0].clone();
+    let off = crate::support::serve_with(
+        &s.db,
+        dvk_web::WebConfig {
+            soffice: Some(std::path::PathBuf::new()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = Client::login(&off, "bandanvan").await;
+    let page = c.get_text(&format!("/rounds/{r}")).await;
+    assert!(page.contains("Tải văn bản"));
+    assert!(page.contains(&format!("/rounds/{r}/documents/bien-ban")));
+    assert!(
+        !page.contains("format=pdf"),
+        "no PDF link without LibreOffice"
+    );
+    let res = c
+        .get(&format!("/rounds/{r}/documents/bien-ban?format=pdf"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("chưa cài LibreOffice"));
+
+    let has_office = ["soffice", "libreoffice"].iter().any(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !has_office {
+        assert!(
+            std::env::var("CI").is_err(),
+            "LibreOffice is needed in CI (.ci/run installs it)"
+        );
+        eprintln!("LibreOffice not installed here; skipping the PDF conversion");
+        return;
+    }
+    let on = crate::support::serve_with(&s.db, dvk_web::WebConfig::default()).await;
+    let c = Client::login(&on, "bandanvan").await;
+    let page = c.get_text(&format!("/rounds/{r}")).await;
+    assert!(page.contains("format=pdf"));
+    let res = c
+        .get(&format!(
+            "/rounds/{r}/documents/quyet-dinh?decision={decision}&format=pdf"
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".pdf"));
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("qd.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(t.contains("Số: 201/QĐ-UBND"), "{t}");
+    assert!(t.contains("ngày 20 tháng 11 năm 2026"), "{t}");
+    // The certificate prints on exactly one page.
+    let res = c
+        .get(&format!(
+            "/entries/{}/documents/giay-chung-nhan?format=pdf",
+            d.individual
+        ))
+        .await;
+    std::fs::write(&file, res.bytes().await.unwrap()).unwrap();
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.trim_end().ends_with(" 1")),
+        "{info}"
+    );
+}
