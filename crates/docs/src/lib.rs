@@ -34,3 +34,4 @@ pub fn to_docx(doc: &Document) -> Result<Vec<u8>, PackageError> {
 }
 
 use std::io::Cursor;
+pub mod template;

@@ -163,17 +163,24 @@ pub struct Head {
     pub place: String,
     /// ISO date; `None` prints "ngày … tháng … năm …".
     pub date: Option<String>,
+    /// Printed instead of the dateline (a template's `{{dong_ngay}}`).
+    pub dateline_text: Option<String>,
 }
 
 impl Head {
     pub fn number_line(&self) -> String {
         match &self.number {
+            // A template's placeholder carries its own "Số:".
+            Some(n) if n.starts_with("{{") => n.clone(),
             Some(n) => self.letterhead.number_line(n),
             None => self.letterhead.number_line("……/"),
         }
     }
 
     pub fn dateline(&self) -> String {
+        if let Some(t) = &self.dateline_text {
+            return t.clone();
+        }
         match &self.date {
             Some(d) => dvk_domain::issuer::dateline(&self.place, d),
             None if self.place.is_empty() => "ngày …… tháng …… năm ……".to_owned(),

@@ -318,7 +318,7 @@ fn head_table(style: &Style, head: &Head, width: usize) -> (Table, usize) {
     let right_w = width - left_w;
     let mut left = Vec::new();
     if !head.parent.is_empty() {
-        left.push(centred(&head.parent.to_uppercase(), style.parent));
+        left.push(centred(&caps(&head.parent), style.parent));
     }
     for line in body_lines(&head.body) {
         left.push(centred_bold(&line, style.issuer));
@@ -352,10 +352,20 @@ fn head_table(style: &Style, head: &Head, width: usize) -> (Table, usize) {
     )
 }
 
+/// Text in capitals, a template's placeholders kept as they are named
+/// (the body's own placeholder becomes its capitalised form).
+fn caps(s: &str) -> String {
+    match s {
+        "{{co_quan}}" => "{{co_quan_in_hoa}}".to_owned(),
+        s if s.starts_with("{{") && s.ends_with("}}") => s.to_owned(),
+        s => s.to_uppercase(),
+    }
+}
+
 /// The issuing body in capitals, a People's Committee on two lines
 /// ("ỦY BAN NHÂN DÂN" over "TỈNH SƠN LA") as offices write it.
 fn body_lines(body: &str) -> Vec<String> {
-    let upper = body.to_uppercase();
+    let upper = caps(body);
     match upper.strip_prefix("ỦY BAN NHÂN DÂN ") {
         Some(rest) if !rest.is_empty() => vec!["ỦY BAN NHÂN DÂN".to_owned(), rest.to_owned()],
         _ => vec![upper],

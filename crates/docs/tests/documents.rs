@@ -351,3 +351,187 @@ fn every_kind_converts_with_libreoffice() {
     // The annex's header row repeats on its second page.
     assert!(decision.matches("Tên mô hình, điển hình").count() >= 2);
 }
+
+mod templates {
+    use dvk_docs::kinds::fields::TemplateKind;
+    use dvk_docs::kinds::samples;
+    use dvk_docs::template::{check, fill, TemplateError};
+    use std::io::Write;
+
+    fn paragraphs(docx: &[u8]) -> Vec<String> {
+        dvk_docs::package::paragraphs(docx).unwrap()
+    }
+
+    /// A minimal DOCX whose document part is `body` (WordprocessingML).
+    fn docx_with(body: &str, extra: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut part = |name: &str, text: &str| {
+            out.start_file(name, opts).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        };
+        part(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+        );
+        part(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#,
+        );
+        part(
+            "word/document.xml",
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+            ),
+        );
+        for (n, t) in extra {
+            part(n, t);
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn every_starting_point_checks_and_fills_from_the_records() {
+        for kind in TemplateKind::ALL {
+            let start = dvk_docs::to_docx(&kind.starting_point()).unwrap();
+            let used =
+                check(&start, &kind.names()).unwrap_or_else(|e| panic!("{}: {e}", kind.code()));
+            assert!(
+                used.iter().any(|p| p == "so_van_ban" || p == "dong_so"),
+                "{used:?}"
+            );
+            let data = match kind {
+                TemplateKind::Recognition => samples::recognition(3).template_data(),
+                TemplateKind::Notice => samples::notice().template_data(),
+                TemplateKind::Proposal => samples::proposal().template_data(),
+                TemplateKind::Certificate => samples::certificate().template_data(),
+            };
+            let filled = fill(&start, &data).unwrap();
+            let p = paragraphs(&filled);
+            assert!(
+                !p.iter().any(|x| x.contains("{{")),
+                "{}: {p:?}",
+                kind.code()
+            );
+            assert!(p.iter().any(|x| x.contains("ngày")), "{}", kind.code());
+        }
+        let filled = fill(
+            &dvk_docs::to_docx(&TemplateKind::Recognition.starting_point()).unwrap(),
+            &samples::recognition(3).template_data(),
+        )
+        .unwrap();
+        let p = paragraphs(&filled);
+        assert!(p.contains(&"Số: 15/QĐ-UBND".to_owned()));
+        assert!(p.contains(&"Sơn La, ngày 05 tháng 01 năm 2026".to_owned()));
+        let rows: Vec<usize> = (1..=3)
+            .map(|i| {
+                p.iter()
+                    .position(|x| x.ends_with(&format!("số {i}")))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            rows.windows(2).all(|w| w[0] < w[1]),
+            "repeated rows in order"
+        );
+        assert!(p.iter().any(|x| x.contains("Công nhận 3 mô hình")));
+    }
+
+    #[test]
+    fn placeholders_split_across_runs_and_repeated_rows_are_filled() {
+        // Word splits "{{so_van_ban}}" over runs with different formatting.
+        let body = r#"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Số: {{so_</w:t></w:r><w:r><w:t>van</w:t></w:r><w:r><w:rPr><w:i/></w:rPr><w:t>_ban}} ngày {</w:t></w:r><w:r><w:t>{ngay_ky}}</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>TT</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Tên</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>{{ds.tt}}</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>{{ds.</w:t></w:r><w:r><w:t>ten}} &amp; co</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#;
+        let template = docx_with(body, &[]);
+        let names = TemplateKind::Recognition.names();
+        assert_eq!(
+            check(&template, &names).unwrap(),
+            vec!["ds.ten", "ds.tt", "ngay_ky", "so_van_ban"]
+        );
+        let data = samples::recognition(3).template_data();
+        let filled = fill(&template, &data).unwrap();
+        let p = paragraphs(&filled);
+        assert_eq!(p[0], "Số: 15/QĐ-UBND ngày 05/01/2026");
+        // The header row once, the list row three times, in order.
+        assert_eq!(p.iter().filter(|x| *x == "TT").count(), 1);
+        for i in 1..=3 {
+            assert!(p.contains(&i.to_string()), "{p:?}");
+            assert!(
+                p.contains(&format!(
+                    "Mô hình “Bản không có người nghiện ma túy” số {i} & co"
+                )),
+                "{p:?}"
+            );
+        }
+        // The formatting of each run stays: the bold run is still bold.
+        let xml = dvk_docs::package::read_part(&filled, "word/document.xml").unwrap();
+        assert!(
+            xml.contains("<w:b/></w:rPr><w:t xml:space=\"preserve\">Số: 15/QĐ-UBND</w:t>"),
+            "{xml}"
+        );
+        // A value with markup is text, never XML.
+        let mut evil = data.clone();
+        evil.values.retain(|(k, _)| *k != "so_van_ban");
+        evil.values.push(("so_van_ban", "<w:t>x</w:t>&\"".into()));
+        let xml =
+            dvk_docs::package::read_part(&fill(&template, &evil).unwrap(), "word/document.xml")
+                .unwrap();
+        assert!(xml.contains("&lt;w:t&gt;x&lt;/w:t&gt;&amp;"));
+    }
+
+    #[test]
+    fn bad_templates_are_refused_naming_the_problem() {
+        let names = TemplateKind::Recognition.names();
+        let unknown = docx_with("<w:p><w:r><w:t>{{so_hieu_la}}</w:t></w:r></w:p>", &[]);
+        assert_eq!(
+            check(&unknown, &names),
+            Err(TemplateError::UnknownPlaceholder("so_hieu_la".into()))
+        );
+        assert!(TemplateError::UnknownPlaceholder("so_hieu_la".into())
+            .to_string()
+            .contains("{{so_hieu_la}}"));
+        let broken = docx_with("<w:p><w:r><w:t>Số</w:r></w:p>", &[]);
+        assert!(
+            matches!(check(&broken, &names), Err(TemplateError::BrokenXml { part, .. }) if part == "word/document.xml")
+        );
+        let unclosed = docx_with("<w:p><w:r><w:t>{{so_van_ban</w:t></w:r></w:p>", &[]);
+        assert!(matches!(
+            check(&unclosed, &names),
+            Err(TemplateError::Unclosed(_))
+        ));
+        let outside = docx_with("<w:p><w:r><w:t>{{ds.ten}}</w:t></w:r></w:p>", &[]);
+        assert_eq!(
+            check(&outside, &names),
+            Err(TemplateError::RowOutsideTable("ds.ten".into()))
+        );
+        let macros = docx_with("<w:p/>", &[("word/vbaProject.bin", "binary")]);
+        assert_eq!(check(&macros, &names), Err(TemplateError::Macros));
+        let linked = docx_with(
+            "<w:p/>",
+            &[(
+                "word/_rels/document.xml.rels",
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" Target="http://example.com/x.dotm" TargetMode="External"/></Relationships>"#,
+            )],
+        );
+        assert_eq!(
+            check(&linked, &names),
+            Err(TemplateError::ExternalLink(
+                "http://example.com/x.dotm".into()
+            ))
+        );
+        let field = docx_with(
+            r#"<w:p><w:r><w:instrText> INCLUDETEXT "\\\\server\\x.docx" </w:instrText></w:r></w:p>"#,
+            &[],
+        );
+        assert!(matches!(
+            check(&field, &names),
+            Err(TemplateError::ExternalLink(_))
+        ));
+        assert_eq!(check(b"not a zip", &names), Err(TemplateError::NotDocx));
+        // A ZIP bomb stops at the budget.
+        let big = "a".repeat(41 * 1024 * 1024);
+        let bomb = docx_with("<w:p/>", &[("word/media/big.txt", &big)]);
+        assert_eq!(check(&bomb, &names), Err(TemplateError::TooLarge));
+    }
+}

@@ -2896,10 +2896,7 @@ pub async fn decide_at(
         bases,
         lines,
     );
-    let file = crate::documents::DocFile::make(
-        crate::documents::decision_file_name(number),
-        &document.document(),
-    )?;
+    let file = crate::documents::recognition_file(db, &signed, &document).await?;
     crate::documents::store_issued(
         &mut tx,
         actor.user_id,

@@ -56,6 +56,12 @@ const STEPS: &[Step] = &[
     step!(17, "0017_entry_views.sql", "entry_views", false),
     step!(18, "0018_council_removal.sql", "council_removal", false),
     step!(19, "0019_issued_documents.sql", "issued_documents", false),
+    step!(
+        20,
+        "0020_document_templates.sql",
+        "document_templates",
+        false
+    ),
 ];
 
 /// The newest schema this binary knows.

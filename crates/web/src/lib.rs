@@ -246,6 +246,23 @@ pub fn router(state: AppState) -> Router {
         .route("/units/{id}/documents/{kind}", get(pages::documents::unit))
         .route("/documents/blank/{kind}", get(pages::documents::blank))
         .route(
+            "/admin/templates",
+            get(pages::templates::page).post(pages::templates::upload),
+        )
+        .route("/admin/templates/{id}/file", get(pages::templates::file))
+        .route(
+            "/admin/templates/{id}/preview",
+            get(pages::templates::preview),
+        )
+        .route(
+            "/admin/templates/{id}/retire",
+            post(pages::templates::retire),
+        )
+        .route(
+            "/admin/templates/start/{kind}",
+            get(pages::templates::start),
+        )
+        .route(
             "/entries/{id}/rewards/{reward}/certificate",
             get(pages::public::reward_certificate),
         )

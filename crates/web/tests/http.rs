@@ -117,4 +117,5 @@ on_both_backends!(
     operations::metrics_count_requests_for_allowed_readers,
     documents::documents_come_from_the_records_to_those_allowed,
     documents::pdf_only_where_libreoffice_is,
+    documents::provinces_fill_their_own_forms,
 );

@@ -28,6 +28,7 @@ impl Issuing {
             number: number.map(str::to_owned),
             place: self.place.clone(),
             date: date.map(str::to_owned),
+            dateline_text: None,
         }
     }
 }
@@ -57,6 +58,16 @@ pub struct Listed {
     pub kind: String,
     /// "Tập thể" / "Cá nhân".
     pub subject: String,
+}
+
+/// How many entries a list holds, as the text says it; a template's
+/// starting point (one row of `{{ds.…}}` placeholders) says
+/// `{{so_luong}}` instead.
+pub fn count_of(lines: &[Listed]) -> String {
+    match lines {
+        [only] if only.title == "{{ds.ten}}" => "{{so_luong}}".to_owned(),
+        _ => lines.len().to_string(),
+    }
 }
 
 /// dd/mm/yyyy from an ISO date.
@@ -94,12 +105,21 @@ pub fn listing(lines: &[Listed]) -> Grid {
         Cell::bold("Loại"),
     ]];
     for (i, l) in lines.iter().enumerate() {
+        let number = match count_of(lines).as_str() {
+            "{{so_luong}}" => "{{ds.tt}}".to_owned(),
+            _ => (i + 1).to_string(),
+        };
+        let kind = if l.subject.is_empty() {
+            l.kind.clone()
+        } else {
+            format!("{}\n{}", l.kind, l.subject.to_lowercase())
+        };
         rows.push(vec![
-            Cell::center((i + 1).to_string()),
+            Cell::center(number),
             Cell::text(&l.title),
             Cell::text(&l.holder),
             Cell::text(&l.field),
-            Cell::center(format!("{}\n{}", l.kind, l.subject.to_lowercase())),
+            Cell::center(kind),
         ]);
     }
     Grid {

@@ -51,7 +51,7 @@ impl RecognitionDecision {
             "Điều 1.",
             format!(
                 "Công nhận {} mô hình, điển hình {MOVEMENT} {level_year} (có danh sách kèm theo).",
-                self.lines.len()
+                super::common::count_of(&self.lines)
             ),
         ));
         doc.blocks.push(article(

@@ -3,6 +3,7 @@
 pub mod certificate;
 pub mod common;
 pub mod decision;
+pub mod fields;
 pub mod minutes;
 pub mod notice;
 pub mod proposal;

@@ -43,7 +43,7 @@ impl Notice {
         doc.blocks.push(Block::para(format!(
             "Căn cứ kết quả họp Hội đồng xét chọn mô hình, điển hình {MOVEMENT} {level_year}{meeting}, {} thông báo công khai danh sách {} mô hình, điển hình được Hội đồng đề nghị công nhận (có danh sách kèm theo).",
             self.issuing.body,
-            self.lines.len()
+            super::common::count_of(&self.lines)
         )));
         let period = |d: &Option<String>| {
             d.as_deref()

@@ -38,7 +38,7 @@ impl Proposal {
                 format!("Đề nghị công nhận mô hình, điển hình {MOVEMENT} {level_name} năm {year}"),
                 format!(
                     "xem xét, công nhận {} mô hình, điển hình {MOVEMENT} {level_name} năm {year}",
-                    self.lines.len()
+                    super::common::count_of(&self.lines)
                 ),
                 format!(
                     "MÔ HÌNH, ĐIỂN HÌNH {} ĐỀ NGHỊ CÔNG NHẬN {} NĂM {year}",
@@ -50,7 +50,7 @@ impl Proposal {
                 format!("Đề nghị khen thưởng mô hình, điển hình {MOVEMENT} năm {year}"),
                 format!(
                     "xem xét, tặng {award} cho {} tập thể, cá nhân",
-                    self.lines.len()
+                    super::common::count_of(&self.lines)
                 ),
                 "TẬP THỂ, CÁ NHÂN ĐỀ NGHỊ KHEN THƯỞNG".to_owned(),
             ),

@@ -187,14 +187,20 @@ pub async fn certificate_file(
         },
         check_code: check_code(&c),
     };
-    DocFile::make(
+    // The registering unit's subtree decides whose form is in force.
+    super::templates::render(
+        db,
+        dvk_docs::kinds::fields::TemplateKind::Certificate,
+        &c.entry.unit_path,
         format!(
             "{} - {}",
             file_part(&capitalised(&w.heading)),
             file_part(c.entry.registration.title())
         ),
         &doc.document(),
+        doc.template_data(),
     )
+    .await
 }
 
 /// "GIẤY CHỨNG NHẬN" → "Giấy chứng nhận".

@@ -50,8 +50,8 @@ pub(crate) async fn store_issued(
     file: &DocFile,
 ) -> Result<bool, ServiceError> {
     let sha = file.sha256();
-    let stored = q("INSERT INTO issued_documents (record_type, record_id, kind, file_name, sha256, size, created_by, created_at, content) \
-                    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (record_type, record_id) DO NOTHING")
+    let stored = q("INSERT INTO issued_documents (record_type, record_id, kind, file_name, sha256, size, created_by, created_at, content, template_id) \
+                    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (record_type, record_id) DO NOTHING")
         .bind(record.0)
         .bind(record.1)
         .bind(kind)
@@ -61,6 +61,7 @@ pub(crate) async fn store_issued(
         .bind(actor_id)
         .bind(now())
         .bind(file.bytes.clone())
+        .bind(file.template)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -86,7 +87,7 @@ pub(crate) async fn load_issued(
     record: (&str, i64),
 ) -> Result<Option<DocFile>, ServiceError> {
     let row = q(
-        "SELECT file_name, content FROM issued_documents WHERE record_type = $1 AND record_id = $2",
+        "SELECT file_name, content, template_id FROM issued_documents WHERE record_type = $1 AND record_id = $2",
     )
     .bind(record.0)
     .bind(record.1)
@@ -96,6 +97,7 @@ pub(crate) async fn load_issued(
         Some(r) => Some(DocFile {
             name: r.try_get(0)?,
             bytes: r.try_get(1)?,
+            template: r.try_get(2)?,
         }),
         None => None,
     })
@@ -156,6 +158,53 @@ async fn regenerate(
     ))
 }
 
+/// The issued decision's file: the province's own form for the issuer's
+/// subtree when one is in force, else the built-in.
+pub(crate) async fn recognition_file(
+    db: &Db,
+    d: &crate::appraisal::Decision,
+    doc: &RecognitionDecision,
+) -> Result<DocFile, ServiceError> {
+    let issuer_path = match d.issuer_unit_id {
+        Some(id) => db.unit(id).await?.map(|u| u.path),
+        None => None,
+    };
+    match issuer_path {
+        Some(path) => {
+            super::templates::render(
+                db,
+                dvk_docs::kinds::fields::TemplateKind::Recognition,
+                &path,
+                decision_file_name(&d.number),
+                &doc.document(),
+                doc.template_data(),
+            )
+            .await
+        }
+        None => DocFile::make(decision_file_name(&d.number), &doc.document()),
+    }
+}
+
+/// A decision's content from the records, without a reader's guard (for
+/// a template's preview by its admin).
+pub(crate) async fn recognition_data(
+    db: &Db,
+    round_id: i64,
+    decision_id: i64,
+) -> Result<RecognitionDecision, ServiceError> {
+    let round = db
+        .round(round_id)
+        .await?
+        .ok_or(ServiceError::NotFound("đợt xét"))?;
+    let d = db
+        .decisions_of_round(round_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == decision_id)
+        .ok_or(ServiceError::NotFound("quyết định"))?;
+    regenerate(db, &round, &d, false).await
+}
+
 pub(crate) fn decision_file_name(number: &str) -> String {
     format!("Quyết định {}", file_part(number))
 }
@@ -180,7 +229,7 @@ pub async fn decision_file(
         return Ok(f);
     }
     let doc = regenerate(db, &view.data.round, d, false).await?;
-    let file = DocFile::make(decision_file_name(&d.number), &doc.document())?;
+    let file = recognition_file(db, d, &doc).await?;
     let mut tx = db.pool.begin().await?;
     store_issued(
         &mut tx,

@@ -9,13 +9,14 @@ mod entry;
 mod issued;
 mod reward;
 mod round;
+pub mod templates;
 mod unit;
 
 pub use entry::{
     blank_registration, certificate_file, check_code, registration_form, wording, Wording,
 };
 pub use issued::{decision_file, public_decision_annex};
-pub(crate) use issued::{decision_file_name, recognition_document, store_issued};
+pub(crate) use issued::{recognition_document, recognition_file, store_issued};
 pub use reward::reward_decision_file;
 pub(crate) use reward::{reward_document, reward_file_name};
 pub use round::{minutes, notice, proposal, score_sheet, SheetRequest};
@@ -35,13 +36,19 @@ pub struct DocFile {
     /// The Vietnamese file name without extension, e.g. "Quyết định 15-QĐ-UBND".
     pub name: String,
     pub bytes: Vec<u8>,
+    /// The province's template version that made it (None: built-in).
+    pub template: Option<i64>,
 }
 
 impl DocFile {
     pub(crate) fn make(name: String, doc: &dvk_docs::Document) -> Result<DocFile, ServiceError> {
         let bytes = dvk_docs::to_docx(doc)
             .map_err(|e| StoreError::Data(format!("không tạo được văn bản: {e}")))?;
-        Ok(DocFile { name, bytes })
+        Ok(DocFile {
+            name,
+            bytes,
+            template: None,
+        })
     }
 
     pub fn sha256(&self) -> String {
@@ -146,4 +153,68 @@ pub fn listed(
 /// "cấp tỉnh" from a level code.
 pub fn level_words(cat: &Catalogue, code: &str) -> String {
     cat.level_name(code).to_lowercase()
+}
+
+/// The latest records of `kind` in the subtree at `path`, as a template
+/// fills them (for a template's preview); None when there are none.
+pub(crate) async fn latest_data(
+    db: &Db,
+    actor: &dvk_domain::auth::Actor,
+    kind: dvk_docs::kinds::fields::TemplateKind,
+    path: &dvk_domain::unit::UnitPath,
+) -> Result<Option<dvk_docs::template::TemplateData>, ServiceError> {
+    use crate::db::q;
+    use dvk_docs::kinds::fields::TemplateKind;
+    use sqlx::Row;
+    let (lo, hi) = (path.as_str().to_owned(), path.subtree_upper_bound());
+    Ok(match kind {
+        TemplateKind::Recognition => {
+            let row = q(
+                "SELECT d.id, d.round_id FROM decisions d JOIN units u ON u.id = d.issuer_unit_id \
+                         WHERE u.path >= $1 AND u.path < $2 ORDER BY d.id DESC LIMIT 1",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&db.read)
+            .await?;
+            match row {
+                Some(r) => Some(
+                    issued::recognition_data(db, r.try_get(1)?, r.try_get(0)?)
+                        .await?
+                        .template_data(),
+                ),
+                None => None,
+            }
+        }
+        TemplateKind::Notice | TemplateKind::Proposal => {
+            let states = if kind == TemplateKind::Notice {
+                "'notice', 'decided'"
+            } else {
+                "'concluded', 'notice', 'decided'"
+            };
+            let row = q(&format!(
+                "SELECT id FROM rounds WHERE unit_path >= $1 AND unit_path < $2 AND state IN ({states}) ORDER BY id DESC LIMIT 1"
+            ))
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&db.read)
+            .await?;
+            match row {
+                Some(r) if kind == TemplateKind::Notice => Some(
+                    round::notice_data(db, r.try_get(0)?, "")
+                        .await?
+                        .template_data(),
+                ),
+                Some(r) => Some(
+                    round::proposal_data(db, actor, r.try_get(0)?)
+                        .await?
+                        .template_data(),
+                ),
+                None => None,
+            }
+        }
+        // A certificate is issued when it is printed: the preview does not
+        // print one of the records.
+        TemplateKind::Certificate => None,
+    })
 }

@@ -11,6 +11,7 @@ use crate::db::{q, Db};
 use crate::error::ServiceError;
 use crate::round_view::view_round;
 use dvk_docs::kinds::common::{Listed, Signing};
+use dvk_docs::kinds::fields::TemplateKind;
 use dvk_docs::kinds::minutes::{Minutes, MinutesLine};
 use dvk_docs::kinds::notice::Notice;
 use dvk_docs::kinds::proposal::{Asks, Proposal};
@@ -259,8 +260,35 @@ pub async fn score_sheet(
     )
 }
 
-/// The public notice, as the public reads it, once it is published.
+/// The public notice, as the public reads it, once it is published: the
+/// province's own form when one is in force for the organiser.
 pub async fn notice(db: &Db, round_id: i64, public_url: &str) -> Result<DocFile, ServiceError> {
+    let (doc, round) = notice_parts(db, round_id, public_url).await?;
+    super::templates::render(
+        db,
+        TemplateKind::Notice,
+        &round.unit_path,
+        format!("Thông báo công khai - {}", file_part(&round.title)),
+        &doc.document(),
+        doc.template_data(),
+    )
+    .await
+}
+
+/// What the notice says (public data: no guard needed).
+pub(crate) async fn notice_data(
+    db: &Db,
+    round_id: i64,
+    public_url: &str,
+) -> Result<Notice, ServiceError> {
+    Ok(notice_parts(db, round_id, public_url).await?.0)
+}
+
+async fn notice_parts(
+    db: &Db,
+    round_id: i64,
+    public_url: &str,
+) -> Result<(Notice, crate::appraisal::Round), ServiceError> {
     let n = crate::appraisal::public_notice(db, round_id).await?;
     let cat = db.catalogue().await?;
     let round = &n.round;
@@ -280,15 +308,37 @@ pub async fn notice(db: &Db, round_id: i64, public_url: &str) -> Result<DocFile,
         comment_url: public_url.to_owned(),
         lines: n.entries.iter().map(|e| entry_listed(&cat, e)).collect(),
     };
-    DocFile::make(
-        format!("Thông báo công khai - {}", file_part(&round.title)),
-        &doc.document(),
-    )
+    Ok((doc, n.round))
 }
 
 /// The proposal to the level above to recognise what the council passed:
 /// for those with full sight, once the council has concluded.
 pub async fn proposal(db: &Db, actor: &Actor, round_id: i64) -> Result<DocFile, ServiceError> {
+    let (doc, round) = proposal_parts(db, actor, round_id).await?;
+    super::templates::render(
+        db,
+        TemplateKind::Proposal,
+        &round.unit_path,
+        format!("Tờ trình đề nghị công nhận - {}", file_part(&round.title)),
+        &doc.document(),
+        doc.template_data(),
+    )
+    .await
+}
+
+pub(crate) async fn proposal_data(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<Proposal, ServiceError> {
+    Ok(proposal_parts(db, actor, round_id).await?.0)
+}
+
+async fn proposal_parts(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<(Proposal, crate::appraisal::Round), ServiceError> {
     let view = view_round(db, actor, round_id).await?;
     need_full(view.sight, "tải tờ trình")?;
     let round = &view.data.round;
@@ -337,10 +387,7 @@ pub async fn proposal(db: &Db, actor: &Actor, round_id: i64) -> Result<DocFile, 
         notice,
         lines,
     };
-    DocFile::make(
-        format!("Tờ trình đề nghị công nhận - {}", file_part(&round.title)),
-        &doc.document(),
-    )
+    Ok((doc, view.data.round))
 }
 
 async fn territory_name(

@@ -320,7 +320,10 @@ fn round_documents(
             &base,
             "quyet-dinh",
             &format!("decision={}", d.id),
-            format!("Quyết định công nhận số {} (kèm phụ lục)", d.number),
+            format!(
+                "Quyết định công nhận số {} của {} (kèm phụ lục)",
+                d.number, d.issuing_body
+            ),
         ));
     }
     out

@@ -611,3 +611,197 @@ pub async fn pdf_only_where_libreoffice_is(kind: Kind) {
         "{info}"
     );
 }
+
+async fn upload_template(
+    c: &Client,
+    kind: &str,
+    unit: i64,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .text("unit_id", unit.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    c.http
+        .post(format!("{}/admin/templates?csrf={}", c.base, c.csrf))
+        .header("connection", "close")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn template_count(s: &Server) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM document_templates")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+/// A province uploads its own decision form: refused when it names what
+/// DVK cannot fill; kept as a version; used for the decisions issued in
+/// its subtree (the issued file records the version); retired, the
+/// built-in form is back.
+pub async fn provinces_fill_their_own_forms(kind: Kind) {
+    let s = start(kind, 0).await;
+    let admin = Client::login(&s.base, "quantri").await;
+    let page = admin.get_text("/admin/templates").await;
+    assert!(
+        page.contains("{{so_van_ban}}"),
+        "the placeholders are listed"
+    );
+    // Step 1: the built-in form as a starting point, edited as a province would.
+    let (status, ct, _, start_point) = fetch(&admin, "/admin/templates/start/quyet-dinh").await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, DOCX));
+    let xml = dvk_docs::package::read_part(&start_point, "word/document.xml").unwrap();
+    assert!(xml.contains("{{ds.ten}}"));
+    let own = |from: &str, to: &str| {
+        let edited = xml.replace(from, to);
+        dvk_docs::package::replace_parts(
+            &start_point,
+            &[("word/document.xml", edited.into_bytes())],
+        )
+        .unwrap()
+    };
+    let province_form = own("Căn cứ …;", "Căn cứ Quy chế của Tỉnh ủy (mẫu riêng);");
+
+    // Step 2: refusals name the problem and keep nothing.
+    let res = upload_template(
+        &admin,
+        "quyet-dinh",
+        s.province.id,
+        "mau.docx",
+        own("{{cap}}", "{{cap_bac}}"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("{{cap_bac}}"));
+    let res = upload_template(
+        &admin,
+        "quyet-dinh",
+        s.province.id,
+        "mau.docm",
+        province_form.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("macro"));
+    let res = upload_template(
+        &admin,
+        "quyet-dinh",
+        s.province.id,
+        "mau.docx",
+        b"PK not really".to_vec(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let officer = Client::login(&s.base, "bandanvan").await;
+    let res = upload_template(
+        &officer,
+        "quyet-dinh",
+        s.province.id,
+        "mau.docx",
+        province_form.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(template_count(&s).await, 0);
+
+    // Step 3: kept as version 1, shown with its placeholders.
+    let res = upload_template(
+        &admin,
+        "quyet-dinh",
+        s.province.id,
+        "Mẫu QĐ tỉnh.docx",
+        province_form,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id: i64 = sqlx::query("SELECT id FROM document_templates")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let page = admin.get_text("/admin/templates").await;
+    assert!(page.contains("Mẫu QĐ tỉnh.docx"));
+    assert!(page.contains(&format!("/admin/templates/{id}/preview")));
+    // The preview with no decisions yet is filled with the sample data.
+    let (status, _, cd, _) = fetch(&admin, &format!("/admin/templates/{id}/preview")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        cd.contains("m%E1%BA%ABu"),
+        "sample data named in the file: {cd}"
+    );
+
+    // Step 4: decisions issued in the province are filled into it, and
+    // the issued file records the version.
+    let d = decided_round(&s).await;
+    let (decision, _) = d.decisions[0].clone();
+    let (status, _, _, file) = fetch(
+        &officer,
+        &format!(
+            "/rounds/{}/documents/quyet-dinh?decision={decision}",
+            d.round
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&file));
+    let p = text(&file);
+    assert!(has(&p, "Căn cứ Quy chế của Tỉnh ủy (mẫu riêng);"), "{p:?}");
+    assert!(has(&p, "Số: 201/QĐ-UBND"));
+    assert!(has(&p, "Mô hình “Dân vận khéo” đường làng"));
+    assert!(!p.iter().any(|x| x.contains("{{")));
+    let used: Option<i64> = sqlx::query("SELECT template_id FROM issued_documents WHERE record_type = 'decision' AND record_id = $1")
+        .bind(decision)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(used, Some(id));
+    // The preview now shows a real decision.
+    let (status, _, cd, preview) = fetch(&admin, &format!("/admin/templates/{id}/preview")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&preview)
+    );
+    assert!(
+        cd.contains("th%E1%BA%ADt"),
+        "real data named in the file: {cd}"
+    );
+    assert!(has(&text(&preview), "/QĐ-UBND"));
+
+    // Step 5: retired, the built-in form is back for new documents; the
+    // issued file stays as it was.
+    let res = admin
+        .post(&format!("/admin/templates/{id}/retire"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, _, _, again) = fetch(
+        &officer,
+        &format!(
+            "/rounds/{}/documents/quyet-dinh?decision={decision}",
+            d.round
+        ),
+    )
+    .await;
+    assert_eq!(again, file);
+    let (_, _, _, other) = fetch(
+        &officer,
+        &format!(
+            "/cong-khai/{}/documents/phu-luc?decision={decision}",
+            d.round
+        ),
+    )
+    .await;
+    assert!(!has(&text(&other), "mẫu riêng"));
+}

@@ -1,0 +1,452 @@
+//! A province's own DOCX forms: placeholders such as `{{so_van_ban}}` in
+//! the text (split over Word's runs or not), and a table row holding
+//! `{{ds.…}}` placeholders repeated once per listed entry. Uploads are
+//! checked before they are kept: a readable ZIP of well-formed XML, no
+//! macros, no external links, only placeholders DVK understands. Filling
+//! rewrites the XML event by event with quick-xml.
+
+use crate::package::{entity, PackageError};
+use quick_xml::events::{BytesStart, BytesText, Event};
+use quick_xml::{Reader, Writer};
+use std::collections::BTreeSet;
+use std::io::{Cursor, Read};
+use zip::ZipArchive;
+
+/// The most a template file may weigh, and hold once unpacked.
+pub const MAX_TEMPLATE_BYTES: usize = 5 * 1024 * 1024;
+const MAX_UNPACKED: u64 = 40 * 1024 * 1024;
+const MAX_PARTS: usize = 300;
+
+/// The prefix of placeholders that belong to a repeated row.
+pub const ROW_PREFIX: &str = "ds.";
+
+/// Why a template is refused, in words an admin can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("Tệp không phải DOCX đọc được (ZIP hỏng hoặc không phải Word).")]
+    NotDocx,
+    #[error("Tệp mẫu quá lớn (tối đa 5 MB, khi giải nén tối đa 40 MB).")]
+    TooLarge,
+    #[error(
+        "Tệp có macro (DOCM hoặc vbaProject) không được chấp nhận; hãy lưu lại dưới dạng .docx."
+    )]
+    Macros,
+    #[error("Mẫu có liên kết ra ngoài ({0}); hãy bỏ liên kết rồi tải lên lại.")]
+    ExternalLink(String),
+    #[error("Nội dung XML của phần {part} bị hỏng: {detail}.")]
+    BrokenXml { part: String, detail: String },
+    #[error(
+        "Chỗ điền không được hỗ trợ: {{{{{0}}}}}. Xem danh sách chỗ điền của loại văn bản này."
+    )]
+    UnknownPlaceholder(String),
+    #[error("Chỗ điền chưa đóng “}}}}” trong đoạn: “{0}”.")]
+    Unclosed(String),
+    #[error("Chỗ điền {{{{{0}}}}} của danh sách phải nằm trong một dòng của bảng.")]
+    RowOutsideTable(String),
+}
+
+/// What a document kind puts into its template: single values, and the
+/// rows of its list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateData {
+    pub values: Vec<(&'static str, String)>,
+    pub rows: Vec<Vec<(&'static str, String)>>,
+}
+
+impl TemplateData {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn xml_err(part: &str, e: impl std::fmt::Display) -> TemplateError {
+    TemplateError::BrokenXml {
+        part: part.to_owned(),
+        detail: e.to_string(),
+    }
+}
+
+/// The parts whose text may hold placeholders.
+fn is_text_part(name: &str) -> bool {
+    name == "word/document.xml"
+        || (name.starts_with("word/header") || name.starts_with("word/footer"))
+            && name.ends_with(".xml")
+}
+
+fn unpack(docx: &[u8]) -> Result<Vec<(String, Vec<u8>)>, TemplateError> {
+    if docx.len() > MAX_TEMPLATE_BYTES {
+        return Err(TemplateError::TooLarge);
+    }
+    let mut zip = ZipArchive::new(Cursor::new(docx)).map_err(|_| TemplateError::NotDocx)?;
+    if zip.len() > MAX_PARTS {
+        return Err(TemplateError::TooLarge);
+    }
+    let mut parts = Vec::new();
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let file = zip.by_index(i).map_err(|_| TemplateError::NotDocx)?;
+        let name = file.name().to_owned();
+        let mut bytes = Vec::new();
+        // Read at most what is left of the budget: a ZIP bomb stops here.
+        file.take(MAX_UNPACKED - total + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|_| TemplateError::NotDocx)?;
+        total += bytes.len() as u64;
+        if total > MAX_UNPACKED {
+            return Err(TemplateError::TooLarge);
+        }
+        parts.push((name, bytes));
+    }
+    if !parts.iter().any(|(n, _)| n == "word/document.xml")
+        || !parts.iter().any(|(n, _)| n == "[Content_Types].xml")
+    {
+        return Err(TemplateError::NotDocx);
+    }
+    Ok(parts)
+}
+
+/// Every event of a part, owned; fails on XML that is not well formed.
+fn events(part: &str, xml: &[u8]) -> Result<Vec<Event<'static>>, TemplateError> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut depth = 0i64;
+    loop {
+        let e = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_err(part, e))?;
+        match &e {
+            Event::Eof => break,
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        out.push(e.into_owned());
+        buf.clear();
+    }
+    if depth != 0 {
+        return Err(xml_err(part, "thẻ mở chưa đóng"));
+    }
+    Ok(out)
+}
+
+fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+/// Checks a template and returns the placeholders it uses (sorted).
+pub fn check(docx: &[u8], known: &[&str]) -> Result<Vec<String>, TemplateError> {
+    let parts = unpack(docx)?;
+    for (name, bytes) in &parts {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("vbaproject") || lower.contains("vbadata") {
+            return Err(TemplateError::Macros);
+        }
+        if name == "[Content_Types].xml" {
+            let text = String::from_utf8_lossy(bytes);
+            if text.contains("macroEnabled") || text.contains("vbaProject") {
+                return Err(TemplateError::Macros);
+            }
+        }
+        if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
+            continue;
+        }
+        let evs = events(name, bytes)?;
+        for e in &evs {
+            match e {
+                Event::Start(s) | Event::Empty(s)
+                    if s.name().as_ref() == b"Relationship"
+                        && attr(s, b"TargetMode").as_deref() == Some("External") =>
+                {
+                    return Err(TemplateError::ExternalLink(
+                        attr(s, b"Target").unwrap_or_default(),
+                    ));
+                }
+                Event::Text(t) => {
+                    // Fields that pull content from elsewhere.
+                    let text = t.decode().unwrap_or_default().to_uppercase();
+                    for field in ["INCLUDETEXT", "INCLUDEPICTURE", "LINK ", "DDEAUTO", "DDE "] {
+                        if text.trim_start().starts_with(field) {
+                            return Err(TemplateError::ExternalLink(text.trim().to_owned()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut used = BTreeSet::new();
+    for (name, bytes) in parts.iter().filter(|(n, _)| is_text_part(n)) {
+        let evs = events(name, bytes)?;
+        let mut table_depth = 0;
+        let mut i = 0;
+        while i < evs.len() {
+            match &evs[i] {
+                Event::Start(s) if s.name().as_ref() == b"w:tbl" => table_depth += 1,
+                Event::End(s) if s.name().as_ref() == b"w:tbl" => table_depth -= 1,
+                Event::Start(s) if s.name().as_ref() == b"w:p" => {
+                    let end = matching_end(&evs, i, b"w:p");
+                    let (text, _) = slots(&evs[i..=end]);
+                    for p in scan(&text)? {
+                        if p.starts_with(ROW_PREFIX) && table_depth == 0 {
+                            return Err(TemplateError::RowOutsideTable(p));
+                        }
+                        if !known.contains(&p.as_str()) {
+                            return Err(TemplateError::UnknownPlaceholder(p));
+                        }
+                        used.insert(p);
+                    }
+                    i = end;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    Ok(used.into_iter().collect())
+}
+
+/// The index of the end tag matching the start at `i`.
+fn matching_end(evs: &[Event<'static>], i: usize, tag: &[u8]) -> usize {
+    let mut depth = 0;
+    for (j, e) in evs.iter().enumerate().skip(i) {
+        match e {
+            Event::Start(s) if s.name().as_ref() == tag => depth += 1,
+            Event::End(s) if s.name().as_ref() == tag => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    evs.len() - 1
+}
+
+/// The placeholder names in a paragraph's text.
+fn scan(text: &str) -> Result<Vec<String>, TemplateError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find("}}") else {
+            return Err(TemplateError::Unclosed(text.chars().take(80).collect()));
+        };
+        out.push(after[..j].trim().to_owned());
+        rest = &after[j + 2..];
+    }
+    Ok(out)
+}
+
+/// A paragraph's text and, for each `w:t` element, (index of its start
+/// event, its text).
+fn slots(evs: &[Event<'static>]) -> (String, Vec<(usize, String)>) {
+    let mut text = String::new();
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut in_t = false;
+    for (k, e) in evs.iter().enumerate() {
+        match e {
+            Event::Start(s) if s.name().as_ref() == b"w:t" => {
+                in_t = true;
+                out.push((k, String::new()));
+            }
+            Event::End(s) if s.name().as_ref() == b"w:t" => in_t = false,
+            Event::Text(t) if in_t => {
+                let s = t.decode().unwrap_or_default();
+                text.push_str(&s);
+                if let Some(last) = out.last_mut() {
+                    last.1.push_str(&s);
+                }
+            }
+            Event::GeneralRef(r) if in_t => {
+                if let Ok(c) = entity(r) {
+                    text.push(c);
+                    if let Some(last) = out.last_mut() {
+                        last.1.push(c);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (text, out)
+}
+
+/// The paragraph with its placeholders replaced: each placeholder's value
+/// goes where it starts, the rest of it is taken out of the runs it spans,
+/// so the formatting of everything else stays as the template has it.
+fn fill_paragraph(
+    evs: &[Event<'static>],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Event<'static>>, TemplateError> {
+    let (text, mut nodes) = slots(evs);
+    if !text.contains("{{") {
+        return Ok(evs.to_vec());
+    }
+    // Byte ranges of each node within the paragraph text.
+    let mut starts = Vec::with_capacity(nodes.len());
+    let mut at = 0;
+    for (_, t) in &nodes {
+        starts.push(at);
+        at += t.len();
+    }
+    let lens: Vec<usize> = nodes.iter().map(|(_, t)| t.len()).collect();
+    // The node holding the byte at `pos`.
+    let node_of = |pos: usize| -> usize {
+        (0..lens.len())
+            .find(|&n| starts[n] <= pos && pos < starts[n] + lens[n])
+            .unwrap_or(0)
+    };
+    // Placeholders' byte spans, replaced from the last to the first.
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("{{") {
+        let open = from + i;
+        let Some(j) = text[open + 2..].find("}}") else {
+            return Err(TemplateError::Unclosed(text.chars().take(80).collect()));
+        };
+        let close = open + 2 + j + 2;
+        spans.push((open, close, text[open + 2..close - 2].trim().to_owned()));
+        from = close;
+    }
+    for (open, close, name) in spans.into_iter().rev() {
+        let value = lookup(&name).ok_or_else(|| TemplateError::UnknownPlaceholder(name.clone()))?;
+        let (a, b) = (node_of(open), node_of(close - 1));
+        let (oa, ob) = (open - starts[a], close - starts[b]);
+        if a == b {
+            nodes[a].1.replace_range(oa..ob, &value);
+        } else {
+            nodes[a].1.replace_range(oa.., &value);
+            for n in nodes.iter_mut().take(b).skip(a + 1) {
+                n.1.clear();
+            }
+            nodes[b].1.replace_range(..ob, "");
+        }
+    }
+    // Rewrite: each w:t keeps its place with its new text.
+    let mut out = Vec::with_capacity(evs.len());
+    let mut node = nodes.iter();
+    let mut skipping = false;
+    for e in evs {
+        match e {
+            Event::Start(s) if s.name().as_ref() == b"w:t" => {
+                let text = node.next().map(|(_, t)| t.clone()).unwrap_or_default();
+                let mut start = BytesStart::new("w:t");
+                start.push_attribute(("xml:space", "preserve"));
+                out.push(Event::Start(start));
+                // Line breaks inside a value become spaces.
+                let text = text.replace(['\n', '\r'], " ");
+                out.push(Event::Text(BytesText::new(&text).into_owned()));
+                skipping = true;
+            }
+            Event::End(s) if s.name().as_ref() == b"w:t" => {
+                skipping = false;
+                out.push(e.clone());
+            }
+            _ if skipping => {}
+            _ => out.push(e.clone()),
+        }
+    }
+    Ok(out)
+}
+
+/// Fills the events of a part: rows holding `{{ds.…}}` repeat per row of
+/// the data; every other paragraph takes the single values.
+fn fill_events(
+    evs: &[Event<'static>],
+    data: &TemplateData,
+) -> Result<Vec<Event<'static>>, TemplateError> {
+    let single = |name: &str| data.value(name).map(str::to_owned);
+    let mut out = Vec::with_capacity(evs.len());
+    let mut i = 0;
+    while i < evs.len() {
+        match &evs[i] {
+            Event::Start(s) if s.name().as_ref() == b"w:tr" => {
+                let end = matching_end(evs, i, b"w:tr");
+                let row = &evs[i..=end];
+                let (text, _) = slots(row);
+                if text.contains(&format!("{{{{{ROW_PREFIX}")) {
+                    for item in &data.rows {
+                        let lookup = |name: &str| {
+                            item.iter()
+                                .find(|(k, _)| *k == name)
+                                .map(|(_, v)| v.clone())
+                                .or_else(|| single(name))
+                        };
+                        out.extend(fill_block(row, &lookup)?);
+                    }
+                } else {
+                    out.extend(fill_block(row, &single)?);
+                }
+                i = end + 1;
+            }
+            Event::Start(s) if s.name().as_ref() == b"w:p" => {
+                let end = matching_end(evs, i, b"w:p");
+                out.extend(fill_paragraph(&evs[i..=end], &single)?);
+                i = end + 1;
+            }
+            e => {
+                out.push(e.clone());
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Paragraphs inside a block (a table row), filled with `lookup`.
+fn fill_block(
+    evs: &[Event<'static>],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Event<'static>>, TemplateError> {
+    let mut out = Vec::with_capacity(evs.len());
+    let mut i = 0;
+    while i < evs.len() {
+        match &evs[i] {
+            Event::Start(s) if s.name().as_ref() == b"w:p" => {
+                let end = matching_end(evs, i, b"w:p");
+                out.extend(fill_paragraph(&evs[i..=end], lookup)?);
+                i = end + 1;
+            }
+            e => {
+                out.push(e.clone());
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn write(part: &str, evs: Vec<Event<'static>>) -> Result<Vec<u8>, TemplateError> {
+    let mut w = Writer::new(Vec::new());
+    for e in evs {
+        w.write_event(e).map_err(|e| xml_err(part, e))?;
+    }
+    Ok(w.into_inner())
+}
+
+/// The template filled with `data`: a new DOCX.
+pub fn fill(template: &[u8], data: &TemplateData) -> Result<Vec<u8>, TemplateError> {
+    let parts = unpack(template)?;
+    let mut replaced: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, bytes) in parts.iter().filter(|(n, _)| is_text_part(n)) {
+        let evs = events(name, bytes)?;
+        replaced.push((name.clone(), write(name, fill_events(&evs, data)?)?));
+    }
+    let refs: Vec<(&str, Vec<u8>)> = replaced
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.clone()))
+        .collect();
+    crate::package::replace_parts(template, &refs).map_err(|e: PackageError| match e {
+        PackageError::Xml(d) => xml_err("word/document.xml", d),
+        _ => TemplateError::NotDocx,
+    })
+}
