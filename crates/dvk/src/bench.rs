@@ -35,6 +35,11 @@ pub struct BenchArgs {
     /// Keep the generated database in this directory instead of a temporary one.
     #[arg(long)]
     keep_in: Option<std::path::PathBuf>,
+    /// Instead of the page scenarios, time the documents: a decision with
+    /// this many annex rows (built-in form and a province's template) and
+    /// the province's implementation report over every generated entry.
+    #[arg(long, default_value_t = 0)]
+    documents: usize,
 }
 
 /// Builds the request path for one request of a scenario.
@@ -115,6 +120,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     ));
     let base = format!("http://{addr}");
 
+    if args.documents > 0 {
+        return documents(&db, &province, args.documents).await;
+    }
     let cookie = login(&base, "bandanvan").await?;
     if args.soak > 0 {
         return crate::soak::soak(
@@ -172,6 +180,104 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     }
     if args.round_entries > 0 {
         round_table(&db, &base, &cookie, args.round_entries, args.round_members).await?;
+    }
+    Ok(())
+}
+
+/// The process's anonymous resident memory (RssAnon: the heap, not
+/// SQLite's memory-mapped database pages), in MB.
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Times document generation at scale, each step three times (the best
+/// and the worst shown), with the process's heap after it.
+async fn documents(db: &Db, province: &dvk_store::units::Unit, rows: usize) -> Result<()> {
+    use dvk_docs::kinds::fields::TemplateKind;
+    use dvk_store::documents as docs;
+    let lines = docs::listed_sample(db, rows as i64).await?;
+    let decision = dvk_docs::kinds::decision::RecognitionDecision {
+        lines,
+        ..dvk_docs::kinds::samples::recognition(0)
+    };
+    let template = dvk_docs::to_docx(&TemplateKind::Recognition.starting_point())?;
+    let actor = actor(db, "bandanvan").await?;
+    let all = dvk_store::tracking::Followed {
+        unit: province.clone(),
+        year: 2026,
+    };
+    println!(
+        "\nDocuments ({} annex rows; report over the province), best and worst of 3 runs:\n",
+        decision.lines.len()
+    );
+    println!(
+        "{:<60} {:>9} {:>9} {:>10} {:>12}",
+        "document", "best ms", "worst ms", "size KB", "heap MB"
+    );
+    let row = |name: &str, times: Vec<Duration>, size: usize| {
+        let best = times.iter().min().copied().unwrap_or_default();
+        let worst = times.iter().max().copied().unwrap_or_default();
+        println!(
+            "{:<60} {:>9.1} {:>9.1} {:>10} {:>12.0}",
+            name,
+            best.as_secs_f64() * 1000.0,
+            worst.as_secs_f64() * 1000.0,
+            size / 1024,
+            peak_mb()
+        );
+    };
+    let (mut times, mut size) = (Vec::new(), 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        size = dvk_docs::to_docx(&decision.document())?.len();
+        times.push(t.elapsed());
+    }
+    row("recognition decision + annex (built-in form)", times, size);
+    let (mut times, mut size) = (Vec::new(), 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        size = dvk_docs::template::fill(&template, &decision.template_data())?.len();
+        times.push(t.elapsed());
+    }
+    row(
+        "recognition decision + annex (province's template)",
+        times,
+        size,
+    );
+    for (label, period) in [
+        (
+            "implementation report, phase 2021-2025 (records → DOCX)",
+            docs::ReportPeriod::Phase("2021-2025".into()),
+        ),
+        (
+            "implementation report, year 2026 (records → DOCX)",
+            docs::ReportPeriod::Year(2026),
+        ),
+    ] {
+        let (mut times, mut file) = (Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let t = Instant::now();
+            file = docs::implementation_report(db, &actor, &all, &period)
+                .await?
+                .bytes;
+            times.push(t.elapsed());
+        }
+        row(label, times, file.len());
+        // How many records the report counted, as it prints it.
+        if let Some(p) = dvk_docs::package::paragraphs(&file)?
+            .into_iter()
+            .find(|p| p.starts_with("Tổng số mô hình"))
+        {
+            println!("    {}", p.split(" (").next().unwrap_or(&p));
+        }
     }
     Ok(())
 }

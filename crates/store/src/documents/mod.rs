@@ -218,3 +218,28 @@ pub(crate) async fn latest_data(
         TemplateKind::Certificate => None,
     })
 }
+
+/// Up to `limit` entries as lists print them, newest first (benchmarks
+/// build a decision's annex from real records with it).
+pub async fn listed_sample(db: &Db, limit: i64) -> Result<Vec<Listed>, ServiceError> {
+    use crate::db::q;
+    use sqlx::Row;
+    let cat = db.catalogue().await?;
+    let rows = q("SELECT e.title, e.kind, e.subject, e.field_id, u.name FROM entries e JOIN units u ON u.id = e.unit_id \
+                  ORDER BY e.id DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(&db.read)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(listed(
+                &cat,
+                &r.try_get::<String, _>(0)?,
+                &r.try_get::<String, _>(4)?,
+                r.try_get(3)?,
+                Kind::parse(&r.try_get::<String, _>(1)?).unwrap_or(Kind::Model),
+                Subject::parse(&r.try_get::<String, _>(2)?).unwrap_or(Subject::Collective),
+            ))
+        })
+        .collect()
+}
