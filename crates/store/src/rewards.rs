@@ -54,6 +54,9 @@ fn round_from_row(r: &AnyRow) -> Result<RewardRound, sqlx::Error> {
 pub struct FunnelEntry {
     pub entry_id: i64,
     pub title: String,
+    pub kind: dvk_domain::entry::Kind,
+    pub subject: dvk_domain::entry::Subject,
+    pub field_id: i64,
     pub unit_name: String,
     pub state: EntryState,
     pub proposed_form: Option<i64>,
@@ -143,7 +146,7 @@ impl Db {
             "e.phase = $4"
         };
         let sql = format!(
-            "SELECT e.id, e.title, e.state, e.unit_path, e.confirming_path, u.name AS unit_name, p.form_id AS proposed_form, w.form_id AS rewarded_form \
+            "SELECT e.id, e.title, e.kind, e.subject, e.field_id, e.state, e.unit_path, e.confirming_path, u.name AS unit_name, p.form_id AS proposed_form, w.form_id AS rewarded_form \
              FROM entries e JOIN units u ON u.id = e.unit_id \
              LEFT JOIN reward_proposals p ON p.entry_id = e.id AND p.round_id = $5 \
              LEFT JOIN rewards w ON w.entry_id = e.id AND w.round_id = $5 AND w.revoked = 0 \
@@ -167,6 +170,11 @@ impl Db {
             let e = FunnelEntry {
                 entry_id: r.try_get("id")?,
                 title: r.try_get("title")?,
+                kind: dvk_domain::entry::Kind::parse(&r.try_get::<String, _>("kind")?)
+                    .ok_or_else(|| StoreError::Data("kind".into()))?,
+                subject: dvk_domain::entry::Subject::parse(&r.try_get::<String, _>("subject")?)
+                    .ok_or_else(|| StoreError::Data("subject".into()))?,
+                field_id: r.try_get("field_id")?,
                 unit_name: r.try_get("unit_name")?,
                 state,
                 proposed_form: r.try_get("proposed_form")?,

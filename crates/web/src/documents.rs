@@ -42,6 +42,8 @@ pub struct DocQuery {
     pub decision: Option<String>,
     /// Reward id (a reward's certificate).
     pub reward: Option<String>,
+    /// Form of reward (a reward proposal; default: the first proposed).
+    pub form: Option<String>,
     /// Year of a review summary or report (default: this year).
     pub year: Option<String>,
     /// Phase of a report, e.g. `2021-2025` (instead of a year).
@@ -67,7 +69,10 @@ pub fn kinds(target: Target) -> &'static [(&'static str, &'static str)] {
             ("giay-chung-nhan", "Giấy chứng nhận"),
             ("giay-khen", "Giấy khen, bằng khen"),
         ],
-        Target::RewardRound(_) => &[("quyet-dinh", "Quyết định khen thưởng")],
+        Target::RewardRound(_) => &[
+            ("to-trinh", "Tờ trình đề nghị khen thưởng"),
+            ("quyet-dinh", "Quyết định khen thưởng"),
+        ],
         Target::Unit(_) => &[
             ("ra-soat", "Biểu tổng hợp, rà soát"),
             ("bao-cao", "Báo cáo kết quả triển khai"),
@@ -152,6 +157,10 @@ pub async fn fetch(
             let reward = id_of(&q.reward, "reward", "Khen thưởng")?
                 .ok_or_else(|| ServiceError::invalid("reward", "Chọn khen thưởng cần in."))?;
             docs::certificate_file(db, signed_in()?, id, Some(reward)).await
+        }
+        (Target::RewardRound(id), "to-trinh") => {
+            let form = id_of(&q.form, "form", "Hình thức khen thưởng")?;
+            docs::reward_proposal(db, signed_in()?, id, form).await
         }
         (Target::RewardRound(id), "quyet-dinh") => {
             let decision = id_of(&q.decision, "decision", "Quyết định")?

@@ -166,28 +166,51 @@ impl RewardDecision {
         ));
         doc.signature = Some(self.signing.signature());
         doc.recipients = vec!["Như Điều 3".into(), "Lưu: VT".into()];
-        let mut rows = vec![vec![
+        // Amounts only when the form carries money.
+        let money = total > 0;
+        let mut head = vec![
             Cell::bold("TT"),
             Cell::bold("Tên mô hình, điển hình"),
             Cell::bold("Tập thể, cá nhân được khen thưởng"),
-            Cell::bold("Số tiền (đồng)"),
-        ]];
+        ];
+        if money {
+            head.push(Cell::bold("Số tiền (đồng)"));
+        }
+        let mut rows = vec![head];
         for (i, l) in self.lines.iter().enumerate() {
-            rows.push(vec![
+            let mut row = vec![
                 Cell::center((i + 1).to_string()),
                 Cell::text(&l.listed.title),
                 Cell::text(&l.listed.holder),
-                Cell::right(amount(l.amount)),
+            ];
+            if money {
+                row.push(Cell::right(amount(l.amount)));
+            }
+            rows.push(row);
+        }
+        let mut blocks = Vec::new();
+        if money {
+            rows.push(vec![
+                Cell::bold("Tổng cộng").wide(3),
+                Cell {
+                    spans: vec![Span::bold(amount(total))],
+                    align: crate::model::Align::Right,
+                    span: 1,
+                },
             ]);
         }
-        rows.push(vec![
-            Cell::bold("Tổng cộng").wide(3),
-            Cell {
-                spans: vec![Span::bold(amount(total))],
-                align: crate::model::Align::Right,
-                span: 1,
+        blocks.push(Block::Table(Grid {
+            widths: if money {
+                vec![7, 43, 34, 16]
+            } else {
+                vec![7, 50, 43]
             },
-        ]);
+            header_rows: 1,
+            rows,
+        }));
+        if money {
+            blocks.push(Block::spans(vec![Span::italic(in_words(total))]));
+        }
         doc.annexes.push(Annex {
             label: "Phụ lục".into(),
             title: "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC KHEN THƯỞNG".into(),
@@ -199,14 +222,7 @@ impl RewardDecision {
                     &self.issuing.body
                 )
             ),
-            blocks: vec![
-                Block::Table(Grid {
-                    widths: vec![7, 43, 34, 16],
-                    header_rows: 1,
-                    rows,
-                }),
-                Block::spans(vec![Span::italic(in_words(total))]),
-            ],
+            blocks,
         });
         doc
     }

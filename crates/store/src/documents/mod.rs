@@ -17,7 +17,7 @@ pub use entry::{
 };
 pub use issued::{decision_file, public_decision_annex};
 pub(crate) use issued::{recognition_document, recognition_file, store_issued};
-pub use reward::reward_decision_file;
+pub use reward::{reward_decision_file, reward_proposal};
 pub(crate) use reward::{reward_document, reward_file_name};
 pub use round::{minutes, notice, proposal, score_sheet, SheetRequest};
 pub use unit::{implementation_report, review_summary, ReportPeriod};

@@ -130,3 +130,63 @@ pub async fn reward_decision_file(
         .await?
         .unwrap_or(file))
 }
+
+/// The proposal to reward the entries proposed for one form of reward in
+/// a reward round (`form_id`, or the first form proposed), for readers of
+/// the round.
+pub async fn reward_proposal(
+    db: &Db,
+    actor: &Actor,
+    round_id: i64,
+    form_id: Option<i64>,
+) -> Result<DocFile, ServiceError> {
+    use dvk_docs::kinds::proposal::{Asks, Proposal};
+    let (round, candidates, _) = crate::rewards::view_reward_round(db, actor, round_id).await?;
+    let form = form_id.or_else(|| candidates.iter().find_map(|c| c.proposed_form));
+    let forms = db.reward_forms().await?;
+    let form = forms
+        .iter()
+        .find(|f| Some(f.id) == form)
+        .ok_or(ServiceError::NotFound("đề nghị khen thưởng"))?;
+    let cat = db.catalogue().await?;
+    let lines: Vec<Listed> = candidates
+        .iter()
+        .filter(|c| c.proposed_form == Some(form.id))
+        .map(|c| super::listed(&cat, &c.title, &c.unit_name, c.field_id, c.kind, c.subject))
+        .collect();
+    if lines.is_empty() {
+        return Err(ServiceError::NotFound("đề nghị khen thưởng"));
+    }
+    let to = match db.issuer(round.unit_id).await? {
+        Some(i) => {
+            let name = db
+                .unit(i.issuer.territory.id())
+                .await?
+                .map(|u| u.name)
+                .unwrap_or_default();
+            format!("Ủy ban nhân dân {}", dvk_domain::issuer::in_sentence(&name))
+        }
+        None => "cấp có thẩm quyền".to_owned(),
+    };
+    let doc = Proposal {
+        issuing: super::unit_issuing(db, round.unit_id, &round.unit_name).await?,
+        number: None,
+        date: None,
+        signing: Signing::default(),
+        to,
+        asks: Asks::Reward {
+            award: form.name.clone(),
+            year: round.year,
+        },
+        notice: None,
+        lines,
+    };
+    DocFile::make(
+        format!(
+            "Tờ trình đề nghị khen thưởng - {} - {}",
+            file_part(&form.name),
+            file_part(&round.title)
+        ),
+        &doc.document(),
+    )
+}

@@ -67,8 +67,8 @@ pub async fn entry(
 }
 
 #[utoipa::path(get, path = "/api/v1/rewards/{id}/documents/{kind}", tag = "Văn bản",
-    summary = "Quyết định khen thưởng đã ban hành (DOCX hoặc PDF)",
-    description = "`kind`: `quyet-dinh` với `decision` là mã quyết định.",
+    summary = "Văn bản của một đợt khen thưởng (DOCX hoặc PDF)",
+    description = "`kind`: `to-trinh` (tờ trình đề nghị khen thưởng theo hình thức `form`), `quyet-dinh` (quyết định khen thưởng đã ban hành, `decision` là mã quyết định).",
     params(("id" = i64, Path, description = "Mã đợt khen thưởng"),
            ("kind" = String, Path, description = "Loại văn bản"),
            DocQuery),

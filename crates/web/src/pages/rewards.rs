@@ -225,21 +225,38 @@ async fn render_round(
                 .collect(),
         });
     }
-    let documents = rw::issued_reward_decisions(&state.db, &user.actor, id)
-        .await?
-        .into_iter()
-        .map(|(did, number, signed_on, title)| {
-            crate::documents::DocLink::new(
-                state,
-                &format!("/rewards/{id}"),
-                "quyet-dinh",
-                &format!("decision={did}"),
-                format!(
-                    "Quyết định số {number} ngày {} — {title}",
-                    dvk_store::appraisal::show_date(&signed_on)
-                ),
-            )
-        })
+    // A proposal per form of reward proposed in the round, then the
+    // issued decisions.
+    let mut proposed_forms: Vec<i64> = candidates.iter().filter_map(|c| c.proposed_form).collect();
+    proposed_forms.sort_unstable();
+    proposed_forms.dedup();
+    let proposals = proposed_forms.into_iter().map(|f| {
+        crate::documents::DocLink::new(
+            state,
+            &format!("/rewards/{id}"),
+            "to-trinh",
+            &format!("form={f}"),
+            format!("Tờ trình đề nghị khen thưởng: {}", name_of(f)),
+        )
+    });
+    let documents = proposals
+        .chain(
+            rw::issued_reward_decisions(&state.db, &user.actor, id)
+                .await?
+                .into_iter()
+                .map(|(did, number, signed_on, title)| {
+                    crate::documents::DocLink::new(
+                        state,
+                        &format!("/rewards/{id}"),
+                        "quyet-dinh",
+                        &format!("decision={did}"),
+                        format!(
+                            "Quyết định số {number} ngày {} — {title}",
+                            dvk_store::appraisal::show_date(&signed_on)
+                        ),
+                    )
+                }),
+        )
         .collect();
     let page = RewardRoundPage {
         documents,

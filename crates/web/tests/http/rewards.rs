@@ -250,6 +250,69 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         page.contains("Đã khen: Giấy khen của Chủ tịch UBND cấp xã"),
         "{page}"
     );
+    // The documents: the proposal per form, the decision as stored, with
+    // its amounts in figures and words.
+    let docx = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), StatusCode::OK);
+        dvk_docs::package::paragraphs(&res.bytes().await.unwrap()).unwrap()
+    };
+    let proposal = docx(
+        secretariat
+            .get(&format!(
+                "/rewards/{rr}/documents/to-trinh?form={}",
+                form("gk-ubnd-xa")
+            ))
+            .await,
+    )
+    .await;
+    assert!(proposal.iter().any(|p| p == "TỜ TRÌNH"));
+    assert!(proposal
+        .iter()
+        .any(|p| p.contains("Đề nghị khen thưởng mô hình, điển hình “Dân vận khéo” năm 2026")));
+    let decision_id: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM reward_decisions WHERE round_id = $1")
+            .bind(rr)
+            .fetch_one(&s.db.pool)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    let decision = docx(
+        secretariat
+            .get(&format!(
+                "/rewards/{rr}/documents/quyet-dinh?decision={decision_id}"
+            ))
+            .await,
+    )
+    .await;
+    assert!(
+        decision.iter().any(|p| p == "Số: 5/QĐ-UBND"),
+        "{decision:?}"
+    );
+    // The catalogue's form carries no money: no amounts are printed.
+    assert_eq!(
+        forms
+            .iter()
+            .find(|f| f.code == "gk-ubnd-xa")
+            .unwrap()
+            .amount,
+        None
+    );
+    assert!(decision
+        .iter()
+        .any(|p| p.contains("không kèm theo tiền thưởng")));
+    assert!(!decision
+        .iter()
+        .any(|p| p.contains("Bằng chữ") || p.contains("Số tiền")));
+    let outsider = Client::login(&s.base, "canbo.soyte").await;
+    let res = outsider
+        .get(&format!(
+            "/rewards/{rr}/documents/quyet-dinh?decision={decision_id}"
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // A printable certificate per reward.
     let reward_id = s.db.rewards_of_entry(ids[0]).await.unwrap()[0].0;
     let cert = secretariat
