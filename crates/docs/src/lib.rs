@@ -33,5 +33,22 @@ pub fn to_docx(doc: &Document) -> Result<Vec<u8>, PackageError> {
     package::replace_parts(&packed, &[(package::DOCUMENT_PART, xml)])
 }
 
+use std::borrow::Cow;
 use std::io::Cursor;
+
+/// Text as XML 1.0 can carry it: control characters other than tabs and
+/// line breaks, and noncharacters such as U+FFFF, are dropped (they would
+/// make the file unreadable). Records are checked for these on input; this
+/// keeps older records and every other source safe too.
+pub fn xml_safe(text: &str) -> Cow<'_, str> {
+    if text.chars().any(dvk_domain::text::is_unfit_char) {
+        Cow::Owned(
+            text.chars()
+                .filter(|c| !dvk_domain::text::is_unfit_char(*c))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
 pub mod template;

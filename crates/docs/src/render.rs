@@ -198,7 +198,7 @@ impl Out {
 }
 
 fn text(t: &str, size: usize) -> Run {
-    Run::new().add_text(t).size(size * 2)
+    Run::new().add_text(crate::xml_safe(t)).size(size * 2)
 }
 
 fn span_run(s: &Span, size: usize) -> Run {

@@ -6,16 +6,62 @@
 //! rewrites the XML event by event with quick-xml.
 
 use crate::package::{entity, PackageError};
+use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, BytesText, Event};
-use quick_xml::{Reader, Writer};
+use quick_xml::{Reader, Writer, XmlVersion};
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
 use zip::ZipArchive;
 
-/// The most a template file may weigh, and hold once unpacked.
+/// The most a template file may weigh, and hold once unpacked; and the
+/// most XML events one part may hold (a real form has some tens of
+/// thousands), so a small file of tiny elements cannot eat the memory.
 pub const MAX_TEMPLATE_BYTES: usize = 5 * 1024 * 1024;
-const MAX_UNPACKED: u64 = 40 * 1024 * 1024;
+const MAX_UNPACKED: u64 = 10 * 1024 * 1024;
 const MAX_PARTS: usize = 300;
+const MAX_EVENTS: usize = 300_000;
+
+/// Field codes a form may keep: page numbers, dates, references inside the
+/// document, form fields. Anything else (INCLUDETEXT, INCLUDEPICTURE, LINK,
+/// DDE, DATABASE, IMPORT, a name made by a nested field…) is refused.
+const ALLOWED_FIELDS: &[&str] = &[
+    "PAGE",
+    "NUMPAGES",
+    "SECTIONPAGES",
+    "SECTION",
+    "DATE",
+    "TIME",
+    "CREATEDATE",
+    "SAVEDATE",
+    "PRINTDATE",
+    "SEQ",
+    "REF",
+    "PAGEREF",
+    "NOTEREF",
+    "STYLEREF",
+    "TOC",
+    "TC",
+    "SYMBOL",
+    "FORMTEXT",
+    "FORMCHECKBOX",
+    "FORMDROPDOWN",
+    "HYPERLINK",
+    "EQ",
+    "TITLE",
+    "AUTHOR",
+];
+
+/// Relationship types that embed or pull in other content.
+const EMBEDDING_RELATIONSHIPS: &[&str] = &[
+    "/oleObject",
+    "/package",
+    "/control",
+    "/activeXControlBinary",
+    "/aFChunk",
+    "/subDocument",
+    "/attachedTemplate",
+    "/frame",
+];
 
 /// The prefix of placeholders that belong to a repeated row.
 pub const ROW_PREFIX: &str = "ds.";
@@ -25,7 +71,7 @@ pub const ROW_PREFIX: &str = "ds.";
 pub enum TemplateError {
     #[error("Tệp không phải DOCX đọc được (ZIP hỏng hoặc không phải Word).")]
     NotDocx,
-    #[error("Tệp mẫu quá lớn (tối đa 5 MB, khi giải nén tối đa 40 MB).")]
+    #[error("Tệp mẫu quá lớn hoặc quá phức tạp (tối đa 5 MB, khi giải nén tối đa 10 MB).")]
     TooLarge,
     #[error(
         "Tệp có macro (DOCM hoặc vbaProject) không được chấp nhận; hãy lưu lại dưới dạng .docx."
@@ -33,6 +79,12 @@ pub enum TemplateError {
     Macros,
     #[error("Mẫu có liên kết ra ngoài ({0}); hãy bỏ liên kết rồi tải lên lại.")]
     ExternalLink(String),
+    #[error("Mẫu có trường (field) “{0}” không được hỗ trợ; chỉ giữ các trường như PAGE, NUMPAGES, DATE.")]
+    Field(String),
+    #[error("Mẫu có đối tượng nhúng ({0}: OLE, ActiveX, tệp ghép hoặc tài liệu con); hãy bỏ đi rồi tải lên lại.")]
+    Embedded(String),
+    #[error("Tệp có khai báo DOCTYPE hoặc thực thể XML tự định nghĩa, không được chấp nhận.")]
+    Doctype,
     #[error("Nội dung XML của phần {part} bị hỏng: {detail}.")]
     BrokenXml { part: String, detail: String },
     #[error(
@@ -71,9 +123,11 @@ fn xml_err(part: &str, e: impl std::fmt::Display) -> TemplateError {
 
 /// The parts whose text may hold placeholders.
 fn is_text_part(name: &str) -> bool {
-    name == "word/document.xml"
-        || (name.starts_with("word/header") || name.starts_with("word/footer"))
-            && name.ends_with(".xml")
+    matches!(
+        name,
+        "word/document.xml" | "word/footnotes.xml" | "word/endnotes.xml"
+    ) || (name.starts_with("word/header") || name.starts_with("word/footer"))
+        && name.ends_with(".xml")
 }
 
 fn unpack(docx: &[u8]) -> Result<Vec<(String, Vec<u8>)>, TemplateError> {
@@ -123,7 +177,13 @@ fn events(part: &str, xml: &[u8]) -> Result<Vec<Event<'static>>, TemplateError> 
             Event::Eof => break,
             Event::Start(_) => depth += 1,
             Event::End(_) => depth -= 1,
+            Event::DocType(_) => return Err(TemplateError::Doctype),
+            // Word never writes CDATA; text in it would escape the checks.
+            Event::CData(_) => return Err(xml_err(part, "có khối CDATA")),
             _ => {}
+        }
+        if out.len() >= MAX_EVENTS {
+            return Err(TemplateError::TooLarge);
         }
         out.push(e.into_owned());
         buf.clear();
@@ -134,11 +194,140 @@ fn events(part: &str, xml: &[u8]) -> Result<Vec<Event<'static>>, TemplateError> 
     Ok(out)
 }
 
-fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+/// An attribute's value by its local name (any prefix), unescaped.
+fn attr(e: &BytesStart<'_>, local: &[u8], decoder: Decoder) -> Option<String> {
     e.attributes()
         .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .find(|a| a.key.local_name().as_ref() == local)
+        .map(
+            |a| match a.decoded_and_normalized_value(XmlVersion::Implicit1_0, decoder) {
+                Ok(v) => v.into_owned(),
+                Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
+            },
+        )
+}
+
+/// Refuses a field whose name is not on the list.
+fn check_field(instruction: &str) -> Result<(), TemplateError> {
+    let name = instruction
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_uppercase();
+    if ALLOWED_FIELDS.contains(&name.as_str()) {
+        Ok(())
+    } else {
+        Err(TemplateError::Field(
+            instruction.trim().chars().take(80).collect(),
+        ))
+    }
+}
+
+/// Reads a part once, streaming, and refuses what could run, embed or
+/// fetch content: DOCTYPE and unknown entities, external or embedding
+/// relationships, OLE/ActiveX/alternative-format chunks, and fields other
+/// than the harmless ones (instructions joined across runs, entities
+/// resolved, `w:fldSimple` included).
+fn check_hazards(part: &str, xml: &[u8]) -> Result<(), TemplateError> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    // One entry per open complex field: its instruction while collected.
+    let mut fields: Vec<Option<String>> = Vec::new();
+    let mut loose = String::new();
+    let mut in_instr = false;
+    let mut count = 0usize;
+    let push_instr =
+        |fields: &mut Vec<Option<String>>, loose: &mut String, s: &str| match fields.last_mut() {
+            Some(Some(i)) => i.push_str(s),
+            Some(None) => {}
+            None => loose.push_str(s),
+        };
+    loop {
+        let e = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_err(part, e))?;
+        count += 1;
+        if count > MAX_EVENTS * 4 {
+            return Err(TemplateError::TooLarge);
+        }
+        let decoder = reader.decoder();
+        match &e {
+            Event::Eof => break,
+            Event::DocType(_) => return Err(TemplateError::Doctype),
+            Event::GeneralRef(r) => {
+                let c = entity(r).map_err(|_| TemplateError::Doctype)?;
+                if in_instr {
+                    push_instr(&mut fields, &mut loose, &c.to_string());
+                }
+            }
+            Event::Text(t) if in_instr => {
+                let text = t.decode().map_err(|e| xml_err(part, e))?;
+                push_instr(&mut fields, &mut loose, &text);
+            }
+            Event::Start(s) | Event::Empty(s) => {
+                let is_empty = matches!(e, Event::Empty(_));
+                match s.local_name().as_ref() {
+                    b"Relationship" => {
+                        let target = attr(s, b"Target", decoder).unwrap_or_default();
+                        let kind = attr(s, b"Type", decoder).unwrap_or_default();
+                        // A hyperlink only opens when clicked; anything
+                        // else external would be fetched by Word.
+                        let link = kind.to_lowercase().ends_with("/hyperlink");
+                        if !link
+                            && attr(s, b"TargetMode", decoder)
+                                .is_some_and(|m| m.eq_ignore_ascii_case("external"))
+                        {
+                            return Err(TemplateError::ExternalLink(target));
+                        }
+                        if EMBEDDING_RELATIONSHIPS
+                            .iter()
+                            .any(|t| kind.to_lowercase().ends_with(&t.to_lowercase()))
+                        {
+                            return Err(TemplateError::Embedded(target));
+                        }
+                    }
+                    b"altChunk" | b"object" | b"control" | b"subDoc" | b"OLEObject" => {
+                        return Err(TemplateError::Embedded(
+                            String::from_utf8_lossy(s.local_name().as_ref()).into_owned(),
+                        ));
+                    }
+                    b"fldSimple" => check_field(&attr(s, b"instr", decoder).unwrap_or_default())?,
+                    b"instrText" if !is_empty => in_instr = true,
+                    b"fldChar" => match attr(s, b"fldCharType", decoder).as_deref() {
+                        Some("begin") => fields.push(Some(String::new())),
+                        Some("separate") => {
+                            if let Some(slot) = fields.last_mut() {
+                                if let Some(i) = slot.take() {
+                                    check_field(&i)?;
+                                }
+                            }
+                        }
+                        Some("end") => {
+                            if let Some(Some(i)) = fields.pop() {
+                                check_field(&i)?;
+                            }
+                        }
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            Event::End(s) if s.local_name().as_ref() == b"instrText" => {
+                in_instr = false;
+                if fields.is_empty() && !loose.trim().is_empty() {
+                    check_field(&loose)?;
+                    loose.clear();
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    for i in fields.into_iter().flatten() {
+        check_field(&i)?;
+    }
+    Ok(())
 }
 
 /// Checks a template and returns the placeholders it uses (sorted).
@@ -149,37 +338,17 @@ pub fn check(docx: &[u8], known: &[&str]) -> Result<Vec<String>, TemplateError> 
         if lower.contains("vbaproject") || lower.contains("vbadata") {
             return Err(TemplateError::Macros);
         }
+        if lower.starts_with("word/embeddings/") || lower.contains("activex") {
+            return Err(TemplateError::Embedded(name.clone()));
+        }
         if name == "[Content_Types].xml" {
             let text = String::from_utf8_lossy(bytes);
             if text.contains("macroEnabled") || text.contains("vbaProject") {
                 return Err(TemplateError::Macros);
             }
         }
-        if !(lower.ends_with(".xml") || lower.ends_with(".rels")) {
-            continue;
-        }
-        let evs = events(name, bytes)?;
-        for e in &evs {
-            match e {
-                Event::Start(s) | Event::Empty(s)
-                    if s.name().as_ref() == b"Relationship"
-                        && attr(s, b"TargetMode").as_deref() == Some("External") =>
-                {
-                    return Err(TemplateError::ExternalLink(
-                        attr(s, b"Target").unwrap_or_default(),
-                    ));
-                }
-                Event::Text(t) => {
-                    // Fields that pull content from elsewhere.
-                    let text = t.decode().unwrap_or_default().to_uppercase();
-                    for field in ["INCLUDETEXT", "INCLUDEPICTURE", "LINK ", "DDEAUTO", "DDE "] {
-                        if text.trim_start().starts_with(field) {
-                            return Err(TemplateError::ExternalLink(text.trim().to_owned()));
-                        }
-                    }
-                }
-                _ => {}
-            }
+        if lower.ends_with(".xml") || lower.ends_with(".rels") {
+            check_hazards(name, bytes)?;
         }
     }
     let mut used = BTreeSet::new();
@@ -343,7 +512,7 @@ fn fill_paragraph(
                 start.push_attribute(("xml:space", "preserve"));
                 out.push(Event::Start(start));
                 // Line breaks inside a value become spaces.
-                let text = text.replace(['\n', '\r'], " ");
+                let text = crate::xml_safe(&text).replace(['\n', '\r'], " ");
                 out.push(Event::Text(BytesText::new(&text).into_owned()));
                 skipping = true;
             }
@@ -373,7 +542,7 @@ fn fill_events(
                 let end = matching_end(evs, i, b"w:tr");
                 let row = &evs[i..=end];
                 let (text, _) = slots(row);
-                if text.contains(&format!("{{{{{ROW_PREFIX}")) {
+                if scan(&text)?.iter().any(|p| p.starts_with(ROW_PREFIX)) {
                     for item in &data.rows {
                         let lookup = |name: &str| {
                             item.iter()
@@ -431,6 +600,26 @@ fn write(part: &str, evs: Vec<Event<'static>>) -> Result<Vec<u8>, TemplateError>
         w.write_event(e).map_err(|e| xml_err(part, e))?;
     }
     Ok(w.into_inner())
+}
+
+/// Checks an upload, then fills it with `sample` as a trial and checks
+/// the result again: a form is kept only if DVK can fill it into a file
+/// that is itself well formed. Returns the placeholders it uses.
+pub fn accept(
+    docx: &[u8],
+    known: &[&str],
+    sample: &TemplateData,
+) -> Result<Vec<String>, TemplateError> {
+    let used = check(docx, known)?;
+    let filled = fill(docx, sample)?;
+    check(&filled, &[]).map_err(|e| match e {
+        TemplateError::UnknownPlaceholder(_) | TemplateError::Unclosed(_) => e,
+        other => TemplateError::BrokenXml {
+            part: "word/document.xml".into(),
+            detail: format!("điền thử không ra tệp hợp lệ ({other})"),
+        },
+    })?;
+    Ok(used)
 }
 
 /// The template filled with `data`: a new DOCX.

@@ -526,12 +526,155 @@ mod templates {
         );
         assert!(matches!(
             check(&field, &names),
-            Err(TemplateError::ExternalLink(_))
+            Err(TemplateError::Field(f)) if f.starts_with("INCLUDETEXT")
         ));
         assert_eq!(check(b"not a zip", &names), Err(TemplateError::NotDocx));
         // A ZIP bomb stops at the budget.
-        let big = "a".repeat(41 * 1024 * 1024);
+        let big = "a".repeat(11 * 1024 * 1024);
         let bomb = docx_with("<w:p/>", &[("word/media/big.txt", &big)]);
         assert_eq!(check(&bomb, &names), Err(TemplateError::TooLarge));
+    }
+
+    fn rels(body: &str) -> (&'static str, String) {
+        (
+            "word/_rels/document.xml.rels",
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{body}</Relationships>"#
+            ),
+        )
+    }
+
+    fn refused(body: &str, extra: &[(&str, &str)]) -> TemplateError {
+        let names = TemplateKind::Recognition.names();
+        check(&docx_with(body, extra), &names).expect_err(body)
+    }
+
+    #[test]
+    fn content_from_elsewhere_is_refused_however_it_is_written() {
+        let field = |e: TemplateError| matches!(e, TemplateError::Field(_));
+        // A simple field, an instruction split over runs, a character
+        // reference in the field's name, a name made by a nested field.
+        assert!(field(refused(
+            r#"<w:p><w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://x/y.png&quot; \d"><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>"#,
+            &[]
+        )));
+        assert!(field(refused(
+            r#"<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> INCL</w:instrText></w:r><w:r><w:instrText>UDETEXT "c:\\x.docx"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>"#,
+            &[]
+        )));
+        assert!(field(refused(
+            r#"<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>&#73;NCLUDETEXT "c:\\x.docx"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>"#,
+            &[]
+        )));
+        assert!(field(refused(
+            r#"<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>QUOTE "INCLUDETEXT"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:instrText> "c:\\x.docx"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>"#,
+            &[]
+        )));
+        assert!(field(refused(
+            r#"<w:p><w:r><w:instrText>DDEAUTO c:\\windows\\system32\\cmd.exe</w:instrText></w:r></w:p>"#,
+            &[]
+        )));
+        // A prefixed relationship element with an external target.
+        let (n, t) = rels(
+            r#"<r:Relationship xmlns:r="http://schemas.openxmlformats.org/package/2006/relationships" Id="r9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="http://x/y.png" TargetMode="&#69;xternal"/>"#,
+        );
+        assert_eq!(
+            refused("<w:p/>", &[(n, &t)]),
+            TemplateError::ExternalLink("http://x/y.png".into())
+        );
+        // Embedded objects, ActiveX, alternative-format chunks.
+        assert!(matches!(
+            refused("<w:p/>", &[("word/embeddings/oleObject1.bin", "x")]),
+            TemplateError::Embedded(_)
+        ));
+        assert!(matches!(
+            refused("<w:p/>", &[("word/activeX/activeX1.xml", "<ax/>")]),
+            TemplateError::Embedded(_)
+        ));
+        assert!(matches!(
+            refused(r#"<w:altChunk r:id="r1" xmlns:r="urn:r"/><w:p/>"#, &[]),
+            TemplateError::Embedded(_)
+        ));
+        let (n, t) = rels(
+            r#"<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="x.html"/>"#,
+        );
+        assert!(matches!(
+            refused("<w:p/>", &[(n, &t)]),
+            TemplateError::Embedded(_)
+        ));
+        // DTDs and their entities, CDATA.
+        let dtd = docx_with(
+            "<w:p/>",
+            &[(
+                "word/settings.xml",
+                r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaa">]><x>&a;</x>"#,
+            )],
+        );
+        assert_eq!(
+            check(&dtd, &TemplateKind::Recognition.names()),
+            Err(TemplateError::Doctype)
+        );
+        assert!(matches!(
+            refused(
+                "<w:p><w:r><w:t><![CDATA[{{so_hieu_la}}]]></w:t></w:r></w:p>",
+                &[]
+            ),
+            TemplateError::BrokenXml { .. }
+        ));
+        // What a real form keeps passes: page numbers, a link to a web site.
+        let (n, t) = rels(
+            r#"<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="https://sonla.gov.vn" TargetMode="External"/>"#,
+        );
+        let fine = docx_with(
+            r#"<w:p><w:fldSimple w:instr=" PAGE \* MERGEFORMAT "><w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> NUMPAGES </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>2</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>"#,
+            &[(n, &t)],
+        );
+        assert_eq!(check(&fine, &TemplateKind::Recognition.names()), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_small_file_of_many_tiny_elements_is_refused_quickly() {
+        // 8 MB of empty elements packs into a few KB.
+        let body = "<w:p/>".repeat(8 * 1024 * 1024 / 6);
+        let template = docx_with(&body, &[]);
+        assert!(template.len() < 200 * 1024, "{}", template.len());
+        let started = std::time::Instant::now();
+        assert_eq!(
+            check(&template, &TemplateKind::Recognition.names()),
+            Err(TemplateError::TooLarge)
+        );
+        // Not a timing test of speed, a guard against the whole file being
+        // held as events: generous on any machine.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn spaces_inside_braces_footnotes_and_unfit_characters_are_handled() {
+        let body = r#"<w:p><w:r><w:t>{{ so_van_ban }}</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>{{ ds.tt }}. {{ ds.ten }}</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#;
+        let notes = r#"<?xml version="1.0"?><w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:footnote w:id="1"><w:p><w:r><w:t>Kèm theo {{so_van_ban}}</w:t></w:r></w:p></w:footnote></w:footnotes>"#;
+        let template = docx_with(body, &[("word/footnotes.xml", notes)]);
+        let names = TemplateKind::Recognition.names();
+        let mut data = samples::recognition(2).template_data();
+        assert_eq!(
+            dvk_docs::template::accept(&template, &names, &data).unwrap(),
+            vec!["ds.ten", "ds.tt", "so_van_ban"]
+        );
+        data.values.retain(|(k, _)| *k != "so_van_ban");
+        data.values
+            .push(("so_van_ban", "15/QĐ\u{FFFF}-UBND\u{1}".into()));
+        let filled = fill(&template, &data).unwrap();
+        let p = paragraphs(&filled);
+        assert_eq!(p[0], "15/QĐ-UBND");
+        assert_eq!(p.iter().filter(|x| x.contains("Bản không có")).count(), 2);
+        let xml = dvk_docs::package::read_part(&filled, "word/footnotes.xml").unwrap();
+        assert!(xml.contains("Kèm theo 15/QĐ-UBND"), "{xml}");
+        // The built-in renderer drops them too.
+        let mut doc = samples::recognition(1).document();
+        doc.subject = vec!["Về việc công nhận\u{FFFE} mô hình\u{0}".into()];
+        let xml =
+            dvk_docs::package::read_part(&dvk_docs::to_docx(&doc).unwrap(), "word/document.xml")
+                .unwrap();
+        assert!(!xml.contains('\u{FFFE}') && !xml.contains('\u{0}'));
+        assert!(xml.contains("Về việc công nhận mô hình"), "{xml}");
     }
 }

@@ -340,14 +340,12 @@ fn clean_text(
         ));
         return String::new();
     }
-    // Control characters other than line breaks and tabs have no place in a form.
-    if raw
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    // Control characters other than line breaks and tabs, and noncharacters,
+    // have no place in a form (nor in the documents made from it).
+    if raw.chars().any(crate::text::is_unfit_char) {
         errors.push(FieldError::new(
             key,
-            format!("Mục “{label}” chứa ký tự điều khiển không hợp lệ."),
+            format!("Mục “{label}” chứa ký tự không hợp lệ (ký tự điều khiển hoặc không dùng được trong văn bản)."),
         ));
         return String::new();
     }
@@ -636,6 +634,18 @@ mod tests {
         assert!(errs
             .iter()
             .any(|e| e.message.contains("vượt quá giới hạn 300")));
+    }
+
+    #[test]
+    fn noncharacters_are_refused_like_control_characters() {
+        let mut f = full_form();
+        f.title = "Mô hình\u{FFFF} dân vận".into();
+        let errs = parse_registration(&f, &reference()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "title"), "{errs:?}");
+        f.title = "Mô hình dân vận".into();
+        f.content = "Nội dung\u{FDD0}".into();
+        let errs = parse_registration(&f, &reference()).unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "content"), "{errs:?}");
     }
 
     #[test]

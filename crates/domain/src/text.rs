@@ -23,6 +23,16 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// A character no stored text may hold: a control character other than
+/// line breaks and tabs, or a Unicode noncharacter (U+FFFE, U+FFFF,
+/// U+FDD0–U+FDEF, …), which XML 1.0 and so DOCX and XLSX cannot carry.
+pub fn is_unfit_char(c: char) -> bool {
+    let n = c as u32;
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || (0xFDD0..=0xFDEF).contains(&n)
+        || (n & 0xFFFE) == 0xFFFE
+}
+
 /// The first `max` characters of `s`, with "…" when something was cut.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -76,6 +86,36 @@ pub fn sort_by_vi<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unfit_characters_are_named() {
+        for c in [
+            '\u{0}',
+            '\u{1b}',
+            '\u{7f}',
+            '\u{85}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{1FFFF}',
+            '\u{10FFFF}',
+        ] {
+            assert!(is_unfit_char(c), "{:X}", c as u32);
+        }
+        for c in [
+            'a',
+            'Đ',
+            '\n',
+            '\t',
+            '\r',
+            '\u{FFFD}',
+            '\u{FEFF}',
+            '\u{1F600}',
+            '\u{E000}',
+        ] {
+            assert!(!is_unfit_char(c), "{:X}", c as u32);
+        }
+    }
 
     #[test]
     fn folds_diacritics_and_d_stroke() {

@@ -29,6 +29,9 @@ pub struct Certificate {
     pub place: String,
     pub signer: String,
     pub signer_title: String,
+    /// The issuing unit, where the decision recorded one: its subtree's
+    /// own certificate form is used.
+    pub issuer_unit_id: Option<i64>,
     /// SHA-256 of what the certificate says (entry, award, decision,
     /// issuer, signer), recorded in the audit trail when first issued and
     /// printed on it, so a paper copy can be checked against the trail.
@@ -105,6 +108,7 @@ pub async fn recognition_certificate(
         place,
         signer: d.signer,
         signer_title: d.signer_title,
+        issuer_unit_id: d.issuer_unit_id,
         fingerprint: String::new(),
     }
     .issued(db, actor.user_id, "certificate.recognition")
@@ -134,6 +138,7 @@ pub async fn reward_certificate(
         place: c.place,
         signer: c.signer,
         signer_title: c.signer_title,
+        issuer_unit_id: c.issuer_unit_id,
         fingerprint: String::new(),
     }
     .issued(db, actor.user_id, "certificate.reward")

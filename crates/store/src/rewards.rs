@@ -91,6 +91,8 @@ pub struct RewardCertificate {
     pub place: String,
     pub signer: String,
     pub signer_title: String,
+    /// The issuing unit, where the decision recorded one.
+    pub issuer_unit_id: Option<i64>,
 }
 
 /// Counts at each step: recognised → outstanding → proposed → rewarded.
@@ -234,7 +236,7 @@ impl Db {
         entry_id: i64,
         reward_id: i64,
     ) -> Result<Option<RewardCertificate>, StoreError> {
-        let row = q("SELECT f.name, d.title, d.number, d.signed_on, d.issuing_body, d.issuer_type, d.issuer_parent, d.place, d.signer, d.signer_title FROM rewards w \
+        let row = q("SELECT f.name, d.title, d.number, d.signed_on, d.issuing_body, d.issuer_type, d.issuer_parent, d.place, d.signer, d.signer_title, d.issuer_unit_id FROM rewards w \
                      JOIN reward_forms f ON f.id = w.form_id JOIN reward_decisions d ON d.id = w.decision_id \
                      WHERE w.id = $1 AND w.entry_id = $2 AND w.revoked = 0")
             .bind(reward_id)
@@ -260,6 +262,7 @@ impl Db {
                     place: r.try_get("place")?,
                     signer: r.try_get("signer")?,
                     signer_title: r.try_get("signer_title")?,
+                    issuer_unit_id: r.try_get("issuer_unit_id")?,
                 })
             })
             .transpose()?)

@@ -344,7 +344,7 @@ pub async fn create_user(
     let full_name = full_name.trim();
     if full_name.is_empty()
         || full_name.chars().count() > 120
-        || full_name.chars().any(char::is_control)
+        || full_name.chars().any(dvk_domain::text::is_unfit_char)
     {
         errors.push(FieldError::new(
             "full_name",
@@ -448,7 +448,10 @@ pub async fn create_unit(
     auth::check_admin(actor, &parent.path)?;
     let name = name.trim();
     let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(dvk_domain::text::is_unfit_char)
+    {
         errors.push(FieldError::new(
             "name",
             "Cần nhập tên đơn vị (tối đa 200 ký tự).",

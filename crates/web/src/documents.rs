@@ -11,6 +11,7 @@ use dvk_domain::entry::{Kind, Subject};
 use dvk_store::documents::{self as docs, DocFile, ReportPeriod, SheetRequest};
 use dvk_store::ServiceError;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// Where a document's data lives.
 #[derive(Debug, Clone, Copy)]
@@ -286,10 +287,12 @@ pub async fn respond(
     state: &AppState,
     file: DocFile,
     pdf: bool,
+    caller: crate::pdf::Caller,
 ) -> Result<Response, crate::pdf::PdfError> {
     let (bytes, mime, ext) = if pdf {
+        let pdf = state.pdf.convert(&file.bytes, caller).await?;
         (
-            state.pdf.convert(&file.bytes).await?,
+            Arc::try_unwrap(pdf).unwrap_or_else(|shared| (*shared).clone()),
             "application/pdf",
             "pdf",
         )

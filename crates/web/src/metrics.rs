@@ -50,6 +50,7 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     email_backlog: Gauge,
     audit_length: Gauge,
+    pdf_conversions: Gauge,
     unavailable: Counter,
 }
 
@@ -65,6 +66,12 @@ impl Default for Metrics {
         let email_backlog = Gauge::default();
         let audit_length = Gauge::default();
         let unavailable = Counter::default();
+        let pdf_conversions = Gauge::default();
+        registry.register(
+            "dvk_pdf_conversions",
+            "LibreOffice conversions to PDF run since the server started (PDFs served from the cache not counted)",
+            pdf_conversions.clone(),
+        );
         registry.register(
             "dvk_storage_unavailable",
             "Requests answered 503 because the database could not be reached in time (pool wait ran out, database down, disk full)",
@@ -108,6 +115,7 @@ impl Default for Metrics {
             pool,
             email_backlog,
             audit_length,
+            pdf_conversions,
             unavailable,
         }
     }
@@ -222,6 +230,7 @@ pub async fn metrics(
         }
         Err(e) => tracing::warn!("metrics: audit chain: {e}"),
     }
+    m.pdf_conversions.set(state.pdf.runs() as i64);
     let mut body = String::new();
     if prometheus_client::encoding::text::encode(&mut body, &m.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();

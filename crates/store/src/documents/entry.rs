@@ -187,16 +187,18 @@ pub async fn certificate_file(
         },
         check_code: check_code(&c),
     };
-    // The registering unit's subtree decides whose form is in force.
-    super::templates::render(
+    // The issuer's subtree decides whose form is in force; a decision that
+    // recorded no issuing unit prints on the built-in form.
+    let name = format!(
+        "{} - {}",
+        file_part(&capitalised(&w.heading)),
+        file_part(c.entry.registration.title())
+    );
+    super::templates::render_for_issuer(
         db,
         dvk_docs::kinds::fields::TemplateKind::Certificate,
-        &c.entry.unit_path,
-        format!(
-            "{} - {}",
-            file_part(&capitalised(&w.heading)),
-            file_part(c.entry.registration.title())
-        ),
+        c.issuer_unit_id,
+        name,
         &doc.document(),
         doc.template_data(),
     )

@@ -165,24 +165,15 @@ pub(crate) async fn recognition_file(
     d: &crate::appraisal::Decision,
     doc: &RecognitionDecision,
 ) -> Result<DocFile, ServiceError> {
-    let issuer_path = match d.issuer_unit_id {
-        Some(id) => db.unit(id).await?.map(|u| u.path),
-        None => None,
-    };
-    match issuer_path {
-        Some(path) => {
-            super::templates::render(
-                db,
-                dvk_docs::kinds::fields::TemplateKind::Recognition,
-                &path,
-                decision_file_name(&d.number),
-                &doc.document(),
-                doc.template_data(),
-            )
-            .await
-        }
-        None => DocFile::make(decision_file_name(&d.number), &doc.document()),
-    }
+    super::templates::render_for_issuer(
+        db,
+        dvk_docs::kinds::fields::TemplateKind::Recognition,
+        d.issuer_unit_id,
+        decision_file_name(&d.number),
+        &doc.document(),
+        doc.template_data(),
+    )
+    .await
 }
 
 /// A decision's content from the records, without a reader's guard (for
@@ -228,15 +219,19 @@ pub async fn decision_file(
     if let Some(f) = load_issued(db, record).await? {
         return Ok(f);
     }
+    // A decision signed before DVK kept files: its file is made once from
+    // the records on the built-in form (no province form was in force for
+    // it that DVK knows of), kept, and recorded as a later copy made on this
+    // reader's request, not as an issue by them.
     let doc = regenerate(db, &view.data.round, d, false).await?;
-    let file = recognition_file(db, d, &doc).await?;
+    let file = DocFile::make(decision_file_name(&d.number), &doc.document())?;
     let mut tx = db.pool.begin().await?;
     store_issued(
         &mut tx,
         actor.user_id,
         record,
         ("round", round_id),
-        "decision.recognition",
+        "decision.recognition.copy",
         &d.number,
         &file,
     )

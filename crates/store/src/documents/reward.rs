@@ -120,7 +120,8 @@ pub async fn reward_decision_file(
         actor.user_id,
         record,
         ("reward_round", round_id),
-        "decision.reward",
+        // A later copy made on this reader's request, not an issue by them.
+        "decision.reward.copy",
         &number,
         &file,
     )

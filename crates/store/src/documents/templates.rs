@@ -73,7 +73,11 @@ pub async fn upload_template(
     if !lower.ends_with(".docx") {
         return Err(ServiceError::invalid("file", "Mẫu phải là tệp Word .docx."));
     }
-    let used = template::check(bytes, &kind.names())
+    // Checked and filled with the kind's sample on a blocking thread: a
+    // large form takes a moment of CPU that must not hold up other requests.
+    let upload = bytes.to_vec();
+    let used = blocking(move || template::accept(&upload, &kind.names(), &sample_data(kind)))
+        .await?
         .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
     let sha = dvk_domain::audit::hash_hex(bytes);
     let name: String = file_name
@@ -300,7 +304,8 @@ pub(crate) async fn render(
 ) -> Result<DocFile, ServiceError> {
     match template_in_force(db, kind, path).await? {
         Some((id, bytes)) => {
-            let filled = template::fill(&bytes, &data)
+            let filled = blocking(move || template::fill(&bytes, &data))
+                .await?
                 .map_err(|e| crate::error::StoreError::Data(format!("mẫu văn bản #{id}: {e}")))?;
             Ok(DocFile {
                 name,
@@ -308,6 +313,27 @@ pub(crate) async fn render(
                 template: Some(id),
             })
         }
+        None => DocFile::make(name, built_in),
+    }
+}
+
+/// As [`render`], for a document issued by the unit `issuer` (a decision
+/// or certificate): its subtree's form; one that recorded no issuing unit
+/// (signed before issuers were units) prints on the built-in form.
+pub(crate) async fn render_for_issuer(
+    db: &Db,
+    kind: TemplateKind,
+    issuer: Option<i64>,
+    name: String,
+    built_in: &dvk_docs::Document,
+    data: TemplateData,
+) -> Result<DocFile, ServiceError> {
+    let path = match issuer {
+        Some(id) => db.unit(id).await?.map(|u| u.path),
+        None => None,
+    };
+    match path {
+        Some(path) => render(db, kind, &path, name, built_in, data).await,
         None => DocFile::make(name, built_in),
     }
 }
@@ -326,8 +352,9 @@ pub async fn preview(db: &Db, actor: &Actor, id: i64) -> Result<DocFile, Service
         Some(d) => (d, "dữ liệu thật"),
         None => (sample_data(v.kind), "dữ liệu mẫu"),
     };
-    let filled =
-        template::fill(&bytes, &data).map_err(|e| ServiceError::invalid("file", e.to_string()))?;
+    let filled = blocking(move || template::fill(&bytes, &data))
+        .await?
+        .map_err(|e| ServiceError::invalid("file", e.to_string()))?;
     Ok(DocFile {
         name: format!(
             "Xem thử {} - phiên bản {} ({source})",
@@ -337,6 +364,15 @@ pub async fn preview(db: &Db, actor: &Actor, id: i64) -> Result<DocFile, Service
         bytes: filled,
         template: Some(id),
     })
+}
+
+/// Runs CPU-bound template work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::error::StoreError::Data(format!("xử lý mẫu văn bản: {e}")).into())
 }
 
 fn sample_data(kind: TemplateKind) -> TemplateData {

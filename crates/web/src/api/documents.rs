@@ -4,6 +4,7 @@
 use super::extract::{ApiPath, ApiQuery, ApiUser};
 use super::{ApiFailure, ApiResult};
 use crate::documents::{fetch, respond, wants_pdf, DocQuery, Target};
+use crate::pdf::caller;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -17,19 +18,21 @@ async fn serve(
 ) -> ApiResult<Response> {
     let pdf = wants_pdf(q)?;
     let file = fetch(state, user.map(|u| &u.actor), target, kind, q).await?;
-    respond(state, file, pdf).await.map_err(|e| {
-        let (status, message) = crate::documents::pdf_failure(&e);
-        let code = match e {
-            crate::pdf::PdfError::Unavailable => "pdf_unavailable",
-            crate::pdf::PdfError::Busy => "busy",
-            _ => "pdf_failed",
-        };
-        let mut f = ApiFailure::new(status, code, message);
-        if code == "busy" {
-            f.retry_after = Some(10);
-        }
-        f
-    })
+    respond(state, file, pdf, caller(user.is_some()))
+        .await
+        .map_err(|e| {
+            let (status, message) = crate::documents::pdf_failure(&e);
+            let code = match e {
+                crate::pdf::PdfError::Unavailable => "pdf_unavailable",
+                crate::pdf::PdfError::Busy => "busy",
+                _ => "pdf_failed",
+            };
+            let mut f = ApiFailure::new(status, code, message);
+            if code == "busy" {
+                f.retry_after = Some(10);
+            }
+            f
+        })
 }
 
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/documents/{kind}", tag = "Văn bản",

@@ -4,6 +4,7 @@ use crate::ctx::User;
 use crate::documents::{fetch, respond, wants_pdf, DocQuery, Target};
 use crate::error::{AppError, AppResult};
 use crate::form::parse_id;
+use crate::pdf::caller;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -17,10 +18,12 @@ async fn serve(
 ) -> AppResult<Response> {
     let pdf = wants_pdf(q)?;
     let file = fetch(state, user.map(|u| &u.actor), target, kind, q).await?;
-    respond(state, file, pdf).await.map_err(|e| {
-        let (status, message) = crate::documents::pdf_failure(&e);
-        AppError::Page(status, "Không tải được PDF", message)
-    })
+    respond(state, file, pdf, caller(user.is_some()))
+        .await
+        .map_err(|e| {
+            let (status, message) = crate::documents::pdf_failure(&e);
+            AppError::Page(status, "Không tải được PDF", message)
+        })
 }
 
 pub async fn round(

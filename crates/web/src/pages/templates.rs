@@ -209,10 +209,12 @@ pub async fn retire(
 }
 
 async fn send(state: &AppState, file: dvk_store::documents::DocFile) -> AppResult<Response> {
-    respond(state, file, false).await.map_err(|e| {
-        let (status, message) = crate::documents::pdf_failure(&e);
-        AppError::Page(status, "Không tải được", message)
-    })
+    respond(state, file, false, crate::pdf::Caller::SignedIn)
+        .await
+        .map_err(|e| {
+            let (status, message) = crate::documents::pdf_failure(&e);
+            AppError::Page(status, "Không tải được", message)
+        })
 }
 
 pub async fn file(

@@ -564,7 +564,26 @@ pub async fn pdf_only_where_libreoffice_is(kind: Kind) {
         eprintln!("LibreOffice not installed here; skipping the PDF conversion");
         return;
     }
-    let on = crate::support::serve_with(&s.db, dvk_web::WebConfig::default()).await;
+    let on = crate::support::serve_with(
+        &s.db,
+        dvk_web::WebConfig {
+            metrics_allow: dvk_web::client::parse_networks("127.0.0.1/32").unwrap(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let conversions = || async {
+        let text = reqwest::get(format!("{on}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("dvk_pdf_conversions "))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or_else(|| panic!("no conversion count in {text}"))
+    };
     let c = Client::login(&on, "bandanvan").await;
     let page = c.get_text(&format!("/rounds/{r}")).await;
     assert!(page.contains("format=pdf"));
@@ -592,6 +611,19 @@ pub async fn pdf_only_where_libreoffice_is(kind: Kind) {
     let t = String::from_utf8_lossy(&out.stdout);
     assert!(t.contains("Số: 201/QĐ-UBND"), "{t}");
     assert!(t.contains("ngày 20 tháng 11 năm 2026"), "{t}");
+    // The stored decision is converted once: the second request is served
+    // from the cache, byte for byte.
+    assert_eq!(conversions().await, 1);
+    let again = c
+        .get(&format!(
+            "/rounds/{r}/documents/quyet-dinh?decision={decision}&format=pdf"
+        ))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(again, pdf);
+    assert_eq!(conversions().await, 1);
     // The certificate prints on exactly one page.
     let res = c
         .get(&format!(
@@ -804,4 +836,30 @@ pub async fn provinces_fill_their_own_forms(kind: Kind) {
     )
     .await;
     assert!(!has(&text(&other), "mẫu riêng"));
+
+    // Step 6: a certificate is printed on the form of the unit that issued
+    // the decision (the commune), not of the unit that registered.
+    let (to_hieu, front_a, _, _) = commune_units(&s.db).await;
+    let (status, _, _, cert_start) = fetch(&admin, "/admin/templates/start/giay-chung-nhan").await;
+    assert_eq!(status, StatusCode::OK);
+    let cert_xml = dvk_docs::package::read_part(&cert_start, "word/document.xml").unwrap();
+    let cert_form = |mark: &str| {
+        let edited = cert_xml.replacen("{{tieu_de}}", &format!("{{{{tieu_de}}}} {mark}"), 1);
+        dvk_docs::package::replace_parts(&cert_start, &[("word/document.xml", edited.into_bytes())])
+            .unwrap()
+    };
+    for (unit, mark) in [(front_a.id, "MẪU-MẶT-TRẬN"), (to_hieu.id, "MẪU-CỦA-XÃ")] {
+        let res =
+            upload_template(&admin, "giay-chung-nhan", unit, "gcn.docx", cert_form(mark)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{mark}");
+    }
+    let (status, _, _, cert) = fetch(
+        &officer,
+        &format!("/entries/{}/documents/giay-chung-nhan", d.to_hieu[0]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&cert));
+    let p = text(&cert);
+    assert!(has(&p, "MẪU-CỦA-XÃ"), "{p:?}");
+    assert!(!has(&p, "MẪU-MẶT-TRẬN"), "{p:?}");
 }
