@@ -111,6 +111,60 @@ pub fn repeat_header_rows(
     Ok(writer.into_inner())
 }
 
+pub const CORE_PART: &str = "docProps/core.xml";
+
+/// Writes `text` as the file's description (`dc:description` in
+/// docProps/core.xml, shown in Word's File › Info), replacing any: DVK
+/// notes there which form and version made the file. A package without
+/// core properties is returned as it is.
+pub fn describe(docx: &[u8], text: &str) -> Result<Vec<u8>, PackageError> {
+    let Ok(core) = read_part(docx, CORE_PART) else {
+        return Ok(docx.to_vec());
+    };
+    let mut reader = Reader::from_str(&core);
+    let mut writer = Writer::new(Vec::with_capacity(core.len() + text.len() + 64));
+    let mut skipping = false;
+    let mut depth = 0usize;
+    let description = |w: &mut Writer<Vec<u8>>| -> Result<(), PackageError> {
+        w.write_event(Event::Start(BytesStart::new("dc:description")))?;
+        w.write_event(Event::Text(quick_xml::events::BytesText::new(
+            &crate::xml_safe(text),
+        )))?;
+        w.write_event(Event::End(quick_xml::events::BytesEnd::new(
+            "dc:description",
+        )))?;
+        Ok(())
+    };
+    loop {
+        let event = reader.read_event()?;
+        match &event {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"dc:description" => {
+                skipping = true;
+                continue;
+            }
+            Event::Empty(e) if e.name().as_ref() == b"dc:description" => continue,
+            Event::End(e) if e.name().as_ref() == b"dc:description" => {
+                skipping = false;
+                continue;
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                // The root's end: the description goes last inside it.
+                if depth == 0 {
+                    description(&mut writer)?;
+                }
+            }
+            _ => {}
+        }
+        if !skipping {
+            writer.write_event(event)?;
+        }
+    }
+    replace_parts(docx, &[(CORE_PART, writer.into_inner())])
+}
+
 /// The text of each paragraph of the document part, in order (table cells
 /// included), entities resolved: what a reader of the file sees.
 pub fn paragraphs(docx: &[u8]) -> Result<Vec<String>, PackageError> {

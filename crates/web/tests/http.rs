@@ -118,4 +118,5 @@ on_both_backends!(
     documents::documents_come_from_the_records_to_those_allowed,
     documents::pdf_only_where_libreoffice_is,
     documents::provinces_fill_their_own_forms,
+    documents::html_certificates_print_on_one_landscape_page,
 );

@@ -43,6 +43,9 @@ pub struct DocFile {
 impl DocFile {
     pub(crate) fn make(name: String, doc: &dvk_docs::Document) -> Result<DocFile, ServiceError> {
         let bytes = dvk_docs::to_docx(doc)
+            .and_then(|b| {
+                dvk_docs::package::describe(&b, "Lập bằng DVK theo mẫu có sẵn (NĐ 30/2020, HD 36)")
+            })
             .map_err(|e| StoreError::Data(format!("không tạo được văn bản: {e}")))?;
         Ok(DocFile {
             name,

@@ -267,7 +267,7 @@ pub(crate) async fn template_in_force(
     db: &Db,
     kind: TemplateKind,
     path: &UnitPath,
-) -> Result<Option<(i64, Vec<u8>)>, ServiceError> {
+) -> Result<Option<(i64, i64, Vec<u8>)>, ServiceError> {
     // The unit's own path and each of its ancestors'.
     let ids = path.ids();
     let paths: Vec<String> = (1..=ids.len())
@@ -278,7 +278,7 @@ pub(crate) async fn template_in_force(
         .collect();
     let marks: Vec<String> = (0..paths.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
-        "SELECT id, content FROM document_templates WHERE kind = $1 AND retired_at IS NULL AND unit_path IN ({}) \
+        "SELECT id, version, content FROM document_templates WHERE kind = $1 AND retired_at IS NULL AND unit_path IN ({}) \
          ORDER BY LENGTH(unit_path) DESC, version DESC LIMIT 1",
         marks.join(",")
     );
@@ -287,7 +287,7 @@ pub(crate) async fn template_in_force(
         query = query.bind(p);
     }
     Ok(match query.fetch_optional(&db.pool).await? {
-        Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+        Some(r) => Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)),
         None => None,
     })
 }
@@ -303,10 +303,20 @@ pub(crate) async fn render(
     data: TemplateData,
 ) -> Result<DocFile, ServiceError> {
     match template_in_force(db, kind, path).await? {
-        Some((id, bytes)) => {
-            let filled = blocking(move || template::fill(&bytes, &data))
-                .await?
-                .map_err(|e| crate::error::StoreError::Data(format!("mẫu văn bản #{id}: {e}")))?;
+        Some((id, version, bytes)) => {
+            // The file says which form and version made it (File › Info).
+            let note = format!(
+                "Lập bằng DVK theo {} – mẫu #{id}, phiên bản {version}",
+                kind.label()
+            );
+            let filled = blocking(move || {
+                template::fill(&bytes, &data).and_then(|f| {
+                    dvk_docs::package::describe(&f, &note)
+                        .map_err(|_| template::TemplateError::NotDocx)
+                })
+            })
+            .await?
+            .map_err(|e| crate::error::StoreError::Data(format!("mẫu văn bản #{id}: {e}")))?;
             Ok(DocFile {
                 name,
                 bytes: filled,

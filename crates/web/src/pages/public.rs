@@ -409,6 +409,9 @@ pub struct CertificatePage {
     pub lead: String,
     pub reason: String,
     pub title: String,
+    /// "", "long" or "xlong": the title's type steps down with its length
+    /// so the certificate stays one page.
+    pub title_class: &'static str,
     pub unit: String,
     pub level: String,
     pub number: String,
@@ -450,6 +453,11 @@ fn certificate_page(
         lead,
         reason,
         title: c.entry.registration.title().to_owned(),
+        title_class: match c.entry.registration.title().chars().count() {
+            0..=90 => "",
+            91..=180 => "long",
+            _ => "xlong",
+        },
         unit: c.entry.unit_name.clone(),
         level,
         number: c.number.clone(),

@@ -798,6 +798,9 @@ pub async fn provinces_fill_their_own_forms(kind: Kind) {
         .try_get(0)
         .unwrap();
     assert_eq!(used, Some(id));
+    // The file itself says which form and version made it.
+    let core = dvk_docs::package::read_part(&file, "docProps/core.xml").unwrap();
+    assert!(core.contains(&format!("mẫu #{id}, phiên bản 1")), "{core}");
     // The preview now shows a real decision.
     let (status, _, cd, preview) = fetch(&admin, &format!("/admin/templates/{id}/preview")).await;
     assert_eq!(
@@ -836,6 +839,8 @@ pub async fn provinces_fill_their_own_forms(kind: Kind) {
     )
     .await;
     assert!(!has(&text(&other), "mẫu riêng"));
+    let core = dvk_docs::package::read_part(&other, "docProps/core.xml").unwrap();
+    assert!(core.contains("mẫu có sẵn"), "{core}");
 
     // Step 6: a certificate is printed on the form of the unit that issued
     // the decision (the commune), not of the unit that registered.
@@ -862,4 +867,99 @@ pub async fn provinces_fill_their_own_forms(kind: Kind) {
     let p = text(&cert);
     assert!(has(&p, "MẪU-CỦA-XÃ"), "{p:?}");
     assert!(!has(&p, "MẪU-MẶT-TRẬN"), "{p:?}");
+}
+
+/// Debian's Chromium, if installed.
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|p| {
+            std::process::Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+}
+
+pub async fn html_certificates_print_on_one_landscape_page(kind: Kind) {
+    let s = start(kind, 0).await;
+    let d = decided_round(&s).await;
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "Chromium is needed in CI (.ci/run installs it)"
+        );
+        eprintln!("Chromium not installed here; skipping the print check");
+        return;
+    };
+    // The longest title a registration allows, in a long unit name: the
+    // hardest case for one page.
+    let long = "Mô hình “Dân vận khéo” trong xây dựng nông thôn mới, giữ gìn an ninh trật tự và phát triển kinh tế hộ gia đình đồng bào dân tộc thiểu số vùng cao biên giới của bản Nà Sản, ".repeat(2);
+    let long: String = long.chars().take(300).collect();
+    sqlx::query("UPDATE entries SET title = $1 WHERE id = $2")
+        .bind(&long)
+        .bind(d.to_hieu[0])
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let c = Client::login(&s.base, "bandanvan").await;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, id) in [("ca-nhan", d.individual), ("dai", d.to_hieu[0])] {
+        let html = c.get_text(&format!("/entries/{id}/certificate")).await;
+        assert!(html.contains("GIẤY CHỨNG NHẬN") || html.contains("Giấy chứng nhận"));
+        // Saved as a file that still loads the site's stylesheet.
+        let html = html.replacen("<head>", &format!("<head><base href=\"{}/\">", s.base), 1);
+        let page = dir.path().join(format!("{name}.html"));
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&page, html).unwrap();
+        let out = std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(pdf.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+        let info = std::process::Command::new("pdfinfo")
+            .arg(&pdf)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&info.stdout);
+        let field = |k: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(field("Pages:"), "1", "{name}: {info}");
+        // A4 landscape: 842 × 595 pt.
+        let size: Vec<f64> = field("Page size:")
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            size.len() == 2 && (size[0] - 842.0).abs() < 2.0 && (size[1] - 595.0).abs() < 2.0,
+            "{name}: {info}"
+        );
+        let text = std::process::Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("Mã kiểm tra"), "{name}: {text}");
+        if name == "dai" {
+            assert!(
+                text.contains("bản Nà Sản"),
+                "the whole title printed: {text}"
+            );
+        }
+    }
 }
