@@ -40,6 +40,10 @@ pub struct BenchArgs {
     /// the province's implementation report over every generated entry.
     #[arg(long, default_value_t = 0)]
     documents: usize,
+    /// Instead of the page scenarios, time the export of every generated
+    /// entry as XLSX and CSV through the server, with the memory it takes.
+    #[arg(long)]
+    exports: bool,
 }
 
 /// Builds the request path for one request of a scenario.
@@ -124,6 +128,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         return documents(&db, &province, args.documents).await;
     }
     let cookie = login(&base, "bandanvan").await?;
+    if args.exports {
+        return exports(&base, &cookie).await;
+    }
     if args.soak > 0 {
         return crate::soak::soak(
             &db,
@@ -278,6 +285,69 @@ async fn documents(db: &Db, province: &dvk_store::units::Unit, rows: usize) -> R
         {
             println!("    {}", p.split(" (").next().unwrap_or(&p));
         }
+    }
+    Ok(())
+}
+
+/// The whole entry list exported by the province's secretariat, as XLSX
+/// and CSV, three times each: time to the last byte, file size, and how
+/// far the process's heap (RssAnon, sampled every 10 ms) rose above where
+/// it stood before the request.
+async fn exports(base: &str, cookie: &str) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    let client = reqwest::Client::new();
+    println!("\nExports of the whole entry list, three runs each:\n");
+    println!(
+        "{:<10} {:>9} {:>9} {:>10} {:>16}",
+        "format", "best s", "worst s", "size MB", "heap growth MB"
+    );
+    for format in ["xlsx", "csv"] {
+        let (mut times, mut size, mut growth) = (Vec::new(), 0usize, 0f64);
+        for _ in 0..3 {
+            let before = peak_mb();
+            let running = Arc::new(AtomicBool::new(true));
+            let top = Arc::new(AtomicU64::new(before.to_bits()));
+            let sampler = {
+                let (running, top) = (running.clone(), top.clone());
+                std::thread::spawn(move || {
+                    while running.load(Ordering::Relaxed) {
+                        let now = peak_mb();
+                        if now > f64::from_bits(top.load(Ordering::Relaxed)) {
+                            top.store(now.to_bits(), Ordering::Relaxed);
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                })
+            };
+            let t = Instant::now();
+            let mut res = client
+                .get(format!("{base}/entries/export?format={format}"))
+                .header("cookie", cookie)
+                .send()
+                .await?;
+            if !res.status().is_success() {
+                bail!("export answered {}", res.status());
+            }
+            size = 0;
+            while let Some(chunk) = res.chunk().await? {
+                size += chunk.len();
+            }
+            times.push(t.elapsed());
+            running.store(false, Ordering::Relaxed);
+            let _ = sampler.join();
+            growth = growth.max(f64::from_bits(top.load(Ordering::Relaxed)) - before);
+        }
+        let best = times.iter().min().copied().unwrap_or_default();
+        let worst = times.iter().max().copied().unwrap_or_default();
+        println!(
+            "{:<10} {:>9.2} {:>9.2} {:>10.1} {:>16.1}",
+            format,
+            best.as_secs_f64(),
+            worst.as_secs_f64(),
+            size as f64 / 1_048_576.0,
+            growth
+        );
     }
     Ok(())
 }

@@ -85,7 +85,7 @@ impl Sort {
             Sort::Year => "year",
         }
     }
-    fn order_by(self, backend: crate::db::Backend) -> String {
+    pub(crate) fn order_by(self, backend: crate::db::Backend) -> String {
         let title = dialect::title_order(backend);
         match self {
             Sort::Updated => "e.updated_at DESC, e.id DESC".to_owned(),
@@ -114,12 +114,12 @@ pub struct EntryFilter {
     pub per_page: i64,
 }
 
-enum Param {
+pub(crate) enum Param {
     I(i64),
     S(String),
 }
 
-fn bind_all<'a>(
+pub(crate) fn bind_all<'a>(
     sql: &str,
     params: &[Param],
 ) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments> {
@@ -158,7 +158,7 @@ fn summary_from_row(r: &AnyRow) -> Result<EntrySummary, sqlx::Error> {
     })
 }
 
-fn detail_from_row(r: &AnyRow) -> Result<EntryDetail, sqlx::Error> {
+pub(crate) fn detail_from_row(r: &AnyRow) -> Result<EntryDetail, sqlx::Error> {
     let bad = |what: &str| sqlx::Error::Decode(format!("bad {what}").into());
     let items: [String; 10] = {
         let mut v = Vec::with_capacity(10);
@@ -486,7 +486,7 @@ impl Db {
     /// subtree tests as `+e.unit_path` so SQLite walks a sort-ordered
     /// covering index instead of sorting the whole subtree; counting keeps
     /// the plain form, which uses the subtree index.
-    fn entry_where(&self, f: &EntryFilter, for_listing: bool) -> (String, Vec<Param>) {
+    pub(crate) fn entry_where(&self, f: &EntryFilter, for_listing: bool) -> (String, Vec<Param>) {
         let col = dialect::subtree_column(self.backend, for_listing);
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod entries;
 pub mod entry_record;
 pub mod error;
+pub mod exports;
 pub mod history;
 pub mod idempotency;
 pub mod issuers;

@@ -151,3 +151,16 @@ where
         )),
     }
 }
+
+impl From<crate::exports::ExportError> for AppError {
+    fn from(e: crate::exports::ExportError) -> Self {
+        match e {
+            crate::exports::ExportError::Service(e) => AppError::Service(e),
+            crate::exports::ExportError::Busy => AppError::Page(
+                crate::exports::BUSY_STATUS,
+                "Máy chủ đang bận",
+                crate::exports::BUSY.into(),
+            ),
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod client;
 pub mod ctx;
 pub mod documents;
 pub mod error;
+pub mod exports;
 pub mod form;
 pub mod human;
 pub mod idempotency;
@@ -73,6 +74,9 @@ pub struct AppState {
     pub pre_login: Arc<pre_login::PreLoginTokens>,
     /// Converts documents to PDF when LibreOffice is installed.
     pub pdf: Arc<pdf::PdfConverter>,
+    /// Spreadsheet exports running at once (each holds a read connection
+    /// and a CPU while it writes).
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -89,6 +93,7 @@ impl AppState {
             catalogue,
             public_limiter: Arc::new(api::public::RateLimiter::new(per_minute)),
             pdf: Arc::new(pdf::PdfConverter::new(config.soffice.as_deref())),
+            exports: Arc::new(tokio::sync::Semaphore::new(exports::AT_ONCE)),
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
             storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),
@@ -170,6 +175,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::entries::list).post(pages::entries::create),
         )
         .route("/entries/new", get(pages::entries::new_form))
+        .route("/entries/export", get(pages::entries::export))
         .route("/entries/{id}", get(pages::entries::detail))
         .route(
             "/entries/{id}/edit",

@@ -207,6 +207,9 @@ pub struct EntriesPage {
     pub prev_href: String,
     pub next_href: String,
     pub notice: String,
+    /// The list as filtered, as a spreadsheet.
+    pub xlsx_href: String,
+    pub csv_href: String,
 }
 
 #[derive(Debug, Clone)]

@@ -12,6 +12,8 @@ mod appraisal;
 mod authorisation;
 #[path = "http/documents.rs"]
 mod documents;
+#[path = "http/exports.rs"]
+mod exports;
 #[path = "http/mail_tls.rs"]
 mod mail_tls;
 #[path = "http/notice.rs"]
@@ -119,4 +121,5 @@ on_both_backends!(
     documents::pdf_only_where_libreoffice_is,
     documents::provinces_fill_their_own_forms,
     documents::html_certificates_print_on_one_landscape_page,
+    exports::entries_export_as_the_list_shows_them,
 );

@@ -382,6 +382,44 @@ pub struct EntryListQuery {
     pub per_page: Option<i64>,
 }
 
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ExportFormat {
+    /// `xlsx` (default) or `csv` (UTF-8 with BOM).
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/entries/export", tag = "Hồ sơ",
+    summary = "Danh sách hồ sơ thành bảng tính (XLSX hoặc CSV), cùng bộ lọc với danh sách",
+    description = "Mọi mục đăng ký là một cột; thông tin cá nhân của điển hình cá nhân cho người được xem hồ sơ. Bỏ qua `page`, `per_page`: xuất toàn bộ kết quả lọc. Ô bắt đầu bằng `=`, `+`, `-`, `@` luôn là chữ.",
+    params(EntryListQuery, ExportFormat),
+    responses((status = 200, description = "Tệp XLSX hoặc CSV",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
+              (status = 400, body = super::ApiError),
+              (status = 503, body = super::ApiError)))]
+pub async fn export(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(lq): ApiQuery<EntryListQuery>,
+    ApiQuery(fq): ApiQuery<ExportFormat>,
+) -> ApiResult<axum::response::Response> {
+    let format = crate::exports::format_of(fq.format.as_deref().unwrap_or(""))?;
+    let filter = filter_of(&state, &user, &lq).await?;
+    let plan = dvk_store::exports::entries::plan(&state.db, &state.catalogue, &user.actor, &filter)
+        .await?;
+    let (db, cat, actor) = (
+        state.db.clone(),
+        state.catalogue.clone(),
+        user.actor.clone(),
+    );
+    crate::exports::respond(&state, format, plan, move |rows| async move {
+        dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
+    })
+    .await
+    .map_err(super::ApiFailure::from)
+}
+
 /// Page and page size, checked.
 pub fn paging(page: Option<i64>, per_page: Option<i64>, default: i64) -> ApiResult<(i64, i64)> {
     let page = page.unwrap_or(1);
@@ -425,6 +463,24 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(lq): ApiQuery<EntryListQuery>,
 ) -> ApiResult<Json<EntryPage>> {
+    let filter = filter_of(&state, &user, &lq).await?;
+    let (page, per_page) = (filter.page, filter.per_page);
+    let (items, total) = service::list_entries(&state.db, &user.actor, filter).await?;
+    Ok(Json(EntryPage {
+        items: items.into_iter().map(EntrySummaryOut::from).collect(),
+        total,
+        page,
+        per_page,
+        pages: ((total + per_page - 1) / per_page).max(1),
+    }))
+}
+
+/// The list's query as the store's filter, every value checked.
+async fn filter_of(
+    state: &AppState,
+    user: &ApiUser,
+    lq: &EntryListQuery,
+) -> ApiResult<EntryFilter> {
     let cat = &state.catalogue;
     let (page, per_page) = paging(lq.page, lq.per_page, crate::pages::entries::PER_PAGE)?;
     let unit = match lq.unit {
@@ -450,7 +506,7 @@ pub async fn list(
     let sort = parse_opt(&lq.sort, "sort", |v| {
         matches!(v, "updated" | "title" | "year").then(|| Sort::parse(v))
     })?;
-    let filter = EntryFilter {
+    Ok(EntryFilter {
         visible: user.actor.visible_roots(),
         unit,
         field_ids: lq
@@ -467,15 +523,7 @@ pub async fn list(
         sort: sort.unwrap_or_default(),
         page,
         per_page,
-    };
-    let (items, total) = service::list_entries(&state.db, &user.actor, filter).await?;
-    Ok(Json(EntryPage {
-        items: items.into_iter().map(EntrySummaryOut::from).collect(),
-        total,
-        page,
-        per_page,
-        pages: ((total + per_page - 1) / per_page).max(1),
-    }))
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/entries", tag = "Hồ sơ",

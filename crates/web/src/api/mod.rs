@@ -162,6 +162,20 @@ impl From<ServiceError> for ApiFailure {
     }
 }
 
+impl From<crate::exports::ExportError> for ApiFailure {
+    fn from(e: crate::exports::ExportError) -> Self {
+        match e {
+            crate::exports::ExportError::Service(e) => e.into(),
+            crate::exports::ExportError::Busy => {
+                let mut f =
+                    ApiFailure::new(crate::exports::BUSY_STATUS, "busy", crate::exports::BUSY);
+                f.retry_after = Some(10);
+                f
+            }
+        }
+    }
+}
+
 impl From<StoreError> for ApiFailure {
     fn from(e: StoreError) -> Self {
         ServiceError::Store(e).into()
@@ -247,6 +261,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(admin::status))
         .routes(routes!(admin::register))
         .routes(routes!(entries::list, entries::create))
+        .routes(routes!(entries::export))
         .routes(routes!(entries::detail, entries::update))
         .routes(routes!(entries::transition))
         .routes(routes!(entries::history))

@@ -34,9 +34,25 @@ pub struct ListQuery {
     sort: String,
     page: String,
     msg: String,
+    /// Export only: `xlsx` or `csv`.
+    format: String,
 }
 
 impl ListQuery {
+    /// The spreadsheet of the list as filtered now.
+    fn export_href(&self, format: &str) -> String {
+        let href = self.href(1);
+        let filters = href
+            .trim_start_matches("/entries?")
+            .trim_end_matches("page=1")
+            .trim_end_matches('&');
+        if filters.is_empty() {
+            format!("/entries/export?format={format}")
+        } else {
+            format!("/entries/export?{filters}&format={format}")
+        }
+    }
+
     fn href(&self, page: i64) -> String {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -59,14 +75,10 @@ impl ListQuery {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    user: User,
-    Query(lq): Query<ListQuery>,
-) -> AppResult<Response> {
+/// The list's filters as the store takes them: values are parsed, and
+/// unknown ones are ignored rather than failing the page.
+async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<EntryFilter> {
     let cat = &state.catalogue;
-    let visible = user.actor.visible_roots();
-    // Filter values are parsed; unknown values are ignored rather than failing the page.
     let tree = state.units(user.info.units_version).await?;
     let unit = lq
         .unit
@@ -80,8 +92,8 @@ pub async fn list(
         Err(_) => Vec::new(),
     };
     let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
-    let filter = EntryFilter {
-        visible: visible.clone(),
+    Ok(EntryFilter {
+        visible: user.actor.visible_roots(),
         unit,
         field_ids,
         kind: Kind::parse(&lq.kind),
@@ -98,7 +110,41 @@ pub async fn list(
         sort: Sort::parse(&lq.sort),
         page,
         per_page: PER_PAGE,
-    };
+    })
+}
+
+/// The list as a spreadsheet (XLSX or CSV), with the same filters.
+pub async fn export(
+    State(state): State<AppState>,
+    user: User,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
+    let format = crate::exports::format_of(&lq.format)?;
+    let filter = filter_of(&state, &user, &lq).await?;
+    let plan = dvk_store::exports::entries::plan(&state.db, &state.catalogue, &user.actor, &filter)
+        .await?;
+    let (db, cat, actor) = (
+        state.db.clone(),
+        state.catalogue.clone(),
+        user.actor.clone(),
+    );
+    crate::exports::respond(&state, format, plan, move |rows| async move {
+        dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
+    })
+    .await
+    .map_err(AppError::from)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: User,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
+    let cat = &state.catalogue;
+    let visible = user.actor.visible_roots();
+    let tree = state.units(user.info.units_version).await?;
+    let filter = filter_of(&state, &user, &lq).await?;
+    let page = filter.page;
     let (items, total) = service::list_entries(&state.db, &user.actor, filter.clone()).await?;
     let units = tree.within(&visible, 2);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
@@ -119,6 +165,8 @@ pub async fn list(
         .collect();
     let this_year = current_year();
     let page_view = EntriesPage {
+        xlsx_href: lq.export_href("xlsx"),
+        csv_href: lq.export_href("csv"),
         layout: Layout::new("Hồ sơ", Some(&user.info), &user.csrf, "entries"),
         q: lq.q.chars().take(200).collect(),
         units: unit_options(&units, &lq.unit),

@@ -1,0 +1,124 @@
+//! Spreadsheet downloads: a service streams rows into a channel, a
+//! blocking task writes them (XLSX in constant memory, or CSV) to a
+//! temporary file, and the file is streamed to the client and removed.
+//! Memory stays that of a few hundred rows, whatever the size.
+
+use crate::AppState;
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use dvk_sheets::Format;
+use dvk_store::error::StoreError;
+use dvk_store::exports::{Plan, Rows};
+use dvk_store::ServiceError;
+use std::future::Future;
+use std::time::Duration;
+
+/// Exports written at once per process; others wait a little, then are
+/// told to retry.
+pub const AT_ONCE: usize = 2;
+const WAIT: Duration = Duration::from_secs(20);
+/// Rows in flight between the database and the writer.
+const BUFFER: usize = 256;
+const CHUNK: usize = 64 * 1024;
+
+/// Why an export did not come.
+#[derive(Debug)]
+pub enum ExportError {
+    Service(ServiceError),
+    Busy,
+}
+
+impl From<ServiceError> for ExportError {
+    fn from(e: ServiceError) -> Self {
+        ExportError::Service(e)
+    }
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> ExportError {
+    ExportError::Service(ServiceError::Store(StoreError::Data(format!(
+        "{what}: {e}"
+    ))))
+}
+
+/// `xlsx` (default) or `csv`, else a message naming the choices.
+pub fn format_of(raw: &str) -> Result<Format, ServiceError> {
+    Format::parse(raw)
+        .ok_or_else(|| ServiceError::invalid("format", "Định dạng chỉ có thể là xlsx hoặc csv."))
+}
+
+/// Writes the rows `produce` sends as `format` and answers with the file.
+pub async fn respond<F, Fut>(
+    state: &AppState,
+    format: Format,
+    plan: Plan,
+    produce: F,
+) -> Result<Response, ExportError>
+where
+    F: FnOnce(Rows) -> Fut,
+    Fut: Future<Output = Result<u64, ServiceError>>,
+{
+    let _permit = match tokio::time::timeout(WAIT, state.exports.clone().acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => return Err(ExportError::Busy),
+    };
+    let dir = tempfile::tempdir().map_err(|e| internal("thư mục tạm", e))?;
+    let path = dir.path().join(format!("bang.{}", format.extension()));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<dvk_sheets::Cell>>(BUFFER);
+    let writer = {
+        let path = path.clone();
+        let (heading, columns) = (plan.heading.clone(), plan.columns.clone());
+        tokio::task::spawn_blocking(move || -> Result<(), dvk_sheets::SheetError> {
+            let mut sink = dvk_sheets::open(format, &heading, &columns, &path)?;
+            while let Some(row) = rx.blocking_recv() {
+                sink.row(&row)?;
+            }
+            sink.finish()
+        })
+    };
+    let produced = produce(tx).await;
+    let written = writer.await.map_err(|e| internal("ghi bảng tính", e))?;
+    produced?;
+    written.map_err(|e| internal("ghi bảng tính", e))?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| internal("mở bảng tính", e))?;
+    let size = file
+        .metadata()
+        .await
+        .map_err(|e| internal("mở bảng tính", e))?
+        .len();
+    // The temporary directory goes with the stream, removed when it ends.
+    let body = futures_util::stream::unfold((file, dir), |(mut file, dir)| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; CHUNK];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(buf), (file, dir)))
+            }
+            Err(e) => Some((Err(e), (file, dir))),
+        }
+    });
+    let mut res = Body::from_stream(body).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.mime()),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    let name = format!("{}.{}", plan.file_name, format.extension());
+    if let Ok(v) = HeaderValue::from_str(&crate::documents::disposition(&name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
+}
+
+/// Busy, in the words of each layer.
+pub const BUSY: &str = "Máy chủ đang xuất các bảng tính khác. Vui lòng thử lại sau ít giây.";
+pub const BUSY_STATUS: StatusCode = StatusCode::SERVICE_UNAVAILABLE;

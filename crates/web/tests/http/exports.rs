@@ -1,0 +1,280 @@
+//! Spreadsheet exports: the list as the reader sees it, with its filters,
+//! every registration item a column, read back cell by cell with a real
+//! XLSX reader; formula payloads stay text; other units' entries never
+//! leave; the API gives the same files.
+
+use crate::api::token_for;
+use crate::support::{actor_of, commune_units, full_form, start, Client, Kind, Server};
+use calamine::{Data, Reader, Xlsx};
+use dvk_domain::entry::EntryForm;
+use dvk_store::service;
+use reqwest::StatusCode;
+use std::io::Cursor;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn create(s: &Server, officer: &str, pairs: Vec<(&'static str, String)>) -> i64 {
+    let form: EntryForm =
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&pairs).unwrap()).unwrap();
+    let cat = s.db.catalogue().await.unwrap();
+    let actor = actor_of(&s.db, officer).await;
+    service::create_entry(&s.db, &cat, &actor, &form)
+        .await
+        .unwrap()
+}
+
+/// The rows of the first sheet, from the row after the header rows.
+struct Sheet {
+    header: Vec<String>,
+    rows: Vec<Vec<Data>>,
+    formulas: usize,
+}
+
+fn read_xlsx(bytes: &[u8]) -> Sheet {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an XLSX");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let formulas = book
+        .worksheet_formula(&name)
+        .unwrap()
+        .used_cells()
+        .filter(|(_, _, f)| !f.is_empty())
+        .count();
+    let all: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let top = all
+        .iter()
+        .position(|r| text(&r[0]) == "TT")
+        .expect("a header row starting with TT");
+    // Two header rows (groups, then labels); a label merged down shows in
+    // the first only.
+    let header: Vec<String> = (0..all[top].len())
+        .map(|c| {
+            let below = text(&all[top + 1][c]);
+            if below.is_empty() {
+                text(&all[top][c])
+            } else {
+                below
+            }
+        })
+        .collect();
+    Sheet {
+        header,
+        rows: all[top + 2..].to_vec(),
+        formulas,
+    }
+}
+
+impl Sheet {
+    fn col(&self, label: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == label)
+            .unwrap_or_else(|| panic!("no column {label} in {:?}", self.header))
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        let c = self.col("Mã hồ sơ");
+        self.rows
+            .iter()
+            .map(|r| match &r[c] {
+                Data::Float(f) => *f as i64,
+                other => panic!("id cell {other:?}"),
+            })
+            .collect()
+    }
+
+    fn text(&self, id: i64, label: &str) -> String {
+        let i = self
+            .ids()
+            .iter()
+            .position(|x| *x == id)
+            .expect("the entry's row");
+        match &self.rows[i][self.col(label)] {
+            Data::String(s) => s.clone(),
+            Data::Empty => String::new(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// The count a list page shows ("N hồ sơ").
+async fn page_total(c: &Client, path: &str) -> usize {
+    let page = c.get_text(path).await;
+    let i = page.find(" hồ sơ").expect("a total");
+    let digits: String = page[..i]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.chars().rev().collect::<String>().parse().unwrap()
+}
+
+async fn download(c: &Client, path: &str) -> (StatusCode, String, String, Vec<u8>) {
+    let res = c.get(path).await;
+    let h = |n: &str| {
+        res.headers()
+            .get(n)
+            .map(|v| v.to_str().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+    let (ct, cd) = (h("content-type"), h("content-disposition"));
+    (res.status(), ct, cd, res.bytes().await.unwrap().to_vec())
+}
+
+pub async fn entries_export_as_the_list_shows_them(kind: Kind) {
+    let s = start(kind, 40).await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+
+    // Step 1: a commune officer's entries with formula payloads and an
+    // individual's personal items.
+    let payload = "=HYPERLINK(\"http://evil.example\",\"Bấm vào\")";
+    let mut pairs = full_form(front_a.id, payload);
+    for (k, v) in pairs.iter_mut() {
+        if *k == "situation" {
+            *v = "@SUM(A1:A9) -2+3".into();
+        }
+    }
+    let injected = create(&s, "canbo.tohieu", pairs).await;
+    let mut pairs = full_form(front_a.id, "Điển hình trưởng bản gương mẫu");
+    for (k, v) in pairs.iter_mut() {
+        match *k {
+            "kind" => *v = "exemplar".into(),
+            "subject" => *v = "individual".into(),
+            _ => {}
+        }
+    }
+    pairs.extend([
+        ("person_name", "Lò Văn Hùng".to_owned()),
+        ("birth_year", "1968".to_owned()),
+        ("gender", "nam".to_owned()),
+        ("ethnicity", "Thái".to_owned()),
+        ("position", "Trưởng bản Hua Pàng".to_owned()),
+        ("party_member", "1".to_owned()),
+        ("example", "Gia đình gương mẫu.".to_owned()),
+    ]);
+    let person = create(&s, "canbo.tohieu", pairs).await;
+
+    // Step 2: the province's secretariat: the page links the export, and
+    // the file holds exactly the list, every item a column.
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+    let page = secretariat.get_text("/entries").await;
+    assert!(
+        page.contains("/entries/export?format=xlsx"),
+        "the list links its export"
+    );
+    let (status, ct, cd, bytes) = download(&secretariat, "/entries/export?format=xlsx").await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX));
+    assert!(cd.contains("filename*=UTF-8''Danh%20s%C3%A1ch"), "{cd}");
+    let sheet = read_xlsx(&bytes);
+    let total = page_total(&secretariat, "/entries").await;
+    assert_eq!(sheet.rows.len(), total, "one row per entry of the list");
+    for label in [
+        "Tên mô hình, điển hình",
+        "Thực trạng, lý do xây dựng",
+        "Khả năng duy trì, nhân rộng",
+        "Họ và tên",
+        "Gương mẫu của bản thân và gia đình",
+        "Trạng thái",
+        "Đơn vị đăng ký",
+    ] {
+        sheet.col(label);
+    }
+    // Cell by cell against the entry as the service reads it.
+    let detail = service::view_entry(&s.db, &actor_of(&s.db, "bandanvan").await, injected)
+        .await
+        .unwrap();
+    assert_eq!(sheet.text(injected, "Tên mô hình, điển hình"), payload);
+    assert_eq!(
+        sheet.text(injected, "Thực trạng, lý do xây dựng"),
+        "@SUM(A1:A9) -2+3"
+    );
+    for (i, (_, label)) in dvk_domain::entry::ITEMS.iter().enumerate() {
+        assert_eq!(
+            sheet.text(injected, label),
+            detail.registration.items[i],
+            "{label}"
+        );
+    }
+    assert_eq!(sheet.text(injected, "Đơn vị đăng ký"), detail.unit_name);
+    assert_eq!(sheet.text(injected, "Trạng thái"), detail.state.label());
+    assert_eq!(sheet.formulas, 0, "no cell holds a formula");
+    assert_eq!(sheet.text(person, "Họ và tên"), "Lò Văn Hùng");
+    assert_eq!(sheet.text(person, "Dân tộc"), "Thái");
+    assert_eq!(sheet.text(person, "Đảng viên"), "Có");
+    assert_eq!(
+        sheet.text(injected, "Họ và tên"),
+        "",
+        "a collective has no person"
+    );
+
+    // Step 3: filters are honoured, as CSV (UTF-8 with BOM).
+    let (status, ct, _, csv) = download(
+        &secretariat,
+        "/entries/export?year=2026&kind=exemplar&format=csv",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("text/csv"), "{ct}");
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let filtered = page_total(&secretariat, "/entries?year=2026&kind=exemplar").await;
+    assert!(filtered >= 1);
+    // Quoted fields may hold line breaks: count records by their id column.
+    let records = text.split("\r\n").filter(|l| !l.is_empty()).count() - 1;
+    assert_eq!(records, filtered, "{text}");
+    assert!(text.contains("Lò Văn Hùng"));
+    let (_, _, _, csv) = download(&secretariat, "/entries/export?format=csv").await;
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(
+        text.contains("'=HYPERLINK(") && !text.contains(",=HYPERLINK("),
+        "a formula payload is text in CSV"
+    );
+
+    // Step 4: another commune's officer never gets these entries.
+    let other = Client::login(&s.base, "canbo.chiengan").await;
+    let (_, _, _, bytes) = download(&other, "/entries/export").await;
+    let theirs = read_xlsx(&bytes);
+    assert_eq!(theirs.rows.len(), page_total(&other, "/entries").await);
+    assert!(!theirs.ids().contains(&injected) && !theirs.ids().contains(&person));
+    let own = Client::login(&s.base, "canbo.tohieu").await;
+    let (_, _, _, bytes) = download(&own, "/entries/export").await;
+    assert!(read_xlsx(&bytes).ids().contains(&person));
+
+    // Step 5: a bad format is refused by name; signed-out readers get nothing.
+    let (status, _, _, body) = download(&secretariat, "/entries/export?format=pdf").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("xlsx hoặc csv"));
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = anonymous
+        .get(format!("{}/entries/export", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection() || res.status() == StatusCode::UNAUTHORIZED);
+
+    // Step 6: the API gives the same file with a token.
+    let token = token_for(&s.db, "canbo.chiengan").await;
+    let res = anonymous
+        .get(format!("{}/api/v1/entries/export?format=xlsx", s.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let api = read_xlsx(&res.bytes().await.unwrap());
+    assert_eq!(api.ids(), theirs.ids());
+    let res = anonymous
+        .get(format!("{}/api/v1/entries/export?format=ods", s.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
