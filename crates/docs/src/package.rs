@@ -125,6 +125,7 @@ pub fn describe(docx: &[u8], text: &str) -> Result<Vec<u8>, PackageError> {
     let mut writer = Writer::new(Vec::with_capacity(core.len() + text.len() + 64));
     let mut skipping = false;
     let mut depth = 0usize;
+    let mut root_seen = false;
     let description = |w: &mut Writer<Vec<u8>>| -> Result<(), PackageError> {
         w.write_event(Event::Start(BytesStart::new("dc:description")))?;
         w.write_event(Event::Text(quick_xml::events::BytesText::new(
@@ -146,6 +147,21 @@ pub fn describe(docx: &[u8], text: &str) -> Result<Vec<u8>, PackageError> {
             Event::Empty(e) if e.name().as_ref() == b"dc:description" => continue,
             Event::End(e) if e.name().as_ref() == b"dc:description" => {
                 skipping = false;
+                continue;
+            }
+            Event::Start(e) if !root_seen => {
+                // The root declares the Dublin Core prefix if it does not yet.
+                root_seen = true;
+                depth += 1;
+                let mut root = e.to_owned();
+                if !e
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.as_ref() == b"xmlns:dc")
+                {
+                    root.push_attribute(("xmlns:dc", "http://purl.org/dc/elements/1.1/"));
+                }
+                writer.write_event(Event::Start(root))?;
                 continue;
             }
             Event::Start(_) => depth += 1,

@@ -105,7 +105,7 @@ pub(crate) fn render(doc: &Document) -> Rendered {
     }
     docx = out.docx.take().unwrap_or_default();
     if !doc.title.is_empty() {
-        docx = docx.custom_property("dvk_title", doc.title.as_str());
+        docx = docx.custom_property("dvk_title", crate::xml_safe(&doc.title).as_ref());
     }
     Rendered {
         docx,

@@ -5,10 +5,11 @@
 //! macros, no external links, only placeholders DVK understands. Filling
 //! rewrites the XML event by event with quick-xml.
 
+mod safety;
+
 use crate::package::{entity, PackageError};
-use quick_xml::encoding::Decoder;
 use quick_xml::events::{BytesStart, BytesText, Event};
-use quick_xml::{Reader, Writer, XmlVersion};
+use quick_xml::{Reader, Writer};
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
 use zip::ZipArchive;
@@ -20,48 +21,12 @@ pub const MAX_TEMPLATE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_UNPACKED: u64 = 10 * 1024 * 1024;
 const MAX_PARTS: usize = 300;
 const MAX_EVENTS: usize = 300_000;
-
-/// Field codes a form may keep: page numbers, dates, references inside the
-/// document, form fields. Anything else (INCLUDETEXT, INCLUDEPICTURE, LINK,
-/// DDE, DATABASE, IMPORT, a name made by a nested field…) is refused.
-const ALLOWED_FIELDS: &[&str] = &[
-    "PAGE",
-    "NUMPAGES",
-    "SECTIONPAGES",
-    "SECTION",
-    "DATE",
-    "TIME",
-    "CREATEDATE",
-    "SAVEDATE",
-    "PRINTDATE",
-    "SEQ",
-    "REF",
-    "PAGEREF",
-    "NOTEREF",
-    "STYLEREF",
-    "TOC",
-    "TC",
-    "SYMBOL",
-    "FORMTEXT",
-    "FORMCHECKBOX",
-    "FORMDROPDOWN",
-    "HYPERLINK",
-    "EQ",
-    "TITLE",
-    "AUTHOR",
-];
-
-/// Relationship types that embed or pull in other content.
-const EMBEDDING_RELATIONSHIPS: &[&str] = &[
-    "/oleObject",
-    "/package",
-    "/control",
-    "/activeXControlBinary",
-    "/aFChunk",
-    "/subDocument",
-    "/attachedTemplate",
-    "/frame",
-];
+/// Placeholders a form may hold, and list rows (rows repeated per entry):
+/// filling multiplies a form by its list, so both are kept small.
+const MAX_PLACEHOLDERS: usize = 500;
+const MAX_LIST_ROWS: usize = 3;
+/// The most a filled part may weigh.
+const MAX_FILLED: usize = 64 * 1024 * 1024;
 
 /// The prefix of placeholders that belong to a repeated row.
 pub const ROW_PREFIX: &str = "ds.";
@@ -95,6 +60,8 @@ pub enum TemplateError {
     Unclosed(String),
     #[error("Chỗ điền {{{{{0}}}}} của danh sách phải nằm trong một dòng của bảng.")]
     RowOutsideTable(String),
+    #[error("Mẫu có {0} dòng danh sách; mỗi mẫu dùng tối đa 3 dòng lặp chứa {{{{ds.…}}}}.")]
+    TooManyListRows(usize),
 }
 
 /// What a document kind puts into its template: single values, and the
@@ -194,164 +161,12 @@ fn events(part: &str, xml: &[u8]) -> Result<Vec<Event<'static>>, TemplateError> 
     Ok(out)
 }
 
-/// An attribute's value by its local name (any prefix), unescaped.
-fn attr(e: &BytesStart<'_>, local: &[u8], decoder: Decoder) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == local)
-        .map(
-            |a| match a.decoded_and_normalized_value(XmlVersion::Implicit1_0, decoder) {
-                Ok(v) => v.into_owned(),
-                Err(_) => String::from_utf8_lossy(&a.value).into_owned(),
-            },
-        )
-}
-
-/// Refuses a field whose name is not on the list.
-fn check_field(instruction: &str) -> Result<(), TemplateError> {
-    let name = instruction
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_uppercase();
-    if ALLOWED_FIELDS.contains(&name.as_str()) {
-        Ok(())
-    } else {
-        Err(TemplateError::Field(
-            instruction.trim().chars().take(80).collect(),
-        ))
-    }
-}
-
-/// Reads a part once, streaming, and refuses what could run, embed or
-/// fetch content: DOCTYPE and unknown entities, external or embedding
-/// relationships, OLE/ActiveX/alternative-format chunks, and fields other
-/// than the harmless ones (instructions joined across runs, entities
-/// resolved, `w:fldSimple` included).
-fn check_hazards(part: &str, xml: &[u8]) -> Result<(), TemplateError> {
-    let mut reader = Reader::from_reader(xml);
-    reader.config_mut().check_end_names = true;
-    let mut buf = Vec::new();
-    // One entry per open complex field: its instruction while collected.
-    let mut fields: Vec<Option<String>> = Vec::new();
-    let mut loose = String::new();
-    let mut in_instr = false;
-    let mut count = 0usize;
-    let push_instr =
-        |fields: &mut Vec<Option<String>>, loose: &mut String, s: &str| match fields.last_mut() {
-            Some(Some(i)) => i.push_str(s),
-            Some(None) => {}
-            None => loose.push_str(s),
-        };
-    loop {
-        let e = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| xml_err(part, e))?;
-        count += 1;
-        if count > MAX_EVENTS * 4 {
-            return Err(TemplateError::TooLarge);
-        }
-        let decoder = reader.decoder();
-        match &e {
-            Event::Eof => break,
-            Event::DocType(_) => return Err(TemplateError::Doctype),
-            Event::GeneralRef(r) => {
-                let c = entity(r).map_err(|_| TemplateError::Doctype)?;
-                if in_instr {
-                    push_instr(&mut fields, &mut loose, &c.to_string());
-                }
-            }
-            Event::Text(t) if in_instr => {
-                let text = t.decode().map_err(|e| xml_err(part, e))?;
-                push_instr(&mut fields, &mut loose, &text);
-            }
-            Event::Start(s) | Event::Empty(s) => {
-                let is_empty = matches!(e, Event::Empty(_));
-                match s.local_name().as_ref() {
-                    b"Relationship" => {
-                        let target = attr(s, b"Target", decoder).unwrap_or_default();
-                        let kind = attr(s, b"Type", decoder).unwrap_or_default();
-                        // A hyperlink only opens when clicked; anything
-                        // else external would be fetched by Word.
-                        let link = kind.to_lowercase().ends_with("/hyperlink");
-                        if !link
-                            && attr(s, b"TargetMode", decoder)
-                                .is_some_and(|m| m.eq_ignore_ascii_case("external"))
-                        {
-                            return Err(TemplateError::ExternalLink(target));
-                        }
-                        if EMBEDDING_RELATIONSHIPS
-                            .iter()
-                            .any(|t| kind.to_lowercase().ends_with(&t.to_lowercase()))
-                        {
-                            return Err(TemplateError::Embedded(target));
-                        }
-                    }
-                    b"altChunk" | b"object" | b"control" | b"subDoc" | b"OLEObject" => {
-                        return Err(TemplateError::Embedded(
-                            String::from_utf8_lossy(s.local_name().as_ref()).into_owned(),
-                        ));
-                    }
-                    b"fldSimple" => check_field(&attr(s, b"instr", decoder).unwrap_or_default())?,
-                    b"instrText" if !is_empty => in_instr = true,
-                    b"fldChar" => match attr(s, b"fldCharType", decoder).as_deref() {
-                        Some("begin") => fields.push(Some(String::new())),
-                        Some("separate") => {
-                            if let Some(slot) = fields.last_mut() {
-                                if let Some(i) = slot.take() {
-                                    check_field(&i)?;
-                                }
-                            }
-                        }
-                        Some("end") => {
-                            if let Some(Some(i)) = fields.pop() {
-                                check_field(&i)?;
-                            }
-                        }
-                        _ => {}
-                    },
-                    _ => {}
-                }
-            }
-            Event::End(s) if s.local_name().as_ref() == b"instrText" => {
-                in_instr = false;
-                if fields.is_empty() && !loose.trim().is_empty() {
-                    check_field(&loose)?;
-                    loose.clear();
-                }
-            }
-            _ => {}
-        }
-        buf.clear();
-    }
-    for i in fields.into_iter().flatten() {
-        check_field(&i)?;
-    }
-    Ok(())
-}
-
 /// Checks a template and returns the placeholders it uses (sorted).
 pub fn check(docx: &[u8], known: &[&str]) -> Result<Vec<String>, TemplateError> {
     let parts = unpack(docx)?;
-    for (name, bytes) in &parts {
-        let lower = name.to_ascii_lowercase();
-        if lower.contains("vbaproject") || lower.contains("vbadata") {
-            return Err(TemplateError::Macros);
-        }
-        if lower.starts_with("word/embeddings/") || lower.contains("activex") {
-            return Err(TemplateError::Embedded(name.clone()));
-        }
-        if name == "[Content_Types].xml" {
-            let text = String::from_utf8_lossy(bytes);
-            if text.contains("macroEnabled") || text.contains("vbaProject") {
-                return Err(TemplateError::Macros);
-            }
-        }
-        if lower.ends_with(".xml") || lower.ends_with(".rels") {
-            check_hazards(name, bytes)?;
-        }
-    }
+    safety::check_package(&parts)?;
     let mut used = BTreeSet::new();
+    let (mut placeholders, mut list_rows) = (0usize, 0usize);
     for (name, bytes) in parts.iter().filter(|(n, _)| is_text_part(n)) {
         let evs = events(name, bytes)?;
         let mut table_depth = 0;
@@ -360,10 +175,25 @@ pub fn check(docx: &[u8], known: &[&str]) -> Result<Vec<String>, TemplateError> 
             match &evs[i] {
                 Event::Start(s) if s.name().as_ref() == b"w:tbl" => table_depth += 1,
                 Event::End(s) if s.name().as_ref() == b"w:tbl" => table_depth -= 1,
+                Event::Start(s) if s.name().as_ref() == b"w:tr" => {
+                    let end = matching_end(&evs, i, b"w:tr");
+                    let (text, _) = slots(&evs[i..=end]);
+                    if scan(&text)?.iter().any(|p| p.starts_with(ROW_PREFIX)) {
+                        list_rows += 1;
+                        if list_rows > MAX_LIST_ROWS {
+                            return Err(TemplateError::TooManyListRows(list_rows));
+                        }
+                    }
+                }
                 Event::Start(s) if s.name().as_ref() == b"w:p" => {
                     let end = matching_end(&evs, i, b"w:p");
                     let (text, _) = slots(&evs[i..=end]);
-                    for p in scan(&text)? {
+                    let found = scan(&text)?;
+                    placeholders += found.len();
+                    if placeholders > MAX_PLACEHOLDERS {
+                        return Err(TemplateError::TooLarge);
+                    }
+                    for p in found {
                         if p.starts_with(ROW_PREFIX) && table_depth == 0 {
                             return Err(TemplateError::RowOutsideTable(p));
                         }
@@ -467,13 +297,9 @@ fn fill_paragraph(
         starts.push(at);
         at += t.len();
     }
-    let lens: Vec<usize> = nodes.iter().map(|(_, t)| t.len()).collect();
-    // The node holding the byte at `pos`.
-    let node_of = |pos: usize| -> usize {
-        (0..lens.len())
-            .find(|&n| starts[n] <= pos && pos < starts[n] + lens[n])
-            .unwrap_or(0)
-    };
+    // The node holding the byte at `pos`: the last that starts at or
+    // before it (an empty node shares its start with the next one).
+    let node_of = |pos: usize| -> usize { starts.partition_point(|&s| s <= pos).saturating_sub(1) };
     // Placeholders' byte spans, replaced from the last to the first.
     let mut spans = Vec::new();
     let mut from = 0;
@@ -598,6 +424,9 @@ fn write(part: &str, evs: Vec<Event<'static>>) -> Result<Vec<u8>, TemplateError>
     let mut w = Writer::new(Vec::new());
     for e in evs {
         w.write_event(e).map_err(|e| xml_err(part, e))?;
+        if w.get_ref().len() > MAX_FILLED {
+            return Err(TemplateError::TooLarge);
+        }
     }
     Ok(w.into_inner())
 }

@@ -196,14 +196,20 @@ fn check_form(
 ) -> Result<CheckedForm, ServiceError> {
     let mut errors = Vec::new();
     let name = edit.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(dvk_domain::text::is_unfit_char)
+    {
         errors.push(FieldError::new(
             "name",
-            "Cần nhập tên hình thức khen thưởng (tối đa 200 ký tự).",
+            "Cần nhập tên hình thức khen thưởng (tối đa 200 ký tự, không có ký tự điều khiển).",
         ));
     }
     let pattern = edit.title_pattern.trim();
-    if pattern.is_empty() || pattern.chars().count() > 300 {
+    if pattern.is_empty()
+        || pattern.chars().count() > 300
+        || pattern.chars().any(dvk_domain::text::is_unfit_char)
+    {
         errors.push(FieldError::new(
             "title_pattern",
             "Cần nhập tên in trên giấy khen, ví dụ “Giấy khen của Chủ tịch {cơ quan}”.",

@@ -129,6 +129,15 @@ impl Drop for GroupGuard {
     }
 }
 
+/// A place in the queue, given back when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl PdfConverter {
     /// The configured program (an empty path turns PDF off), else
     /// LibreOffice found on the PATH.
@@ -177,8 +186,11 @@ impl PdfConverter {
                     self.waiting.fetch_sub(1, Ordering::SeqCst);
                     return Err(PdfError::Busy);
                 }
+                // Leaves the queue however the wait ends, a request that
+                // goes away included.
+                let _waiting = Waiting(&self.waiting);
                 let permit = tokio::time::timeout(WAIT, self.gate.acquire()).await;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                drop(_waiting);
                 match permit {
                     Ok(Ok(p)) => p,
                     _ => return Err(PdfError::Busy),
@@ -307,6 +319,36 @@ mod tests {
             std::thread::sleep(Duration::from_millis(100));
         }
         assert!(gone, "the grandchild {pid} outlived the converter");
+    }
+
+    /// Requests that go away while waiting give their place back.
+    #[tokio::test]
+    async fn dropped_waiters_leave_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("soffice");
+        std::fs::write(&script, "#!/bin/sh\nexit 1\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let converter = PdfConverter::new(Some(&script));
+        let held = converter.gate.acquire().await.unwrap();
+        for i in 0..QUEUE * 2 {
+            let doc = format!("d{i}");
+            let _ = tokio::time::timeout(
+                Duration::from_millis(20),
+                converter.convert(doc.as_bytes(), Caller::SignedIn),
+            )
+            .await;
+        }
+        assert_eq!(converter.waiting.load(Ordering::SeqCst), 0);
+        drop(held);
+        // The converter answers again (this script fails: not "busy").
+        assert!(matches!(
+            converter.convert(b"again", Caller::SignedIn).await,
+            Err(PdfError::Failed(_))
+        ));
     }
 
     #[tokio::test]
