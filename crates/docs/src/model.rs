@@ -93,6 +93,8 @@ pub struct Grid {
     pub widths: Vec<u32>,
     pub header_rows: usize,
     pub rows: Vec<Vec<Cell>>,
+    /// Type size in points when not the body's table size (a wide table).
+    pub size: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -143,7 +143,7 @@ impl Out {
                     .add_run(text(t, size).bold()),
             ),
             Block::Table(grid) => {
-                let t = grid_table(grid, self.width, self.style.table);
+                let t = grid_table(grid, self.width, grid.size.unwrap_or(self.style.table));
                 self.table(t);
                 // Air between a table and what follows it.
                 self.para(gap(6));

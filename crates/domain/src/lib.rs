@@ -12,6 +12,7 @@ pub mod money;
 pub mod reminders;
 pub mod round_rules;
 pub mod state;
+pub mod summary;
 pub mod text;
 pub mod unit;
 

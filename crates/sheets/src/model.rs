@@ -108,6 +108,16 @@ impl From<Option<Date>> for Cell {
 /// tabs and line breaks, and noncharacters, dropped (XML 1.0 has no room
 /// for them); at most 32,767 characters, Excel's limit.
 pub(crate) fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    // Fast path, byte by byte: printable ASCII, tabs and line breaks, and
+    // lead bytes that cannot start a control or a noncharacter (U+0080–9F
+    // start with C2, U+FDD0–FFFF with EF, the planes' xFFFE/F with F0–F4).
+    let plain = text.len() <= 32_767
+        && text
+            .bytes()
+            .all(|b| matches!(b, 0x20..=0x7E | b'\t' | b'\n' | b'\r' | 0x80..=0xC1 | 0xC3..=0xEE));
+    if plain {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let unfit = dvk_domain::text::is_unfit_char;
     if !text.chars().any(unfit) && text.len() <= 32_767 {
         return std::borrow::Cow::Borrowed(text);

@@ -112,6 +112,32 @@ pub struct EntryFilter {
     pub sort: Sort,
     pub page: i64,
     pub per_page: i64,
+    /// What a figure of the summary table counts (its links open the list).
+    pub counted: Counted,
+}
+
+/// Filters behind the summary table's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// Sent onward: not drafts or withdrawn.
+    pub sent_only: bool,
+    /// A phase code instead of (or with) a year.
+    pub phase: Option<String>,
+    /// Only entries the filter's unit registered itself (not its subtree).
+    pub own_unit: bool,
+    /// The filter's unit also answers for these (the units it was formed
+    /// from in 2025).
+    pub unit_also: Vec<UnitPath>,
+    /// Carried over from an earlier phase (true) or new (false).
+    pub carried: Option<bool>,
+    /// Any of these states.
+    pub states: Vec<EntryState>,
+    /// Recognised by a decision at this level.
+    pub recognised_level: Option<String>,
+    /// Given this form of reward (not revoked).
+    pub reward_form: Option<i64>,
+    /// Kept on the register by a review held in these years.
+    pub kept_in: Option<(i32, i32)>,
 }
 
 pub(crate) enum Param {
@@ -502,9 +528,65 @@ impl Db {
         }
         conds.push(format!("({})", vis.join(" OR ")));
         if let Some(unit) = &f.unit {
-            let a = push(&mut params, Param::S(unit.as_str().to_owned()));
-            let b = push(&mut params, Param::S(unit.subtree_upper_bound()));
-            conds.push(format!("{col} >= ${a} AND {col} < ${b}"));
+            let c = &f.counted;
+            let mut any = Vec::new();
+            if c.own_unit {
+                let a = push(&mut params, Param::S(unit.as_str().to_owned()));
+                any.push(format!("e.unit_path = ${a}"));
+            } else {
+                for u in std::iter::once(unit).chain(c.unit_also.iter()) {
+                    let a = push(&mut params, Param::S(u.as_str().to_owned()));
+                    let b = push(&mut params, Param::S(u.subtree_upper_bound()));
+                    any.push(format!("({col} >= ${a} AND {col} < ${b})"));
+                }
+            }
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        let c = &f.counted;
+        if c.sent_only {
+            conds.push("e.state NOT IN ('draft', 'withdrawn')".to_owned());
+        }
+        if let Some(p) = &c.phase {
+            conds.push(format!(
+                "e.phase = ${}",
+                push(&mut params, Param::S(p.clone()))
+            ));
+        }
+        if let Some(carried) = c.carried {
+            conds.push(if carried {
+                "e.carried_from_id IS NOT NULL".to_owned()
+            } else {
+                "e.carried_from_id IS NULL".to_owned()
+            });
+        }
+        if !c.states.is_empty() {
+            let list: Vec<String> = c
+                .states
+                .iter()
+                .map(|s| format!("${}", push(&mut params, Param::S(s.code().into()))))
+                .collect();
+            conds.push(format!("e.state IN ({})", list.join(",")));
+        }
+        if let Some(l) = &c.recognised_level {
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM decision_entries x JOIN decisions d ON d.id = x.decision_id \
+                 WHERE x.entry_id = e.id AND d.level_code = ${})",
+                push(&mut params, Param::S(l.clone()))
+            ));
+        }
+        if let Some(form) = c.reward_form {
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM rewards w WHERE w.entry_id = e.id AND w.revoked = 0 AND w.form_id = ${})",
+                push(&mut params, Param::I(form))
+            ));
+        }
+        if let Some((from, to)) = c.kept_in {
+            let a = push(&mut params, Param::I(from as i64));
+            let b = push(&mut params, Param::I(to as i64));
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM yearly_reports r WHERE r.entry_id = e.id AND r.outcome = 'continuing' \
+                 AND r.year >= ${a} AND r.year <= ${b})"
+            ));
         }
         if !f.field_ids.is_empty() {
             let list: Vec<String> = f

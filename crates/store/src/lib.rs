@@ -34,6 +34,7 @@ pub mod round_view;
 pub mod service;
 pub mod settings;
 pub mod sheet;
+pub mod summary;
 pub mod tokens;
 pub mod tracking;
 pub(crate) mod transitions;

@@ -503,12 +503,52 @@ pub async fn create_unit(
 
 /// A page of the entries `actor` may read that match `filter`, and the
 /// total: the reader's units decide what is visible, whatever the filter.
+/// The subtrees `actor` may list: those of their units, and those of the
+/// units merged into them in 2025, whose records they inherit (as
+/// `view_entry` lets them read each one).
+pub async fn readable_roots(db: &Db, actor: &Actor) -> Result<Vec<UnitPath>, ServiceError> {
+    let mut roots = actor.visible_roots();
+    if roots.is_empty() {
+        return Ok(roots);
+    }
+    let mut conds = Vec::new();
+    let mut values = Vec::new();
+    for r in &roots {
+        let n = values.len() + 1;
+        conds.push(format!("(n.path >= ${n} AND n.path < ${})", n + 1));
+        values.push(r.as_str().to_owned());
+        values.push(r.subtree_upper_bound());
+    }
+    let sql = format!(
+        "SELECT DISTINCT p.path FROM unit_successors s JOIN units p ON p.id = s.predecessor_id \
+         JOIN units n ON n.id = s.successor_id WHERE {}",
+        conds.join(" OR ")
+    );
+    let mut query = crate::db::q(&sql);
+    for v in values {
+        query = query.bind(v);
+    }
+    let inherited: Vec<UnitPath> = query
+        .fetch_all(&db.read)
+        .await?
+        .iter()
+        .filter_map(|r| sqlx::Row::try_get::<String, _>(r, 0).ok())
+        .filter_map(|p| UnitPath::parse(&p))
+        .collect();
+    for p in inherited {
+        if !roots.iter().any(|r| r.covers(&p)) {
+            roots.push(p);
+        }
+    }
+    Ok(roots)
+}
+
 pub async fn list_entries(
     db: &Db,
     actor: &Actor,
     mut filter: crate::entries::EntryFilter,
 ) -> Result<(Vec<crate::entries::EntrySummary>, i64), ServiceError> {
-    filter.visible = actor.visible_roots();
+    filter.visible = readable_roots(db, actor).await?;
     filter.public_only = false;
     Ok(db.list_entries(&filter).await?)
 }

@@ -252,3 +252,19 @@ impl Db {
         Ok((succ, pred))
     }
 }
+
+/// The subtrees of the units `id` was formed from in 2025 (organisation
+/// structure, no records): a list filtered to a commune formed then also
+/// shows its predecessors' records.
+pub async fn predecessors_of(
+    db: &Db,
+    id: UnitId,
+) -> Result<Vec<UnitPath>, crate::error::ServiceError> {
+    Ok(db
+        .successors_and_predecessors(id)
+        .await?
+        .1
+        .into_iter()
+        .map(|u| u.path)
+        .collect())
+}

@@ -18,8 +18,8 @@ use std::time::Duration;
 /// told to retry.
 pub const AT_ONCE: usize = 2;
 const WAIT: Duration = Duration::from_secs(20);
-/// Rows in flight between the database and the writer.
-const BUFFER: usize = 256;
+/// Batches of rows in flight between the database and the writer.
+const BUFFER: usize = 4;
 const CHUNK: usize = 64 * 1024;
 
 /// Why an export did not come.
@@ -64,19 +64,21 @@ where
     };
     let dir = tempfile::tempdir().map_err(|e| internal("thư mục tạm", e))?;
     let path = dir.path().join(format!("bang.{}", format.extension()));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<dvk_sheets::Cell>>(BUFFER);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<dvk_sheets::Cell>>>(BUFFER);
     let writer = {
         let path = path.clone();
         let (heading, columns) = (plan.heading.clone(), plan.columns.clone());
         tokio::task::spawn_blocking(move || -> Result<(), dvk_sheets::SheetError> {
             let mut sink = dvk_sheets::open(format, &heading, &columns, &path)?;
-            while let Some(row) = rx.blocking_recv() {
-                sink.row(&row)?;
+            while let Some(batch) = rx.blocking_recv() {
+                for row in &batch {
+                    sink.row(row)?;
+                }
             }
             sink.finish()
         })
     };
-    let produced = produce(tx).await;
+    let produced = produce(Rows::new(tx)).await;
     let written = writer.await.map_err(|e| internal("ghi bảng tính", e))?;
     produced?;
     written.map_err(|e| internal("ghi bảng tính", e))?;

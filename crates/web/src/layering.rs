@@ -38,6 +38,8 @@ mod tests {
         // The unit tree (names of organisations, no records), cached per
         // process for pickers and filters.
         "unit_tree",
+        // A copy of the handle, moved into an export's task (no read).
+        "clone",
     ];
 
     fn sources(dir: &Path, out: &mut Vec<(String, String)>) {

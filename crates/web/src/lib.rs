@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::entries::review),
         )
         .route("/register", get(pages::status::register))
+        .route("/summary", get(pages::summary::summary))
         .route(
             "/tokens",
             get(pages::tokens::list).post(pages::tokens::create),

@@ -122,4 +122,5 @@ on_both_backends!(
     documents::provinces_fill_their_own_forms,
     documents::html_certificates_print_on_one_landscape_page,
     exports::entries_export_as_the_list_shows_them,
+    exports::summary_figures_add_up_and_open_what_they_count,
 );

@@ -126,6 +126,7 @@ pub fn listing(lines: &[Listed]) -> Grid {
         widths: vec![7, 37, 26, 15, 15],
         header_rows: 1,
         rows,
+        size: None,
     }
 }
 

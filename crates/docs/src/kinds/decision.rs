@@ -207,6 +207,7 @@ impl RewardDecision {
             },
             header_rows: 1,
             rows,
+            size: None,
         }));
         if money {
             blocks.push(Block::spans(vec![Span::italic(in_words(total))]));

@@ -121,6 +121,7 @@ impl Minutes {
             widths: vec![7, 29, 22, 9, 12, 10, 11],
             header_rows: 1,
             rows,
+            size: None,
         }));
         doc.blocks.push(Block::Heading("III. KẾT LUẬN".into()));
         let passed = self.lines.iter().filter(|l| l.passed).count();

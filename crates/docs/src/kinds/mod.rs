@@ -11,3 +11,4 @@ pub mod registration;
 pub mod report;
 pub mod samples;
 pub mod score_sheet;
+pub mod summary;

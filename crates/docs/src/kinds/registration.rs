@@ -87,6 +87,7 @@ impl RegistrationForm {
                 widths: vec![35, 65],
                 header_rows: 0,
                 rows,
+                size: None,
             }));
         }
         doc.blocks.push(Block::Heading("NỘI DUNG ĐĂNG KÝ".into()));

@@ -98,6 +98,7 @@ impl ReviewSummary {
             widths: vec![7, 37, 14, 14, 14, 14],
             header_rows: 1,
             rows,
+            size: None,
         }));
         doc.blocks.push(Block::Heading(
             "II. KẾT QUẢ RÀ SOÁT MÔ HÌNH, ĐIỂN HÌNH ĐÃ CÔNG NHẬN".into(),
@@ -127,6 +128,7 @@ impl ReviewSummary {
                 widths: vec![7, 33, 24, 16, 20],
                 header_rows: 1,
                 rows,
+                size: None,
             }));
         }
         doc.signature = Some(self.signing.signature());
@@ -251,6 +253,7 @@ impl Report {
             widths: vec![8, 52, 20, 20],
             header_rows: 1,
             rows,
+            size: None,
         }));
         doc.blocks.push(Block::spans(vec![Span::italic(
             "Một số mô hình, điển hình tiêu biểu:",

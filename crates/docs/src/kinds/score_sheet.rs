@@ -113,6 +113,7 @@ impl ScoreSheet {
                     widths: vec![7, 61, 16, 16],
                     header_rows: 1,
                     rows,
+                    size: None,
                 }));
             }
             doc.blocks.push(Block::item("Nhận xét", &e.comment));

@@ -20,7 +20,7 @@ pub(crate) use issued::{recognition_document, recognition_file, store_issued};
 pub use reward::{reward_decision_file, reward_proposal};
 pub(crate) use reward::{reward_document, reward_file_name};
 pub use round::{minutes, notice, proposal, score_sheet, SheetRequest};
-pub use unit::{implementation_report, review_summary, ReportPeriod};
+pub use unit::{implementation_report, review_summary, summary_file, ReportPeriod};
 
 use crate::appraisal::Decision;
 use crate::db::Db;

@@ -25,7 +25,7 @@ pub enum ReportPeriod {
 }
 
 impl ReportPeriod {
-    fn words(&self) -> String {
+    pub fn words(&self) -> String {
         match self {
             ReportPeriod::Year(y) => format!("năm {y}"),
             ReportPeriod::Phase(p) => format!("giai đoạn {}", p.replace('-', " - ")),
@@ -268,6 +268,56 @@ pub async fn implementation_report(
             "Báo cáo kết quả triển khai {} - {}",
             period.words(),
             file_part(&at.unit.name)
+        ),
+        &doc.document(),
+    )
+}
+
+/// The summary table as a DOCX (A4 landscape), from a table its reader
+/// was allowed to see.
+pub async fn summary_file(db: &Db, s: &crate::summary::Summary) -> Result<DocFile, ServiceError> {
+    use dvk_docs::kinds::summary::{Level, Line, SummaryTable};
+    use dvk_domain::summary::RowKind;
+    let columns = s.columns();
+    let doc = SummaryTable {
+        issuing: unit_issuing(db, s.unit.id, &s.unit.name).await?,
+        date: Some(crate::appraisal::today()),
+        period: s.period.words(),
+        unit: s.unit.name.clone(),
+        columns: columns
+            .iter()
+            .map(|c| (c.group.clone(), c.label.clone()))
+            .collect(),
+        // The lower units' subtotals: their own units are in the page and
+        // the spreadsheet (a province's full tree runs to dozens of pages).
+        lines: s
+            .rows
+            .iter()
+            .filter(|l| match l.row.kind {
+                RowKind::Total | RowKind::Unit => true,
+                RowKind::Own => l.row.unit_id == s.unit.id,
+                RowKind::SubUnit => false,
+            })
+            .map(|l| Line {
+                name: l.row.name.clone(),
+                level: match l.row.kind {
+                    RowKind::Total => Level::Total,
+                    RowKind::Unit => Level::Unit,
+                    RowKind::SubUnit | RowKind::Own => Level::SubUnit,
+                },
+                note: l.now_in.clone(),
+                values: columns
+                    .iter()
+                    .map(|c| crate::summary::value(&l.row.tally, &c.key))
+                    .collect(),
+            })
+            .collect(),
+    };
+    DocFile::make(
+        format!(
+            "Biểu tổng hợp {} - {}",
+            s.period.words(),
+            file_part(&s.unit.name)
         ),
         &doc.document(),
     )

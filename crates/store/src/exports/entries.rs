@@ -2,7 +2,7 @@
 //! personal items of an individual's exemplar for those who may read the
 //! entry (the same readers as the list), with the list's filters and order.
 
-use super::{exported_now, scope_name, send, Plan, Rows};
+use super::{exported_now, scope_name, Plan, Rows};
 use crate::db::Db;
 use crate::entries::{bind_all, detail_from_row, EntryFilter};
 use crate::error::{ServiceError, StoreError};
@@ -120,9 +120,9 @@ pub async fn rows(
     cat: &Catalogue,
     actor: &Actor,
     mut filter: EntryFilter,
-    rows: Rows,
+    mut rows: Rows,
 ) -> Result<u64, ServiceError> {
-    filter.visible = actor.visible_roots();
+    filter.visible = crate::service::readable_roots(db, actor).await?;
     filter.public_only = false;
     if filter.visible.is_empty() {
         return Ok(0);
@@ -178,9 +178,10 @@ pub async fn rows(
             e.submitted_at.map(vn_day).into(),
             Cell::Date(vn_day(e.updated_at)),
         ]);
-        if !send(&rows, cells).await {
-            break;
+        if !rows.push(cells).await {
+            return Ok(n);
         }
     }
+    rows.flush().await;
     Ok(n)
 }

@@ -4,6 +4,7 @@
 //! memory of a few). The heading and columns are known before the rows.
 
 pub mod entries;
+pub mod summary;
 
 use crate::db::Db;
 use crate::error::ServiceError;
@@ -12,8 +13,42 @@ use dvk_domain::unit::UnitPath;
 use dvk_sheets::{Cell, Column, Heading};
 use tokio::sync::mpsc::Sender;
 
-/// Rows go here; a closed channel (the download went away) stops the export.
-pub type Rows = Sender<Vec<Cell>>;
+/// Rows go to the writer in batches (one hand-over per batch, not per
+/// row: the writer runs on another thread). A closed channel (the download
+/// went away) stops the export.
+pub struct Rows {
+    tx: Sender<Vec<Vec<Cell>>>,
+    batch: Vec<Vec<Cell>>,
+}
+
+const BATCH: usize = 128;
+
+impl Rows {
+    pub fn new(tx: Sender<Vec<Vec<Cell>>>) -> Rows {
+        Rows {
+            tx,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// Adds a row; false when the writer has gone.
+    pub async fn push(&mut self, cells: Vec<Cell>) -> bool {
+        self.batch.push(cells);
+        if self.batch.len() >= BATCH {
+            return self.flush().await;
+        }
+        true
+    }
+
+    /// Hands over what is batched; false when the writer has gone.
+    pub async fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx.send(batch).await.is_ok()
+    }
+}
 
 /// What a table looks like before its rows come.
 #[derive(Debug, Clone)]
@@ -22,11 +57,6 @@ pub struct Plan {
     pub columns: Vec<Column>,
     /// The file's name without extension ("Danh sách hồ sơ 2026").
     pub file_name: String,
-}
-
-/// Hands a row to the writer; false when the writer has gone.
-pub(crate) async fn send(rows: &Rows, cells: Vec<Cell>) -> bool {
-    rows.send(cells).await.is_ok()
 }
 
 /// "14:05 ngày 04/12/2026", Vietnam time.

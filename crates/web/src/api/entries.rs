@@ -523,6 +523,7 @@ async fn filter_of(
         sort: sort.unwrap_or_default(),
         page,
         per_page,
+        counted: Default::default(),
     })
 }
 

@@ -36,6 +36,15 @@ pub struct ListQuery {
     msg: String,
     /// Export only: `xlsx` or `csv`.
     format: String,
+    // What a figure of the summary table counts (its links carry these).
+    sent: String,
+    phase: String,
+    own: String,
+    carried: String,
+    states: String,
+    recognised: String,
+    reward: String,
+    kept: String,
 }
 
 impl ListQuery {
@@ -65,6 +74,14 @@ impl ListQuery {
             ("year", &self.year),
             ("level", &self.level),
             ("sort", &self.sort),
+            ("sent", &self.sent),
+            ("phase", &self.phase),
+            ("own", &self.own),
+            ("carried", &self.carried),
+            ("states", &self.states),
+            ("recognised", &self.recognised),
+            ("reward", &self.reward),
+            ("kept", &self.kept),
         ] {
             if !v.is_empty() {
                 s.append_pair(k, v);
@@ -92,6 +109,40 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
         Err(_) => Vec::new(),
     };
     let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    // A unit formed in 2025 answers for the units it was formed from.
+    let unit_also = match (&unit, lq.unit.trim().parse::<i64>()) {
+        (Some(_), Ok(id)) if lq.own != "1" => {
+            dvk_store::units::predecessors_of(&state.db, id).await?
+        }
+        _ => Vec::new(),
+    };
+    let kept = lq.kept.split_once('-').map_or_else(
+        || lq.kept.trim().parse::<i32>().ok().map(|y| (y, y)),
+        |(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+    );
+    let counted = dvk_store::entries::Counted {
+        sent_only: lq.sent == "1",
+        phase: cat
+            .phases
+            .iter()
+            .find(|p| p.code == lq.phase)
+            .map(|p| p.code.clone()),
+        own_unit: lq.own == "1",
+        unit_also,
+        carried: match lq.carried.as_str() {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        },
+        states: lq.states.split(',').filter_map(EntryState::parse).collect(),
+        recognised_level: cat
+            .levels
+            .iter()
+            .find(|l| l.code == lq.recognised)
+            .map(|l| l.code.clone()),
+        reward_form: lq.reward.trim().parse().ok(),
+        kept_in: kept,
+    };
     Ok(EntryFilter {
         visible: user.actor.visible_roots(),
         unit,
@@ -110,6 +161,7 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
         sort: Sort::parse(&lq.sort),
         page,
         per_page: PER_PAGE,
+        counted,
     })
 }
 

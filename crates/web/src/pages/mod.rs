@@ -12,6 +12,7 @@ pub mod reward_forms;
 pub mod rewards;
 pub mod rounds;
 pub mod status;
+pub mod summary;
 pub mod templates;
 pub mod tokens;
 

@@ -14,20 +14,20 @@ use serde::Deserialize;
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StatusQuery {
-    unit: String,
-    year: String,
+    pub(crate) unit: String,
+    pub(crate) year: String,
 }
 
 /// What the status and register pages look at: the units where the person
 /// follows lower units, the chosen one (checked), and the year.
-struct Scope<'a> {
-    grant_units: Vec<&'a dvk_store::accounts::GrantRow>,
-    unit: dvk_store::units::Unit,
-    year: i32,
-    this_year: i32,
+pub(crate) struct Scope<'a> {
+    pub(crate) grant_units: Vec<&'a dvk_store::accounts::GrantRow>,
+    pub(crate) unit: dvk_store::units::Unit,
+    pub(crate) year: i32,
+    pub(crate) this_year: i32,
 }
 
-async fn scope<'a>(
+pub(crate) async fn scope<'a>(
     state: &AppState,
     user: &'a User,
     sq: &StatusQuery,

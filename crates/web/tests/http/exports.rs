@@ -278,3 +278,198 @@ pub async fn entries_export_as_the_list_shows_them(kind: Kind) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+async fn count(db: &dvk_store::Db, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// A row of the summary page: (row class, name, [(value, href)]).
+type Line = (String, String, Vec<(i64, String)>);
+
+/// A summary table as the page shows it.
+struct Table {
+    rows: Vec<Line>,
+}
+
+fn parse_summary(page: &str) -> Table {
+    let body = &page[page.find("<tbody>").expect("a table")..];
+    let body = &body[..body.find("</tbody>").unwrap()];
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut tag = false;
+        for c in s.chars() {
+            match c {
+                '<' => tag = true,
+                '>' => tag = false,
+                c if !tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().to_owned()
+    };
+    let rows = body
+        .split("<tr class=\"s-")
+        .skip(1)
+        .map(|chunk| {
+            let css = chunk[..chunk.find('"').unwrap()].to_owned();
+            let th = &chunk[chunk.find("<th scope=\"row\">").unwrap()..];
+            let name = strip(&th[..th.find("</th>").unwrap()]);
+            let cells = chunk
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| {
+                    let c = &c[..c.find("</td>").unwrap()];
+                    match c.find("href=\"") {
+                        Some(i) => {
+                            let rest = &c[i + 6..];
+                            let href = rest[..rest.find('"').unwrap()]
+                                .replace("&amp;", "&")
+                                .replace("&#38;", "&");
+                            (strip(c).parse().unwrap(), href)
+                        }
+                        None => (strip(c).parse().unwrap(), String::new()),
+                    }
+                })
+                .collect();
+            (css, name, cells)
+        })
+        .collect();
+    Table { rows }
+}
+
+impl Table {
+    fn sum(&self, rows: &[&Line]) -> Vec<i64> {
+        let width = self.rows[0].2.len();
+        (0..width)
+            .map(|i| rows.iter().map(|r| r.2[i].0).sum())
+            .collect()
+    }
+}
+
+pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
+    let s = start(kind, 400).await;
+    let secretariat = Client::login(&s.base, "bandanvan").await;
+
+    // Step 1: the province's table for 2025: subtotals are the sums of
+    // their rows, the total the sum of the communes.
+    let page = secretariat.get_text("/summary?year=2025").await;
+    assert!(page.contains("Biểu tổng hợp năm 2025"), "{page}");
+    let t = parse_summary(&page);
+    assert_eq!(t.rows[0].0, "total");
+    let top: Vec<_> = t.rows.iter().filter(|r| r.0 == "unit").collect();
+    assert!(top.len() > 10, "the province's lower units are listed");
+    let own: Vec<_> = t
+        .rows
+        .iter()
+        .filter(|r| r.0 == "sub" && r.1.contains("trực tiếp") && r.1.contains("Tỉnh"))
+        .collect();
+    let mut parts: Vec<_> = top.clone();
+    parts.extend(own);
+    assert_eq!(
+        t.sum(&parts),
+        t.rows[0].2.iter().map(|c| c.0).collect::<Vec<_>>()
+    );
+    for (i, r) in t.rows.iter().enumerate() {
+        if r.0 != "unit" {
+            continue;
+        }
+        let below: Vec<_> = t.rows[i + 1..]
+            .iter()
+            .take_while(|x| x.0 == "sub")
+            .collect();
+        if !below.is_empty() {
+            assert_eq!(
+                t.sum(&below),
+                r.2.iter().map(|c| c.0).collect::<Vec<_>>(),
+                "{}",
+                r.1
+            );
+        }
+    }
+    // Step 2: the totals equal counts made independently.
+    let registered = count(
+        &s.db,
+        "SELECT COUNT(*) FROM entries WHERE year = 2025 AND state NOT IN ('draft', 'withdrawn')",
+    )
+    .await;
+    assert!(registered > 0);
+    assert_eq!(t.rows[0].2[0].0, registered);
+    let individual = count(&s.db, "SELECT COUNT(*) FROM entries WHERE year = 2025 AND subject = 'individual' AND state NOT IN ('draft', 'withdrawn')").await;
+    assert_eq!(t.rows[0].2[2].0, individual);
+    let recognised = count(&s.db, "SELECT COUNT(DISTINCT x.entry_id) FROM decision_entries x JOIN entries e ON e.id = x.entry_id WHERE e.year = 2025").await;
+    assert!(recognised > 0, "the demo decided 2025");
+    let header = &page[page.find("<thead>").unwrap()..page.find("</thead>").unwrap()];
+    assert!(header.contains("Được công nhận") && header.contains("Theo lĩnh vực"));
+
+    // Step 3: every figure of the total row, and of the first communes,
+    // opens the list of exactly the entries it counts.
+    let mut checked = 0;
+    for r in t.rows.iter().take(6) {
+        for (value, href) in &r.2 {
+            if *value == 0 {
+                assert!(href.is_empty());
+                continue;
+            }
+            assert_eq!(
+                page_total(&secretariat, href).await as i64,
+                *value,
+                "{} → {href}",
+                r.1
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} links checked");
+
+    // Step 4: the same table as XLSX and DOCX.
+    let (status, ct, _, bytes) = download(&secretariat, "/summary?year=2025&format=xlsx").await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX));
+    let sheet = read_xlsx(&bytes);
+    assert_eq!(sheet.rows.len(), t.rows.len());
+    let first: Vec<i64> = sheet.rows[0][2..2 + t.rows[0].2.len()]
+        .iter()
+        .map(|d| match d {
+            Data::Float(f) => *f as i64,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(first, t.rows[0].2.iter().map(|c| c.0).collect::<Vec<_>>());
+    let (status, _, _, docx) = download(&secretariat, "/summary?year=2025&format=docx").await;
+    assert_eq!(status, StatusCode::OK);
+    let p = dvk_docs::package::paragraphs(&docx).unwrap();
+    assert!(p.iter().any(|x| x == "BIỂU TỔNG HỢP"), "{p:?}");
+    assert!(p.iter().any(|x| x == &registered.to_string()));
+
+    // Step 5: before the 2025 reform, a merged commune's table holds the
+    // communes it was formed from, and its links open their entries.
+    let commune = Client::login(&s.base, "mttq.tohieu").await;
+    let page = commune.get_text("/summary?year=2024").await;
+    let t = parse_summary(&page);
+    assert!(page.contains("trước 1/7/2025"), "{page}");
+    let total = &t.rows[0].2[0];
+    let old_registered = count(&s.db, "SELECT COUNT(*) FROM entries e WHERE e.year = 2024 AND e.state NOT IN ('draft', 'withdrawn') AND \
+         (e.unit_path LIKE (SELECT path FROM units WHERE code = '03646' AND valid_to IS NULL) || '%' \
+          OR EXISTS (SELECT 1 FROM unit_successors s JOIN units p ON p.id = s.predecessor_id JOIN units n ON n.id = s.successor_id \
+                     WHERE n.code = '03646' AND n.valid_to IS NULL AND e.unit_path LIKE p.path || '%'))")
+    .await;
+    assert_eq!(
+        total.0,
+        old_registered,
+        "{:?}",
+        t.rows
+            .iter()
+            .map(|r| (&r.0, &r.1, r.2[0].0))
+            .collect::<Vec<_>>()
+    );
+    if total.0 > 0 {
+        assert_eq!(page_total(&commune, &total.1).await as i64, total.0);
+    }
+
+    // Step 6: a unit officer does not follow lower units.
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let res = officer.get("/summary?year=2025").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,250 @@
+//! The summary table (biểu tổng hợp) of a unit for a year or a phase: a
+//! page whose every number opens the list of the entries it counts, and
+//! the same table as XLSX and DOCX.
+
+use super::status::{scope, StatusQuery};
+use crate::ctx::User;
+use crate::error::{AppError, AppResult};
+use crate::views::{Layout, Opt};
+use crate::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use dvk_domain::summary::RowKind;
+use dvk_store::documents::ReportPeriod;
+use dvk_store::summary::{value, Summary};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SummaryQuery {
+    unit: String,
+    year: String,
+    /// A phase code instead of a year.
+    phase: String,
+    /// `xlsx` or `docx` for the file; the page otherwise.
+    format: String,
+}
+
+pub struct HeadCell {
+    pub label: String,
+    pub span: usize,
+    /// Two rows high (a column without a group).
+    pub tall: bool,
+}
+
+pub struct NumCell {
+    pub value: i64,
+    pub href: String,
+}
+
+pub struct LineView {
+    pub tt: String,
+    pub name: String,
+    pub css: &'static str,
+    pub now_in: String,
+    pub cells: Vec<NumCell>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "summary.html")]
+pub struct SummaryPage {
+    pub layout: Layout,
+    pub unit_name: String,
+    pub period: String,
+    pub roots: Vec<Opt>,
+    pub years: Vec<Opt>,
+    pub phases: Vec<Opt>,
+    pub groups: Vec<HeadCell>,
+    pub labels: Vec<String>,
+    pub lines: Vec<LineView>,
+    pub xlsx_href: String,
+    pub docx_href: String,
+}
+
+fn page(s: &Summary) -> (Vec<HeadCell>, Vec<String>, Vec<LineView>) {
+    let columns = s.columns();
+    let mut groups: Vec<HeadCell> = Vec::new();
+    let mut labels = Vec::new();
+    let mut i = 0;
+    while i < columns.len() {
+        match &columns[i].group {
+            Some(g) => {
+                let mut j = i;
+                while j + 1 < columns.len() && columns[j + 1].group.as_ref() == Some(g) {
+                    j += 1;
+                }
+                groups.push(HeadCell {
+                    label: g.clone(),
+                    span: j - i + 1,
+                    tall: false,
+                });
+                labels.extend(columns[i..=j].iter().map(|c| c.label.clone()));
+                i = j + 1;
+            }
+            None => {
+                groups.push(HeadCell {
+                    label: columns[i].label.clone(),
+                    span: 1,
+                    tall: true,
+                });
+                i += 1;
+            }
+        }
+    }
+    let links: Vec<String> = columns.iter().map(|c| s.link_query(&c.key)).collect();
+    let mut n = 0;
+    let lines = s
+        .rows
+        .iter()
+        .map(|l| {
+            let (tt, css, own) = match l.row.kind {
+                RowKind::Total => (String::new(), "total", false),
+                RowKind::Unit => {
+                    n += 1;
+                    (n.to_string(), "unit", false)
+                }
+                RowKind::SubUnit => ("-".into(), "sub", false),
+                RowKind::Own => ("-".into(), "sub", true),
+            };
+            let unit = if own {
+                format!("unit={}&own=1", l.row.unit_id)
+            } else {
+                format!("unit={}", l.row.unit_id)
+            };
+            LineView {
+                tt,
+                name: l.row.name.clone(),
+                css,
+                now_in: l.now_in.clone(),
+                cells: columns
+                    .iter()
+                    .zip(&links)
+                    .map(|(c, q)| NumCell {
+                        value: value(&l.row.tally, &c.key),
+                        href: format!("/entries?{unit}&{q}"),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    (groups, labels, lines)
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<SummaryQuery>,
+) -> AppResult<Response> {
+    let sq = StatusQuery {
+        unit: q.unit.clone(),
+        year: q.year.clone(),
+    };
+    let sc = scope(&state, &user, &sq, "xem biểu tổng hợp").await?;
+    let phase = state
+        .catalogue
+        .phases
+        .iter()
+        .find(|p| p.code == q.phase.trim())
+        .cloned();
+    let period = match &phase {
+        Some(p) => ReportPeriod::Phase(p.code.clone()),
+        None => ReportPeriod::Year(sc.year),
+    };
+    let tree = state.units(user.info.units_version).await?;
+    let table = dvk_store::summary::summary(
+        &state.db,
+        &state.catalogue,
+        &tree,
+        &user.actor,
+        sc.unit.id,
+        period.clone(),
+    )
+    .await?;
+    match q.format.trim() {
+        "xlsx" | "csv" => {
+            let format = crate::exports::format_of(q.format.trim())?;
+            let plan = dvk_store::exports::summary::plan(&table);
+            return crate::exports::respond(&state, format, plan, move |rows| async move {
+                Ok(dvk_store::exports::summary::rows(&table, rows).await)
+            })
+            .await
+            .map_err(AppError::from);
+        }
+        "docx" | "pdf" => {
+            let file = dvk_store::documents::summary_file(&state.db, &table).await?;
+            let caller = crate::pdf::Caller::SignedIn;
+            return crate::documents::respond(&state, file, q.format.trim() == "pdf", caller)
+                .await
+                .map_err(|e| {
+                    let (status, message) = crate::documents::pdf_failure(&e);
+                    AppError::Page(status, "Không tải được PDF", message)
+                });
+        }
+        "" => {}
+        _ => {
+            return Err(dvk_store::ServiceError::invalid(
+                "format",
+                "Định dạng chỉ có thể là xlsx, csv, docx hoặc pdf.",
+            )
+            .into())
+        }
+    }
+    let (groups, labels, lines) = page(&table);
+    let here = match &period {
+        ReportPeriod::Year(y) => format!("/summary?unit={}&year={y}", sc.unit.id),
+        ReportPeriod::Phase(p) => format!("/summary?unit={}&phase={p}", sc.unit.id),
+    };
+    let view = SummaryPage {
+        layout: Layout::new("Biểu tổng hợp", Some(&user.info), &user.csrf, "summary"),
+        unit_name: sc.unit.name.clone(),
+        period: period.words(),
+        roots: sc
+            .grant_units
+            .iter()
+            .map(|g| {
+                Opt::new(
+                    g.unit_id.to_string(),
+                    g.unit_name.clone(),
+                    &sc.unit.id.to_string(),
+                )
+            })
+            .chain(
+                (!sc.grant_units.iter().any(|g| g.unit_id == sc.unit.id)).then(|| {
+                    Opt::new(
+                        sc.unit.id.to_string(),
+                        sc.unit.name.clone(),
+                        &sc.unit.id.to_string(),
+                    )
+                }),
+            )
+            .collect(),
+        years: (2021..=sc.this_year)
+            .rev()
+            .map(|y| {
+                Opt::new(
+                    y.to_string(),
+                    y.to_string(),
+                    &if phase.is_none() {
+                        sc.year.to_string()
+                    } else {
+                        String::new()
+                    },
+                )
+            })
+            .collect(),
+        phases: state
+            .catalogue
+            .phases
+            .iter()
+            .map(|p| Opt::new(p.code.clone(), p.name.clone(), q.phase.trim()))
+            .collect(),
+        groups,
+        labels,
+        lines,
+        xlsx_href: format!("{here}&format=xlsx"),
+        docx_href: format!("{here}&format=docx"),
+    };
+    Ok(view.into_response())
+}
