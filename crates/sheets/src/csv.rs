@@ -13,14 +13,30 @@ pub struct CsvWriter {
     out: BufWriter<File>,
 }
 
+/// Characters that make a spreadsheet read what follows as a formula
+/// (full-width forms included).
+const FORMULA_START: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '﹦', '＋', '＠'];
+
+/// Text with an apostrophe before every place a spreadsheet could start a
+/// formula: the start, and after each `;` and line break — Excel in
+/// locales whose list separator is `;` splits the field there, and a
+/// quoted line break is a row break for some readers.
+fn guard(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    let mut at_start = true;
+    for c in text.chars() {
+        if at_start && FORMULA_START.contains(&c) {
+            out.push('\'');
+        }
+        out.push(c);
+        at_start = matches!(c, ';' | '\n' | '\r');
+    }
+    out
+}
+
 /// A field as CSV writes it.
 fn field(text: &str) -> String {
-    let text = clean(text);
-    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.into_owned()
-    };
+    let guarded = guard(&clean(text));
     if guarded.contains([',', '"', '\n', '\r', ';']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -72,5 +88,20 @@ impl RowSink for CsvWriter {
     fn finish(mut self: Box<Self>) -> Result<(), SheetError> {
         self.out.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_cannot_start_anywhere_a_reader_splits() {
+        assert_eq!(guard("=1+1"), "'=1+1");
+        assert_eq!(guard("a;=HYPERLINK(x);b"), "a;'=HYPERLINK(x);b");
+        assert_eq!(guard("a\n=1+1"), "a\n'=1+1");
+        assert_eq!(guard("a\r\n@SUM(A1)"), "a\r\n'@SUM(A1)");
+        assert_eq!(guard("＝1+1"), "'＝1+1");
+        assert_eq!(guard("Tô Hiệu - 2026; 3-4 hộ"), "Tô Hiệu - 2026; 3-4 hộ");
     }
 }

@@ -227,43 +227,6 @@ pub async fn summary(
     let mut scopes: Vec<UnitPath> = vec![unit.path.clone()];
     scopes.extend(predecessors.iter().map(|p| p.path.clone()));
     let in_scope = |p: &UnitPath| scopes.iter().any(|s| s.covers(p));
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut shown: HashMap<i64, Option<i64>> = HashMap::new();
-    for u in tree.units.iter().filter(|u| in_scope(&u.path)) {
-        if u.id != unit.id && !valid_during(u, first, last) {
-            continue;
-        }
-        let parent = if predecessors.iter().any(|p| p.id == u.id) {
-            Some(unit.id)
-        } else {
-            u.parent_id
-        };
-        let name = if predecessors.iter().any(|p| p.id == u.id) {
-            format!("{} (trước 1/7/2025)", u.name)
-        } else {
-            u.name.clone()
-        };
-        shown.insert(u.id, parent);
-        nodes.push(Node {
-            id: u.id,
-            parent: if u.id == unit.id { None } else { parent },
-            name,
-        });
-    }
-    // A counted unit not shown (formed or dissolved outside the period)
-    // counts for its nearest shown ancestor.
-    let parent_of: HashMap<i64, Option<i64>> =
-        tree.units.iter().map(|u| (u.id, u.parent_id)).collect();
-    let shown_for = |mut id: i64| -> Option<i64> {
-        for _ in 0..16 {
-            if shown.contains_key(&id) {
-                return Some(id);
-            }
-            id = parent_of.get(&id).copied().flatten()?;
-        }
-        None
-    };
-
     // Statements 2–5: counts grouped by registering unit.
     let mut cond = Vec::new();
     let mut values: Vec<String> = Vec::new();
@@ -331,9 +294,7 @@ pub async fn summary(
 
     let mut counts: HashMap<i64, Tally> = HashMap::new();
     let mut add = |unit_id: i64, f: &mut dyn FnMut(&mut Tally)| {
-        if let Some(id) = shown_for(unit_id) {
-            f(counts.entry(id).or_default());
-        }
+        f(counts.entry(unit_id).or_default());
     };
     for r in &entries {
         let n: i64 = r.try_get("n")?;
@@ -384,6 +345,50 @@ pub async fn summary(
         let n: i64 = r.try_get("n")?;
         add(r.try_get("unit_id")?, &mut |t| t.effective += n);
     }
+
+    // The units shown: those valid during the period, and every unit that
+    // holds records of it with the units above it (a record is never
+    // moved to another row, so each row's link lists exactly its count).
+    let parent_of: HashMap<i64, Option<i64>> =
+        tree.units.iter().map(|u| (u.id, u.parent_id)).collect();
+    let is_predecessor = |id: i64| predecessors.iter().any(|p| p.id == id);
+    let mut shown: std::collections::HashSet<i64> = tree
+        .units
+        .iter()
+        .filter(|u| in_scope(&u.path) && (u.id == unit.id || valid_during(u, first, last)))
+        .map(|u| u.id)
+        .collect();
+    for id in counts.keys() {
+        let mut at = Some(*id);
+        for _ in 0..32 {
+            let Some(i) = at else { break };
+            shown.insert(i);
+            if i == unit.id || is_predecessor(i) {
+                break;
+            }
+            at = parent_of.get(&i).copied().flatten();
+        }
+    }
+    let nodes: Vec<Node> = tree
+        .units
+        .iter()
+        .filter(|u| in_scope(&u.path) && shown.contains(&u.id))
+        .map(|u| Node {
+            id: u.id,
+            parent: if u.id == unit.id {
+                None
+            } else if is_predecessor(u.id) {
+                Some(unit.id)
+            } else {
+                u.parent_id
+            },
+            name: if is_predecessor(u.id) {
+                format!("{} (trước 1/7/2025)", u.name)
+            } else {
+                u.name.clone()
+            },
+        })
+        .collect();
 
     // Statement 6: what the old units are part of now.
     let old: Vec<String> = nodes

@@ -161,6 +161,11 @@ impl From<crate::exports::ExportError> for AppError {
                 "Máy chủ đang bận",
                 crate::exports::BUSY.into(),
             ),
+            crate::exports::ExportError::Yours => AppError::Page(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "Đang xuất bảng tính",
+                crate::exports::YOURS.into(),
+            ),
         }
     }
 }

@@ -76,7 +76,7 @@ pub struct AppState {
     pub pdf: Arc<pdf::PdfConverter>,
     /// Spreadsheet exports running at once (each holds a read connection
     /// and a CPU while it writes).
-    pub exports: Arc<tokio::sync::Semaphore>,
+    pub exports: Arc<exports::ExportGate>,
 }
 
 impl AppState {
@@ -93,7 +93,7 @@ impl AppState {
             catalogue,
             public_limiter: Arc::new(api::public::RateLimiter::new(per_minute)),
             pdf: Arc::new(pdf::PdfConverter::new(config.soffice.as_deref())),
-            exports: Arc::new(tokio::sync::Semaphore::new(exports::AT_ONCE)),
+            exports: Arc::new(exports::ExportGate::default()),
             config: Arc::new(config),
             unit_tree: Arc::new(RwLock::new(tree)),
             storage_failed_at: Arc::new(std::sync::atomic::AtomicI64::new(0)),

@@ -239,12 +239,15 @@ impl PdfConverter {
         .process_group(0)
         .kill_on_drop(true);
         let child = cmd.spawn().map_err(|e| PdfError::Failed(e.to_string()))?;
-        let _group = GroupGuard(child.id().map(|id| id as i32));
+        let mut group = GroupGuard(child.id().map(|id| id as i32));
         let out = match tokio::time::timeout(LIMIT, child.wait_with_output()).await {
             Err(_) => return Err(PdfError::TimedOut),
             Ok(Err(e)) => return Err(PdfError::Failed(e.to_string())),
             Ok(Ok(out)) => out,
         };
+        // soffice waits for soffice.bin: once it has exited the group is
+        // gone, and its id may soon name another group — leave it be.
+        group.0 = None;
         let pdf = work.path().join("van-ban.pdf");
         match tokio::fs::read(&pdf).await {
             Ok(bytes) if out.status.success() && bytes.starts_with(b"%PDF") => Ok(bytes),

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::entries::{bind_all, detail_from_row, EntryFilter};
 use crate::error::{ServiceError, StoreError};
 use crate::reference::Catalogue;
-use dvk_domain::auth::Actor;
+use dvk_domain::auth::{Actor, Role};
 use dvk_domain::calendar::vn_day;
 use dvk_domain::entry::{Subject, ITEMS, PERSON_ITEMS};
 use dvk_sheets::{Cell, Column, ColumnKind, Heading};
@@ -127,6 +127,23 @@ pub async fn rows(
     if filter.visible.is_empty() {
         return Ok(0);
     }
+    // Where personal items may go: the subtrees of the reader's roles other
+    // than council seats (and the units merged into them).
+    let registering = Actor {
+        user_id: actor.user_id,
+        grants: actor
+            .grants
+            .iter()
+            .filter(|g| {
+                !matches!(
+                    g.role,
+                    Role::CouncilMember | Role::CouncilChair | Role::CouncilSecretary
+                )
+            })
+            .cloned()
+            .collect(),
+    };
+    let personal_roots = crate::service::readable_roots(db, &registering).await?;
     let (where_sql, params) = db.entry_where(&filter, true);
     let sql = format!(
         "SELECT e.*, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
@@ -158,7 +175,12 @@ pub async fn rows(
             e.replicates_title.clone().unwrap_or_default().into(),
         ];
         cells.extend(r.items[1..].iter().map(|t| Cell::Text(t.clone())));
-        if r.subject == Subject::Individual {
+        // Personal items go in bulk only to those who register or follow
+        // the entry's unit, not to council members reading for appraisal.
+        let personal = personal_roots
+            .iter()
+            .any(|p| p.covers(&e.unit_path) || p.covers(&e.confirming_path));
+        if r.subject == Subject::Individual && personal {
             let p = &r.person;
             cells.extend([
                 p.name.clone().into(),

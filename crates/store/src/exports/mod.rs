@@ -5,6 +5,7 @@
 
 pub mod entries;
 pub mod summary;
+pub mod tracking;
 
 use crate::db::Db;
 use crate::error::ServiceError;

@@ -413,9 +413,15 @@ pub async fn export(
         state.catalogue.clone(),
         user.actor.clone(),
     );
-    crate::exports::respond(&state, format, plan, move |rows| async move {
-        dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
-    })
+    crate::exports::respond(
+        &state,
+        user.actor.user_id,
+        format,
+        plan,
+        move |rows| async move {
+            dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
+        },
+    )
     .await
     .map_err(super::ApiFailure::from)
 }

@@ -166,6 +166,15 @@ impl From<crate::exports::ExportError> for ApiFailure {
     fn from(e: crate::exports::ExportError) -> Self {
         match e {
             crate::exports::ExportError::Service(e) => e.into(),
+            crate::exports::ExportError::Yours => {
+                let mut f = ApiFailure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "export_in_progress",
+                    crate::exports::YOURS,
+                );
+                f.retry_after = Some(10);
+                f
+            }
             crate::exports::ExportError::Busy => {
                 let mut f =
                     ApiFailure::new(crate::exports::BUSY_STATUS, "busy", crate::exports::BUSY);

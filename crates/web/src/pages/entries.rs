@@ -45,6 +45,7 @@ pub struct ListQuery {
     recognised: String,
     reward: String,
     kept: String,
+    alone: String,
 }
 
 impl ListQuery {
@@ -82,6 +83,7 @@ impl ListQuery {
             ("recognised", &self.recognised),
             ("reward", &self.reward),
             ("kept", &self.kept),
+            ("alone", &self.alone),
         ] {
             if !v.is_empty() {
                 s.append_pair(k, v);
@@ -111,7 +113,7 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
     let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     // A unit formed in 2025 answers for the units it was formed from.
     let unit_also = match (&unit, lq.unit.trim().parse::<i64>()) {
-        (Some(_), Ok(id)) if lq.own != "1" => {
+        (Some(_), Ok(id)) if lq.own != "1" && lq.alone != "1" => {
             dvk_store::units::predecessors_of(&state.db, id).await?
         }
         _ => Vec::new(),
@@ -180,9 +182,15 @@ pub async fn export(
         state.catalogue.clone(),
         user.actor.clone(),
     );
-    crate::exports::respond(&state, format, plan, move |rows| async move {
-        dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
-    })
+    crate::exports::respond(
+        &state,
+        user.actor.user_id,
+        format,
+        plan,
+        move |rows| async move {
+            dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
+        },
+    )
     .await
     .map_err(AppError::from)
 }

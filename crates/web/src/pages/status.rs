@@ -16,6 +16,27 @@ use serde::Deserialize;
 pub struct StatusQuery {
     pub(crate) unit: String,
     pub(crate) year: String,
+    /// `xlsx` or `csv` for the table as a spreadsheet.
+    pub(crate) format: String,
+}
+
+/// The table as a spreadsheet when `format` asks for one.
+async fn spreadsheet(
+    state: &AppState,
+    person: i64,
+    format: &str,
+    (plan, rows): (dvk_store::exports::Plan, Vec<Vec<dvk_sheets::Cell>>),
+) -> AppResult<Option<Response>> {
+    if format.trim().is_empty() {
+        return Ok(None);
+    }
+    let format = crate::exports::format_of(format)?;
+    crate::exports::respond(state, person, format, plan, move |out| async move {
+        Ok(dvk_store::exports::tracking::send_all(rows, out).await)
+    })
+    .await
+    .map(Some)
+    .map_err(crate::error::AppError::from)
 }
 
 /// What the status and register pages look at: the units where the person
@@ -86,6 +107,16 @@ pub async fn status(
         year,
     };
     let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
+    if let Some(file) = spreadsheet(
+        &state,
+        user.actor.user_id,
+        &sq.format,
+        dvk_store::exports::tracking::status(&at, &rows),
+    )
+    .await?
+    {
+        return Ok(file);
+    }
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
     let rows = rows
@@ -171,6 +202,7 @@ pub struct RegisterRowView {
 pub struct RegisterPage {
     pub layout: Layout,
     pub unit_name: String,
+    pub unit_id: i64,
     pub year: String,
     pub roots: Vec<Opt>,
     pub years: Vec<Opt>,
@@ -197,6 +229,16 @@ pub async fn register(
         year,
     };
     let rows = dvk_store::tracking::register(&state.db, &user.actor, &at).await?;
+    if let Some(file) = spreadsheet(
+        &state,
+        user.actor.user_id,
+        &sq.format,
+        dvk_store::exports::tracking::register(&at, &rows),
+    )
+    .await?
+    {
+        return Ok(file);
+    }
     let base = format!("/units/{}", unit.id);
     let mut documents = vec![
         crate::documents::DocLink::new(
@@ -232,6 +274,7 @@ pub async fn register(
         documents,
         layout: Layout::new("Sổ theo dõi", Some(&user.info), &user.csrf, "register"),
         unit_name: unit.name.clone(),
+        unit_id: unit.id,
         year: year.to_string(),
         roots: grant_units
             .iter()

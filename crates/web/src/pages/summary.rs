@@ -108,10 +108,15 @@ fn page(s: &Summary) -> (Vec<HeadCell>, Vec<String>, Vec<LineView>) {
                 RowKind::SubUnit => ("-".into(), "sub", false),
                 RowKind::Own => ("-".into(), "sub", true),
             };
+            // The table's own unit answers for the units it was formed
+            // from; any other row counts its subtree alone (those units,
+            // when shown, are rows of their own).
             let unit = if own {
                 format!("unit={}&own=1", l.row.unit_id)
-            } else {
+            } else if l.row.kind == RowKind::Total {
                 format!("unit={}", l.row.unit_id)
+            } else {
+                format!("unit={}&alone=1", l.row.unit_id)
             };
             LineView {
                 tt,
@@ -140,6 +145,7 @@ pub async fn summary(
     let sq = StatusQuery {
         unit: q.unit.clone(),
         year: q.year.clone(),
+        format: String::new(),
     };
     let sc = scope(&state, &user, &sq, "xem biểu tổng hợp").await?;
     let phase = state
@@ -166,7 +172,7 @@ pub async fn summary(
         "xlsx" | "csv" => {
             let format = crate::exports::format_of(q.format.trim())?;
             let plan = dvk_store::exports::summary::plan(&table);
-            return crate::exports::respond(&state, format, plan, move |rows| async move {
+            return crate::exports::respond(&state, user.actor.user_id, format, plan, move |rows| async move {
                 Ok(dvk_store::exports::summary::rows(&table, rows).await)
             })
             .await

@@ -244,6 +244,14 @@ pub async fn entries_export_as_the_list_shows_them(kind: Kind) {
     let (_, _, _, bytes) = download(&own, "/entries/export").await;
     assert!(read_xlsx(&bytes).ids().contains(&person));
 
+    // Step 4b: a council member reads entries to appraise them, but gets
+    // no individual's personal items in bulk.
+    let council = Client::login(&s.base, "hoidong.chutich").await;
+    let (status, _, _, bytes) = download(&council, "/entries/export?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(!text.contains("Lò Văn Hùng") && !text.contains("Trưởng bản Hua Pàng"));
+
     // Step 5: a bad format is refused by name; signed-out readers get nothing.
     let (status, _, _, body) = download(&secretariat, "/entries/export?format=pdf").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -442,6 +450,71 @@ pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
     let p = dvk_docs::package::paragraphs(&docx).unwrap();
     assert!(p.iter().any(|x| x == "BIỂU TỔNG HỢP"), "{p:?}");
     assert!(p.iter().any(|x| x == &registered.to_string()));
+
+    // Step 4a: the province's tables before the reform and for the whole
+    // phase (old and new units side by side): every figure opens exactly
+    // what it counts.
+    for path in ["/summary?year=2024", "/summary?phase=2021-2025"] {
+        let t = parse_summary(&secretariat.get_text(path).await);
+        let mut checked = 0;
+        for r in &t.rows {
+            for (value, href) in &r.2 {
+                if *value > 0 && (checked < 120 || r.0 == "total") {
+                    assert_eq!(
+                        page_total(&secretariat, href).await as i64,
+                        *value,
+                        "{path}: {} → {href}",
+                        r.1
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 5, "{path}: {checked}");
+        let total = t.rows[0].2[0].0;
+        let independent = if path.contains("phase") {
+            count(&s.db, "SELECT COUNT(*) FROM entries WHERE phase = '2021-2025' AND state NOT IN ('draft', 'withdrawn')").await
+        } else {
+            count(&s.db, "SELECT COUNT(*) FROM entries WHERE year = 2024 AND state NOT IN ('draft', 'withdrawn')").await
+        };
+        assert_eq!(total, independent, "{path}");
+    }
+
+    // Step 4b: the status and register tables as spreadsheets, with a
+    // total row equal to the sum of the units' rows.
+    for path in [
+        "/status?year=2025&format=xlsx",
+        "/register?year=2025&format=xlsx",
+    ] {
+        let (status, ct, _, bytes) = download(&secretariat, path).await;
+        assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX), "{path}");
+        let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        let total_at = rows
+            .iter()
+            .position(|r| r.get(1) == Some(&Data::String("Tổng cộng".into())))
+            .expect("a total row");
+        let first = rows
+            .iter()
+            .position(|r| r.first() == Some(&Data::Float(1.0)))
+            .expect("the first unit");
+        let last = rows[total_at].len() - 1;
+        let sum: f64 = rows[first..total_at]
+            .iter()
+            .map(|r| match &r[last] {
+                Data::Float(f) => *f,
+                _ => 0.0,
+            })
+            .sum();
+        assert_eq!(rows[total_at][last], Data::Float(sum), "{path}");
+        assert!(total_at - first > 10, "{path}: the province's units");
+    }
+    let res = Client::login(&s.base, "canbo.tohieu")
+        .await
+        .get("/status?year=2025&format=xlsx")
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // Step 5: before the 2025 reform, a merged commune's table holds the
     // communes it was formed from, and its links open their entries.
