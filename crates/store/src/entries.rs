@@ -140,6 +140,7 @@ pub struct Counted {
     pub kept_in: Option<(i32, i32)>,
 }
 
+#[derive(Clone)]
 pub(crate) enum Param {
     I(i64),
     S(String),

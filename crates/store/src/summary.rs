@@ -8,6 +8,7 @@
 
 use crate::db::{q, Db};
 use crate::documents::ReportPeriod;
+use crate::entries::{bind_all, Param};
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
 use crate::units::{Unit, UnitTree};
@@ -240,57 +241,61 @@ pub async fn summary(
         values.push(s.subtree_upper_bound());
     }
     let scope_sql = format!("({})", cond.join(" OR "));
-    let period_sql = match &period {
-        ReportPeriod::Year(_) => "e.year >= $1 AND e.year <= $2",
-        ReportPeriod::Phase(_) => "e.phase = $1 AND $2 = $2",
+    // $1 and $2: the period (a phase code, or the first and last year).
+    let (period_sql, period_params) = match &period {
+        ReportPeriod::Year(_) => (
+            "e.year >= $1 AND e.year <= $2",
+            [Param::I(first as i64), Param::I(last as i64)],
+        ),
+        ReportPeriod::Phase(p) => (
+            "e.phase = $1 AND $2 = $2",
+            [Param::S(p.clone()), Param::S(p.clone())],
+        ),
+    };
+    let fetch = |sql: String, head: [Param; 2]| {
+        let params: Vec<Param> = head
+            .into_iter()
+            .chain(values.iter().map(|v| Param::S(v.clone())))
+            .collect();
+        async move { bind_all(&sql, &params).fetch_all(&db.read).await }
     };
     let sent = "e.state NOT IN ('draft', 'withdrawn')";
-    let bind = |sql: String| -> (String, Vec<String>) { (sql, values.clone()) };
-    let run = |(sql, values): (String, Vec<String>)| {
-        let period = period.clone();
-        async move {
-            let mut query = q(&sql);
-            query = match &period {
-                ReportPeriod::Year(y) => query.bind(*y as i64).bind(*y as i64),
-                ReportPeriod::Phase(p) => query.bind(p.clone()).bind(p.clone()),
-            };
-            for v in values {
-                query = query.bind(v);
-            }
-            query.fetch_all(&db.read).await
-        }
-    };
-    let entries = run(bind(format!(
-        "SELECT e.unit_id, e.kind, e.subject, e.field_id, e.state, \
-         CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END AS carried, COUNT(*) AS n \
-         FROM entries e WHERE {period_sql} AND {scope_sql} AND {sent} \
-         GROUP BY e.unit_id, e.kind, e.subject, e.field_id, e.state, CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END"
-    )))
+    let entries = fetch(
+        format!(
+            "SELECT e.unit_id, e.kind, e.subject, e.field_id, e.state, \
+             CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END AS carried, COUNT(*) AS n \
+             FROM entries e WHERE {period_sql} AND {scope_sql} AND {sent} \
+             GROUP BY e.unit_id, e.kind, e.subject, e.field_id, e.state, CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END"
+        ),
+        period_params.clone(),
+    )
     .await?;
-    let levels = run(bind(format!(
-        "SELECT e.unit_id, d.level_code, COUNT(DISTINCT e.id) AS n FROM decision_entries x \
-         JOIN decisions d ON d.id = x.decision_id JOIN entries e ON e.id = x.entry_id \
-         WHERE {period_sql} AND {scope_sql} GROUP BY e.unit_id, d.level_code"
-    )))
+    let levels = fetch(
+        format!(
+            "SELECT e.unit_id, d.level_code, COUNT(DISTINCT e.id) AS n FROM decision_entries x \
+             JOIN decisions d ON d.id = x.decision_id JOIN entries e ON e.id = x.entry_id \
+             WHERE {period_sql} AND {scope_sql} GROUP BY e.unit_id, d.level_code"
+        ),
+        period_params.clone(),
+    )
     .await?;
-    let rewards = run(bind(format!(
-        "SELECT e.unit_id, r.form_id, COUNT(DISTINCT e.id) AS n FROM rewards r JOIN entries e ON e.id = r.entry_id \
-         WHERE r.revoked = 0 AND {period_sql} AND {scope_sql} GROUP BY e.unit_id, r.form_id"
-    )))
+    let rewards = fetch(
+        format!(
+            "SELECT e.unit_id, r.form_id, COUNT(DISTINCT e.id) AS n FROM rewards r JOIN entries e ON e.id = r.entry_id \
+             WHERE r.revoked = 0 AND {period_sql} AND {scope_sql} GROUP BY e.unit_id, r.form_id"
+        ),
+        period_params,
+    )
     .await?;
     // Kept by a review held in the period, whatever year the model is of.
-    let review_period = "r.year >= $1 AND r.year <= $2";
-    let kept = {
-        let sql = format!(
+    let kept = fetch(
+        format!(
             "SELECT e.unit_id, COUNT(DISTINCT e.id) AS n FROM yearly_reports r JOIN entries e ON e.id = r.entry_id \
-             WHERE {review_period} AND r.outcome = 'continuing' AND {scope_sql} GROUP BY e.unit_id"
-        );
-        let mut query = q(&sql).bind(first as i64).bind(last as i64);
-        for v in &values {
-            query = query.bind(v.clone());
-        }
-        query.fetch_all(&db.read).await?
-    };
+             WHERE r.year >= $1 AND r.year <= $2 AND r.outcome = 'continuing' AND {scope_sql} GROUP BY e.unit_id"
+        ),
+        [Param::I(first as i64), Param::I(last as i64)],
+    )
+    .await?;
 
     let mut counts: HashMap<i64, Tally> = HashMap::new();
     let mut add = |unit_id: i64, f: &mut dyn FnMut(&mut Tally)| {

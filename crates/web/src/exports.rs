@@ -194,6 +194,23 @@ where
     Ok(res)
 }
 
+/// The entry list as `format`, for `actor`, under `filter`: what the page
+/// and the API both serve.
+pub async fn entries(
+    state: &AppState,
+    actor: &dvk_domain::auth::Actor,
+    format: Format,
+    filter: dvk_store::entries::EntryFilter,
+) -> Result<Response, ExportError> {
+    let plan =
+        dvk_store::exports::entries::plan(&state.db, &state.catalogue, actor, &filter).await?;
+    let (db, cat, reader) = (state.db.clone(), state.catalogue.clone(), actor.clone());
+    respond(state, actor.user_id, format, plan, move |rows| async move {
+        dvk_store::exports::entries::rows(&db, &cat, &reader, filter, rows).await
+    })
+    .await
+}
+
 /// Busy, in the words of each layer.
 pub const BUSY: &str = "Máy chủ đang xuất các bảng tính khác. Vui lòng thử lại sau ít giây.";
 pub const YOURS: &str =

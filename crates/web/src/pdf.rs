@@ -265,6 +265,18 @@ impl PdfConverter {
 mod tests {
     use super::*;
 
+    /// A stand-in for soffice: a shell script with `body`.
+    fn script(dir: &tempfile::TempDir, body: &str) -> PathBuf {
+        let path = dir.path().join("soffice");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        path
+    }
+
     #[test]
     fn the_cache_keeps_the_latest_within_its_budget() {
         let mut cache = Cache::default();
@@ -286,18 +298,8 @@ mod tests {
     async fn a_hung_converter_is_ended_with_its_children() {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("pid");
-        let script = dir.path().join("soffice");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\nsleep 600 &\necho $! > {}\nwait\n",
-                marker.display()
-            ),
-        )
-        .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let converter = PdfConverter::new(Some(&script));
+        let body = format!("sleep 600 &\necho $! > {}\nwait\n", marker.display());
+        let converter = PdfConverter::new(Some(&script(&dir, &body)));
         let run = converter.convert(b"not really a docx", Caller::SignedIn);
         // Drop the request after a moment, as a client that goes away would.
         let _ = tokio::time::timeout(Duration::from_millis(1500), run).await;
@@ -328,14 +330,7 @@ mod tests {
     #[tokio::test]
     async fn dropped_waiters_leave_the_queue() {
         let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("soffice");
-        std::fs::write(&script, "#!/bin/sh\nexit 1\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let converter = PdfConverter::new(Some(&script));
+        let converter = PdfConverter::new(Some(&script(&dir, "exit 1\n")));
         let held = converter.gate.acquire().await.unwrap();
         for i in 0..QUEUE * 2 {
             let doc = format!("d{i}");
@@ -357,14 +352,7 @@ mod tests {
     #[tokio::test]
     async fn the_public_does_not_queue() {
         let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("soffice");
-        std::fs::write(&script, "#!/bin/sh\nexit 1\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        let converter = PdfConverter::new(Some(&script));
+        let converter = PdfConverter::new(Some(&script(&dir, "exit 1\n")));
         let _held = converter.gate.acquire().await.unwrap();
         assert!(matches!(
             converter.convert(b"x", Caller::Public).await,

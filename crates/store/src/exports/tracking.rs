@@ -41,34 +41,18 @@ pub fn status(at: &Followed, rows: &[UnitStatusRow]) -> (Plan, Vec<Vec<Cell>>) {
         ],
         file_name: format!("Tình hình đăng ký năm {} - {}", at.year, at.unit.name),
     };
-    let mut total = [0i64; 4];
-    let mut out: Vec<Vec<Cell>> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            for (t, v) in total
-                .iter_mut()
-                .zip([r.drafts, r.waiting, r.returned, r.accepted])
-            {
-                *t += v;
-            }
-            vec![
-                Cell::Count(i as i64 + 1),
+    let out = numbered(rows.iter().map(|r| {
+        (
+            [
                 r.unit_name.clone().into(),
                 unit_kind_name(&r.unit_kind).into(),
                 RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted)
                     .label()
                     .into(),
-                Cell::Count(r.drafts),
-                Cell::Count(r.waiting),
-                Cell::Count(r.returned),
-                Cell::Count(r.accepted),
-            ]
-        })
-        .collect();
-    let mut last = vec![Cell::Empty, "Tổng cộng".into(), Cell::Empty, Cell::Empty];
-    last.extend(total.map(Cell::Count));
-    out.push(last);
+            ],
+            [r.drafts, r.waiting, r.returned, r.accepted],
+        )
+    }));
     (plan, out)
 }
 
@@ -93,31 +77,38 @@ pub fn register(at: &Followed, rows: &[RegisterRow]) -> (Plan, Vec<Vec<Cell>>) {
         ],
         file_name: format!("Sổ theo dõi năm {} - {}", at.year, at.unit.name),
     };
-    let mut total = [0i64; 4];
+    let out = numbered(rows.iter().map(|r| {
+        (
+            [r.unit_name.clone().into()],
+            [r.registered, r.new, r.continuing, r.removed],
+        )
+    }));
+    (plan, out)
+}
+
+/// Rows numbered from 1 — (text cells, counts) each — and a total row
+/// whose counts are the sums of theirs.
+fn numbered<const TEXT: usize, const COUNTS: usize>(
+    rows: impl Iterator<Item = ([Cell; TEXT], [i64; COUNTS])>,
+) -> Vec<Vec<Cell>> {
+    let mut total = [0i64; COUNTS];
     let mut out: Vec<Vec<Cell>> = rows
-        .iter()
         .enumerate()
-        .map(|(i, r)| {
-            for (t, v) in total
-                .iter_mut()
-                .zip([r.registered, r.new, r.continuing, r.removed])
-            {
+        .map(|(i, (text, counts))| {
+            for (t, v) in total.iter_mut().zip(&counts) {
                 *t += v;
             }
-            vec![
-                Cell::Count(i as i64 + 1),
-                r.unit_name.clone().into(),
-                Cell::Count(r.registered),
-                Cell::Count(r.new),
-                Cell::Count(r.continuing),
-                Cell::Count(r.removed),
-            ]
+            let mut row = vec![Cell::Count(i as i64 + 1)];
+            row.extend(text);
+            row.extend(counts.into_iter().map(Cell::Count));
+            row
         })
         .collect();
     let mut last = vec![Cell::Empty, "Tổng cộng".into()];
-    last.extend(total.map(Cell::Count));
+    last.extend(std::iter::repeat_n(Cell::Empty, TEXT.saturating_sub(1)));
+    last.extend(total.into_iter().map(Cell::Count));
     out.push(last);
-    (plan, out)
+    out
 }
 
 /// Sends rows already made.

@@ -175,24 +175,9 @@ pub async fn export(
 ) -> AppResult<Response> {
     let format = crate::exports::format_of(&lq.format)?;
     let filter = filter_of(&state, &user, &lq).await?;
-    let plan = dvk_store::exports::entries::plan(&state.db, &state.catalogue, &user.actor, &filter)
-        .await?;
-    let (db, cat, actor) = (
-        state.db.clone(),
-        state.catalogue.clone(),
-        user.actor.clone(),
-    );
-    crate::exports::respond(
-        &state,
-        user.actor.user_id,
-        format,
-        plan,
-        move |rows| async move {
-            dvk_store::exports::entries::rows(&db, &cat, &actor, filter, rows).await
-        },
-    )
-    .await
-    .map_err(AppError::from)
+    crate::exports::entries(&state, &user.actor, format, filter)
+        .await
+        .map_err(AppError::from)
 }
 
 pub async fn list(
