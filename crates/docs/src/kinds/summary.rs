@@ -109,7 +109,7 @@ impl SummaryTable {
             row.extend(l.values.iter().map(|v| cell(v.to_string(), true)));
             rows.push(row);
         }
-        let mut widths = vec![3, 22];
+        let mut widths = vec![4, 24];
         widths.extend(std::iter::repeat_n(6, self.columns.len()));
         // Many narrow columns: a smaller type keeps labels whole.
         doc.blocks.push(Block::Table(Grid {
