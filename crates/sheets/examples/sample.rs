@@ -11,6 +11,7 @@ fn main() {
         exported_at: "14:05 ngày 04/12/2026".into(),
         note: "Lọc: năm 2026".into(),
         sheet: "Hồ sơ".into(),
+        form: String::new(),
     };
     let columns = vec![
         Column::new("TT", ColumnKind::Count).width(5.0),

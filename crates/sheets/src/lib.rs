@@ -7,10 +7,13 @@
 //! no HTTP: rows come from the caller.
 
 mod csv;
+mod form;
 mod model;
+pub mod read;
 mod xlsx;
 
 pub use csv::CsvWriter;
+pub use form::{write_form, FormColumn, FormSpec, FORM_HEADER_ROW};
 pub use model::{Cell, Column, ColumnKind, Heading};
 pub use xlsx::XlsxWriter;
 

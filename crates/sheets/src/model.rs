@@ -15,6 +15,8 @@ pub struct Heading {
     pub note: String,
     /// The sheet's name (at most 31 characters, no `[]:*?/\`).
     pub sheet: String,
+    /// The DVK form the file can be imported as (`DVK_MAU`), if any.
+    pub form: String,
 }
 
 /// How a column's values are shown.

@@ -96,6 +96,9 @@ impl XlsxWriter {
             workbook.set_tempdir(dir)?;
         }
         let formats = Formats::new();
+        if !heading.form.is_empty() {
+            workbook.define_name(crate::read::FORM_NAME, &format!("=\"{}\"", heading.form))?;
+        }
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         let next_row = head(sheet, &formats, heading, columns)?;
         Ok(XlsxWriter {

@@ -13,6 +13,7 @@ fn heading() -> Heading {
         exported_at: "14:05 ngày 04/12/2026".into(),
         note: "Năm 2026 · Lĩnh vực: Kinh tế".into(),
         sheet: "Hồ sơ: 2026/[tỉnh]".into(),
+        form: String::new(),
     }
 }
 

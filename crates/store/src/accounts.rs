@@ -11,7 +11,7 @@ use dvk_domain::auth::{Actor, Grant, Role};
 use dvk_domain::unit::UnitPath;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -107,6 +107,107 @@ pub const MAX_ATTEMPTS_PER_ADDRESS: i64 = 20;
 pub const ATTEMPT_WINDOW_SECS: i64 = 15 * 60;
 pub const SLOW_DOWN_AFTER: i64 = 10;
 
+/// An account to create.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    /// A one-time password: the holder must replace it at first sign-in.
+    pub must_change_password: bool,
+}
+
+/// Creates a user inside the caller's transaction (which holds the audit
+/// lock, so two creations of one name cannot race); audited.
+pub(crate) async fn insert_user_in(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    a: &NewAccount<'_>,
+) -> Result<i64, ServiceError> {
+    let existing = q("SELECT id FROM users WHERE username = $1")
+        .bind(a.username)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if existing.is_some() {
+        return Err(ServiceError::invalid(
+            "username",
+            format!("Tên đăng nhập “{}” đã có người dùng.", a.username),
+        ));
+    }
+    let id: i64 = q("INSERT INTO users (username, full_name, name_sort, password_hash, active, created_at, email, must_change_password) \
+                     VALUES ($1, $2, $3, $4, 1, $5, $6, $7) RETURNING id")
+        .bind(a.username)
+        .bind(a.full_name)
+        .bind(dvk_domain::text::sort_key(a.full_name))
+        .bind(a.password_hash)
+        .bind(now())
+        .bind(a.email)
+        .bind(a.must_change_password as i64)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let mut changes = json!({"username": [null, a.username], "full_name": [null, a.full_name]});
+    if !a.email.is_empty() {
+        changes["email"] = json!([null, a.email]);
+    }
+    append(
+        &mut *conn,
+        AuditEvent {
+            actor_id,
+            action: "user.create",
+            record_type: "user",
+            record_id: id,
+            changes,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Gives `user_id` a role at a unit inside the caller's transaction;
+/// audited.
+pub(crate) async fn insert_grant_in(
+    conn: &mut AnyConnection,
+    actor_id: Option<i64>,
+    user_id: i64,
+    role: Role,
+    unit_id: i64,
+) -> Result<i64, ServiceError> {
+    let dup = q("SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
+        .bind(user_id)
+        .bind(role.code())
+        .bind(unit_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if dup.is_some() {
+        return Err(ServiceError::Conflict(
+            "Người dùng đã có vai trò này tại đơn vị này.".into(),
+        ));
+    }
+    let id: i64 = q("INSERT INTO role_grants (user_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(user_id)
+        .bind(role.code())
+        .bind(unit_id)
+        .bind(now())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    append(
+        &mut *conn,
+        AuditEvent {
+            actor_id,
+            action: "grant.add",
+            record_type: "user",
+            record_id: user_id,
+            changes: json!({"grant": [null, {"role": role.code(), "unit_id": unit_id}]}),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 impl Db {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
         let row = q(
@@ -155,35 +256,15 @@ impl Db {
     ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
         crate::audit::lock_for_write(&mut tx).await?;
-        let existing = q("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if existing.is_some() {
-            return Err(ServiceError::invalid(
-                "username",
-                format!("Tên đăng nhập “{username}” đã có người dùng."),
-            ));
-        }
-        let id: i64 = q("INSERT INTO users (username, full_name, name_sort, password_hash, active, created_at) \
-                         VALUES ($1, $2, $3, $4, 1, $5) RETURNING id")
-            .bind(username)
-            .bind(full_name)
-            .bind(dvk_domain::text::sort_key(full_name))
-            .bind(password_hash)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        append(
+        let id = insert_user_in(
             &mut tx,
-            AuditEvent {
-                actor_id,
-                action: "user.create",
-                record_type: "user",
-                record_id: id,
-                changes: json!({"username": [null, username], "full_name": [null, full_name]}),
-                ..Default::default()
+            actor_id,
+            &NewAccount {
+                username,
+                full_name,
+                email: "",
+                password_hash,
+                must_change_password: false,
             },
         )
         .await?;
@@ -236,37 +317,7 @@ impl Db {
     ) -> Result<i64, ServiceError> {
         let mut tx = self.pool.begin().await?;
         crate::audit::lock_for_write(&mut tx).await?;
-        let dup = q("SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND unit_id = $3")
-            .bind(user_id)
-            .bind(role.code())
-            .bind(unit_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if dup.is_some() {
-            return Err(ServiceError::Conflict(
-                "Người dùng đã có vai trò này tại đơn vị này.".into(),
-            ));
-        }
-        let id: i64 = q("INSERT INTO role_grants (user_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(user_id)
-            .bind(role.code())
-            .bind(unit_id)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        append(
-            &mut tx,
-            AuditEvent {
-                actor_id,
-                action: "grant.add",
-                record_type: "user",
-                record_id: user_id,
-                changes: json!({"grant": [null, {"role": role.code(), "unit_id": unit_id}]}),
-                ..Default::default()
-            },
-        )
-        .await?;
+        let id = insert_grant_in(&mut tx, actor_id, user_id, role, unit_id).await?;
         tx.commit().await?;
         Ok(id)
     }

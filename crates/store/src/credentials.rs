@@ -197,6 +197,20 @@ pub struct OneTimePassword {
     pub password: String,
 }
 
+/// 16 characters from an alphabet without look-alikes (0/O, 1/l/I).
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw = random_token();
+    raw.as_bytes()
+        .chunks(2)
+        .take(16)
+        .map(|pair| {
+            let n = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
+            ALPHABET[n as usize % ALPHABET.len()] as char
+        })
+        .collect()
+}
+
 /// Sets a one-time password for `user_id`; the account must change it at
 /// its next sign-in, and its sessions end.
 pub async fn reset_password(
@@ -210,18 +224,7 @@ pub async fn reset_password(
         ));
     }
     let user = managed_account(db, actor, user_id).await?;
-    // 16 characters from an alphabet without look-alikes (0/O, 1/l/I).
-    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let raw = random_token();
-    let one_time: String = raw
-        .as_bytes()
-        .chunks(2)
-        .take(16)
-        .map(|pair| {
-            let n = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
-            ALPHABET[n as usize % ALPHABET.len()] as char
-        })
-        .collect();
+    let one_time = one_time_password();
     let h = hash(&one_time).await?;
     db.replace_password(actor.user_id, user_id, &h, true, None)
         .await?;

@@ -385,6 +385,65 @@ fn attachment_from_row(r: &AnyRow) -> Result<Attachment, sqlx::Error> {
     })
 }
 
+/// Inserts a draft with its contents, search index and audit record on
+/// `conn` (inside the caller's transaction). `source` notes where the
+/// registration came from (an imported file's row) in the audit record.
+pub(crate) async fn insert_entry_in(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    actor_id: i64,
+    r: &Registration,
+    place: &Placement<'_>,
+    at: i64,
+    source: Option<Value>,
+) -> Result<i64, StoreError> {
+    let id: i64 = q("INSERT INTO entries (kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
+             confirming_unit_id, confirming_path, replicates_id, title, title_sort, person_name, state, version, created_by, \
+             created_at, updated_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,1,$16,$17,$17) RETURNING id")
+        .bind(r.kind.code())
+        .bind(r.subject.code())
+        .bind(r.field_id)
+        .bind(&r.target_level)
+        .bind(&r.phase)
+        .bind(r.year as i64)
+        .bind(r.unit_id)
+        .bind(place.unit_path.as_str())
+        .bind(place.confirming_id)
+        .bind(place.confirming_path.as_str())
+        .bind(r.replicates)
+        .bind(&r.items[0])
+        .bind(sort_key(&r.items[0]))
+        .bind(&r.person.name)
+        .bind(EntryState::Draft.code())
+        .bind(actor_id)
+        .bind(at)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    write_contents(&mut *conn, id, r, true).await?;
+    index_entry(&mut *conn, backend, id, r).await?;
+    let mut changes = diff(None, r);
+    if let (Some(source), Value::Object(map)) = (source, &mut changes) {
+        map.insert("import".into(), source);
+    }
+    append(
+        &mut *conn,
+        AuditEvent {
+            actor_id: Some(actor_id),
+            action: "entry.create",
+            record_type: "entry",
+            record_id: id,
+            from_state: None,
+            to_state: Some(EntryState::Draft.code()),
+            changes,
+            at: Some(at),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 impl Db {
     pub async fn insert_entry(
         &self,
@@ -394,46 +453,7 @@ impl Db {
         at: i64,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = q("INSERT INTO entries (kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
-                 confirming_unit_id, confirming_path, replicates_id, title, title_sort, person_name, state, version, created_by, \
-                 created_at, updated_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,1,$16,$17,$17) RETURNING id")
-            .bind(r.kind.code())
-            .bind(r.subject.code())
-            .bind(r.field_id)
-            .bind(&r.target_level)
-            .bind(&r.phase)
-            .bind(r.year as i64)
-            .bind(r.unit_id)
-            .bind(place.unit_path.as_str())
-            .bind(place.confirming_id)
-            .bind(place.confirming_path.as_str())
-            .bind(r.replicates)
-            .bind(&r.items[0])
-            .bind(sort_key(&r.items[0]))
-            .bind(&r.person.name)
-            .bind(EntryState::Draft.code())
-            .bind(actor_id)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        write_contents(&mut tx, id, r, true).await?;
-        index_entry(&mut tx, self.backend, id, r).await?;
-        append(
-            &mut tx,
-            AuditEvent {
-                actor_id: Some(actor_id),
-                action: "entry.create",
-                record_type: "entry",
-                record_id: id,
-                from_state: None,
-                to_state: Some(EntryState::Draft.code()),
-                changes: diff(None, r),
-                at: Some(at),
-            },
-        )
-        .await?;
+        let id = insert_entry_in(&mut tx, self.backend, actor_id, r, place, at, None).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -115,6 +115,18 @@ fn line(h: HistoryItem) -> HistoryLine {
         _ => String::new(),
     };
     let details = match serde_json::from_str::<Value>(&rec.changes) {
+        // A registration imported from a spreadsheet says from which file
+        // and row.
+        Ok(Value::Object(m)) if rec.action == "entry.create" => m
+            .get("import")
+            .map(|i| {
+                vec![format!(
+                    "Nhập từ tệp «{}», dòng {}",
+                    i.get("file").and_then(Value::as_str).unwrap_or(""),
+                    i.get("row").and_then(Value::as_i64).unwrap_or(0)
+                )]
+            })
+            .unwrap_or_default(),
         Ok(Value::Object(m)) if rec.action != "entry.create" && rec.action != "comment.create" => m
             .iter()
             .map(|(k, v)| match v.as_array().map(|a| a.as_slice()) {

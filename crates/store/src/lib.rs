@@ -19,6 +19,7 @@ pub mod error;
 pub mod exports;
 pub mod history;
 pub mod idempotency;
+pub mod imports;
 pub mod issuers;
 pub mod mail;
 pub mod migrate;

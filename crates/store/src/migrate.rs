@@ -62,6 +62,7 @@ const STEPS: &[Step] = &[
         "document_templates",
         false
     ),
+    step!(21, "0021_imports.sql", "imports", false),
 ];
 
 /// The newest schema this binary knows.

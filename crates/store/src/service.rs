@@ -74,6 +74,19 @@ async fn place(db: &Db, actor: &Actor, r: &Registration) -> Result<(Unit, Unit),
         .ok_or_else(|| ServiceError::invalid("unit_id", "Đơn vị đăng ký không tồn tại."))?;
     // Authority first, so nothing about other units is revealed.
     auth::check_create_entry(actor, &unit.path)?;
+    let lineage = db.lineage(&unit.path).await?;
+    let confirming = place_in(&unit, &lineage, r)?;
+    Ok((unit, confirming))
+}
+
+/// The confirming unit of `r` registered by `unit` (whose lineage, root
+/// first, is given), after checking the unit was valid in the entry's
+/// year. No I/O, so a file of many rows for one unit is checked at once.
+pub(crate) fn place_in(
+    unit: &Unit,
+    lineage: &[Unit],
+    r: &Registration,
+) -> Result<Unit, ServiceError> {
     let year_start = format!("{}-01-01", r.year);
     let year_end = format!("{}-12-31", r.year);
     if unit
@@ -99,18 +112,17 @@ async fn place(db: &Db, actor: &Actor, r: &Registration) -> Result<(Unit, Unit),
             format!("Đơn vị “{}” chưa thành lập vào năm {}.", unit.name, r.year),
         ));
     }
-    let lineage = db.lineage(&unit.path).await?;
-    let confirming = lineage
-        .into_iter()
+    lineage
+        .iter()
         .rev()
         .find(|u| u.level_code.as_deref() == Some(r.target_level.as_str()))
+        .cloned()
         .ok_or_else(|| {
             ServiceError::invalid(
                 "target_level",
                 "Đơn vị đăng ký không thuộc cấp đã chọn nên không xác định được nơi tiếp nhận.",
             )
-        })?;
-    Ok((unit, confirming))
+        })
 }
 
 /// The entry if the actor may see it; otherwise "not found", so ids of
@@ -326,6 +338,21 @@ pub fn check_username(raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// A person's full name as an account holds it.
+pub fn check_full_name(raw: &str) -> Result<&str, FieldError> {
+    let full_name = raw.trim();
+    if full_name.is_empty()
+        || full_name.chars().count() > 120
+        || full_name.chars().any(dvk_domain::text::is_unfit_char)
+    {
+        return Err(FieldError::new(
+            "full_name",
+            "Cần nhập họ và tên (tối đa 120 ký tự).",
+        ));
+    }
+    Ok(full_name)
+}
+
 /// Creates an account. `actor` None is the operator at the command line.
 pub async fn create_user(
     db: &Db,
@@ -341,16 +368,9 @@ pub async fn create_user(
     }
     let mut errors = Vec::new();
     let username = check_username(username).map_err(|e| errors.push(e)).ok();
-    let full_name = full_name.trim();
-    if full_name.is_empty()
-        || full_name.chars().count() > 120
-        || full_name.chars().any(dvk_domain::text::is_unfit_char)
-    {
-        errors.push(FieldError::new(
-            "full_name",
-            "Cần nhập họ và tên (tối đa 120 ký tự).",
-        ));
-    }
+    let full_name = check_full_name(full_name)
+        .map_err(|e| errors.push(e))
+        .unwrap_or("");
     if let Err(e) =
         crate::credentials::check_password_for(username.as_deref().unwrap_or(""), password)
     {

@@ -176,6 +176,30 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/entries/new", get(pages::entries::new_form))
         .route("/entries/export", get(pages::entries::export))
+        .route(
+            "/entries/import",
+            get(pages::imports::entries_page).post(pages::imports::entries_upload),
+        )
+        .route(
+            "/entries/import/template",
+            get(pages::imports::entries_template),
+        )
+        .route(
+            "/entries/import/{id}",
+            post(pages::imports::entries_confirm),
+        )
+        .route(
+            "/admin/users/import",
+            get(pages::imports::accounts_page).post(pages::imports::accounts_upload),
+        )
+        .route(
+            "/admin/users/import/template",
+            get(pages::imports::accounts_template),
+        )
+        .route(
+            "/admin/users/import/{id}",
+            post(pages::imports::accounts_confirm),
+        )
         .route("/entries/{id}", get(pages::entries::detail))
         .route(
             "/entries/{id}/edit",

@@ -106,6 +106,8 @@ pub async fn plan(
             exported_at: exported_now(),
             note: describe(cat, filter),
             sheet: "Hồ sơ".into(),
+            // The list can be imported back as registrations.
+            form: crate::imports::registrations::EXPORT_FORM.into(),
         },
         columns: columns(),
         file_name: format!("Danh sách hồ sơ{year}"),

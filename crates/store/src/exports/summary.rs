@@ -30,6 +30,7 @@ pub fn plan(s: &Summary) -> Plan {
             note: "Dòng đơn vị là tổng của các đơn vị thuộc đơn vị đó (dòng có dấu “-” bên dưới)."
                 .into(),
             sheet: "Tổng hợp".into(),
+            form: String::new(),
         },
         columns,
         file_name: format!("Biểu tổng hợp {} - {}", s.period.words(), s.unit.name),

@@ -15,6 +15,7 @@ fn heading(title: String, at: &Followed, sheet: &str) -> Heading {
         exported_at: exported_now(),
         note: format!("Các đơn vị trực thuộc {}", at.unit.name),
         sheet: sheet.into(),
+        form: String::new(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod criteria;
 pub mod documents;
 pub mod entries;
 pub mod home;
+pub mod imports;
 pub mod public;
 pub mod reward_forms;
 pub mod rewards;
