@@ -14,6 +14,8 @@ mod authorisation;
 mod documents;
 #[path = "http/exports.rs"]
 mod exports;
+#[path = "http/imports.rs"]
+mod imports;
 #[path = "http/mail_tls.rs"]
 mod mail_tls;
 #[path = "http/notice.rs"]
@@ -118,6 +120,9 @@ on_both_backends!(
     retries::retried_creates_create_once,
     operations::metrics_count_requests_for_allowed_readers,
     documents::documents_come_from_the_records_to_those_allowed,
+    imports::registrations_import_checks_every_row_and_writes_once,
+    imports::export_imports_into_another_unit_with_the_same_items,
+    imports::accounts_import_gives_one_time_passwords,
     documents::pdf_only_where_libreoffice_is,
     documents::provinces_fill_their_own_forms,
     documents::html_certificates_print_on_one_landscape_page,
