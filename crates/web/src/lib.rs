@@ -134,6 +134,8 @@ impl AppState {
 
 /// Upload bodies may carry a 20 MB file plus form overhead.
 const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+/// A spreadsheet to import and the form's few fields.
+const IMPORT_LIMIT: usize = dvk_store::imports::MAX_IMPORT_BYTES + 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     use axum::http::{HeaderName, StatusCode};
@@ -178,7 +180,9 @@ pub fn router(state: AppState) -> Router {
         .route("/entries/export", get(pages::entries::export))
         .route(
             "/entries/import",
-            get(pages::imports::entries_page).post(pages::imports::entries_upload),
+            get(pages::imports::entries_page)
+                .post(pages::imports::entries_upload)
+                .layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route(
             "/entries/import/template",
@@ -190,7 +194,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/admin/users/import",
-            get(pages::imports::accounts_page).post(pages::imports::accounts_upload),
+            get(pages::imports::accounts_page)
+                .post(pages::imports::accounts_upload)
+                .layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route(
             "/admin/users/import/template",

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod documents;
 pub mod entries;
 pub mod extract;
+pub mod imports;
 pub mod public;
 pub mod rewards;
 pub mod rounds;
@@ -271,6 +272,11 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(admin::register))
         .routes(routes!(entries::list, entries::create))
         .routes(routes!(entries::export))
+        .routes(routes!(imports::registrations_template))
+        .routes(routes!(imports::registrations_preview))
+        .routes(routes!(imports::registrations_confirm))
+        .routes(routes!(imports::accounts_preview))
+        .routes(routes!(imports::accounts_confirm))
         .routes(routes!(entries::detail, entries::update))
         .routes(routes!(entries::transition))
         .routes(routes!(entries::history))

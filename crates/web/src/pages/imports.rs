@@ -111,11 +111,17 @@ pub struct ConfirmForm {
 /// file larger than imports allow.
 pub async fn read_upload(
     mut multipart: Multipart,
-) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), String> {
-    let unreadable = "Không đọc được tệp gửi lên.".to_owned();
-    let too_big = format!(
-        "Tệp lớn hơn {} MB. Không có gì được lưu.",
-        imports::MAX_IMPORT_BYTES >> 20
+) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), (StatusCode, String)> {
+    let unreadable = (
+        StatusCode::BAD_REQUEST,
+        "Không đọc được tệp gửi lên.".to_owned(),
+    );
+    let too_big = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "Tệp lớn hơn {} MB. Không có gì được lưu.",
+            imports::MAX_IMPORT_BYTES >> 20
+        ),
     );
     let mut fields = Vec::new();
     let mut file = None;
@@ -256,17 +262,8 @@ pub async fn entries_upload(
     let none = (String::new(), String::new());
     let (fields, file) = match read_upload(multipart).await {
         Ok(x) => x,
-        Err(m) => {
-            return entries_page_with(
-                &state,
-                &user,
-                "",
-                none,
-                vec![m],
-                None,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+        Err((status, m)) => {
+            return entries_page_with(&state, &user, "", none, vec![m], None, status).await
         }
     };
     let unit = fields
@@ -428,14 +425,7 @@ pub async fn accounts_upload(
     admin_only(&user)?;
     let (_, file) = match read_upload(multipart).await {
         Ok(x) => x,
-        Err(m) => {
-            return Ok(accounts_page_with(
-                &user,
-                vec![m],
-                None,
-                StatusCode::BAD_REQUEST,
-            ))
-        }
+        Err((status, m)) => return Ok(accounts_page_with(&user, vec![m], None, status)),
     };
     let Some((name, bytes)) = file else {
         return Ok(accounts_page_with(

@@ -553,6 +553,98 @@ pub async fn export_imports_into_another_unit_with_the_same_items(kind: Kind) {
         );
         assert_eq!(b.unit_id, chieng_an.id);
     }
+
+    // Step 4: the API does the same: template, export, preview, confirm.
+    let http = reqwest::Client::new();
+    let bearer = |t: &str| format!("Bearer {t}");
+    let mine = crate::api::token_for(&s.db, "canbo.tohieu").await;
+    let res = http
+        .get(format!(
+            "{}/api/v1/entries/import/template?unit_id={}",
+            s.base, to_hieu.id
+        ))
+        .header("authorization", bearer(&mine))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let template = res.bytes().await.unwrap().to_vec();
+    assert!(!template_header(&template).is_empty());
+    let export = http
+        .get(format!("{}/api/v1/entries/export?format=xlsx", s.base))
+        .header("authorization", bearer(&mine))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("unit_id", to_hieu.id.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(export).file_name("ds.xlsx"),
+        );
+    let preview: serde_json::Value = serde_json::from_str(
+        &http
+            .post(format!("{}/api/v1/entries/import", s.base))
+            .header("authorization", bearer(&mine))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    // Back into the same unit: both rows exist already.
+    assert_eq!(preview["total"], 2, "{preview}");
+    assert_eq!(preview["valid"], 0, "{preview}");
+    assert!(preview["rows"][0]["issues"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Đơn vị đã có hồ sơ cùng tên"));
+    let res = http
+        .post(format!(
+            "{}/api/v1/entries/import/{}/confirm",
+            s.base, preview["id"]
+        ))
+        .header("authorization", bearer(&mine))
+        .header("content-type", "application/json")
+        .body(r#"{"mode":"all"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = http
+        .post(format!(
+            "{}/api/v1/entries/import/{}/confirm",
+            s.base, preview["id"]
+        ))
+        .header("authorization", bearer(&mine))
+        .header("content-type", "application/json")
+        .body(r#"{"mode":"valid"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let out: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(out["entries"].as_array().unwrap().len(), 0);
+    // Accounts are for admins only.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"username;full name\n".to_vec()).file_name("a.csv"),
+    );
+    let res = http
+        .post(format!("{}/api/v1/users/import", s.base))
+        .header("authorization", bearer(&mine))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 pub async fn accounts_import_gives_one_time_passwords(kind: Kind) {
