@@ -121,15 +121,29 @@ pub fn write_form(spec: &FormSpec) -> Result<Vec<u8>, SheetError> {
             }
         }
         data.set_freeze_panes(FORM_HEADER_ROW + 1, 1)?;
+        data.set_landscape();
+        data.set_paper_size(9);
+        data.set_repeat_rows(FORM_HEADER_ROW, FORM_HEADER_ROW)?;
+        // A narrow form prints one page wide; a wide one keeps a legible
+        // type size and runs across pages.
+        if spec.columns.iter().map(|c| c.width).sum::<f64>() <= 200.0 {
+            data.set_print_fit_to_pages(1, 0);
+        }
     }
     {
         let help = book.add_worksheet();
         help.set_name("Hướng dẫn")?;
-        help.set_column_width(0, 110)?;
+        help.set_column_width(0, 72)?;
+        help.set_paper_size(9);
+        help.set_print_fit_to_pages(1, 0);
         let wrap = base.clone().set_text_wrap().set_align(FormatAlign::Top);
         help.write_string_with_format(0, 0, clean(&spec.title), &title)?;
         for (i, line) in spec.instructions.iter().enumerate() {
-            help.write_string_with_format(i as u32 + 2, 0, clean(line), &wrap)?;
+            let row = i as u32 + 2;
+            help.write_string_with_format(row, 0, clean(line), &wrap)?;
+            // Readers do not grow rows for wrapped text on their own.
+            let lines = line.chars().count().div_ceil(68).max(1);
+            help.set_row_height(row, 16.0 * lines as f64)?;
         }
     }
     {

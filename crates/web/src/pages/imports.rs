@@ -36,16 +36,19 @@ pub struct PreviewView {
 }
 
 impl PreviewView {
+    /// Rows with errors first (they are what the user must act on), each
+    /// group in the file's order.
     fn of(p: &Preview, confirm_action: String) -> PreviewView {
+        let mut rows: Vec<&dvk_store::imports::PreviewRow> = p.rows.iter().collect();
+        rows.sort_by_key(|r| (r.ok(), r.row));
         PreviewView {
             id: p.id,
             file_name: p.file_name.clone(),
             total: p.rows.len(),
             valid: p.valid(),
             invalid: p.rows.len() - p.valid(),
-            rows: p
-                .rows
-                .iter()
+            rows: rows
+                .into_iter()
                 .map(|r| RowView {
                     row: r.row,
                     label: r.label.clone(),
