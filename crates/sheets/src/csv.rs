@@ -49,6 +49,8 @@ fn cell(c: &Cell) -> String {
         Cell::Empty => String::new(),
         Cell::Text(t) => field(t),
         Cell::Count(n) | Cell::Money(n) => n.to_string(),
+        // A decimal comma, as Vietnamese spreadsheets read it.
+        Cell::Decimal(v) => format!("{:.1}", v).replace('.', ","),
         Cell::Date(d) => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
     }
 }

@@ -32,6 +32,8 @@ pub enum ColumnKind {
     Date,
     /// Amounts in đồng, thousands grouped.
     Money,
+    /// A measure with one decimal place (a score in percent).
+    Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,7 @@ impl Column {
             ColumnKind::Count => 9.0,
             ColumnKind::Date => 11.0,
             ColumnKind::Money => 14.0,
+            ColumnKind::Decimal => 9.0,
         };
         Column {
             label: label.into(),
@@ -80,6 +83,7 @@ pub enum Cell {
     Count(i64),
     Date(Date),
     Money(i64),
+    Decimal(f64),
 }
 
 impl From<&str> for Cell {

@@ -22,6 +22,7 @@ struct Formats {
     count: Format,
     date: Format,
     money: Format,
+    decimal: Format,
 }
 
 impl Formats {
@@ -57,7 +58,8 @@ impl Formats {
             // in Vietnamese settings).
             count: cell.clone().set_num_format("#,##0"),
             date: cell.clone().set_num_format("dd/mm/yyyy"),
-            money: cell.set_num_format("#,##0"),
+            money: cell.clone().set_num_format("#,##0"),
+            decimal: cell.set_num_format("#,##0.0"),
         }
     }
 
@@ -68,6 +70,7 @@ impl Formats {
             ColumnKind::Count => &self.count,
             ColumnKind::Date => &self.date,
             ColumnKind::Money => &self.money,
+            ColumnKind::Decimal => &self.decimal,
         }
     }
 }
@@ -279,6 +282,7 @@ impl RowSink for XlsxWriter {
                 Cell::Empty => sheet.write_blank(row, col, format)?,
                 // Always a string: user text never becomes a formula.
                 Cell::Text(t) => sheet.write_string_with_format(row, col, clean(t), format)?,
+                Cell::Decimal(v) => sheet.write_number_with_format(row, col, *v, format)?,
                 Cell::Count(n) | Cell::Money(n) => {
                     sheet.write_number_with_format(row, col, *n as f64, format)?
                 }

@@ -194,6 +194,19 @@ where
     Ok(res)
 }
 
+/// A table already in memory (a round, a status table…) as `format`.
+pub async fn table(
+    state: &AppState,
+    person: i64,
+    format: Format,
+    (plan, rows): (dvk_store::exports::Plan, Vec<Vec<dvk_sheets::Cell>>),
+) -> Result<Response, ExportError> {
+    respond(state, person, format, plan, move |out| async move {
+        Ok(dvk_store::exports::tracking::send_all(rows, out).await)
+    })
+    .await
+}
+
 /// The entry list as `format`, for `actor`, under `filter`: what the page
 /// and the API both serve.
 pub async fn entries(

@@ -224,6 +224,16 @@ pub fn router(state: AppState) -> Router {
             get(pages::rounds::list).post(pages::rounds::create),
         )
         .route("/rounds/{id}", get(pages::rounds::detail))
+        .route("/rounds/{id}/export", get(pages::sheets::round_results))
+        .route(
+            "/rounds/{id}/comments/export",
+            get(pages::sheets::round_comments),
+        )
+        .route("/rewards/{id}/export", get(pages::sheets::reward_round))
+        .route(
+            "/entries/{id}/history/export",
+            get(pages::sheets::entry_history),
+        )
         .route("/rounds/{id}/members", post(pages::rounds::add_member))
         .route("/rounds/{id}/assign", post(pages::rounds::assign))
         .route("/rounds/{id}/start", post(pages::rounds::start))

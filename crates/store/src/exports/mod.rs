@@ -4,6 +4,7 @@
 //! memory of a few). The heading and columns are known before the rows.
 
 pub mod entries;
+pub mod rounds;
 pub mod summary;
 pub mod tracking;
 

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod public;
 pub mod rewards;
 pub mod rounds;
+pub mod sheets;
 pub mod tokens;
 
 use crate::AppState;
@@ -277,6 +278,13 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(imports::registrations_confirm))
         .routes(routes!(imports::accounts_preview))
         .routes(routes!(imports::accounts_confirm))
+        .routes(routes!(sheets::status))
+        .routes(routes!(sheets::register))
+        .routes(routes!(sheets::summary))
+        .routes(routes!(sheets::round_results))
+        .routes(routes!(sheets::round_comments))
+        .routes(routes!(sheets::reward_round))
+        .routes(routes!(sheets::entry_history))
         .routes(routes!(entries::detail, entries::update))
         .routes(routes!(entries::transition))
         .routes(routes!(entries::history))

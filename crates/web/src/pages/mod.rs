@@ -12,6 +12,7 @@ pub mod public;
 pub mod reward_forms;
 pub mod rewards;
 pub mod rounds;
+pub mod sheets;
 pub mod status;
 pub mod summary;
 pub mod templates;

@@ -31,12 +31,10 @@ async fn spreadsheet(
         return Ok(None);
     }
     let format = crate::exports::format_of(format)?;
-    crate::exports::respond(state, person, format, plan, move |out| async move {
-        Ok(dvk_store::exports::tracking::send_all(rows, out).await)
-    })
-    .await
-    .map(Some)
-    .map_err(crate::error::AppError::from)
+    crate::exports::table(state, person, format, (plan, rows))
+        .await
+        .map(Some)
+        .map_err(crate::error::AppError::from)
 }
 
 /// What the status and register pages look at: the units where the person

@@ -182,6 +182,16 @@ async fn whole_round(kind: Kind, mode: &str) {
         ] {
             assert!(results.contains(needle), "results table lacks {needle}");
         }
+        round_sheets_keep_scores_with_the_council(
+            &s,
+            rid,
+            &secretariat,
+            &member,
+            &officer_b,
+            a[0],
+            &b,
+        )
+        .await;
     } else {
         let vote = |v: &str| {
             vec![
@@ -1066,4 +1076,106 @@ pub(crate) async fn council_follows_grants_and_removal(kind: Kind) {
             .await
             .is_err()
     );
+}
+
+/// The results as a spreadsheet: the organisers see every member's points,
+/// a member only their own, a unit officer none and only their entries.
+async fn round_sheets_keep_scores_with_the_council(
+    s: &Server,
+    rid: i64,
+    secretariat: &Client,
+    member: &Client,
+    officer_b: &Client,
+    a0: i64,
+    b: &[i64],
+) {
+    use calamine::Data;
+    let data = s.db.round_data(rid).await.unwrap().unwrap();
+    let chair = data
+        .members
+        .iter()
+        .find(|m| m.role.label() == "Chủ tịch Hội đồng")
+        .map(|m| m.full_name.clone())
+        .expect("a chair");
+    let path = format!("/rounds/{rid}/export");
+    let (status, ct, _, bytes) = crate::exports::download(secretariat, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ct.starts_with("application/vnd.openxmlformats"));
+    let full = crate::exports::read_xlsx(&bytes);
+    for m in &data.members {
+        if data.scores.keys().any(|(_, u)| *u == m.user_id) {
+            assert!(
+                full.header.contains(&m.full_name),
+                "a column for {} in {:?}",
+                m.full_name,
+                full.header
+            );
+        }
+    }
+    let id_col = full.col("Mã hồ sơ");
+    let row = full
+        .rows
+        .iter()
+        .find(|r| r[id_col] == Data::Float(a0 as f64))
+        .expect("a0's row");
+    assert_eq!(
+        row[full.col(&chair)],
+        Data::Float(80.0),
+        "the chair's 80% on a0"
+    );
+    assert_eq!(row[full.col("Điểm bình quân (%)")], Data::Float(73.3));
+    // A member: their own column only.
+    let (_, _, _, bytes) = crate::exports::download(member, &path).await;
+    let mine = crate::exports::read_xlsx(&bytes);
+    let others: Vec<&String> = data
+        .members
+        .iter()
+        .map(|m| &m.full_name)
+        .filter(|n| mine.header.contains(n))
+        .collect();
+    assert_eq!(
+        others.len(),
+        1,
+        "only the member's own column: {:?}",
+        mine.header
+    );
+    assert!(!mine.header.contains(&chair));
+    // A unit officer outside the council: their entries, no member column,
+    // no figure before the conclusion.
+    let (status, _, _, bytes) = crate::exports::download(officer_b, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let theirs = crate::exports::read_xlsx(&bytes);
+    assert!(data
+        .members
+        .iter()
+        .all(|m| !theirs.header.contains(&m.full_name)));
+    let ids: Vec<i64> = theirs
+        .rows
+        .iter()
+        .map(|r| match r[theirs.col("Mã hồ sơ")] {
+            Data::Float(f) => f as i64,
+            _ => 0,
+        })
+        .collect();
+    assert!(ids.iter().all(|id| b.contains(id)), "{ids:?}");
+    let fig = theirs.col("Điểm bình quân (%)");
+    assert!(theirs.rows.iter().all(|r| r[fig] == Data::Empty));
+    // Comments are the organisers'; the officer is refused.
+    assert_eq!(
+        crate::exports::download(officer_b, &format!("/rounds/{rid}/comments/export"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // The API gives the member the same file.
+    let token = crate::api::token_for(&s.db, "hoidong.uyvien").await;
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/v1{path}", s.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let api = crate::exports::read_xlsx(&res.bytes().await.unwrap());
+    assert_eq!(api.header, mine.header);
 }

@@ -24,13 +24,13 @@ async fn create(s: &Server, officer: &str, pairs: Vec<(&'static str, String)>) -
 }
 
 /// The rows of the first sheet, from the row after the header rows.
-struct Sheet {
-    header: Vec<String>,
-    rows: Vec<Vec<Data>>,
+pub(crate) struct Sheet {
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<Data>>,
     formulas: usize,
 }
 
-fn read_xlsx(bytes: &[u8]) -> Sheet {
+pub(crate) fn read_xlsx(bytes: &[u8]) -> Sheet {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an XLSX");
     let name = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&name).unwrap();
@@ -49,11 +49,19 @@ fn read_xlsx(bytes: &[u8]) -> Sheet {
         .iter()
         .position(|r| text(&r[0]) == "TT")
         .expect("a header row starting with TT");
-    // Two header rows (groups, then labels); a label merged down shows in
-    // the first only.
+    // Two header rows (groups, then labels) when the table has groups: a
+    // label merged down shows in the first only. Without groups, the row
+    // under the header is the first row of data (its TT is a number).
+    let two = all
+        .get(top + 1)
+        .is_some_and(|r| !matches!(r[0], Data::Float(_)));
     let header: Vec<String> = (0..all[top].len())
         .map(|c| {
-            let below = text(&all[top + 1][c]);
+            let below = if two {
+                text(&all[top + 1][c])
+            } else {
+                String::new()
+            };
             if below.is_empty() {
                 text(&all[top][c])
             } else {
@@ -63,13 +71,13 @@ fn read_xlsx(bytes: &[u8]) -> Sheet {
         .collect();
     Sheet {
         header,
-        rows: all[top + 2..].to_vec(),
+        rows: all[top + if two { 2 } else { 1 }..].to_vec(),
         formulas,
     }
 }
 
 impl Sheet {
-    fn col(&self, label: &str) -> usize {
+    pub(crate) fn col(&self, label: &str) -> usize {
         self.header
             .iter()
             .position(|h| h == label)
@@ -104,7 +112,11 @@ impl Sheet {
 /// The count a list page shows ("N hồ sơ").
 async fn page_total(c: &Client, path: &str) -> usize {
     let page = c.get_text(path).await;
-    let i = page.find(" hồ sơ").expect("a total");
+    let i = page
+        .match_indices(" hồ sơ")
+        .map(|(i, _)| i)
+        .find(|i| page[..*i].ends_with(|c: char| c.is_ascii_digit()))
+        .expect("a total");
     let digits: String = page[..i]
         .chars()
         .rev()
@@ -113,7 +125,7 @@ async fn page_total(c: &Client, path: &str) -> usize {
     digits.chars().rev().collect::<String>().parse().unwrap()
 }
 
-async fn download(c: &Client, path: &str) -> (StatusCode, String, String, Vec<u8>) {
+pub(crate) async fn download(c: &Client, path: &str) -> (StatusCode, String, String, Vec<u8>) {
     let res = c.get(path).await;
     let h = |n: &str| {
         res.headers()
@@ -515,6 +527,73 @@ pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
         .get("/status?year=2025&format=xlsx")
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Step 4c: the API serves the same tables; an entry's history comes
+    // as a sheet to its readers only.
+    let token = token_for(&s.db, "bandanvan").await;
+    let api = |path: String| {
+        let (token, base) = (token.clone(), s.base.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .get(format!("{base}{path}"))
+                .header("authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let province = s.province.id;
+    for (page, api_path) in [
+        (
+            "/status?year=2025&format=csv".to_owned(),
+            format!("/api/v1/status/export?unit={province}&year=2025&format=csv"),
+        ),
+        (
+            "/register?year=2025&format=csv".to_owned(),
+            format!("/api/v1/register/export?unit={province}&year=2025&format=csv"),
+        ),
+        (
+            format!("/summary?unit={province}&year=2024&format=csv"),
+            format!("/api/v1/summary/export?unit={province}&year=2024&format=csv"),
+        ),
+    ] {
+        let (_, _, _, from_page) = download(&secretariat, &page).await;
+        let (status, from_api) = api(api_path.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{api_path}");
+        // The same table; only the export time in the heading may differ.
+        let body = |b: &[u8]| {
+            String::from_utf8(b.to_vec())
+                .unwrap()
+                .lines()
+                .filter(|l| !l.contains("Xuất lúc"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(body(&from_page), body(&from_api), "{api_path}");
+        assert!(body(&from_api).len() > 10);
+    }
+    let entry: i64 = count(
+        &s.db,
+        "SELECT MIN(id) FROM entries WHERE state = 'accepted'",
+    )
+    .await;
+    let (status, ct, _, bytes) =
+        download(&secretariat, &format!("/entries/{entry}/history/export")).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, XLSX));
+    let h = read_xlsx(&bytes);
+    let event = h.col("Việc");
+    assert!(h
+        .rows
+        .iter()
+        .any(|r| r[event] == Data::String("Tạo hồ sơ".into())));
+    let outsider = Client::login(&s.base, "canbo.soyte").await;
+    assert_eq!(
+        download(&outsider, &format!("/entries/{entry}/history/export"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 
     // Step 5: before the 2025 reform, a merged commune's table holds the
     // communes it was formed from, and its links open their entries.
