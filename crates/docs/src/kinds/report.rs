@@ -4,7 +4,7 @@
 //! narrative sections left as headings to fill.
 
 use super::common::{Issuing, Listed, Signing, MOVEMENT};
-use crate::model::{Block, Cell, Document, Grid, Span};
+use crate::model::{Annex, Block, Cell, Document, Grid, Span};
 
 /// One lower unit's line in the review summary.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -158,6 +158,17 @@ pub struct Figures {
     pub by_field: Vec<(String, i64, i64)>,
 }
 
+/// One lower unit's line of the report's annex (the summary table's
+/// main columns), or the total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitLine {
+    pub name: String,
+    pub total: bool,
+    /// Registered, collective, individual, recognised, outstanding,
+    /// rewarded, removed.
+    pub values: [i64; 7],
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub issuing: Issuing,
@@ -169,6 +180,9 @@ pub struct Report {
     pub figures: Figures,
     /// Typical models (recognised, outstanding or rewarded first).
     pub typical: Vec<Listed>,
+    /// The summary table's main columns by lower unit, as an annex (the
+    /// whole table is its own landscape document).
+    pub by_unit: Vec<UnitLine>,
 }
 
 impl Report {
@@ -277,6 +291,100 @@ impl Report {
         fill(&mut doc, "V. ĐỀ XUẤT, KIẾN NGHỊ");
         doc.signature = Some(self.signing.signature());
         doc.recipients = vec!["Cấp trên (b/c)".into(), "Lưu: VT".into()];
+        if !self.by_unit.is_empty() {
+            let mut rows = vec![[
+                "TT",
+                "Đơn vị",
+                "Đăng ký",
+                "Tập thể",
+                "Cá nhân",
+                "Được công nhận",
+                "Tiêu biểu",
+                "Khen thưởng",
+                "Đưa ra khỏi danh sách",
+            ]
+            .into_iter()
+            .map(Cell::bold)
+            .collect::<Vec<_>>()];
+            let mut tt = 0;
+            for l in &self.by_unit {
+                let mut row = if l.total {
+                    vec![Cell::bold(format!("Tổng cộng ({})", l.name)).wide(2)]
+                } else {
+                    tt += 1;
+                    vec![Cell::center(tt.to_string()), Cell::text(&l.name)]
+                };
+                row.extend(l.values.iter().map(|v| {
+                    if l.total {
+                        Cell::bold(v.to_string())
+                    } else {
+                        n(*v)
+                    }
+                }));
+                rows.push(row);
+            }
+            doc.annexes.push(Annex {
+                label: "Phụ lục".into(),
+                title: "KẾT QUẢ THEO ĐƠN VỊ".into(),
+                reference: format!(
+                    "(Kèm theo Báo cáo kết quả triển khai {}; số liệu của biểu tổng hợp)",
+                    self.period
+                ),
+                blocks: vec![Block::Table(Grid {
+                    widths: vec![6, 27, 9, 9, 9, 11, 9, 10, 10],
+                    header_rows: 1,
+                    rows,
+                    size: Some(11),
+                })],
+            });
+        }
+        if !self.by_unit.is_empty() {
+            let mut rows = vec![[
+                "TT",
+                "Đơn vị",
+                "Đăng ký",
+                "Tập thể",
+                "Cá nhân",
+                "Được công nhận",
+                "Tiêu biểu",
+                "Khen thưởng",
+                "Đưa ra khỏi danh sách",
+            ]
+            .into_iter()
+            .map(Cell::bold)
+            .collect::<Vec<_>>()];
+            let mut tt = 0;
+            for l in &self.by_unit {
+                let mut row = if l.total {
+                    vec![Cell::bold(format!("Tổng cộng ({})", l.name)).wide(2)]
+                } else {
+                    tt += 1;
+                    vec![Cell::center(tt.to_string()), Cell::text(&l.name)]
+                };
+                row.extend(l.values.iter().map(|v| {
+                    if l.total {
+                        Cell::bold(v.to_string())
+                    } else {
+                        n(*v)
+                    }
+                }));
+                rows.push(row);
+            }
+            doc.annexes.push(Annex {
+                label: "Phụ lục".into(),
+                title: "KẾT QUẢ THEO ĐƠN VỊ".into(),
+                reference: format!(
+                    "(Kèm theo Báo cáo kết quả triển khai {}; số liệu của biểu tổng hợp)",
+                    self.period
+                ),
+                blocks: vec![Block::Table(Grid {
+                    widths: vec![6, 27, 9, 9, 9, 11, 9, 10, 10],
+                    header_rows: 1,
+                    rows,
+                    size: Some(11),
+                })],
+            });
+        }
         doc
     }
 }

@@ -8,7 +8,7 @@ use super::minutes::{Minutes, MinutesLine};
 use super::notice::Notice;
 use super::proposal::{Asks, Proposal};
 use super::registration::RegistrationForm;
-use super::report::{Figures, Report, ReviewRow, ReviewSummary, Reviewed};
+use super::report::{Figures, Report, ReviewRow, ReviewSummary, Reviewed, UnitLine};
 use super::score_sheet::{ScoreSheet, SheetCriterion, SheetEntry};
 use crate::model::Document;
 use dvk_domain::entry::{Kind, Subject};
@@ -329,6 +329,23 @@ pub fn report() -> Report {
             ],
         },
         typical: listed(3),
+        by_unit: vec![
+            UnitLine {
+                name: "Ban Tuyên giáo và Dân vận Tỉnh ủy Sơn La".into(),
+                total: true,
+                values: [21, 15, 6, 12, 2, 2, 1],
+            },
+            UnitLine {
+                name: "Phường Tô Hiệu".into(),
+                total: false,
+                values: [12, 9, 3, 7, 1, 1, 0],
+            },
+            UnitLine {
+                name: "Phường Chiềng An".into(),
+                total: false,
+                values: [9, 6, 3, 5, 1, 1, 1],
+            },
+        ],
     }
 }
 

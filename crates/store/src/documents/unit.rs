@@ -8,10 +8,11 @@ use crate::db::{q, Db};
 use crate::error::ServiceError;
 use crate::tracking::Followed;
 use dvk_docs::kinds::common::Signing;
-use dvk_docs::kinds::report::{Figures, Report, ReviewRow, ReviewSummary, Reviewed};
+use dvk_docs::kinds::report::{Figures, Report, ReviewRow, ReviewSummary, Reviewed, UnitLine};
 use dvk_domain::auth::{can_view_status, Actor, Denied};
 use dvk_domain::entry::{Kind, Subject};
 use dvk_domain::state::EntryState;
+use dvk_domain::summary::RowKind;
 use dvk_domain::unit::UnitPath;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
@@ -250,6 +251,34 @@ pub async fn implementation_report(
         .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
     typical.sort_by_key(|t| (t.0, t.1));
+    // The annex is the summary table's main columns by lower unit, from
+    // the summary itself, so the report and the table never disagree.
+    let tree = db.unit_tree().await?;
+    let table = crate::summary::summary(db, &cat, &tree, actor, at.unit.id, period.clone()).await?;
+    let by_unit = table
+        .rows
+        .iter()
+        .filter(|l| {
+            matches!(l.row.kind, RowKind::Total | RowKind::Unit)
+                || (l.row.kind == RowKind::Own && l.row.unit_id == at.unit.id)
+        })
+        .map(|l| {
+            let t = &l.row.tally;
+            UnitLine {
+                name: l.row.name.clone(),
+                total: l.row.kind == RowKind::Total,
+                values: [
+                    t.registered,
+                    t.collective,
+                    t.individual,
+                    t.recognised.values().sum(),
+                    t.outstanding,
+                    t.rewarded.values().sum(),
+                    t.removed,
+                ],
+            }
+        })
+        .collect();
     let doc = Report {
         issuing: unit_issuing(db, at.unit.id, &at.unit.name).await?,
         number: None,
@@ -262,6 +291,7 @@ pub async fn implementation_report(
             .take(TYPICAL)
             .map(|t| listed(&cat, &t.2, &t.3, t.4, t.5, t.6))
             .collect(),
+        by_unit,
     };
     DocFile::make(
         format!(

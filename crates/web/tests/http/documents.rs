@@ -479,6 +479,19 @@ pub async fn documents_come_from_the_records_to_those_allowed(kind: Kind) {
         "{rp:?}"
     );
     assert!(has(&rp, "Được công nhận: 3 (cấp xã: 3)"), "{rp:?}");
+    // Its annex is the summary table's main columns by lower unit, whose
+    // total agrees with the report's own figures.
+    assert!(has(&rp, "KẾT QUẢ THEO ĐƠN VỊ"), "{rp:?}");
+    let i = rp
+        .iter()
+        .position(|p| p.starts_with("Tổng cộng ("))
+        .expect("the annex's total row");
+    // Registered 3 (collective 2, individual 1), recognised 3: as above.
+    assert_eq!(
+        &rp[i..i + 8],
+        ["Tổng cộng (Tỉnh Sơn La)", "3", "2", "1", "3", "0", "0", "0"],
+        "{rp:?}"
+    );
     assert_eq!(
         fetch(
             &other_unit,
