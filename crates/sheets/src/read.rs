@@ -4,7 +4,7 @@
 //! rows than the caller allows. Formulas give their cached value (calamine
 //! never evaluates them). No database, no HTTP.
 
-use calamine::{Data, Reader, SheetVisible, Xlsx};
+use calamine::{Data, DataRef, Reader, SheetVisible, Xlsx};
 use std::io::{Cursor, Read};
 use time::{Date, Month};
 
@@ -267,6 +267,21 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     Ok(())
 }
 
+fn value_of_ref(d: &DataRef<'_>) -> Value {
+    match d {
+        DataRef::SharedString(s) => Value::Text((*s).to_owned()),
+        DataRef::String(s) => Value::Text(s.clone()),
+        DataRef::Int(n) => Value::Number(*n as f64),
+        DataRef::Float(f) => Value::Number(*f),
+        DataRef::Bool(b) => Value::Bool(*b),
+        DataRef::DateTime(dt) => value_of(&Data::DateTime(*dt)),
+        DataRef::DateTimeIso(s) => value_of(&Data::DateTimeIso(s.clone())),
+        DataRef::DurationIso(s) => Value::Text(s.clone()),
+        DataRef::Error(e) => Value::Error(e.to_string()),
+        DataRef::Empty => Value::Empty,
+    }
+}
+
 fn value_of(d: &Data) -> Value {
     match d {
         Data::Empty => Value::Empty,
@@ -321,23 +336,39 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<G
             .next()
             .ok_or_else(|| ReadError::NoSheet("1".into()))?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| ReadError::Broken(e.to_string()))?;
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let width = (range.width() + left as usize).min(limits.max_columns);
-    let mut rows = vec![Vec::new(); top as usize];
-    for r in range.rows() {
-        if rows.len() > limits.max_rows + 50 {
-            return Err(ReadError::TooManyRows {
-                found: range.height(),
-                limit: limits.max_rows,
-            });
+    // Cells one by one (calamine's dense range would allocate every cell
+    // between the first and the last, which a crafted file puts at XFD1048576).
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    {
+        let mut cells = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| ReadError::Broken(e.to_string()))?;
+        while let Some(cell) = cells
+            .next_cell()
+            .map_err(|e| ReadError::Broken(e.to_string()))?
+        {
+            let (r, c) = cell.get_position();
+            let (r, c) = (r as usize, c as usize);
+            let value = value_of_ref(cell.get_value());
+            if c >= limits.max_columns || value.is_empty() {
+                continue;
+            }
+            // Past the header rows and the limit: refused at once.
+            if r > limits.max_rows + 50 {
+                return Err(ReadError::TooManyRows {
+                    found: r,
+                    limit: limits.max_rows,
+                });
+            }
+            if rows.len() <= r {
+                rows.resize_with(r + 1, Vec::new);
+            }
+            let row = &mut rows[r];
+            if row.len() <= c {
+                row.resize(c + 1, Value::Empty);
+            }
+            row[c] = value;
         }
-        let mut row = vec![Value::Empty; left as usize];
-        row.extend(r.iter().map(value_of));
-        row.truncate(width);
-        rows.push(row);
     }
     let merged = book
         .merge_cells_by_sheet_name(&name)

@@ -101,6 +101,25 @@ fn bad_files_are_refused_with_their_reason() {
         matches!(refused, ReadError::TooManyRows { limit: 2_000, .. }),
         "{refused:?}"
     );
+    // A cell at the sheet's far corner: read cell by cell, refused at once
+    // instead of allocating a billion empty cells.
+    let corner = book_bytes(|b| {
+        let s = b.add_worksheet();
+        s.write_string(0, 0, "Tên").unwrap();
+        s.write_string(5, 16_383, "x").unwrap();
+        s.write_string(1_048_575, 1, "x").unwrap();
+    });
+    assert!(matches!(
+        read_xlsx(&corner, None, &limits).unwrap_err(),
+        ReadError::TooManyRows { .. }
+    ));
+    let wide = book_bytes(|b| {
+        let s = b.add_worksheet();
+        s.write_string(0, 0, "Tên").unwrap();
+        s.write_string(1, 16_383, "x").unwrap();
+    });
+    let g = read_xlsx(&wide, None, &limits).unwrap();
+    assert!(g.rows.iter().all(|r| r.len() <= limits.max_columns));
     // An old .xls and a CSV in a legacy code page.
     let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
     assert_eq!(

@@ -4,8 +4,8 @@
 //! and never stored in clear, and must change it at first sign-in.
 
 use super::{
-    clean_name, file_error, keep_pending, pending, Header, Preview, PreviewRow, RowIssue,
-    MAX_IMPORT_BYTES,
+    clean_name, file_error, keep_pending, pending, read_upload, Header, Preview, PreviewRow,
+    RowIssue, MAX_IMPORT_BYTES,
 };
 use crate::accounts::{hash_password, insert_grant_in, insert_user_in, NewAccount};
 use crate::credentials::one_time_password;
@@ -87,11 +87,7 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
         ));
     }
     let roots = admin_roots(actor)?;
-    let owned = bytes.to_vec();
-    let grid: Grid = tokio::task::spawn_blocking(move || read_any(&owned, None, &limits()))
-        .await
-        .map_err(|e| StoreError::Config(e.to_string()))?
-        .map_err(file_error)?;
+    let grid: Grid = read_upload(bytes, |b| read_any(b, None, &limits())).await?;
     if let Some(form) = grid
         .form
         .as_deref()

@@ -78,6 +78,26 @@ impl Mode {
     }
 }
 
+/// Reading a workbook is CPU- and memory-heavy: two at a time per process,
+/// the others wait their turn.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Reads an upload off the async threads, two at a time.
+pub(crate) async fn read_upload<T: Send + 'static>(
+    bytes: &[u8],
+    read: impl FnOnce(&[u8]) -> Result<T, ReadError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    let _turn = READING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Config(e.to_string()))?;
+    let owned = bytes.to_vec();
+    tokio::task::spawn_blocking(move || read(&owned))
+        .await
+        .map_err(|e| StoreError::Config(e.to_string()))?
+        .map_err(file_error)
+}
+
 pub(crate) fn file_error(e: ReadError) -> ServiceError {
     ServiceError::invalid("file", e.to_string())
 }
@@ -188,8 +208,13 @@ pub(crate) async fn keep_pending(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<i64, StoreError> {
-    q("DELETE FROM pending_imports WHERE created_at < $1")
+    // Day-old uploads go, and so does the uploader's earlier upload of the
+    // same kind: only the latest preview can be confirmed, and nobody can
+    // pile files up here.
+    q("DELETE FROM pending_imports WHERE created_at < $1 OR (user_id = $2 AND kind = $3)")
         .bind(now() - PENDING_SECS)
+        .bind(user_id)
+        .bind(kind)
         .execute(&db.pool)
         .await?;
     let id: i64 = q("INSERT INTO pending_imports (kind, user_id, unit_id, file_name, sha256, content, created_at) \

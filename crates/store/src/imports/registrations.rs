@@ -4,8 +4,8 @@
 //! entry export reads back the same way, so a list moves between units.
 
 use super::{
-    clean_name, file_error, keep_pending, pending, Header, Mode, Preview, PreviewRow, RowIssue,
-    MAX_IMPORT_BYTES,
+    clean_name, file_error, keep_pending, pending, read_upload, Header, Mode, Preview, PreviewRow,
+    RowIssue, MAX_IMPORT_BYTES,
 };
 use crate::db::{now, q, Db};
 use crate::entries::{insert_entry_in, Placement};
@@ -424,11 +424,7 @@ async fn check(
             format!("Tệp lớn hơn {} MB.", MAX_IMPORT_BYTES >> 20),
         ));
     }
-    let owned = bytes.to_vec();
-    let grid = tokio::task::spawn_blocking(move || read_xlsx(&owned, None, &limits()))
-        .await
-        .map_err(|e| StoreError::Config(e.to_string()))?
-        .map_err(file_error)?;
+    let grid = read_upload(bytes, |b| read_xlsx(b, None, &limits())).await?;
     match grid.form.as_deref() {
         Some(TEMPLATE_FORM) | Some(EXPORT_FORM) => {}
         Some(other) if other.starts_with("dang-ky-") || other.starts_with("ho-so-") => {
