@@ -489,12 +489,14 @@ async fn check(
         match parse_entry_form(cat, &form) {
             Err(errors) => {
                 for e in errors {
-                    // The parser's missing-phase message repeats the year's.
-                    if e.field == "phase" && issues.iter().any(|i| i.column == L_YEAR) {
+                    // A column already explained (an unknown choice, a year
+                    // that is not one) needs no second, vaguer message.
+                    let column = label_of(&e.field);
+                    if issues.iter().any(|i| i.column == column) {
                         continue;
                     }
                     issues.push(RowIssue {
-                        column: label_of(&e.field).to_owned(),
+                        column: column.to_owned(),
                         message: e.message,
                     });
                 }

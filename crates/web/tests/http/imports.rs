@@ -288,6 +288,11 @@ pub async fn registrations_import_checks_every_row_and_writes_once(kind: Kind) {
     assert!(issues_of(&page, 7).contains(&format!("Cột “{}”", ITEMS[3].1)));
     assert!(issues_of(&page, 8)
         .contains("Cột “Lĩnh vực”: Lĩnh vực “Lĩnh vực không có” không có trong danh mục."));
+    assert_eq!(
+        issues_of(&page, 8).matches("Cột “Lĩnh vực”").count(),
+        1,
+        "one message per column"
+    );
     assert!(
         issues_of(&page, 9).contains("Cột “Năm”: Năm 2019 không thuộc giai đoạn nào"),
         "{}",
