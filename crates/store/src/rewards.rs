@@ -504,7 +504,6 @@ pub struct RewardDecisionForm {
     pub issuer_unit_id: String,
 }
 
-/// The reward rounds `actor` may look at, newest first.
 /// A reward round's issued decisions, for readers of the round: (id,
 /// number, signed on, title).
 pub async fn issued_reward_decisions(
@@ -522,6 +521,7 @@ pub async fn issued_reward_decisions(
     Ok(db.reward_decisions_of_round(round_id).await?)
 }
 
+/// The reward rounds `actor` may look at, newest first.
 pub async fn reward_rounds_for(db: &Db, actor: &Actor) -> Result<Vec<RewardRound>, ServiceError> {
     Ok(db
         .reward_rounds()
