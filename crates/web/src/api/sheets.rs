@@ -157,8 +157,10 @@ pub async fn round_comments(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let list = dvk_store::appraisal::comments_to_moderate(&state.db, &user.actor, id).await?;
+    // The round first: "not found" to whoever may not see it, so the
+    // organisers' check below reveals nothing about other rounds.
     let view = dvk_store::round_view::view_round(&state.db, &user.actor, id).await?;
+    let list = dvk_store::appraisal::comments_to_moderate(&state.db, &user.actor, id).await?;
     send(&state, &user, &fq, sheet::comments(&view, &list)).await
 }
 

@@ -1167,6 +1167,15 @@ async fn round_sheets_keep_scores_with_the_council(
             .0,
         StatusCode::FORBIDDEN
     );
+    // Whoever may not see the round learns nothing, not even that it exists.
+    let outsider = Client::login(&s.base, "canbo.soyte").await;
+    for path in [path.clone(), format!("/rounds/{rid}/comments/export")] {
+        assert_eq!(
+            crate::exports::download(&outsider, &path).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
     // The API gives the member the same file.
     let token = crate::api::token_for(&s.db, "hoidong.uyvien").await;
     let res = reqwest::Client::new()
