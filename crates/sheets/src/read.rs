@@ -19,7 +19,12 @@ pub struct Limits {
     pub max_unpacked: u64,
     /// Unpacked over packed size, for any part larger than 1 MB.
     pub max_ratio: u64,
+    /// Text in all the cells read, in bytes.
+    pub max_text: usize,
 }
+
+/// Excel's own limit on a cell (32,767 characters), in bytes of UTF-8.
+const MAX_CELL_BYTES: usize = 32_767 * 3;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -28,6 +33,7 @@ impl Default for Limits {
             max_columns: 64,
             max_unpacked: 64 * 1024 * 1024,
             max_ratio: 100,
+            max_text: 32 * 1024 * 1024,
         }
     }
 }
@@ -49,6 +55,8 @@ pub enum ReadError {
     HiddenSheet(String),
     #[error("Không tìm thấy trang tính “{0}” trong tệp.")]
     NoSheet(String),
+    #[error("Tệp có ô dài hơn giới hạn 32.767 ký tự của Excel.")]
+    CellTooLong,
     #[error("Tệp CSV phải lưu dạng UTF-8 (trong Excel: “CSV UTF-8”).")]
     NotUtf8,
     #[error("Tệp bảng tính bị hỏng, không đọc được: {0}")]
@@ -339,6 +347,7 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<G
     // Cells one by one (calamine's dense range would allocate every cell
     // between the first and the last, which a crafted file puts at XFD1048576).
     let mut rows: Vec<Vec<Value>> = Vec::new();
+    let mut text_bytes = 0usize;
     {
         let mut cells = book
             .worksheet_cells_reader(&name)
@@ -349,9 +358,23 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> Result<G
         {
             let (r, c) = cell.get_position();
             let (r, c) = (r as usize, c as usize);
-            let value = value_of_ref(cell.get_value());
-            if c >= limits.max_columns || value.is_empty() {
+            if c >= limits.max_columns {
                 continue;
+            }
+            let value = value_of_ref(cell.get_value());
+            if value.is_empty() {
+                continue;
+            }
+            // One shared string may be used by every cell: what the cells
+            // hold once copied out is what is counted.
+            if let Value::Text(t) = &value {
+                if t.len() > MAX_CELL_BYTES {
+                    return Err(ReadError::CellTooLong);
+                }
+                text_bytes += t.len();
+                if text_bytes > limits.max_text {
+                    return Err(ReadError::Bomb(limits.max_unpacked >> 20));
+                }
             }
             // Past the header rows and the limit: refused at once.
             if r > limits.max_rows + 50 {
@@ -405,6 +428,9 @@ pub fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Grid, ReadError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| ReadError::Broken(e.to_string()))?;
+        if record.iter().any(|f| f.len() > MAX_CELL_BYTES) {
+            return Err(ReadError::CellTooLong);
+        }
         if rows.len() > limits.max_rows + 1 {
             return Err(ReadError::TooManyRows {
                 found: rows.len(),

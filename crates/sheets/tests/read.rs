@@ -120,6 +120,23 @@ fn bad_files_are_refused_with_their_reason() {
     });
     let g = read_xlsx(&wide, None, &limits).unwrap();
     assert!(g.rows.iter().all(|r| r.len() <= limits.max_columns));
+    // One long shared string used by every cell: a small file whose cells,
+    // once read, would fill gigabytes; refused when the text read passes
+    // the limit.
+    let repeated = book_bytes(|b| {
+        let s = b.add_worksheet();
+        let long = "Rất dài ".repeat(2_000);
+        for r in 0..300u32 {
+            for c in 0..20u16 {
+                s.write_string(r, c, &long).unwrap();
+            }
+        }
+    });
+    assert!(repeated.len() < 2 << 20, "small packed: {}", repeated.len());
+    assert!(matches!(
+        read_xlsx(&repeated, None, &limits).unwrap_err(),
+        ReadError::Bomb(_)
+    ));
     // An old .xls and a CSV in a legacy code page.
     let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
     assert_eq!(

@@ -4,7 +4,7 @@
 //! and never stored in clear, and must change it at first sign-in.
 
 use super::{
-    clean_name, file_error, keep_pending, pending, read_upload, Header, Preview, PreviewRow,
+    clean_name, file_error, keep_pending, pending, read_upload, shown, Header, Preview, PreviewRow,
     RowIssue, MAX_IMPORT_BYTES,
 };
 use crate::accounts::{hash_password, insert_grant_in, insert_user_in, NewAccount};
@@ -19,8 +19,9 @@ use dvk_sheets::read::{read_any, Grid, Limits};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-/// Rows one file may hold.
-pub const MAX_ROWS: usize = 1_000;
+/// Rows one file may hold: each new account costs a deliberately slow
+/// password hash at the confirm, which must finish well inside a request.
+pub const MAX_ROWS: usize = 500;
 const KIND: &str = "accounts";
 
 /// The columns, each with the names it is recognised by.
@@ -178,7 +179,10 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
         };
         let email = cell(r, 2);
         if !email.is_empty() && (email.len() > 200 || email.parse::<lettre::Address>().is_err()) {
-            issue(2, format!("“{email}” không phải địa chỉ thư điện tử."));
+            issue(
+                2,
+                format!("“{}” không phải địa chỉ thư điện tử.", shown(&email)),
+            );
         }
         let unit_raw = cell(r, 3);
         let unit = if unit_raw.is_empty() {
@@ -200,14 +204,20 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
                 [] => {
                     issue(
                         3,
-                        format!("Không có đơn vị “{unit_raw}” trong phạm vi bạn quản trị."),
+                        format!(
+                            "Không có đơn vị “{}” trong phạm vi bạn quản trị.",
+                            shown(&unit_raw)
+                        ),
                     );
                     None
                 }
                 _ => {
                     issue(
                         3,
-                        format!("Có nhiều đơn vị tên “{unit_raw}”; hãy ghi mã đơn vị."),
+                        format!(
+                            "Có nhiều đơn vị tên “{}”; hãy ghi mã đơn vị.",
+                            shown(&unit_raw)
+                        ),
                     );
                     None
                 }
@@ -222,7 +232,8 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
             issue(
                 4,
                 format!(
-                    "Vai trò “{role_raw}” không có; chọn một trong: {}.",
+                    "Vai trò “{}” không có; chọn một trong: {}.",
+                    shown(&role_raw),
                     names.join("; ")
                 ),
             );
@@ -254,8 +265,8 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
             row: excel_row,
             label: format!(
                 "{} — {}",
-                username.clone().unwrap_or_else(|| cell(r, 0)),
-                full_name_raw
+                username.clone().unwrap_or_else(|| shown(&cell(r, 0))),
+                shown(&full_name_raw)
             ),
             issues,
         });

@@ -258,6 +258,11 @@ pub(crate) async fn pending(
     ))
 }
 
+/// A value from the file as a message quotes it: at most 100 characters.
+pub(crate) fn shown(value: &str) -> String {
+    dvk_domain::text::truncate(value, 100)
+}
+
 /// Clean file names for messages and the audit trail.
 pub(crate) fn clean_name(name: &str) -> String {
     let n: String = name

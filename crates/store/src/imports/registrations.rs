@@ -4,8 +4,8 @@
 //! entry export reads back the same way, so a list moves between units.
 
 use super::{
-    clean_name, file_error, keep_pending, pending, read_upload, Header, Mode, Preview, PreviewRow,
-    RowIssue, MAX_IMPORT_BYTES,
+    clean_name, file_error, keep_pending, pending, read_upload, shown, Header, Mode, Preview,
+    PreviewRow, RowIssue, MAX_IMPORT_BYTES,
 };
 use crate::db::{now, q, Db};
 use crate::entries::{insert_entry_in, Placement};
@@ -273,7 +273,7 @@ fn form_of(
         }
         match choose(&raw, options) {
             Some(code) => *slot = code,
-            None => issue(label, format!("“{raw}” không đúng; chọn {what}.")),
+            None => issue(label, format!("“{}” không đúng; chọn {what}.", shown(&raw))),
         }
     }
     let field = text(L_FIELD);
@@ -288,11 +288,14 @@ fn form_of(
             [id] => form.field_id = id.to_string(),
             [] => issue(
                 L_FIELD,
-                format!("Lĩnh vực “{field}” không có trong danh mục."),
+                format!("Lĩnh vực “{}” không có trong danh mục.", shown(&field)),
             ),
             _ => issue(
                 L_FIELD,
-                format!("Lĩnh vực “{field}” trùng tên nhiều mục trong danh mục; chọn lại trong danh sách."),
+                format!(
+                    "Lĩnh vực “{}” trùng tên nhiều mục trong danh mục; chọn lại trong danh sách.",
+                    shown(&field)
+                ),
             ),
         }
     }
@@ -316,7 +319,7 @@ fn form_of(
             }
             None => issue(
                 L_YEAR,
-                format!("“{}” không phải là năm (ví dụ 2026).", year.text()),
+                format!("“{}” không phải là năm (ví dụ 2026).", shown(&year.text())),
             ),
         }
     }

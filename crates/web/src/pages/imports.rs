@@ -138,11 +138,24 @@ pub async fn read_upload(
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(|_| unreadable.clone())?;
-            if bytes.len() > imports::MAX_IMPORT_BYTES {
-                return Err(too_big);
+            // Read in chunks and stop past the limit: a larger file is
+            // never held whole, whatever the route's body limit.
+            let mut field = field;
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > imports::MAX_IMPORT_BYTES {
+                            return Err(too_big);
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big),
+                    Err(_) => return Err(unreadable),
+                }
             }
-            file = Some((file_name, bytes.to_vec()));
+            file = Some((file_name, bytes));
         } else {
             let text = field.text().await.map_err(|_| unreadable.clone())?;
             fields.push((name, text));

@@ -747,6 +747,39 @@ pub async fn accounts_import_gives_one_time_passwords(kind: Kind) {
     );
     assert_eq!(footprint(&s).await, after);
 
+    // Step 2b: over the API with a retry key: the answer holds passwords,
+    // so it is never kept for a replay (a second try finds nothing to do).
+    let csv2 = format!(
+        "Tên đăng nhập,Họ và tên,Thư điện tử,Mã đơn vị,Vai trò\ncanbo.moi2,Lò Văn Hai,,{code},Thành viên Hội đồng\n"
+    );
+    let (_, page2) = upload(
+        &admin,
+        "/admin/users/import",
+        &[],
+        "tk2.csv",
+        csv2.into_bytes(),
+    )
+    .await;
+    let i = page2.find("action=\"/admin/users/import/").unwrap()
+        + "action=\"/admin/users/import/".len();
+    let id2 = page2[i..].split('"').next().unwrap().to_owned();
+    let token = crate::api::token_for(&s.db, "quantri").await;
+    let keyed = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/users/import/{id2}/confirm", s.base))
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", "import-confirm-0001")
+            .send()
+    };
+    let first = keyed().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.text().await.unwrap().contains("one_time_password"));
+    let again = keyed().await.unwrap();
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM idempotency_keys").await, 0);
+    let after = footprint(&s).await;
+
     // Step 3: the new officer signs in with the one-time password and must
     // change it first.
     let mut c = Client::anonymous(&s.base).await;
