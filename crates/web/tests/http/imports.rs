@@ -778,7 +778,7 @@ pub async fn accounts_import_gives_one_time_passwords(kind: Kind) {
     assert!(again.headers().get("idempotent-replayed").is_none());
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     assert_eq!(count(&s, "SELECT COUNT(*) FROM idempotency_keys").await, 0);
-    let after = footprint(&s).await;
+    assert_eq!(footprint(&s).await.1, after.1 + 1, "one more account, once");
 
     // Step 3: the new officer signs in with the one-time password and must
     // change it first.
