@@ -338,53 +338,6 @@ impl Report {
                 })],
             });
         }
-        if !self.by_unit.is_empty() {
-            let mut rows = vec![[
-                "TT",
-                "Đơn vị",
-                "Đăng ký",
-                "Tập thể",
-                "Cá nhân",
-                "Được công nhận",
-                "Tiêu biểu",
-                "Khen thưởng",
-                "Đưa ra khỏi danh sách",
-            ]
-            .into_iter()
-            .map(Cell::bold)
-            .collect::<Vec<_>>()];
-            let mut tt = 0;
-            for l in &self.by_unit {
-                let mut row = if l.total {
-                    vec![Cell::bold(format!("Tổng cộng ({})", l.name)).wide(2)]
-                } else {
-                    tt += 1;
-                    vec![Cell::center(tt.to_string()), Cell::text(&l.name)]
-                };
-                row.extend(l.values.iter().map(|v| {
-                    if l.total {
-                        Cell::bold(v.to_string())
-                    } else {
-                        n(*v)
-                    }
-                }));
-                rows.push(row);
-            }
-            doc.annexes.push(Annex {
-                label: "Phụ lục".into(),
-                title: "KẾT QUẢ THEO ĐƠN VỊ".into(),
-                reference: format!(
-                    "(Kèm theo Báo cáo kết quả triển khai {}; số liệu của biểu tổng hợp)",
-                    self.period
-                ),
-                blocks: vec![Block::Table(Grid {
-                    widths: vec![6, 27, 9, 9, 9, 11, 9, 10, 10],
-                    header_rows: 1,
-                    rows,
-                    size: Some(11),
-                })],
-            });
-        }
         doc
     }
 }
