@@ -325,3 +325,61 @@ pub fn history(
         .collect();
     (plan, rows)
 }
+
+/// A table and its rows.
+pub type Table = (Plan, Vec<Vec<Cell>>);
+
+/// A round's results for `actor`, from the guarded round view.
+pub async fn round_results_table(
+    db: &crate::db::Db,
+    cat: &Catalogue,
+    actor: &dvk_domain::auth::Actor,
+    id: i64,
+) -> Result<Table, crate::error::ServiceError> {
+    let view = crate::round_view::view_round(db, actor, id).await?;
+    Ok(results(&view, cat))
+}
+
+/// A round's comments, for its organisers.
+pub async fn round_comments_table(
+    db: &crate::db::Db,
+    actor: &dvk_domain::auth::Actor,
+    id: i64,
+) -> Result<Table, crate::error::ServiceError> {
+    // The round first: "not found" to whoever may not see it, so the
+    // organisers' check below reveals nothing about other rounds.
+    let view = crate::round_view::view_round(db, actor, id).await?;
+    let list = crate::appraisal::comments_to_moderate(db, actor, id).await?;
+    Ok(comments(&view, &list))
+}
+
+/// A reward round's candidates and decisions, for its readers.
+pub async fn reward_round_table(
+    db: &crate::db::Db,
+    cat: &Catalogue,
+    actor: &dvk_domain::auth::Actor,
+    id: i64,
+) -> Result<Table, crate::error::ServiceError> {
+    let (round, candidates, counts) = crate::rewards::view_reward_round(db, actor, id).await?;
+    let decisions = crate::rewards::issued_reward_decisions(db, actor, id).await?;
+    let forms = db.reward_forms().await?;
+    Ok(funnel(
+        &round,
+        &candidates,
+        &counts,
+        &forms,
+        &decisions,
+        cat,
+    ))
+}
+
+/// An entry's history, for those who may read the entry.
+pub async fn entry_history_table(
+    db: &crate::db::Db,
+    actor: &dvk_domain::auth::Actor,
+    id: i64,
+) -> Result<Table, crate::error::ServiceError> {
+    let e = crate::service::view_entry(db, actor, id).await?;
+    let lines = crate::history::history_of(db, &e).await?;
+    Ok(history(e.id, e.registration.title(), &e.unit_name, &lines))
+}

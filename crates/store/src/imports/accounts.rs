@@ -296,19 +296,9 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
 
 async fn taken_usernames(db: &Db, names: &[String]) -> Result<HashSet<String>, StoreError> {
     let mut taken = HashSet::new();
-    for chunk in names.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT username FROM users WHERE username IN ({})",
-            marks.join(",")
-        );
-        let mut query = q(&sql);
-        for n in chunk {
-            query = query.bind(n);
-        }
-        for row in query.fetch_all(&db.pool).await? {
-            taken.insert(row.try_get("username")?);
-        }
+    let select = "SELECT username FROM users WHERE username IN ";
+    for row in super::rows_in(db, select, names).await? {
+        taken.insert(row.try_get("username")?);
     }
     Ok(taken)
 }

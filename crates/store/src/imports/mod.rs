@@ -258,6 +258,26 @@ pub(crate) async fn pending(
     ))
 }
 
+/// The rows of `select` (ending in `… IN `) for every value of `values`,
+/// a few hundred at a time (databases limit a statement's parameters).
+pub(crate) async fn rows_in(
+    db: &Db,
+    select: &str,
+    values: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{select}({})", marks.join(","));
+        let mut query = q(&sql);
+        for v in chunk {
+            query = query.bind(v);
+        }
+        out.extend(query.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
 /// A value from the file as a message quotes it: at most 100 characters.
 pub(crate) fn shown(value: &str) -> String {
     dvk_domain::text::truncate(value, 100)

@@ -397,19 +397,9 @@ async fn fingerprints_known(
     prints: &[String],
 ) -> Result<HashMap<String, i64>, StoreError> {
     let mut known = HashMap::new();
-    for chunk in prints.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT fingerprint, entry_id FROM import_fingerprints WHERE fingerprint IN ({})",
-            marks.join(",")
-        );
-        let mut query = q(&sql);
-        for p in chunk {
-            query = query.bind(p);
-        }
-        for row in query.fetch_all(&db.pool).await? {
-            known.insert(row.try_get("fingerprint")?, row.try_get("entry_id")?);
-        }
+    let select = "SELECT fingerprint, entry_id FROM import_fingerprints WHERE fingerprint IN ";
+    for row in super::rows_in(db, select, prints).await? {
+        known.insert(row.try_get("fingerprint")?, row.try_get("entry_id")?);
     }
     Ok(known)
 }

@@ -224,7 +224,7 @@ pub struct ScopeQuery {
     pub year: Option<i32>,
 }
 
-async fn scoped_unit(
+pub(crate) async fn scoped_unit(
     state: &AppState,
     user: &ApiUser,
     q: &ScopeQuery,

@@ -35,14 +35,7 @@ pub async fn status(
     ApiQuery(q): ApiQuery<ScopeQuery>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let at = dvk_store::tracking::followed(
-        &state.db,
-        &user.actor,
-        Some(q.unit),
-        q.year,
-        "xem tình hình đăng ký",
-    )
-    .await?;
+    let at = super::admin::scoped_unit(&state, &user, &q, "xem tình hình đăng ký").await?;
     let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
     send(&state, &user, &fq, tracking::status(&at, &rows)).await
 }
@@ -59,14 +52,7 @@ pub async fn register(
     ApiQuery(q): ApiQuery<ScopeQuery>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let at = dvk_store::tracking::followed(
-        &state.db,
-        &user.actor,
-        Some(q.unit),
-        q.year,
-        "xem sổ theo dõi mô hình",
-    )
-    .await?;
+    let at = super::admin::scoped_unit(&state, &user, &q, "xem sổ theo dõi mô hình").await?;
     let rows = dvk_store::tracking::register(&state.db, &user.actor, &at).await?;
     send(&state, &user, &fq, tracking::register(&at, &rows)).await
 }
@@ -141,8 +127,8 @@ pub async fn round_results(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let view = dvk_store::round_view::view_round(&state.db, &user.actor, id).await?;
-    send(&state, &user, &fq, sheet::results(&view, &state.catalogue)).await
+    let table = sheet::round_results_table(&state.db, &state.catalogue, &user.actor, id).await?;
+    send(&state, &user, &fq, table).await
 }
 
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/comments/export", tag = "Bảng tính",
@@ -157,11 +143,8 @@ pub async fn round_comments(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    // The round first: "not found" to whoever may not see it, so the
-    // organisers' check below reveals nothing about other rounds.
-    let view = dvk_store::round_view::view_round(&state.db, &user.actor, id).await?;
-    let list = dvk_store::appraisal::comments_to_moderate(&state.db, &user.actor, id).await?;
-    send(&state, &user, &fq, sheet::comments(&view, &list)).await
+    let table = sheet::round_comments_table(&state.db, &user.actor, id).await?;
+    send(&state, &user, &fq, table).await
 }
 
 #[utoipa::path(get, path = "/api/v1/reward-rounds/{id}/export", tag = "Bảng tính",
@@ -176,18 +159,7 @@ pub async fn reward_round(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let (round, candidates, funnel) =
-        dvk_store::rewards::view_reward_round(&state.db, &user.actor, id).await?;
-    let decisions = dvk_store::rewards::issued_reward_decisions(&state.db, &user.actor, id).await?;
-    let forms = state.db.reward_forms().await?;
-    let table = sheet::funnel(
-        &round,
-        &candidates,
-        &funnel,
-        &forms,
-        &decisions,
-        &state.catalogue,
-    );
+    let table = sheet::reward_round_table(&state.db, &state.catalogue, &user.actor, id).await?;
     send(&state, &user, &fq, table).await
 }
 
@@ -203,8 +175,6 @@ pub async fn entry_history(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
-    let e = dvk_store::service::view_entry(&state.db, &user.actor, id).await?;
-    let lines = dvk_store::history::history_of(&state.db, &e).await?;
-    let table = sheet::history(e.id, e.registration.title(), &e.unit_name, &lines);
+    let table = sheet::entry_history_table(&state.db, &user.actor, id).await?;
     send(&state, &user, &fq, table).await
 }

@@ -34,8 +34,10 @@ pub async fn round_results(
     Path(id): Path<String>,
     Query(q): Query<FormatQuery>,
 ) -> AppResult<Response> {
-    let view = dvk_store::round_view::view_round(&state.db, &user.actor, parse_id(&id)?).await?;
-    send(&state, &user, &q, sheet::results(&view, &state.catalogue)).await
+    let table =
+        sheet::round_results_table(&state.db, &state.catalogue, &user.actor, parse_id(&id)?)
+            .await?;
+    send(&state, &user, &q, table).await
 }
 
 pub async fn round_comments(
@@ -44,12 +46,8 @@ pub async fn round_comments(
     Path(id): Path<String>,
     Query(q): Query<FormatQuery>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
-    // The round first: "not found" to whoever may not see it, so the
-    // organisers' check below reveals nothing about other rounds.
-    let view = dvk_store::round_view::view_round(&state.db, &user.actor, id).await?;
-    let list = dvk_store::appraisal::comments_to_moderate(&state.db, &user.actor, id).await?;
-    send(&state, &user, &q, sheet::comments(&view, &list)).await
+    let table = sheet::round_comments_table(&state.db, &user.actor, parse_id(&id)?).await?;
+    send(&state, &user, &q, table).await
 }
 
 pub async fn reward_round(
@@ -58,19 +56,8 @@ pub async fn reward_round(
     Path(id): Path<String>,
     Query(q): Query<FormatQuery>,
 ) -> AppResult<Response> {
-    let id = parse_id(&id)?;
-    let (round, candidates, funnel) =
-        dvk_store::rewards::view_reward_round(&state.db, &user.actor, id).await?;
-    let decisions = dvk_store::rewards::issued_reward_decisions(&state.db, &user.actor, id).await?;
-    let forms = state.db.reward_forms().await?;
-    let table = sheet::funnel(
-        &round,
-        &candidates,
-        &funnel,
-        &forms,
-        &decisions,
-        &state.catalogue,
-    );
+    let table =
+        sheet::reward_round_table(&state.db, &state.catalogue, &user.actor, parse_id(&id)?).await?;
     send(&state, &user, &q, table).await
 }
 
@@ -80,8 +67,6 @@ pub async fn entry_history(
     Path(id): Path<String>,
     Query(q): Query<FormatQuery>,
 ) -> AppResult<Response> {
-    let e = dvk_store::service::view_entry(&state.db, &user.actor, parse_id(&id)?).await?;
-    let lines = dvk_store::history::history_of(&state.db, &e).await?;
-    let table = sheet::history(e.id, e.registration.title(), &e.unit_name, &lines);
+    let table = sheet::entry_history_table(&state.db, &user.actor, parse_id(&id)?).await?;
     send(&state, &user, &q, table).await
 }

@@ -482,7 +482,9 @@ pub async fn documents_come_from_the_records_to_those_allowed(kind: Kind) {
     // Its annex is the summary table's main columns by lower unit, whose
     // total agrees with the report's own figures.
     assert_eq!(
-        rp.iter().filter(|p| p.contains("KẾT QUẢ THEO ĐƠN VỊ")).count(),
+        rp.iter()
+            .filter(|p| p.contains("KẾT QUẢ THEO ĐƠN VỊ"))
+            .count(),
         1,
         "{rp:?}"
     );
