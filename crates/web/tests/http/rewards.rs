@@ -250,6 +250,33 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         page.contains("Đã khen: Giấy khen của Chủ tịch UBND cấp xã"),
         "{page}"
     );
+    // The same round as a spreadsheet: the funnel in the heading, the
+    // form given on the rewarded entry's row; nothing for an outsider.
+    let (status, _, _, bytes) =
+        crate::exports::download(&secretariat, &format!("/rewards/{rr}/export")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes)).unwrap();
+    let cells: Vec<String> = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap()
+        .rows()
+        .flatten()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        cells.iter().any(|c| c.contains("được khen thưởng 1")),
+        "{cells:?}"
+    );
+    assert!(cells
+        .iter()
+        .any(|c| c == "Giấy khen của Chủ tịch UBND cấp xã"));
+    let outsider = Client::login(&s.base, "canbo.soyte").await;
+    assert_eq!(
+        crate::exports::download(&outsider, &format!("/rewards/{rr}/export"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
     // The documents: the proposal per form, the decision as stored, with
     // its amounts in figures and words.
     let docx = |res: reqwest::Response| async move {
@@ -306,7 +333,6 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     assert!(!decision
         .iter()
         .any(|p| p.contains("Bằng chữ") || p.contains("Số tiền")));
-    let outsider = Client::login(&s.base, "canbo.soyte").await;
     let res = outsider
         .get(&format!(
             "/rewards/{rr}/documents/quyet-dinh?decision={decision_id}"
