@@ -11,6 +11,7 @@ pub mod issuer;
 pub mod money;
 pub mod reminders;
 pub mod round_rules;
+pub mod search;
 pub mod state;
 pub mod summary;
 pub mod text;

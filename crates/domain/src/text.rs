@@ -44,16 +44,6 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Words of a search query after folding; punctuation separates words.
-pub fn search_terms(query: &str) -> Vec<String> {
-    fold(query)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(12)
-        .map(str::to_owned)
-        .collect()
-}
-
 fn collator() -> &'static CollatorBorrowed<'static> {
     static COLLATOR: OnceLock<CollatorBorrowed<'static>> = OnceLock::new();
     COLLATOR.get_or_init(|| {
@@ -124,12 +114,6 @@ mod tests {
         assert_eq!(fold("QUỐC PHÒNG – AN NINH"), "quoc phong – an ninh");
         // Precomposed and decomposed input fold alike.
         assert_eq!(fold("Vie\u{0302}\u{0323}t"), fold("Việt"));
-    }
-
-    #[test]
-    fn search_terms_split_and_fold() {
-        assert_eq!(search_terms("  Dân-vận, KHÉO "), vec!["dan", "van", "kheo"]);
-        assert!(search_terms("!!!").is_empty());
     }
 
     #[test]

@@ -408,12 +408,12 @@ async fn db_copy_moves_a_deployment_to_postgres() {
         .unwrap();
     let filter = EntryFilter {
         visible: vec![province.path.clone()],
-        search: dvk_domain::text::search_terms("dân vận khéo"),
+        search: dvk_domain::search::SearchQuery::parse("dân vận khéo"),
         page: 1,
         per_page: 25,
         ..Default::default()
     };
-    let src_hits = src.list_entries(&filter).await.unwrap().1;
+    let src_hits = src.list_entries(&filter).await.unwrap().page.total.count;
     assert!(src_hits > 0);
     src.close().await;
 
@@ -449,7 +449,10 @@ async fn db_copy_moves_a_deployment_to_postgres() {
     assert!(dst.verify_audit().await.unwrap().fault.is_none());
     assert_eq!(dst.attachment_content(1).await.unwrap().unwrap(), pdf);
     // Search works on the target (its index was rebuilt) and finds the same entries.
-    assert_eq!(dst.list_entries(&filter).await.unwrap().1, src_hits);
+    assert_eq!(
+        dst.list_entries(&filter).await.unwrap().page.total.count,
+        src_hits
+    );
     // New rows get fresh ids after the copied ones.
     let before = dst.entry_count().await.unwrap();
     let id = dst

@@ -139,7 +139,8 @@ impl Db {
         Ok(ordered)
     }
 
-    /// Column names and declared types, generated columns left out.
+    /// Column names and declared types, generated columns and search
+    /// vectors left out (the copy rebuilds the search index).
     async fn columns(&self, table: &str) -> Result<Vec<(String, String)>, StoreError> {
         let rows = match self.backend {
             Backend::Sqlite => {
@@ -151,6 +152,7 @@ impl Db {
             Backend::Postgres => {
                 q("SELECT column_name::text, data_type::text FROM information_schema.columns \
                    WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' \
+                   AND data_type <> 'tsvector' \
                    ORDER BY ordinal_position")
                 .bind(table)
                 .fetch_all(&self.pool)

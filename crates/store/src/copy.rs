@@ -287,7 +287,7 @@ impl Db {
                 let id: i64 = r.try_get(0)?;
                 after = id;
                 if let Some(e) = self.entry(id).await? {
-                    crate::entries::index_entry(&mut tx, self.backend, id, &e.registration).await?;
+                    crate::search::index_entry(&mut tx, self.backend, id, &e.registration).await?;
                     n += 1;
                 }
             }

@@ -2,66 +2,98 @@
 //! else is one SQL text for both.
 
 use crate::db::Backend;
+use dvk_domain::search::SearchQuery;
 
-/// A WHERE condition keeping entries whose text matches every search term
-/// (diacritics ignored), and the values to bind for it, numbered from
-/// `first_param`. Terms are folded words (letters and digits only).
-///
-/// SQLite: FTS5 over text DVK folds itself; whole words, the last one as a
-/// prefix (it may still be being typed). When listing, SQLite is steered to
-/// walk the sort-ordered index and probe the matches instead of fetching and
-/// sorting every match.
-///
-/// PostgreSQL: `dvk_fold()` (unaccent, immutable) over the stored text with
-/// a pg_trgm index: the words in order as a substring, or — so small typos
-/// still match — the query's word similarity to some part of the text.
+/// The query in the index's own language. SQLite: an FTS5 expression
+/// over the title and body columns (and personal items for staff). PostgreSQL:
+/// a `to_tsquery('simple', …)` text over the same folded words. Words are
+/// letters and digits only, so neither syntax can be broken by them.
+pub fn search_expression(backend: Backend, query: &SearchQuery, published_only: bool) -> String {
+    let last = query.phrases().len().saturating_sub(1);
+    let parts: Vec<String> = query
+        .phrases()
+        .iter()
+        .enumerate()
+        .map(|(i, phrase)| {
+            let prefix = query.last_is_prefix() && i == last;
+            let alternates = query.alternates(i);
+            match backend {
+                Backend::Sqlite => {
+                    let main = format!("\"{}\"{}", phrase.join(" "), if prefix { "*" } else { "" });
+                    if alternates.is_empty() {
+                        main
+                    } else {
+                        let alts: Vec<String> =
+                            alternates.iter().map(|a| format!("\"{a}\"")).collect();
+                        format!("({main} OR {})", alts.join(" OR "))
+                    }
+                }
+                Backend::Postgres => {
+                    let mut main = phrase.join(" <-> ");
+                    if prefix {
+                        main.push_str(":*");
+                    }
+                    if alternates.is_empty() {
+                        format!("({main})")
+                    } else {
+                        format!("({main} | {})", alternates.join(" | "))
+                    }
+                }
+            }
+        })
+        .collect();
+    match backend {
+        Backend::Sqlite => {
+            // Explicit AND: FTS5 takes no implicit AND after a group.
+            let expr = parts.join(" AND ");
+            // Public readers match the published columns only.
+            if published_only {
+                format!("{{title body}} : ({expr})")
+            } else {
+                expr
+            }
+        }
+        Backend::Postgres => parts.join(" & "),
+    }
+}
+
+/// The stored search vector a reader's search looks at (PostgreSQL).
+pub fn search_vector(published_only: bool) -> &'static str {
+    if published_only {
+        "e.public_tsv"
+    } else {
+        "e.search_tsv"
+    }
+}
+
+/// A WHERE condition keeping entries that match a search, and the value to
+/// bind for it as `$first_param`. Both backends look the words up in an
+/// inverted index and fold nothing per row.
 pub fn entry_search(
     backend: Backend,
-    terms: &[String],
+    query: &SearchQuery,
     first_param: usize,
     for_listing: bool,
     published_only: bool,
 ) -> (String, Vec<String>) {
+    let expr = search_expression(backend, query, published_only);
     match backend {
         Backend::Sqlite => {
-            let expr = terms
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    if i + 1 == terms.len() {
-                        format!("\"{t}\"*")
-                    } else {
-                        format!("\"{t}\"")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
-            // Public readers match the published column only.
-            let expr = if published_only {
-                format!("body : ({expr})")
-            } else {
-                expr
-            };
+            // When listing, SQLite is steered to walk the sort-ordered index
+            // and probe the matches instead of sorting every match.
             let id = if for_listing { "+e.id" } else { "e.id" };
-            (format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${first_param})"), vec![expr])
-        }
-        Backend::Postgres => {
-            let like = format!("%{}%", terms.join("%"));
-            let phrase = terms.join(" ");
-            let column = if published_only {
-                "e.public_text"
-            } else {
-                "e.search_text"
-            };
             (
-                format!(
-                    "(dvk_fold({column}) LIKE ${} OR ${} <% dvk_fold({column}))",
-                    first_param,
-                    first_param + 1
-                ),
-                vec![like, phrase],
+                format!("{id} IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ${first_param})"),
+                vec![expr],
             )
         }
+        Backend::Postgres => (
+            format!(
+                "{} @@ to_tsquery('simple', ${first_param})",
+                search_vector(published_only)
+            ),
+            vec![expr],
+        ),
     }
 }
 
@@ -76,28 +108,35 @@ pub fn subtree_column(backend: Backend, for_listing: bool) -> &'static str {
     }
 }
 
-/// Statements that (re)index an entry's text: ($1 id, $2 published text,
-/// $3 personal items, each as returned by `index_text`). SQLite keeps them
-/// in two FTS columns; PostgreSQL keeps the whole text for staff and the
-/// published text for the public, each under its own trigram index.
+/// Statements that (re)index an entry's text: ($1 id, $2 title, $3 the
+/// other published items, $4 personal items, each as `index_words` gives
+/// them). SQLite keeps them in three FTS columns; PostgreSQL in two stored
+/// vectors, the whole text for staff and the published text for the
+/// public, the title weighted first.
 pub fn index_entry_statements(backend: Backend) -> &'static [&'static str] {
     match backend {
         Backend::Sqlite => &[
             "DELETE FROM entries_fts WHERE rowid = $1",
-            "INSERT INTO entries_fts (rowid, body, personal) VALUES ($1, $2, $3)",
+            "INSERT INTO entries_fts (rowid, title, body, personal) VALUES ($1, $2, $3, $4)",
         ],
         Backend::Postgres => &[
-            "UPDATE entries SET search_text = $2 || CASE WHEN $3 = '' THEN '' ELSE chr(10) || $3 END, public_text = $2 WHERE id = $1",
+            "UPDATE entries SET \
+             public_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3), \
+             search_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3) || to_tsvector('simple', $4) \
+             WHERE id = $1",
         ],
     }
 }
 
-/// The text stored for search: folded by DVK for SQLite (FTS5 cannot fold
-/// đ), raw for PostgreSQL (folded by `dvk_fold()` in the index).
-pub fn index_text(backend: Backend, raw: &str) -> String {
+/// The search engine's score of a match, higher is better (SQLite's bm25
+/// is lower-is-better, so negated; the title weighs most).
+pub fn search_score(backend: Backend, query_param: usize, published_only: bool) -> String {
     match backend {
-        Backend::Sqlite => dvk_domain::text::fold(raw),
-        Backend::Postgres => raw.to_owned(),
+        Backend::Sqlite => "-bm25(entries_fts, 8.0, 1.0, 1.0)".to_owned(),
+        Backend::Postgres => format!(
+            "CAST(ts_rank({}, to_tsquery('simple', ${query_param})) AS DOUBLE PRECISION)",
+            search_vector(published_only)
+        ),
     }
 }
 
@@ -139,35 +178,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_match_is_words_then_prefix() {
-        let (cond, p) = entry_search(
-            Backend::Sqlite,
-            &["dan".into(), "van".into()],
-            3,
-            false,
-            false,
-        );
-        assert_eq!(p, vec!["\"dan\" \"van\"*".to_owned()]);
+    fn sqlite_match_is_phrases_then_prefix() {
+        let q = SearchQuery::parse("dan \"van kheo\" ba");
+        let (cond, p) = entry_search(Backend::Sqlite, &q, 3, false, false);
+        assert_eq!(p, vec!["\"dan\" AND \"van kheo\" AND \"ba\"*".to_owned()]);
         assert!(cond.contains("MATCH $3"));
-        let (cond, _) = entry_search(Backend::Sqlite, &["dan".into()], 1, true, false);
+        let (cond, _) = entry_search(Backend::Sqlite, &q, 1, true, false);
         assert!(cond.starts_with("+e.id IN"));
-        // Public search: the published column only.
-        let (_, p) = entry_search(Backend::Sqlite, &["giao".into()], 1, true, true);
-        assert_eq!(p, vec!["body : (\"giao\"*)".to_owned()]);
+        // Public search: the published columns only.
+        let (_, p) = entry_search(Backend::Sqlite, &SearchQuery::parse("giao"), 1, true, true);
+        assert_eq!(p, vec!["{title body} : (\"giao\"*)".to_owned()]);
+        let fixed =
+            SearchQuery::parse("thaii nhac").with_alternates(vec![(0, vec!["thai".into()])]);
+        assert_eq!(
+            search_expression(Backend::Sqlite, &fixed, false),
+            "(\"thaii\" OR \"thai\") AND \"nhac\"*"
+        );
     }
 
     #[test]
-    fn postgres_uses_fold_and_trigrams() {
-        let (cond, p) = entry_search(
+    fn postgres_uses_stored_vectors() {
+        let q = SearchQuery::parse("\"do van\" duc");
+        let (cond, p) = entry_search(Backend::Postgres, &q, 5, true, false);
+        assert_eq!(p, vec!["(do <-> van) & (duc:*)".to_owned()]);
+        assert_eq!(cond, "e.search_tsv @@ to_tsquery('simple', $5)");
+        let (cond, _) = entry_search(
             Backend::Postgres,
-            &["do".into(), "van".into(), "duc".into()],
-            5,
+            &SearchQuery::parse("giao"),
+            1,
             true,
-            false,
+            true,
         );
-        assert_eq!(p, vec!["%do%van%duc%".to_owned(), "do van duc".to_owned()]);
-        assert!(cond.contains("LIKE $5") && cond.contains("$6 <%"));
-        let (cond, _) = entry_search(Backend::Postgres, &["giao".into()], 1, true, true);
-        assert!(cond.contains("dvk_fold(e.public_text)") && !cond.contains("search_text"));
+        assert!(cond.contains("e.public_tsv") && !cond.contains("search_tsv"));
+        let fixed =
+            SearchQuery::parse("thaii nhac").with_alternates(vec![(0, vec!["thai".into()])]);
+        assert_eq!(
+            search_expression(Backend::Postgres, &fixed, false),
+            "(thaii | thai) & (nhac:*)"
+        );
     }
 }

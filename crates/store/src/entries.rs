@@ -8,6 +8,8 @@ use crate::error::{ServiceError, StoreError};
 use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject, ITEMS};
 use dvk_domain::state::EntryState;
 use dvk_domain::text::sort_key;
+
+pub use crate::listing::{Counted, Cursor, EntryFilter, Keyset, Listed, PageInfo, Sort, Total};
 use dvk_domain::unit::UnitPath;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -62,88 +64,11 @@ impl EntryDetail {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    Updated,
-    Title,
-    Year,
-}
-
-impl Sort {
-    pub fn parse(s: &str) -> Sort {
-        match s {
-            "title" => Sort::Title,
-            "year" => Sort::Year,
-            _ => Sort::Updated,
-        }
-    }
-    pub fn code(self) -> &'static str {
-        match self {
-            Sort::Updated => "updated",
-            Sort::Title => "title",
-            Sort::Year => "year",
-        }
-    }
-    pub(crate) fn order_by(self, backend: crate::db::Backend) -> String {
-        let title = dialect::title_order(backend);
-        match self {
-            Sort::Updated => "e.updated_at DESC, e.id DESC".to_owned(),
-            Sort::Title => format!("{title}, e.id"),
-            Sort::Year => format!("e.year DESC, {title}, e.id"),
-        }
-    }
-}
-
-/// Filters of the entry list; `visible` limits to what the reader may see.
-#[derive(Debug, Clone, Default)]
-pub struct EntryFilter {
-    pub visible: Vec<UnitPath>,
-    pub unit: Option<UnitPath>,
-    pub field_ids: Vec<i64>,
-    pub kind: Option<Kind>,
-    pub subject: Option<Subject>,
-    pub state: Option<EntryState>,
-    pub year: Option<i32>,
-    pub level: Option<String>,
-    pub search: Vec<String>,
-    /// Only recognised entries (public pages).
-    pub public_only: bool,
-    pub sort: Sort,
-    pub page: i64,
-    pub per_page: i64,
-    /// What a figure of the summary table counts (its links open the list).
-    pub counted: Counted,
-}
-
-/// Filters behind the summary table's figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counted {
-    /// Sent onward: not drafts or withdrawn.
-    pub sent_only: bool,
-    /// A phase code instead of (or with) a year.
-    pub phase: Option<String>,
-    /// Only entries the filter's unit registered itself (not its subtree).
-    pub own_unit: bool,
-    /// The filter's unit also answers for these (the units it was formed
-    /// from in 2025).
-    pub unit_also: Vec<UnitPath>,
-    /// Carried over from an earlier phase (true) or new (false).
-    pub carried: Option<bool>,
-    /// Any of these states.
-    pub states: Vec<EntryState>,
-    /// Recognised by a decision at this level.
-    pub recognised_level: Option<String>,
-    /// Given this form of reward (not revoked).
-    pub reward_form: Option<i64>,
-    /// Kept on the register by a review held in these years.
-    pub kept_in: Option<(i32, i32)>,
-}
-
 #[derive(Clone)]
 pub(crate) enum Param {
     I(i64),
     S(String),
+    B(Vec<u8>),
 }
 
 pub(crate) fn bind_all<'a>(
@@ -155,16 +80,17 @@ pub(crate) fn bind_all<'a>(
         query = match p {
             Param::I(i) => query.bind(*i),
             Param::S(s) => query.bind(s.clone()),
+            Param::B(b) => query.bind(b.clone()),
         };
     }
     query
 }
 
-const SUMMARY_COLS: &str =
+pub(crate) const SUMMARY_COLS: &str =
     "e.id, e.kind, e.subject, e.field_id, e.target_level, e.year, e.unit_id, u.name AS unit_name, \
                             e.title, e.person_name, e.state, e.updated_at";
 
-fn summary_from_row(r: &AnyRow) -> Result<EntrySummary, sqlx::Error> {
+pub(crate) fn summary_from_row(r: &AnyRow) -> Result<EntrySummary, sqlx::Error> {
     let bad = |what: &str, v: String| sqlx::Error::Decode(format!("bad {what}: {v}").into());
     let kind: String = r.try_get("kind")?;
     let subject: String = r.try_get("subject")?;
@@ -285,25 +211,6 @@ pub fn diff(old: Option<&Registration>, new: &Registration) -> Value {
     Value::Object(out)
 }
 
-pub(crate) async fn index_entry(
-    conn: &mut AnyConnection,
-    backend: crate::db::Backend,
-    id: i64,
-    r: &Registration,
-) -> Result<(), sqlx::Error> {
-    let published = dialect::index_text(backend, &r.published_text());
-    let personal = dialect::index_text(backend, &r.personal_text());
-    for sql in dialect::index_entry_statements(backend) {
-        q(sql)
-            .bind(id)
-            .bind(&published)
-            .bind(&personal)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Writes the long registration texts (insert for a new entry).
 async fn write_contents(
     conn: &mut AnyConnection,
@@ -422,7 +329,7 @@ pub(crate) async fn insert_entry_in(
         .await?
         .try_get(0)?;
     write_contents(&mut *conn, id, r, true).await?;
-    index_entry(&mut *conn, backend, id, r).await?;
+    crate::search::index_entry(&mut *conn, backend, id, r).await?;
     let mut changes = diff(None, r);
     if let (Some(source), Value::Object(map)) = (source, &mut changes) {
         map.insert("import".into(), source);
@@ -498,7 +405,7 @@ impl Db {
             ));
         }
         write_contents(&mut tx, old.id, r, false).await?;
-        index_entry(&mut tx, self.backend, old.id, r).await?;
+        crate::search::index_entry(&mut tx, self.backend, old.id, r).await?;
         append(
             &mut tx,
             AuditEvent {
@@ -518,7 +425,10 @@ impl Db {
     }
 
     pub async fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
-        let row = q("SELECT e.*, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
+        // Named columns: the PostgreSQL search vectors are not for reading.
+        let row = q("SELECT e.id, e.kind, e.subject, e.field_id, e.target_level, e.phase, e.year, e.unit_id, e.unit_path, \
+                     e.confirming_unit_id, e.confirming_path, e.replicates_id, e.title, e.person_name, e.state, e.state_reason, \
+                     e.version, e.created_by, e.created_at, e.updated_at, e.submitted_at, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
                      us.full_name AS created_by_name \
                      FROM entries e JOIN entry_contents t ON t.entry_id = e.id JOIN units u ON u.id = e.unit_id \
                      JOIN units c ON c.id = e.confirming_unit_id \
@@ -527,185 +437,6 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(detail_from_row).transpose()?)
-    }
-
-    /// WHERE clause and parameters of a filter. `for_listing` writes the
-    /// subtree tests as `+e.unit_path` so SQLite walks a sort-ordered
-    /// covering index instead of sorting the whole subtree; counting keeps
-    /// the plain form, which uses the subtree index.
-    pub(crate) fn entry_where(&self, f: &EntryFilter, for_listing: bool) -> (String, Vec<Param>) {
-        let col = dialect::subtree_column(self.backend, for_listing);
-        let mut conds: Vec<String> = Vec::new();
-        let mut params: Vec<Param> = Vec::new();
-        let push = |params: &mut Vec<Param>, p: Param| {
-            params.push(p);
-            params.len()
-        };
-        let mut vis = Vec::new();
-        for root in &f.visible {
-            let a = push(&mut params, Param::S(root.as_str().to_owned()));
-            let b = push(&mut params, Param::S(root.subtree_upper_bound()));
-            vis.push(format!("({col} >= ${a} AND {col} < ${b})"));
-        }
-        conds.push(format!("({})", vis.join(" OR ")));
-        if let Some(unit) = &f.unit {
-            let c = &f.counted;
-            let mut any = Vec::new();
-            if c.own_unit {
-                let a = push(&mut params, Param::S(unit.as_str().to_owned()));
-                any.push(format!("e.unit_path = ${a}"));
-            } else {
-                for u in std::iter::once(unit).chain(c.unit_also.iter()) {
-                    let a = push(&mut params, Param::S(u.as_str().to_owned()));
-                    let b = push(&mut params, Param::S(u.subtree_upper_bound()));
-                    any.push(format!("({col} >= ${a} AND {col} < ${b})"));
-                }
-            }
-            conds.push(format!("({})", any.join(" OR ")));
-        }
-        let c = &f.counted;
-        if c.sent_only {
-            conds.push("e.state NOT IN ('draft', 'withdrawn')".to_owned());
-        }
-        if let Some(p) = &c.phase {
-            conds.push(format!(
-                "e.phase = ${}",
-                push(&mut params, Param::S(p.clone()))
-            ));
-        }
-        if let Some(carried) = c.carried {
-            conds.push(if carried {
-                "e.carried_from_id IS NOT NULL".to_owned()
-            } else {
-                "e.carried_from_id IS NULL".to_owned()
-            });
-        }
-        if !c.states.is_empty() {
-            let list: Vec<String> = c
-                .states
-                .iter()
-                .map(|s| format!("${}", push(&mut params, Param::S(s.code().into()))))
-                .collect();
-            conds.push(format!("e.state IN ({})", list.join(",")));
-        }
-        if let Some(l) = &c.recognised_level {
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM decision_entries x JOIN decisions d ON d.id = x.decision_id \
-                 WHERE x.entry_id = e.id AND d.level_code = ${})",
-                push(&mut params, Param::S(l.clone()))
-            ));
-        }
-        if let Some(form) = c.reward_form {
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM rewards w WHERE w.entry_id = e.id AND w.revoked = 0 AND w.form_id = ${})",
-                push(&mut params, Param::I(form))
-            ));
-        }
-        if let Some((from, to)) = c.kept_in {
-            let a = push(&mut params, Param::I(from as i64));
-            let b = push(&mut params, Param::I(to as i64));
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM yearly_reports r WHERE r.entry_id = e.id AND r.outcome = 'continuing' \
-                 AND r.year >= ${a} AND r.year <= ${b})"
-            ));
-        }
-        if !f.field_ids.is_empty() {
-            let list: Vec<String> = f
-                .field_ids
-                .iter()
-                .map(|id| format!("${}", push(&mut params, Param::I(*id))))
-                .collect();
-            conds.push(format!("e.field_id IN ({})", list.join(",")));
-        }
-        if let Some(k) = f.kind {
-            conds.push(format!(
-                "e.kind = ${}",
-                push(&mut params, Param::S(k.code().into()))
-            ));
-        }
-        if let Some(s) = f.subject {
-            conds.push(format!(
-                "e.subject = ${}",
-                push(&mut params, Param::S(s.code().into()))
-            ));
-        }
-        if f.public_only {
-            conds.push("e.state IN ('recognised', 'outstanding', 'rewarded')".to_owned());
-        }
-        if let Some(s) = f.state {
-            conds.push(format!(
-                "e.state = ${}",
-                push(&mut params, Param::S(s.code().into()))
-            ));
-        }
-        if let Some(y) = f.year {
-            conds.push(format!(
-                "e.year = ${}",
-                push(&mut params, Param::I(y as i64))
-            ));
-        }
-        if let Some(l) = &f.level {
-            conds.push(format!(
-                "e.target_level = ${}",
-                push(&mut params, Param::S(l.clone()))
-            ));
-        }
-        if !f.search.is_empty() {
-            let (cond, values) = dialect::entry_search(
-                self.backend,
-                &f.search,
-                params.len() + 1,
-                for_listing,
-                f.public_only,
-            );
-            for v in values {
-                params.push(Param::S(v));
-            }
-            conds.push(cond);
-        }
-        (conds.join(" AND "), params)
-    }
-
-    /// Number of entries matching a filter: one statement.
-    pub async fn count_entries(&self, f: &EntryFilter) -> Result<i64, StoreError> {
-        if f.visible.is_empty() {
-            return Ok(0);
-        }
-        let (where_sql, params) = self.entry_where(f, false);
-        let sql = format!("SELECT COUNT(*) FROM entries e WHERE {where_sql}");
-        Ok(bind_all(&sql, &params)
-            .fetch_one(&self.read)
-            .await?
-            .try_get(0)?)
-    }
-
-    /// One page of entries and the total count: two statements.
-    pub async fn list_entries(
-        &self,
-        f: &EntryFilter,
-    ) -> Result<(Vec<EntrySummary>, i64), StoreError> {
-        if f.visible.is_empty() {
-            return Ok((Vec::new(), 0));
-        }
-        let (where_sql, params) = self.entry_where(f, true);
-        let (count_where, count_params) = self.entry_where(f, false);
-        let per_page = f.per_page.clamp(1, 200);
-        let offset = (f.page.max(1) - 1) * per_page;
-        let list_sql = format!(
-            "SELECT {SUMMARY_COLS} FROM entries e JOIN units u ON u.id = e.unit_id WHERE {where_sql} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
-            f.sort.order_by(self.backend)
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM entries e WHERE {count_where}");
-        let rows = bind_all(&list_sql, &params).fetch_all(&self.read).await?;
-        let total: i64 = bind_all(&count_sql, &count_params)
-            .fetch_one(&self.read)
-            .await?
-            .try_get(0)?;
-        let items = rows
-            .iter()
-            .map(summary_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((items, total))
     }
 
     /// Registration status of each lower unit of `parent` for `year`, one

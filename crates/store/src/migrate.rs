@@ -63,6 +63,7 @@ const STEPS: &[Step] = &[
         false
     ),
     step!(21, "0021_imports.sql", "imports", false),
+    step!(22, "0022_ranked_search.sql", "ranked_search", true),
 ];
 
 /// The newest schema this binary knows.

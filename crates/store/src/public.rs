@@ -88,10 +88,11 @@ pub async fn public_models(
     db: &Db,
     roots: Vec<UnitPath>,
     mut filter: EntryFilter,
-) -> Result<(Vec<PublicLine>, i64), ServiceError> {
+) -> Result<(Vec<PublicLine>, crate::entries::PageInfo), ServiceError> {
     filter.visible = roots;
     filter.public_only = true;
-    let (items, total) = db.list_entries(&filter).await?;
+    let listed = db.list_entries(&filter).await?;
+    let (items, total) = (listed.items, listed.page);
     Ok((
         items
             .into_iter()

@@ -567,7 +567,7 @@ pub async fn list_entries(
     db: &Db,
     actor: &Actor,
     mut filter: crate::entries::EntryFilter,
-) -> Result<(Vec<crate::entries::EntrySummary>, i64), ServiceError> {
+) -> Result<crate::entries::Listed, ServiceError> {
     filter.visible = readable_roots(db, actor).await?;
     filter.public_only = false;
     Ok(db.list_entries(&filter).await?)

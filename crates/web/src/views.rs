@@ -48,6 +48,15 @@ pub fn fmt_money(v: i64) -> String {
     }
 }
 
+/// "123 hồ sơ", or "hơn 10.000 hồ sơ" when the list stopped counting.
+pub fn fmt_total(total: dvk_store::entries::Total, noun: &str) -> String {
+    if total.more {
+        format!("hơn {} {noun}", fmt_money(total.count))
+    } else {
+        format!("{} {noun}", fmt_money(total.count))
+    }
+}
+
 pub use dvk_domain::text::truncate;
 
 pub fn url_encode(s: &str) -> String {
@@ -202,8 +211,16 @@ pub struct EntriesPage {
     pub sorts: Vec<Opt>,
     pub rows: Vec<EntryRow>,
     pub total: i64,
+    /// "hơn 10.000 hồ sơ"
+    pub total_label: String,
+    /// Shown when the words typed found nothing and other spellings did.
+    pub searched_as: String,
+    /// Ranked search results stop at the candidates ranked.
+    pub ranked_note: String,
+    /// The numbered page, 0 on a page reached by cursor.
     pub page: i64,
-    pub pages: i64,
+    /// The first pages by number: (number, link, current).
+    pub page_links: Vec<(i64, String, bool)>,
     pub prev_href: String,
     pub next_href: String,
     pub notice: String,

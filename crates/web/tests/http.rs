@@ -34,6 +34,8 @@ mod retries;
 mod review;
 #[path = "http/rewards.rs"]
 mod rewards;
+#[path = "http/scale.rs"]
+mod scale;
 #[path = "http/state_table.rs"]
 mod state_table;
 #[path = "http/support.rs"]
@@ -73,6 +75,9 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    scale::lists_page_by_cursor_and_stop_counting_at_a_cap,
+    scale::search_means_the_same_on_both_backends,
+    scale::search_and_lists_use_their_indexes,
     notice::confidential_appraisal_and_lawful_notice,
     public::public_search_ignores_personal_items,
     public::public_abuse_cannot_win,

@@ -80,7 +80,7 @@ fn describe(cat: &Catalogue, f: &EntryFilter) -> String {
         parts.push(format!("trạng thái “{}”", s.label()));
     }
     if !f.search.is_empty() {
-        parts.push(format!("tìm “{}”", f.search.join(" ")));
+        parts.push(format!("tìm “{}”", f.search.display()));
     }
     if parts.is_empty() {
         String::new()
@@ -232,7 +232,7 @@ pub async fn rows(
          JOIN units c ON c.id = e.confirming_unit_id \
          LEFT JOIN entries r ON r.id = e.replicates_id \
          WHERE {where_sql} ORDER BY {}",
-        filter.sort.order_by(db.backend)
+        filter.sort.order_by(db.backend, false)
     );
     let mut stream = bind_all(&sql, &params).fetch(&db.read);
     let mut n = 0u64;

@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use dvk_domain::auth;
 use dvk_domain::entry::{EntryForm, Kind, Subject};
+use dvk_domain::search::SearchQuery;
 use dvk_domain::state::{EntryState, Transition};
-use dvk_domain::text::search_terms;
+use dvk_store::entries::{Cursor, Keyset};
 use dvk_store::entries::{EntryFilter, EntrySummary, Sort};
 use dvk_store::service;
 use dvk_store::ServiceError;
@@ -348,11 +349,21 @@ impl From<EntrySummary> for EntrySummaryOut {
 #[derive(Serialize, ToSchema)]
 pub struct EntryPage {
     pub items: Vec<EntrySummaryOut>,
-    /// Entries matching the filters, over all pages.
+    /// Entries matching the filters, over all pages, counted up to 10 000
+    /// (a search: up to the 1 000 it ranks); `total_more` says more matched.
     pub total: i64,
+    pub total_more: bool,
+    /// The numbered page (1 when reached by a cursor).
     pub page: i64,
     pub per_page: i64,
+    /// Numbered pages over the counted entries.
     pub pages: i64,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Pass as `before` for the previous page; absent on the first page.
+    pub prev_cursor: Option<String>,
+    /// When the words asked found nothing, the spellings searched instead.
+    pub searched_as: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -374,10 +385,16 @@ pub struct EntryListQuery {
     pub year: Option<i32>,
     /// Level asked to recognise (`xa`, `tinh`, …).
     pub level: Option<String>,
-    /// `updated` (default), `title` (Vietnamese order) or `year`.
+    /// `updated` (default), `title` (Vietnamese order), `year`, or with `q`
+    /// `relevance` (the default then: title matches first, over the 1 000
+    /// most recent matches).
     pub sort: Option<String>,
-    /// From 1.
+    /// From 1; numbered pages reach the first 10 000 entries, cursors any.
     pub page: Option<i64>,
+    /// The page after this cursor (`next_cursor` of a page).
+    pub after: Option<String>,
+    /// The page before this cursor (`prev_cursor` of a page).
+    pub before: Option<String>,
     /// 1–100, default 25.
     pub per_page: Option<i64>,
 }
@@ -456,13 +473,29 @@ pub async fn list(
 ) -> ApiResult<Json<EntryPage>> {
     let filter = filter_of(&state, &user, &lq).await?;
     let (page, per_page) = (filter.page, filter.per_page);
-    let (items, total) = service::list_entries(&state.db, &user.actor, filter).await?;
+    let relevance = filter.sort == Sort::Relevance && !filter.search.is_empty();
+    let listed = service::list_entries(&state.db, &user.actor, filter).await?;
+    let info = &listed.page;
+    // Ranked results are a bounded set read by page number; lists go on
+    // by cursor.
+    let cursor = |e: Option<&dvk_store::entries::EntrySummary>| {
+        e.filter(|_| !relevance)
+            .map(|e| dvk_store::entries::Cursor::of(e).encode())
+    };
     Ok(Json(EntryPage {
-        items: items.into_iter().map(EntrySummaryOut::from).collect(),
-        total,
+        next_cursor: cursor(listed.items.last().filter(|_| info.has_next)),
+        prev_cursor: cursor(listed.items.first().filter(|_| info.has_prev)),
+        total: info.total.count,
+        total_more: info.total.more,
+        searched_as: info.searched_as.clone(),
         page,
         per_page,
-        pages: ((total + per_page - 1) / per_page).max(1),
+        pages: ((info.total.count + per_page - 1) / per_page).max(1),
+        items: listed
+            .items
+            .into_iter()
+            .map(EntrySummaryOut::from)
+            .collect(),
     }))
 }
 
@@ -494,9 +527,30 @@ async fn filter_of(
             .find(|l| l.code == v)
             .map(|l| l.code.clone())
     })?;
+    let search = SearchQuery::parse(lq.q.as_deref().unwrap_or(""));
     let sort = parse_opt(&lq.sort, "sort", |v| {
-        matches!(v, "updated" | "title" | "year").then(|| Sort::parse(v))
-    })?;
+        matches!(v, "updated" | "title" | "year" | "relevance").then(|| Sort::parse(v, true))
+    })?
+    .unwrap_or(Sort::parse("", !search.is_empty()));
+    let keyset = match (&lq.after, &lq.before) {
+        (Some(_), Some(_)) => {
+            return Err(ServiceError::invalid(
+                "after",
+                "Chỉ dùng một trong hai: «after» hoặc «before».",
+            )
+            .into())
+        }
+        (Some(c), None) => Some(Keyset::After(parse_cursor(c, "after")?)),
+        (None, Some(c)) => Some(Keyset::Before(parse_cursor(c, "before")?)),
+        (None, None) => None,
+    };
+    if keyset.is_none() && (page - 1) * per_page >= dvk_store::listing::COUNT_CAP {
+        return Err(ServiceError::invalid(
+            "page",
+            "Trang quá xa: các trang đánh số chỉ tới 10.000 hồ sơ đầu; hãy đọc tiếp bằng «after» (lấy từ next_cursor) hoặc thu hẹp bộ lọc.",
+        )
+        .into());
+    }
     Ok(EntryFilter {
         visible: user.actor.visible_roots(),
         unit,
@@ -509,12 +563,24 @@ async fn filter_of(
         state: parse_opt(&lq.state, "state", EntryState::parse)?,
         year: lq.year,
         level,
-        search: search_terms(lq.q.as_deref().unwrap_or("")),
+        search,
         public_only: false,
-        sort: sort.unwrap_or_default(),
+        sort,
         page,
         per_page,
+        keyset,
         counted: Default::default(),
+    })
+}
+
+/// A cursor given back to the list, checked.
+pub fn parse_cursor(raw: &str, field: &str) -> ApiResult<Cursor> {
+    Cursor::decode(raw).ok_or_else(|| {
+        ServiceError::invalid(
+            field,
+            "Con trỏ trang không hợp lệ; hãy dùng next_cursor hoặc prev_cursor của một trang.",
+        )
+        .into()
     })
 }
 

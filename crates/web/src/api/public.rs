@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use dvk_domain::text::search_terms;
+use dvk_domain::search::SearchQuery;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::ServiceError;
@@ -109,7 +109,10 @@ pub struct PublicEntrySummary {
 #[derive(Serialize, ToSchema)]
 pub struct PublicEntryPage {
     pub items: Vec<PublicEntrySummary>,
+    /// Models matching, counted up to 10 000 (a search: the 1 000 it
+    /// ranks); `total_more` says more matched.
     pub total: i64,
+    pub total_more: bool,
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
@@ -152,6 +155,14 @@ pub async fn entries(
         ),
         None => None,
     };
+    let search = SearchQuery::parse(pq.q.as_deref().unwrap_or(""));
+    if (page - 1) * per_page >= dvk_store::listing::COUNT_CAP {
+        return Err(ServiceError::invalid(
+            "page",
+            "Trang quá xa: các trang chỉ tới 10.000 mô hình đầu; hãy thu hẹp bộ lọc.",
+        )
+        .into());
+    }
     let filter = EntryFilter {
         unit,
         field_ids: pq
@@ -160,9 +171,9 @@ pub async fn entries(
             .unwrap_or_default(),
         year: pq.year,
         level,
-        search: search_terms(pq.q.as_deref().unwrap_or("")),
+        sort: Sort::parse("", !search.is_empty()).or_year(),
+        search,
         public_only: true,
-        sort: Sort::Year,
         page,
         per_page,
         ..Default::default()
@@ -182,10 +193,11 @@ pub async fn entries(
                 year: e.year,
             })
             .collect(),
-        total,
+        total: total.total.count,
+        total_more: total.total.more,
         page,
         per_page,
-        pages: ((total + per_page - 1) / per_page).max(1),
+        pages: ((total.total.count + per_page - 1) / per_page).max(1),
     }))
 }
 

@@ -9,9 +9,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::auth;
 use dvk_domain::entry::{EntryForm, Gender, Kind, Subject, ITEMS, ITEM_MAX, TITLE_MAX};
+use dvk_domain::search::SearchQuery;
 use dvk_domain::state::{EntryState, Transition};
-use dvk_domain::text::search_terms;
-use dvk_store::entries::{EntryFilter, Sort};
+use dvk_store::entries::{Cursor, EntryFilter, Keyset, Sort};
+use dvk_store::listing::{COUNT_CAP, RANKED_CANDIDATES};
 use dvk_store::service::{self, current_year};
 use dvk_store::ServiceError;
 use serde::Deserialize;
@@ -33,6 +34,9 @@ pub struct ListQuery {
     level: String,
     sort: String,
     page: String,
+    /// Cursors of the pages next to one seen (deep pages).
+    after: String,
+    before: String,
     msg: String,
     /// Export only: `xlsx` or `csv`.
     format: String,
@@ -61,6 +65,18 @@ impl ListQuery {
         } else {
             format!("/entries/export?{filters}&format={format}")
         }
+    }
+
+    /// The list as filtered, at a keyset page.
+    fn cursor_href(&self, keyset: &Keyset) -> String {
+        let base = self.href(1);
+        let base = base.trim_end_matches("page=1").trim_end_matches(['&', '?']);
+        let (k, v) = match keyset {
+            Keyset::After(c) => ("after", c.encode()),
+            Keyset::Before(c) => ("before", c.encode()),
+        };
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}{k}={v}")
     }
 
     fn href(&self, page: i64) -> String {
@@ -110,7 +126,21 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
         Ok(id) => cat.field_and_subfields(id),
         Err(_) => Vec::new(),
     };
-    let page = lq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    // Numbered pages reach the counted entries; beyond, cursors go on.
+    let page = lq
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, COUNT_CAP / PER_PAGE);
+    let keyset = if !lq.after.is_empty() {
+        Cursor::decode(&lq.after).map(Keyset::After)
+    } else if !lq.before.is_empty() {
+        Cursor::decode(&lq.before).map(Keyset::Before)
+    } else {
+        None
+    };
+    let search = SearchQuery::parse(&lq.q);
     // A unit formed in 2025 answers for the units it was formed from.
     let unit_also = match (&unit, lq.unit.trim().parse::<i64>()) {
         (Some(_), Ok(id)) if lq.own != "1" && lq.alone != "1" => {
@@ -158,11 +188,12 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
             .iter()
             .find(|l| l.code == lq.level)
             .map(|l| l.code.clone()),
-        search: search_terms(&lq.q),
         public_only: false,
-        sort: Sort::parse(&lq.sort),
+        sort: Sort::parse(&lq.sort, !search.is_empty()),
+        search,
         page,
         per_page: PER_PAGE,
+        keyset,
         counted,
     })
 }
@@ -189,11 +220,61 @@ pub async fn list(
     let visible = user.actor.visible_roots();
     let tree = state.units(user.info.units_version).await?;
     let filter = filter_of(&state, &user, &lq).await?;
-    let page = filter.page;
-    let (items, total) = service::list_entries(&state.db, &user.actor, filter.clone()).await?;
+    let page = if filter.keyset.is_some() {
+        0
+    } else {
+        filter.page
+    };
+    let ranked = filter.sort == Sort::Relevance;
+    let listed = service::list_entries(&state.db, &user.actor, filter.clone()).await?;
+    let info = listed.page.clone();
     let units = tree.within(&visible, 2);
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let rows = items
+    let pages = ((info.total.count + PER_PAGE - 1) / PER_PAGE).max(1);
+    // Ranked results are numbered pages over the candidates; lists move on
+    // by cursor from the rows shown, so a deep page costs a first page.
+    let (prev_href, next_href) = if ranked {
+        (
+            if info.has_prev {
+                lq.href(page - 1)
+            } else {
+                String::new()
+            },
+            if info.has_next {
+                lq.href(page + 1)
+            } else {
+                String::new()
+            },
+        )
+    } else {
+        (
+            match listed.items.first() {
+                Some(_) if info.has_prev && page == 2 => lq.href(1),
+                Some(e) if info.has_prev => lq.cursor_href(&Keyset::Before(Cursor::of(e))),
+                _ => String::new(),
+            },
+            match listed.items.last() {
+                Some(e) if info.has_next => lq.cursor_href(&Keyset::After(Cursor::of(e))),
+                _ => String::new(),
+            },
+        )
+    };
+    let page_links = if pages > 1 {
+        (1..=pages.min(7))
+            .map(|n| (n, lq.href(n), n == page))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let ranked_note = if ranked && info.total.more {
+        format!(
+            "Hiện {} kết quả phù hợp nhất trong các hồ sơ mới nhất; hãy thêm từ hoặc bộ lọc để thu hẹp.",
+            crate::views::fmt_money(RANKED_CANDIDATES)
+        )
+    } else {
+        String::new()
+    };
+    let rows = listed
+        .items
         .into_iter()
         .map(|e| EntryRow {
             id: e.id,
@@ -238,6 +319,7 @@ pub async fn list(
             .map(|l| Opt::new(l.code.clone(), l.name.clone(), &lq.level))
             .collect(),
         sorts: [
+            (Sort::Relevance, "Phù hợp nhất (khi tìm)"),
             (Sort::Updated, "Mới cập nhật"),
             (Sort::Title, "Tên (A–Z)"),
             (Sort::Year, "Năm"),
@@ -246,19 +328,14 @@ pub async fn list(
         .map(|(s, l)| Opt::new(s.code(), *l, filter.sort.code()))
         .collect(),
         rows,
-        total,
+        total: info.total.count,
+        total_label: crate::views::fmt_total(info.total, "hồ sơ"),
+        searched_as: info.searched_as.unwrap_or_default(),
+        ranked_note,
         page,
-        pages,
-        prev_href: if page > 1 {
-            lq.href(page - 1)
-        } else {
-            String::new()
-        },
-        next_href: if page < pages {
-            lq.href(page + 1)
-        } else {
-            String::new()
-        },
+        page_links,
+        prev_href,
+        next_href,
         notice: notice(&lq.msg).to_owned(),
     };
     Ok(page_view.into_response())

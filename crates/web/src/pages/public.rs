@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::issuer::{dateline, Letterhead};
-use dvk_domain::text::search_terms;
+use dvk_domain::search::SearchQuery;
 use dvk_store::appraisal::{self as ap, CommentForm};
 use dvk_store::entries::{EntryFilter, Sort};
 use dvk_store::service::current_year;
@@ -223,7 +223,7 @@ pub struct PublicListPage {
     pub fields: Vec<Opt>,
     pub communes: Vec<Opt>,
     pub rows: Vec<PublicRow>,
-    pub total: i64,
+    pub total_label: String,
     pub prev_href: String,
     pub next_href: String,
 }
@@ -260,11 +260,17 @@ pub async fn recognised(
         .ok()
         .and_then(|id| tree.units.iter().find(|u| u.id == id))
         .map(|u| u.path.clone());
-    let page = pq.page.trim().parse::<i64>().unwrap_or(1).clamp(1, 10_000);
+    let page = pq
+        .page
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, dvk_store::listing::COUNT_CAP / PUBLIC_PER_PAGE);
     let field_ids: Vec<i64> = match pq.field.trim().parse::<i64>() {
         Ok(id) => cat.field_and_subfields(id),
         Err(_) => Vec::new(),
     };
+    let search = SearchQuery::parse(&pq.q);
     let filter = EntryFilter {
         unit,
         field_ids,
@@ -274,9 +280,9 @@ pub async fn recognised(
             .iter()
             .find(|l| l.code == pq.level)
             .map(|l| l.code.clone()),
-        search: search_terms(&pq.q),
+        sort: Sort::parse("", !search.is_empty()).or_year(),
+        search,
         public_only: true,
-        sort: Sort::Year,
         page,
         per_page: PUBLIC_PER_PAGE,
         ..Default::default()
@@ -298,7 +304,7 @@ pub async fn recognised(
         s.append_pair("page", &p.to_string());
         format!("/mo-hinh?{}", s.finish())
     };
-    let pages = ((total + PUBLIC_PER_PAGE - 1) / PUBLIC_PER_PAGE).max(1);
+    let info = total;
     let communes: Vec<Opt> = tree
         .units
         .iter()
@@ -334,13 +340,13 @@ pub async fn recognised(
                 year: e.year,
             })
             .collect(),
-        total,
-        prev_href: if page > 1 {
+        total_label: crate::views::fmt_total(info.total, "mô hình, điển hình"),
+        prev_href: if info.has_prev {
             href(page - 1)
         } else {
             String::new()
         },
-        next_href: if page < pages {
+        next_href: if info.has_next && page < dvk_store::listing::COUNT_CAP / PUBLIC_PER_PAGE {
             href(page + 1)
         } else {
             String::new()

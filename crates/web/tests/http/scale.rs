@@ -1,0 +1,244 @@
+//! National scale: lists move on by cursor and stop counting at a cap,
+//! search means the same on both backends, and the statements behind
+//! search and lists use their indexes once the table is large.
+
+use crate::api::api_as;
+use crate::support::*;
+use dvk_domain::search::SearchQuery;
+use dvk_store::entries::{EntryFilter, Sort};
+use dvk_store::Db;
+use serde_json::Value;
+
+fn ids(body: &Value) -> Vec<i64> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Copies every entry `times` times (list columns and search vectors;
+/// SQLite's index rows are not copied, so copies are found by lists only).
+async fn multiply_entries(db: &Db, kind: Kind, times: i64) {
+    let vectors = match kind {
+        Kind::Postgres => ", search_tsv, public_tsv",
+        Kind::Sqlite => "",
+    };
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {times}) \
+         INSERT INTO entries (kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
+         confirming_unit_id, confirming_path, title, title_sort, person_name, state, version, created_by, \
+         created_at, updated_at{vectors}) \
+         SELECT kind, subject, field_id, target_level, phase, year, unit_id, unit_path, confirming_unit_id, \
+         confirming_path, title, title_sort, person_name, state, version, created_by, created_at, updated_at + n.i{vectors} \
+         FROM entries CROSS JOIN n"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let analyse = match kind {
+        Kind::Postgres => "VACUUM ANALYZE entries",
+        Kind::Sqlite => "ANALYZE",
+    };
+    sqlx::query(analyse).execute(&db.pool).await.unwrap();
+}
+
+pub(crate) async fn lists_page_by_cursor_and_stop_counting_at_a_cap(kind: Kind) {
+    let s = start(kind, 60).await;
+    let api = api_as(&s, "bandanvan").await;
+
+    // step 1: for each order, walking the cursors gives exactly the list.
+    for sort in ["updated", "title", "year"] {
+        let all = api.get(&format!("/entries?sort={sort}&per_page=100")).await;
+        let all = ids(&all.body);
+        assert!(all.len() >= 50, "{sort}: {}", all.len());
+        let mut walked = Vec::new();
+        let mut pages = Vec::new();
+        let mut path = format!("/entries?sort={sort}&per_page=7");
+        loop {
+            let page = api.get(&path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.body);
+            walked.extend(ids(&page.body));
+            pages.push(page.body.clone());
+            match page.body["next_cursor"].as_str() {
+                Some(c) => path = format!("/entries?sort={sort}&per_page=7&after={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(walked, all, "{sort}: cursors walk the whole list once");
+        assert!(pages[0]["prev_cursor"].is_null());
+        // step 2: back from the third page gives the second.
+        let back = pages[2]["prev_cursor"].as_str().unwrap();
+        let second = api
+            .get(&format!("/entries?sort={sort}&per_page=7&before={back}"))
+            .await;
+        assert_eq!(ids(&second.body), ids(&pages[1]), "{sort}: previous page");
+    }
+
+    // step 3: a forged cursor or two directions are refused in Vietnamese.
+    let bad = api.get("/entries?after=abc").await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["fields"][0]["field"], "after");
+    assert!(bad.body.to_string().contains("Con trỏ"), "{}", bad.body);
+    let both = api.get("/entries?after=1.1.1.61&before=1.1.1.61").await;
+    assert_eq!(both.status, 400);
+
+    // step 4: the page offers the next page by cursor.
+    let web = Client::login(&s.base, "bandanvan").await;
+    let page = web.get_text("/entries?sort=title").await;
+    let next = page
+        .split("href=\"")
+        .skip(1)
+        .map(|h| h[..h.find('"').unwrap()].replace("&#38;", "&"))
+        .find(|h| h.contains("after="))
+        .expect("a next page by cursor");
+    let second = web.get_text(&next).await;
+    assert!(
+        second.contains("rel=\"prev\""),
+        "the second page links back"
+    );
+
+    // step 5: past the cap the list says "more than" and numbered pages stop.
+    multiply_entries(&s.db, kind, 200).await;
+    let first = api.get("/entries").await;
+    assert_eq!(first.body["total"], 10_000);
+    assert_eq!(first.body["total_more"], true);
+    assert!(first.body["next_cursor"].is_string());
+    let page = web.get_text("/entries").await;
+    assert!(page.contains("hơn 10.000 hồ sơ"), "capped count shown");
+    let far = api.get("/entries?page=401").await;
+    assert_eq!(far.status, 400);
+    assert!(far.body.to_string().contains("next_cursor"), "{}", far.body);
+    // A narrow filter still counts exactly.
+    let narrow = api.get("/entries?year=2023&state=withdrawn").await;
+    assert_eq!(narrow.body["total_more"], false);
+}
+
+/// One fixed set of queries, the same answers on SQLite and PostgreSQL.
+pub(crate) async fn search_means_the_same_on_both_backends(kind: Kind) {
+    let s = start(kind, 0).await;
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let (_, front_a, _, _) = commune_units(&s.db).await;
+    let titles = [
+        "Dân vận khéo trong xóa nhà tạm tại bản Mòng",
+        "Đường làng sạch đẹp",
+        "Âm nhạc dân tộc Thái giữ bản sắc",
+        "Nhà văn hóa tạm thời của bản",
+        "Khéo vận động dân hiến đất làm đường",
+    ];
+    for t in titles {
+        let res = officer
+            .post("/entries", &as_refs(&full_form(front_a.id, t)))
+            .await;
+        assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    }
+    let api = api_as(&s, "canbo.tohieu").await;
+    let cases: [(&str, &[&str]); 9] = [
+        // Diacritics ignored, words in any order: title matches first.
+        ("dan van kheo", &[titles[0], titles[4]]),
+        // đ is d (every entry's other items say "đường" too).
+        ("duong", &titles),
+        ("ĐƯỜNG LÀNG", &[titles[1]]),
+        // A quoted phrase keeps its order.
+        ("\"nha tam\"", &[titles[0]]),
+        ("\"tam nha\"", &[]),
+        // The last word is a prefix while being typed; a closed quote is not.
+        ("nhac dan to", &[titles[2]]),
+        ("\"van ho\"", &[]),
+        // A typing mistake finds the title word one edit away.
+        ("nhac thaii", &[titles[2]]),
+        // A phrase and a word together.
+        ("\"dan van\" kheo", &[titles[0]]),
+    ];
+    for (q, expected) in cases {
+        let res = api
+            .get(&format!("/entries?q={}&per_page=50", urlencode(q)))
+            .await;
+        assert_eq!(res.status, 200, "{q}: {}", res.body);
+        let mut got: Vec<String> = res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = expected.iter().map(|t| t.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "{kind:?}: {q}");
+    }
+    // Body words: every entry has "bê tông" in its objectives.
+    let res = api.get("/entries?q=be+tong&per_page=50").await;
+    assert_eq!(res.body["total"], 5);
+    // Ranking: title matches come before entries matching elsewhere only.
+    let res = api.get("/entries?q=hien+dat").await;
+    assert_eq!(res.body["items"][0]["title"], titles[4], "{}", res.body);
+    assert_eq!(res.body["total"], 5);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// At a size where the planner prefers them, search and filtered lists
+/// read through their indexes: no full scan of entries in any statement.
+pub(crate) async fn search_and_lists_use_their_indexes(kind: Kind) {
+    let s = start(kind, 60).await;
+    multiply_entries(&s.db, kind, 400).await;
+    let province = s.province.path.clone();
+    let base = EntryFilter {
+        visible: vec![province],
+        per_page: 25,
+        page: 1,
+        ..Default::default()
+    };
+    let searching = |q: &str| EntryFilter {
+        search: SearchQuery::parse(q),
+        sort: Sort::Relevance,
+        ..base.clone()
+    };
+    let cases = [
+        ("unfiltered first page", base.clone()),
+        (
+            "filtered list",
+            EntryFilter {
+                year: Some(2026),
+                state: Some(dvk_domain::state::EntryState::Accepted),
+                ..base.clone()
+            },
+        ),
+        (
+            "title order",
+            EntryFilter {
+                sort: Sort::Title,
+                ..base.clone()
+            },
+        ),
+        ("search, common words", searching("dan van kheo")),
+        ("search, rare word", searching("xim vang")),
+        (
+            "search within a filter",
+            EntryFilter {
+                year: Some(2026),
+                ..searching("dan van")
+            },
+        ),
+    ];
+    for (name, f) in cases {
+        for plan in s.db.list_plans(&f).await.unwrap() {
+            let full_scan = match kind {
+                Kind::Postgres => plan.contains("Seq Scan on entries"),
+                Kind::Sqlite => plan
+                    .lines()
+                    .any(|l| l.trim() == "SCAN e" || l.trim() == "SCAN entries"),
+            };
+            assert!(!full_scan, "{kind:?} {name}: full scan of entries\n{plan}");
+        }
+    }
+}
