@@ -1,5 +1,7 @@
-//! `dvk bench`: builds Sơn La-scale data in a fresh SQLite database, serves
-//! it on a loopback port and measures the main pages at a fixed concurrency.
+//! `dvk bench`: builds Sơn La-scale (or national-scale) data in a fresh
+//! SQLite database, or in the database `--database-url` names (PostgreSQL
+//! included), serves it on a loopback port and measures the main pages at a
+//! fixed concurrency.
 
 use anyhow::{bail, Context, Result};
 use dvk_store::audit::AuditEvent;
@@ -58,15 +60,29 @@ struct Outcome {
     queries: String,
 }
 
-pub async fn run(args: BenchArgs) -> Result<()> {
+pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = args
         .keep_in
         .clone()
         .unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let db = Db::connect(&url, 8).await?;
+    let url = database_url
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()));
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("Database: {} ({backend})", dvk_store::db::redact(&url));
+    // A pool as `dvk serve` would have for this load: one connection per
+    // client, within the server's own default on SQLite.
+    let pool = if backend == "SQLite" {
+        8
+    } else {
+        args.connections as u32 + 4
+    };
+    let db = Db::connect(&url, pool).await?;
     db.migrate().await?;
     db.seed_reference().await?;
     let started = Instant::now();
@@ -76,8 +92,18 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     };
     let cat = db.catalogue().await?;
     if db.entry_count().await? == 0 {
-        println!("Generating {} entries…", args.entries);
-        dvk_store::demo::load_demo(&db, &cat, &province, args.entries).await?;
+        println!("Generating {} entries with their histories…", args.entries);
+        let step = (args.entries / 10).max(1);
+        let t0 = Instant::now();
+        let shown = std::sync::atomic::AtomicUsize::new(0);
+        let progress = move |n: usize| {
+            let tenth = n / step;
+            if shown.fetch_max(tenth, std::sync::atomic::Ordering::Relaxed) < tenth {
+                println!("  {n} entries, {:.0}s", t0.elapsed().as_secs_f64());
+            }
+        };
+        dvk_store::demo::load_bench(&db, &cat, &province, args.entries, &progress).await?;
+        db.refresh_statistics().await?;
     }
     let mut audit = db.audit_count().await?;
     if audit < args.audit {
@@ -110,6 +136,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         WebConfig {
             secure_cookies: false,
             expose_query_count: true,
+            // The load comes from one address; the public pages' budget
+            // per address would otherwise refuse it.
+            public_api_per_minute: u32::MAX / 2,
             ..Default::default()
         },
     )
@@ -143,33 +172,92 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         .await;
     }
     let max_id = db.entry_count().await?;
-    let scenarios: Vec<(&str, PathFn)> = vec![
+    // A page deep in the list: the cursor of the entry in the middle.
+    let deep = {
+        let e = db
+            .entry(max_id / 2)
+            .await?
+            .context("an entry in the middle")?;
+        dvk_store::entries::Cursor {
+            id: e.id,
+            updated_at: e.updated_at,
+            year: e.registration.year as i64,
+            title: e.registration.items[0].clone(),
+        }
+        .encode()
+    };
+    let scenarios: Vec<(&str, bool, PathFn)> = vec![
         (
             "entry list (filtered: year 2026, accepted, 25/page)",
+            true,
             Box::new(|_r| "/entries?year=2026&state=accepted".to_owned()),
         ),
         (
-            "entry list (unfiltered, page 7)",
-            Box::new(|_r| "/entries?page=7".to_owned()),
+            "entry list (unfiltered, first page)",
+            true,
+            Box::new(|_r| "/entries".to_owned()),
+        ),
+        (
+            "entry list (unfiltered, deep page by cursor)",
+            true,
+            Box::new(move |_r| format!("/entries?after={deep}")),
         ),
         (
             "entry detail (random id)",
+            true,
             Box::new(move |r| format!("/entries/{}", r.random_range(1..=max_id))),
         ),
         (
-            "search \"dan van kheo\" (no diacritics)",
+            "search \"dan van kheo\" (about half the entries)",
+            true,
             Box::new(|_r| "/entries?q=dan+van+kheo".to_owned()),
         ),
+        (
+            "search \"xim vang\" (a rare word)",
+            true,
+            Box::new(|_r| "/entries?q=xim+vang".to_owned()),
+        ),
+        (
+            "registration status (province, this year)",
+            true,
+            Box::new(|_r| "/status".to_owned()),
+        ),
+        (
+            "register of recognised models (province)",
+            true,
+            Box::new(|_r| "/register".to_owned()),
+        ),
+        (
+            "public recognised models /mo-hinh (anonymous)",
+            false,
+            Box::new(|_r| "/mo-hinh".to_owned()),
+        ),
     ];
-    println!("\n{} connections, {} s per scenario, SQLite, server and load generator on the same machine\n", args.connections, args.seconds);
+    println!(
+        "\n{} connections, {} s per scenario, {backend}, {} entries, server and load generator on the same machine\n",
+        args.connections, args.seconds, max_id
+    );
     println!(
         "{:<52} {:>9} {:>9} {:>9} {:>8} {:>7}",
         "scenario", "req/s", "p50 ms", "p99 ms", "queries", "errors"
     );
-    for (name, path) in scenarios {
+    // The server's resident memory, sampled through the page load.
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        std::thread::spawn(move || {
+            let mut top = 0f64;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                top = top.max(status_mb("VmRSS:"));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            top
+        })
+    };
+    for (name, signed_in, path) in scenarios {
         let o = load(
             &base,
-            &cookie,
+            if signed_in { &cookie } else { "" },
             args.connections,
             Duration::from_secs(args.seconds),
             path,
@@ -185,24 +273,34 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             o.errors
         );
     }
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let top = sampler.join().unwrap_or(0.0);
+    println!(
+        "\nResident memory under the page load, at most {top:.0} MB (VmRSS of the process: server, database caches, load generator)"
+    );
     if args.round_entries > 0 {
         round_table(&db, &base, &cookie, args.round_entries, args.round_members).await?;
     }
     Ok(())
 }
 
-/// The process's anonymous resident memory (RssAnon: the heap, not
-/// SQLite's memory-mapped database pages), in MB.
-fn peak_mb() -> f64 {
+/// A memory figure of this process from /proc/self/status, in MB.
+fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .find_map(|l| l.strip_prefix(key))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// The process's anonymous resident memory (RssAnon: the heap, not
+/// SQLite's memory-mapped database pages), in MB.
+fn peak_mb() -> f64 {
+    status_mb("RssAnon:")
 }
 
 /// Times document generation at scale, each step three times (the best
@@ -517,13 +615,37 @@ async fn round_table(
         lat.push(t.elapsed());
     }
     lat.sort();
+    // What a browser receives: the same page, compressed.
+    let mut wire = std::collections::BTreeMap::new();
+    for encoding in ["br", "gzip"] {
+        let res = client
+            .get(&url)
+            .header("cookie", cookie)
+            .header("accept-encoding", encoding)
+            .send()
+            .await?;
+        let sent = res
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_owned();
+        wire.insert(encoding, (sent, res.bytes().await?.len()));
+    }
     println!(
-        "round result table (GET /rounds/{rid}, one at a time): p50 {:.1} ms, max {:.1} ms, {} KB, {} queries",
+        "round result table (GET /rounds/{rid}, one at a time): p50 {:.1} ms, max {:.1} ms, {} KB ({} KB as br, {} KB as gzip on the wire), {} queries",
         lat[lat.len() / 2].as_secs_f64() * 1000.0,
         lat[lat.len() - 1].as_secs_f64() * 1000.0,
         size / 1024,
+        wire["br"].1 / 1024,
+        wire["gzip"].1 / 1024,
         queries
     );
+    for (asked, (sent, _)) in &wire {
+        if asked != sent {
+            bail!("the round page was asked for as {asked} and sent as {sent}");
+        }
+    }
     Ok(())
 }
 
@@ -594,7 +716,11 @@ async fn load(
             while Instant::now() < deadline {
                 let url = format!("{base}{}", path(&mut rng));
                 let t = Instant::now();
-                match client.get(&url).header("cookie", &cookie).send().await {
+                let mut req = client.get(&url);
+                if !cookie.is_empty() {
+                    req = req.header("cookie", &cookie);
+                }
+                match req.send().await {
                     Ok(res) if res.status().is_success() => {
                         if let Some(q) = res
                             .headers()

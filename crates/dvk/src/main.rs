@@ -43,6 +43,17 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum CheckCommand {
+    /// Recount entries by unit, year and state and compare with the counters the
+    /// status and register pages read; exits 1 when any differs.
+    Counters {
+        /// Rewrite the counters from the recount.
+        #[arg(long)]
+        repair: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Start the web server (migrations run first).
     Serve {
@@ -129,6 +140,11 @@ enum Command {
     },
     /// Build Sơn La-scale data and measure the main pages under load.
     Bench(bench::BenchArgs),
+    /// Consistency checks of derived data.
+    Check {
+        #[command(subcommand)]
+        command: CheckCommand,
+    },
     /// Whole-database operations.
     Db {
         #[command(subcommand)]
@@ -286,7 +302,7 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     // A benchmark's requests are its output; their log lines would only slow it.
     let default_filter = match cli.command {
-        Command::Bench(_) => "warn",
+        Command::Bench(_) => "warn,sqlx::query=error",
         _ => "info,sqlx=warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DVK_LOG")
@@ -573,6 +589,32 @@ async fn main() -> Result<()> {
             let (length, hash) = db.audit_anchor().await?;
             println!("{length}:{hash}");
         }
+        Command::Check {
+            command: CheckCommand::Counters { repair },
+        } => {
+            let url = cli_database(&db_flags)?;
+            let db = Db::connect(&url, 2).await?;
+            let differences = db.check_counters(repair).await?;
+            if differences.is_empty() {
+                println!("Bộ đếm hồ sơ khớp với số hồ sơ đếm lại.");
+            } else {
+                for d in &differences {
+                    println!(
+                        "{} năm {} trạng thái {}: bộ đếm {}, đếm lại {}",
+                        d.unit_path, d.year, d.state, d.counted, d.recounted
+                    );
+                }
+                if repair {
+                    println!("Đã sửa {} bộ đếm theo số đếm lại.", differences.len());
+                } else {
+                    eprintln!(
+                        "{} bộ đếm sai lệch; chạy lại với --repair để sửa.",
+                        differences.len()
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify { expect },
         } => {
@@ -614,7 +656,7 @@ async fn main() -> Result<()> {
                 println!("{code}  {name}");
             }
         }
-        Command::Bench(args) => bench::run(args).await?,
+        Command::Bench(args) => bench::run(args, cli.database_url.clone()).await?,
         Command::Db {
             command: DbCommand::Backup { to },
         } => {

@@ -994,3 +994,65 @@ async fn anchors_catch_a_cut_tail_and_a_rehash() {
     let (ok, said) = verify(dir.path(), "1:khong-phai-ma-bam");
     assert!(!ok && said.contains("--expect"), "{said}");
 }
+
+/// The benchmark's bulk data keeps a valid audit chain and counters that
+/// agree with the entries; `dvk check counters` finds a counter set wrong
+/// behind DVK's back and repairs it.
+#[tokio::test]
+async fn bench_data_verifies_and_counters_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("bench");
+    let out = dvk(
+        dir.path(),
+        &[
+            "bench",
+            "--entries",
+            "1500",
+            "--audit",
+            "0",
+            "--seconds",
+            "1",
+            "--connections",
+            "2",
+            "--round-entries",
+            "0",
+            "--keep-in",
+            keep.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for scenario in ["search \"dan van kheo\"", "registration status", "/mo-hinh"] {
+        assert!(report.contains(scenario), "{report}");
+    }
+    let url = format!("sqlite://{}?mode=rw", keep.join("bench.db").display());
+    let with_url = |args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        dvk(dir.path(), &all)
+    };
+    let out = with_url(&["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = with_url(&["check", "counters"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("khớp"));
+
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    sqlx::query("UPDATE entry_counts SET n = n + 2 WHERE state = 'accepted'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.close().await;
+    let out = with_url(&["check", "counters"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("trạng thái accepted"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stderr).contains("--repair"));
+    let out = with_url(&["check", "counters", "--repair"]);
+    assert!(out.status.success());
+    let out = with_url(&["check", "counters"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}

@@ -59,7 +59,12 @@ impl Table {
 /// Tables that are derived from others and rebuilt rather than copied,
 /// and the migrator's own bookkeeping.
 fn skipped(name: &str) -> bool {
-    name.starts_with("sqlite_") || name.starts_with("_sqlx") || name.starts_with("entries_fts")
+    name.starts_with("sqlite_")
+        || name.starts_with("_sqlx")
+        || name.starts_with("entries_fts")
+        || name.starts_with("entries_title_fts")
+        // Kept by triggers as the entries are copied.
+        || name == "entry_counts"
 }
 
 impl Db {

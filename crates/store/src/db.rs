@@ -206,7 +206,7 @@ impl Db {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; \
-                             PRAGMA cache_size = -32000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY; \
+                             PRAGMA cache_size = -16000; PRAGMA mmap_size = 0; PRAGMA temp_store = MEMORY; \
                              PRAGMA journal_size_limit = 67108864;",
                         )
                         .await?;
@@ -248,6 +248,18 @@ impl Db {
     /// Whether the database serves reads and stores writes now, within
     /// `limit`: on SQLite a real (tiny) committed write, so a full disk or a
     /// stuck write lock shows; on PostgreSQL a round trip.
+    /// Refreshes the planner's statistics after a bulk load, so plans
+    /// match the data's size (PostgreSQL also sets the visibility map
+    /// index-only scans need).
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "VACUUM ANALYZE",
+        };
+        sqlx::Executor::execute(&self.pool, sql).await?;
+        Ok(())
+    }
+
     pub async fn ready(&self, limit: std::time::Duration) -> Result<(), StoreError> {
         let probe = async {
             match self.backend {

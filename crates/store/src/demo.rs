@@ -4,17 +4,18 @@
 //! each with a history made through the same services as real work.
 
 use crate::accounts::hash_password;
-use crate::db::{now, Db};
+use crate::db::Db;
+use crate::demo_plan::EntryPlanner;
 use crate::entries::Placement;
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
 use crate::units::{insert_unit, NewUnit, Unit};
 use dvk_domain::auth::Role;
 use dvk_domain::auth::{Actor, Grant};
-use dvk_domain::entry::{Gender, Kind, Person, Registration, Subject};
-use dvk_domain::state::{EntryState, Inputs, Transition};
+use dvk_domain::entry::{Gender, Subject};
+use dvk_domain::state::{EntryState, Inputs};
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 
 /// The password of every demo account (listed in the README).
 pub const DEMO_PASSWORD: &str = "DanVanKheo@2026";
@@ -109,7 +110,7 @@ const PROVINCE_ORGS: &[(&str, &str)] = &[
 ];
 
 /// (field code, model activity) — what a model does.
-const ACTIVITIES: &[(&str, &str)] = &[
+pub(crate) const ACTIVITIES: &[(&str, &str)] = &[
     (
         "kt",
         "vận động nhân dân hiến đất làm đường giao thông nông thôn",
@@ -147,7 +148,7 @@ const ACTIVITIES: &[(&str, &str)] = &[
     ("qpan", "đồn biên phòng kết nghĩa với bản"),
 ];
 
-const PEOPLE: &[(&str, Gender, &str)] = &[
+pub(crate) const PEOPLE: &[(&str, Gender, &str)] = &[
     ("Lò Văn Hặc", Gender::Male, "Thái"),
     ("Giàng A Sùng", Gender::Male, "Mông"),
     ("Lường Thị Hoa", Gender::Female, "Thái"),
@@ -162,7 +163,7 @@ const PEOPLE: &[(&str, Gender, &str)] = &[
     ("Hà Văn Tuấn", Gender::Male, "Mường"),
 ];
 
-const POSITIONS: &[&str] = &[
+pub(crate) const POSITIONS: &[&str] = &[
     "Trưởng bản",
     "Bí thư chi bộ",
     "Chi hội trưởng Hội Nông dân",
@@ -191,6 +192,29 @@ pub async fn load_demo(
     cat: &Catalogue,
     province: &Unit,
     total: usize,
+) -> Result<Option<DemoSummary>, ServiceError> {
+    load(db, cat, province, total, None).await
+}
+
+/// The demo's units and accounts with `total` entries written in bulk
+/// (bulk.rs) instead of one by one through the services: the benchmark's
+/// data. The same plans, so the same data as the demo would make.
+pub async fn load_bench(
+    db: &Db,
+    cat: &Catalogue,
+    province: &Unit,
+    total: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Option<DemoSummary>, ServiceError> {
+    load(db, cat, province, total, Some(progress)).await
+}
+
+async fn load(
+    db: &Db,
+    cat: &Catalogue,
+    province: &Unit,
+    total: usize,
+    bulk: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<Option<DemoSummary>, ServiceError> {
     if db.user_by_username(DEMO_USERS[0].0).await?.is_some() {
         return Ok(None);
@@ -344,199 +368,58 @@ pub async fn load_demo(
         historical.extend(preds);
     }
 
-    let field_id = |code: &str| {
-        cat.fields
-            .iter()
-            .find(|f| f.code == code)
-            .map(|f| f.id)
-            .unwrap_or(1)
+    let planner = EntryPlanner {
+        historical,
+        province_units,
+        registering,
+        chosen: chosen.clone(),
+        province: province.clone(),
+        fields: cat.fields.iter().map(|f| (f.code.clone(), f.id)).collect(),
+        officer,
+        reviewer,
     };
     let mut made = 0;
-    for n in 0..total {
-        let year = 2021 + (n % 6) as i32;
-        let (unit, confirming) = if year <= 2024 && !historical.is_empty() && n % 3 != 0 {
-            let u = historical[rng.random_range(0..historical.len())].clone();
-            (u.clone(), u)
-        } else if n % 7 == 0 {
-            let u = province_units[rng.random_range(0..province_units.len())].clone();
-            (u, province.clone())
-        } else {
-            let u = registering[rng.random_range(0..registering.len())].clone();
-            let commune = chosen
-                .iter()
-                .find(|c| c.path.covers(&u.path))
-                .cloned()
-                .unwrap_or(province.clone());
-            (u, commune)
-        };
-        let target_level = confirming
-            .level_code
-            .clone()
-            .unwrap_or_else(|| "tinh".into());
-        let (fcode, activity) = ACTIVITIES[rng.random_range(0..ACTIVITIES.len())];
-        let individual = n % 5 == 4;
-        let kind = if individual || n % 4 == 3 {
-            Kind::Exemplar
-        } else {
-            Kind::Model
-        };
-        let subject = if individual {
-            Subject::Individual
-        } else {
-            Subject::Collective
-        };
-        let place_name = unit.name.clone();
-        let (person, title) = if individual {
-            let (name, gender, eth) = PEOPLE[rng.random_range(0..PEOPLE.len())];
-            let pos = POSITIONS[rng.random_range(0..POSITIONS.len())];
-            let honor = if gender == Gender::Male {
-                "Ông"
-            } else {
-                "Bà"
-            };
-            (
-                Person {
-                    name: name.into(),
-                    birth_year: Some(rng.random_range(1958..1995)),
-                    gender: Some(gender),
-                    ethnicity: eth.into(),
-                    position: format!("{pos}, {place_name}"),
-                    party_member: rng.random_bool(0.6),
-                    example: format!("{honor} {name} và gia đình nhiều năm liền đạt danh hiệu \"Gia đình văn hóa\", đi đầu chấp hành chủ trương của Đảng, chính sách, pháp luật của Nhà nước; tích cực {activity}."),
-                },
-                format!("{honor} {name} – điển hình \"Dân vận khéo\" trong {activity}"),
-            )
-        } else {
-            let prefix = if n % 3 == 0 {
-                "Dân vận khéo trong "
-            } else {
-                "Mô hình "
-            };
-            (
-                Person::default(),
-                format!("{prefix}{activity} tại {place_name}"),
-            )
-        };
-        let households = rng.random_range(40..400);
-        let budget = rng.random_range(50..900);
-        let items = [
-            title,
-            format!("Trước năm {year}, tại {place_name} việc {activity} còn nhiều khó khăn: nhận thức của một bộ phận nhân dân chưa đầy đủ, nguồn lực hạn chế, {} hộ chưa tham gia.", households / 2),
-            format!("Đến hết năm {}, {} hộ tham gia; 100% đảng viên gương mẫu đi đầu; giải quyết dứt điểm vấn đề bức xúc ở cơ sở.", year + 1, households),
-            format!("Cấp ủy ban hành kế hoạch; tổ chức họp dân ở từng bản, tổ dân phố; cán bộ, đảng viên \"đi từng ngõ, gõ từng nhà\", vận động bằng tiếng dân tộc; phát huy vai trò người có uy tín trong {activity}."),
-            format!("{place_name}; đối tượng: {households} hộ dân, trong đó {} hộ đồng bào dân tộc thiểu số.", households * 3 / 4),
-            "Chủ trì: cấp ủy, chính quyền; phối hợp: Ủy ban MTTQ và các đoàn thể; tham gia: người có uy tín, trưởng bản, nhân dân.".to_owned(),
-            format!("Kinh phí khoảng {budget} triệu đồng, trong đó nhân dân đóng góp {} triệu đồng và {} ngày công.", budget / 3, households * 2),
-            format!("Từ tháng 3/{year} đến tháng 12/{}; sơ kết 6 tháng, đánh giá cuối năm.", year + 1),
-            format!("{households} hộ tham gia; biên bản họp dân; báo cáo kết quả; hình ảnh trước và sau khi thực hiện."),
-            "Mô hình dễ làm, chi phí thấp, đã được các bản lân cận học tập, có thể nhân rộng trên địa bàn.".to_owned(),
-        ];
-        let phase = if year <= 2025 {
-            "2021-2025"
-        } else {
-            "2026-2030"
-        };
-        let reg = Registration {
-            kind,
-            subject,
-            field_id: field_id(fcode),
-            target_level,
-            phase: phase.into(),
-            year,
-            unit_id: unit.id,
-            replicates: None,
-            items,
-            person,
-        };
-        // Registered some time in the entry's own year, never in the future.
-        let year_start = ((year - 1970) as f64 * 365.2425 * 86_400.0) as i64;
-        let at = (year_start + rng.random_range(15..300) * 86_400 + rng.random_range(0..36_000))
-            .min(now() - 30 * 86_400);
+    if let Some(progress) = bulk {
+        crate::bulk::write_planned(db, &planner, &mut rng, total, progress).await?;
+        made = total;
+    }
+    for n in (0..total).filter(|_| bulk.is_none()) {
+        let plan = planner.plan(&mut rng, n);
         let place = Placement {
-            unit_path: &unit.path,
-            confirming_id: confirming.id,
-            confirming_path: &confirming.path,
+            unit_path: &plan.unit.path,
+            confirming_id: plan.confirming.id,
+            confirming_path: &plan.confirming.path,
         };
-        let id = db.insert_entry(officer, &reg, &place, at).await?;
+        let id = db
+            .insert_entry(officer, &plan.registration, &place, plan.at)
+            .await?;
         made += 1;
-        // A realistic spread of states: older years mostly accepted.
-        let roll = rng.random_range(0..100);
-        let path: &[Transition] = if year == 2026 {
-            match roll {
-                0..=24 => &[],
-                25..=49 => &[Transition::Submit],
-                50..=64 => &[Transition::Submit, Transition::Return],
-                65..=94 => &[Transition::Submit, Transition::Accept],
-                _ => &[Transition::Withdraw],
-            }
-        } else {
-            match roll {
-                0..=84 => &[Transition::Submit, Transition::Accept],
-                85..=92 => &[
-                    Transition::Submit,
-                    Transition::Return,
-                    Transition::Submit,
-                    Transition::Accept,
-                ],
-                _ => &[Transition::Submit, Transition::Withdraw],
-            }
-        };
         let mut state = EntryState::Draft;
-        for (version, t) in path.iter().enumerate() {
-            let to = t
-                .apply(state)
-                .map_err(|e| ServiceError::Conflict(e.to_string()))?;
-            // Seeded moves pass the same table, acting with the role the
-            // table asks for at the entry's own units.
-            let actor = if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit {
-                Actor {
-                    user_id: reviewer,
-                    grants: vec![Grant {
-                        role: Role::MovementOfficer,
-                        unit: confirming.path.clone(),
-                    }],
-                }
-            } else {
-                Actor {
-                    user_id: officer,
-                    grants: vec![Grant {
-                        role: Role::UnitOfficer,
-                        unit: unit.path.clone(),
-                    }],
-                }
-            };
-            let reason = match t {
-                Transition::Return => {
-                    "Đề nghị bổ sung số liệu cụ thể về kết quả và kinh phí nhân dân đóng góp."
-                }
-                Transition::Withdraw => "Đơn vị xin rút để hoàn thiện và đăng ký năm sau.",
-                _ => "",
-            };
-            let when = (at + (version as i64 + 1) * rng.random_range(2..20) * 86_400).min(now());
+        for (version, mv) in plan.moves.iter().enumerate() {
             let mut tx = db.pool.begin().await?;
             crate::transitions::apply(
                 &mut tx,
                 crate::transitions::Mover {
-                    actor: &actor,
+                    actor: &mv.actor,
                     seat: None,
-                    at: Some(when),
+                    at: Some(mv.at),
                 },
-                *t,
+                mv.transition,
                 &crate::transitions::Moving {
                     id,
-                    registering: &unit.path,
-                    confirming: &confirming.path,
+                    registering: &plan.unit.path,
+                    confirming: &plan.confirming.path,
                     state,
                     version: Some(version as i64 + 1),
                 },
                 Inputs {
-                    reason,
+                    reason: mv.reason,
                     decision: None,
                 },
             )
             .await?;
             tx.commit().await?;
-            state = to;
+            state = mv.to;
         }
     }
     // Rounds belong to the showcase demo only, not to bulk (benchmark) or tiny (test) data.
@@ -605,7 +488,7 @@ async fn demo_rounds(
             per_page: 12,
             ..Default::default()
         };
-        let (candidates, _) = db.list_entries(&filter).await?;
+        let candidates = db.list_entries(&filter).await?.items;
         let data = db
             .round_core(rid)
             .await?

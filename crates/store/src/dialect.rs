@@ -108,35 +108,28 @@ pub fn subtree_column(backend: Backend, for_listing: bool) -> &'static str {
     }
 }
 
-/// Statements that (re)index an entry's text: ($1 id, $2 title, $3 the
-/// other published items, $4 personal items, each as `index_words` gives
-/// them). SQLite keeps them in three FTS columns; PostgreSQL in two stored
-/// vectors, the whole text for staff and the published text for the
-/// public, the title weighted first.
-pub fn index_entry_statements(backend: Backend) -> &'static [&'static str] {
+/// Statements that (re)index an entry's text, each with how many of these
+/// values it binds, in order: ($1 id, $2 title, $3 the other published
+/// items, $4 personal items, each as `index_words` gives them). SQLite
+/// keeps them in three FTS columns, and the title again in an index of
+/// titles (for ranking); PostgreSQL in two stored vectors, the whole text
+/// for staff and the published text for the public, the title weighted
+/// first.
+pub fn index_entry_statements(backend: Backend) -> &'static [(&'static str, usize)] {
     match backend {
         Backend::Sqlite => &[
-            "DELETE FROM entries_fts WHERE rowid = $1",
-            "INSERT INTO entries_fts (rowid, title, body, personal) VALUES ($1, $2, $3, $4)",
+            ("DELETE FROM entries_fts WHERE rowid = $1", 1),
+            ("INSERT INTO entries_fts (rowid, title, body, personal) VALUES ($1, $2, $3, $4)", 4),
+            ("DELETE FROM entries_title_fts WHERE rowid = $1", 1),
+            ("INSERT INTO entries_title_fts (rowid, title) VALUES ($1, $2)", 2),
         ],
-        Backend::Postgres => &[
+        Backend::Postgres => &[(
             "UPDATE entries SET \
              public_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3), \
              search_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3) || to_tsvector('simple', $4) \
              WHERE id = $1",
-        ],
-    }
-}
-
-/// The search engine's score of a match, higher is better (SQLite's bm25
-/// is lower-is-better, so negated; the title weighs most).
-pub fn search_score(backend: Backend, query_param: usize, published_only: bool) -> String {
-    match backend {
-        Backend::Sqlite => "-bm25(entries_fts, 8.0, 1.0, 1.0)".to_owned(),
-        Backend::Postgres => format!(
-            "CAST(ts_rank({}, to_tsquery('simple', ${query_param})) AS DOUBLE PRECISION)",
-            search_vector(published_only)
-        ),
+            4,
+        )],
     }
 }
 

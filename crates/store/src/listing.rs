@@ -13,10 +13,10 @@ use dvk_domain::unit::UnitPath;
 use sqlx::Row;
 
 /// How many matches a list counts before it says "more than".
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = 1_000;
 
 /// How many matches a search ranks; beyond them a reader narrows the search.
-pub const RANKED_CANDIDATES: i64 = 1_000;
+pub const RANKED_CANDIDATES: i64 = 300;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -220,7 +220,10 @@ impl Db {
         for_listing: bool,
         with_search: bool,
     ) -> (String, Vec<Param>) {
-        let col = dialect::subtree_column(self.backend, for_listing);
+        // Public readers see the whole tree: the subtree test keeps nothing
+        // out, so it must not steer the plan away from the index of public
+        // entries.
+        let col = dialect::subtree_column(self.backend, for_listing || f.public_only);
         let mut conds: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
         let push = |params: &mut Vec<Param>, p: Param| {
@@ -376,7 +379,9 @@ impl Db {
             "SELECT COUNT(*) FROM (SELECT 1 FROM entries e WHERE {where_sql} LIMIT {}) c",
             COUNT_CAP + 1
         );
+        // A search is planned for its own words (see `ranked_search`).
         let n: i64 = bind_all(&sql, &params)
+            .persistent(f.search.is_empty())
             .fetch_one(&self.read)
             .await?
             .try_get(0)?;
@@ -417,7 +422,10 @@ impl Db {
         }
         let per_page = f.per_page.clamp(1, 200);
         let (list_sql, params, reversed, offset) = self.page_statement(f);
-        let rows = bind_all(&list_sql, &params).fetch_all(&self.read).await?;
+        let rows = bind_all(&list_sql, &params)
+            .persistent(f.search.is_empty())
+            .fetch_all(&self.read)
+            .await?;
         let mut items = rows
             .iter()
             .map(summary_from_row)
@@ -476,7 +484,7 @@ impl Db {
     pub async fn list_plans(&self, f: &EntryFilter) -> Result<Vec<String>, StoreError> {
         let mut statements = Vec::new();
         if f.sort == Sort::Relevance && !f.search.is_empty() {
-            statements.push(self.ranked_statement(f, &f.search));
+            statements.extend(self.ranked_statements(f, &f.search));
         } else {
             let (sql, params, _, _) = self.page_statement(f);
             statements.push((sql, params));

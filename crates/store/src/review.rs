@@ -257,15 +257,16 @@ pub(crate) async fn register_rows(
     }
     // The province's root holds both today's and the historical units.
     let root = UnitPath::root(parent_unit.path.ids()[0]);
-    let entries = q("SELECT e.unit_path, e.state FROM entries e WHERE e.year = $1 AND e.unit_path >= $2 AND e.unit_path < $3 \
-                     AND e.state NOT IN ('draft', 'withdrawn')")
+    // Counters, not entries: a few rows per unit whatever the size.
+    let entries = q("SELECT c.unit_path, c.state, c.n FROM entry_counts c WHERE c.year = $1 AND c.unit_path >= $2 AND c.unit_path < $3 \
+                     AND c.state NOT IN ('draft', 'withdrawn') AND c.n <> 0")
         .bind(year as i64)
         .bind(root.as_str())
         .bind(root.subtree_upper_bound())
         .fetch_all(&db.read)
         .await?;
-    let reports = q("SELECT e.unit_path, r.outcome FROM yearly_reports r JOIN entries e ON e.id = r.entry_id WHERE r.year = $1 AND r.outcome IS NOT NULL \
-                     AND e.unit_path >= $2 AND e.unit_path < $3")
+    let reports = q("SELECT e.unit_path, r.outcome, COUNT(*) FROM yearly_reports r JOIN entries e ON e.id = r.entry_id WHERE r.year = $1 AND r.outcome IS NOT NULL \
+                     AND e.unit_path >= $2 AND e.unit_path < $3 GROUP BY e.unit_path, r.outcome")
         .bind(year as i64)
         .bind(root.as_str())
         .bind(root.subtree_upper_bound())
@@ -303,21 +304,23 @@ pub(crate) async fn register_rows(
     for r in &entries {
         let path: String = r.try_get(0)?;
         let state = EntryState::parse(&r.try_get::<String, _>(1)?);
+        let n: i64 = r.try_get(2)?;
         if let Some(i) = owner(&path) {
-            rows[i].registered += 1;
+            rows[i].registered += n;
             if state.is_some_and(is_on_register) {
-                rows[i].new += 1;
+                rows[i].new += n;
             }
         }
     }
     for r in &reports {
         let path: String = r.try_get(0)?;
         let outcome: String = r.try_get(1)?;
+        let n: i64 = r.try_get(2)?;
         if let Some(i) = owner(&path) {
             if outcome == "continuing" {
-                rows[i].continuing += 1;
+                rows[i].continuing += n;
             } else {
-                rows[i].removed += 1;
+                rows[i].removed += n;
             }
         }
     }

@@ -22,14 +22,12 @@ pub(crate) async fn index_entry(
     let title = index_words(&r.items[0]);
     let body = index_words(&r.items[1..].join("\n"));
     let personal = index_words(&r.personal_text());
-    for sql in dialect::index_entry_statements(backend) {
-        q(sql)
-            .bind(id)
-            .bind(&title)
-            .bind(&body)
-            .bind(&personal)
-            .execute(&mut *conn)
-            .await?;
+    for (sql, values) in dialect::index_entry_statements(backend) {
+        let mut stmt = q(sql).bind(id);
+        for text in [&title, &body, &personal].into_iter().take(values - 1) {
+            stmt = stmt.bind(text);
+        }
+        stmt.execute(&mut *conn).await?;
     }
     let mut words: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
     // Sorted, so concurrent writers take the keys in one order.
@@ -60,33 +58,75 @@ struct Candidate {
 impl Db {
     /// A search in relevance order: the most recent `RANKED_CANDIDATES`
     /// matches in the reader's scope, titles that match first, then by the
-    /// engine's score, then newest. Two statements, whatever the number of
-    /// matches: the candidates (ids, titles, scores) and the page's rows.
+    /// engine's score, then newest. A fixed number of statements whatever
+    /// the number of matches: the candidates (one statement on PostgreSQL,
+    /// two on SQLite) and the page's rows.
     pub(crate) async fn ranked_search(
         &self,
         f: &EntryFilter,
         query: &SearchQuery,
     ) -> Result<Listed, StoreError> {
-        let (sql, params) = self.ranked_statement(f, query);
-        let rows = bind_all(&sql, &params).fetch_all(&self.read).await?;
-        let mut found = rows
-            .iter()
-            .map(|r| {
-                Ok(Candidate {
-                    id: r.try_get("id")?,
-                    title_matches: query.matches(&r.try_get::<String, _>("title")?),
-                    score: r.try_get("score")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let more = found.len() as i64 > RANKED_CANDIDATES;
-        found.truncate(RANKED_CANDIDATES as usize);
+        let cap = RANKED_CANDIDATES as usize;
+        let statements = self.ranked_statements(f, query);
+        let mut sets = Vec::new();
+        for (sql, params) in &statements {
+            // Planned for each search's own words (an unnamed statement): a
+            // plan kept for a common word would read every row for a rare one.
+            sets.push(
+                bind_all(sql, params)
+                    .persistent(false)
+                    .fetch_all(&self.read)
+                    .await?,
+            );
+        }
+        let mut more = sets.iter().any(|rows| rows.len() > cap);
+        let mut found: Vec<Candidate> = Vec::new();
+        match self.backend {
+            // Titles matching, and their text's score, are read here.
+            Backend::Postgres => {
+                for r in sets[0].iter().take(cap) {
+                    found.push(Candidate {
+                        id: r.try_get("id")?,
+                        title_matches: query.matches(&r.try_get::<String, _>("title")?),
+                        score: r.try_get("score")?,
+                    });
+                }
+            }
+            // The first set holds the titles matching, scored by bm25 over
+            // titles; the second the most recent matches anywhere.
+            Backend::Sqlite => {
+                let mut seen = std::collections::HashSet::new();
+                for r in sets[0].iter().take(cap) {
+                    let id: i64 = r.try_get("id")?;
+                    seen.insert(id);
+                    found.push(Candidate {
+                        id,
+                        title_matches: true,
+                        score: r.try_get("score")?,
+                    });
+                }
+                for r in sets[1].iter().take(cap) {
+                    let id: i64 = r.try_get("id")?;
+                    if seen.insert(id) {
+                        found.push(Candidate {
+                            id,
+                            title_matches: false,
+                            score: 0.0,
+                        });
+                    }
+                }
+            }
+        }
         found.sort_by(|a, b| {
             b.title_matches
                 .cmp(&a.title_matches)
                 .then(b.score.total_cmp(&a.score))
                 .then(b.id.cmp(&a.id))
         });
+        if found.len() > cap {
+            found.truncate(cap);
+            more = true;
+        }
         let per_page = f.per_page.clamp(1, 200) as usize;
         let start = (f.page.max(1) as usize - 1).saturating_mul(per_page);
         let page: Vec<i64> = found
@@ -110,36 +150,71 @@ impl Db {
         })
     }
 
-    /// The statement reading a search's candidates: the most recent
-    /// matches in scope, with their titles and scores.
-    pub(crate) fn ranked_statement(
+    /// The statements reading a search's candidates, most recent first
+    /// within the reader's scope. PostgreSQL: the matches with their
+    /// titles and `ts_rank` (title weighted first; no statistics over the
+    /// table are read). SQLite: the titles matching with their bm25 over
+    /// titles (whose word counts are short to read), then the matches
+    /// anywhere, unscored.
+    pub(crate) fn ranked_statements(
         &self,
         f: &EntryFilter,
         query: &SearchQuery,
-    ) -> (String, Vec<Param>) {
+    ) -> Vec<(String, Vec<Param>)> {
         let (conds, mut params) = self.entry_conditions(f, false, false);
-        params.push(Param::S(dialect::search_expression(
-            self.backend,
-            query,
-            f.public_only,
-        )));
-        let m = params.len();
-        let score = dialect::search_score(self.backend, m, f.public_only);
         let limit = RANKED_CANDIDATES + 1;
-        let sql = match self.backend {
+        match self.backend {
+            Backend::Postgres => {
+                params.push(Param::S(dialect::search_expression(
+                    self.backend,
+                    query,
+                    f.public_only,
+                )));
+                let m = params.len();
+                vec![(
+                    format!(
+                        "SELECT e.id, e.title, CAST(ts_rank({v}, to_tsquery('simple', ${m})) AS DOUBLE PRECISION) AS score \
+                         FROM entries e WHERE {v} @@ to_tsquery('simple', ${m}) AND {conds} ORDER BY e.id DESC LIMIT {limit}",
+                        v = dialect::search_vector(f.public_only)
+                    ),
+                    params,
+                )]
+            }
             // CROSS JOIN keeps the index as the outer loop: SQLite walks the
             // matches newest first and stops at the limit.
-            Backend::Sqlite => format!(
-                "SELECT e.id, e.title, {score} AS score FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid \
-                 WHERE entries_fts MATCH ${m} AND {conds} ORDER BY entries_fts.rowid DESC LIMIT {limit}"
-            ),
-            Backend::Postgres => format!(
-                "SELECT e.id, e.title, {score} AS score FROM entries e \
-                 WHERE {} @@ to_tsquery('simple', ${m}) AND {conds} ORDER BY e.id DESC LIMIT {limit}",
-                dialect::search_vector(f.public_only)
-            ),
-        };
-        (sql, params)
+            Backend::Sqlite => {
+                let mut titles = params.clone();
+                titles.push(Param::S(dialect::search_expression(
+                    self.backend,
+                    query,
+                    false,
+                )));
+                let t = titles.len();
+                params.push(Param::S(dialect::search_expression(
+                    self.backend,
+                    query,
+                    f.public_only,
+                )));
+                let m = params.len();
+                vec![
+                    (
+                        format!(
+                            "SELECT e.id, -bm25(entries_title_fts) AS score FROM entries_title_fts CROSS JOIN entries e \
+                             ON e.id = entries_title_fts.rowid WHERE entries_title_fts MATCH ${t} AND {conds} \
+                             ORDER BY entries_title_fts.rowid DESC LIMIT {limit}"
+                        ),
+                        titles,
+                    ),
+                    (
+                        format!(
+                            "SELECT e.id FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid \
+                             WHERE entries_fts MATCH ${m} AND {conds} ORDER BY entries_fts.rowid DESC LIMIT {limit}"
+                        ),
+                        params,
+                    ),
+                ]
+            }
+        }
     }
 
     /// List rows of these entries, in the order given.
@@ -168,17 +243,50 @@ impl Db {
 
     /// The query with other spellings for words that may be mistyped (found
     /// nowhere in the index): title words one edit away. None when there is
-    /// nothing to offer. Two statements.
+    /// nothing to offer. Two statements: the title words among the query's
+    /// words and their neighbours, then a look in the index for the query's
+    /// words that are no title word.
     pub(crate) async fn spelling_help(
         &self,
         query: &SearchQuery,
     ) -> Result<Option<SearchQuery>, StoreError> {
-        let mut correctable = query.correctable();
+        let correctable = query.correctable();
         if correctable.is_empty() {
             return Ok(None);
         }
-        // Only words found nowhere in the index are taken for mistakes.
-        let probes: Vec<String> = (1..=correctable.len())
+        let near: Vec<(usize, &str, Vec<String>)> = correctable
+            .iter()
+            .map(|(i, w)| (*i, *w, near_words(w)))
+            .collect();
+        let asked: Vec<&str> = near
+            .iter()
+            .flat_map(|(_, w, v)| std::iter::once(*w).chain(v.iter().map(String::as_str)))
+            .collect();
+        let marks: Vec<String> = (1..=asked.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT word FROM search_words WHERE word IN ({})",
+            marks.join(",")
+        );
+        let mut stmt = q(&sql);
+        for w in &asked {
+            stmt = stmt.bind(*w);
+        }
+        let titles: std::collections::BTreeSet<String> = stmt
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+        // A title word is spelt right; the others are looked for in the
+        // whole index (they may be in the other items).
+        let unknown: Vec<&(usize, &str, Vec<String>)> = near
+            .iter()
+            .filter(|(_, w, _)| !titles.contains(*w))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(None);
+        }
+        let probes: Vec<String> = (1..=unknown.len())
             .map(|i| match self.backend {
                 Backend::Sqlite => format!(
                     "EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ${i}) AS w{i}"
@@ -190,59 +298,46 @@ impl Db {
             .collect();
         let sql = format!("SELECT {}", probes.join(", "));
         let mut stmt = q(&sql);
-        for (_, w) in &correctable {
+        for (_, w, _) in &unknown {
             stmt = stmt.bind(match self.backend {
                 Backend::Sqlite => format!("\"{w}\""),
                 Backend::Postgres => (*w).to_owned(),
             });
         }
-        let row = stmt.fetch_one(&self.read).await?;
-        let mut known = Vec::new();
-        for i in 0..correctable.len() {
+        // PostgreSQL would look for a word by reading rows until one holds
+        // it, which for a word found nowhere reads them all: the probes may
+        // only use the text index.
+        let mut tx = self.read.begin().await?;
+        if self.backend == Backend::Postgres {
+            q("SET LOCAL enable_seqscan = off")
+                .execute(&mut *tx)
+                .await?;
+            q("SET LOCAL enable_indexscan = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let row = stmt.fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        let mut found = Vec::new();
+        for (n, (i, _, variants)) in unknown.iter().enumerate() {
             // SQLite answers an integer, PostgreSQL a boolean.
-            let found = match self.backend {
-                Backend::Sqlite => row.try_get::<i64, _>(i)? != 0,
-                Backend::Postgres => row.try_get::<bool, _>(i)?,
+            let in_index = match self.backend {
+                Backend::Sqlite => row.try_get::<i64, _>(n)? != 0,
+                Backend::Postgres => row.try_get::<bool, _>(n)?,
             };
-            known.push(found);
+            if in_index {
+                continue;
+            }
+            let words: Vec<String> = variants
+                .iter()
+                .filter(|v| titles.contains(*v))
+                .take(5)
+                .cloned()
+                .collect();
+            if !words.is_empty() {
+                found.push((*i, words));
+            }
         }
-        let mut flags = known.into_iter();
-        correctable.retain(|_| !flags.next().unwrap_or(true));
-        if correctable.is_empty() {
-            return Ok(None);
-        }
-        let near: Vec<(usize, Vec<String>)> = correctable
-            .iter()
-            .map(|(i, w)| (*i, near_words(w)))
-            .collect();
-        let all: Vec<&String> = near.iter().flat_map(|(_, v)| v).collect();
-        let marks: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT word FROM search_words WHERE word IN ({})",
-            marks.join(",")
-        );
-        let mut stmt = q(&sql);
-        for w in &all {
-            stmt = stmt.bind(w.as_str());
-        }
-        let known: std::collections::BTreeSet<String> = stmt
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()?;
-        let found: Vec<(usize, Vec<String>)> = near
-            .into_iter()
-            .map(|(i, v)| {
-                let words: Vec<String> = v
-                    .into_iter()
-                    .filter(|w| known.contains(w))
-                    .take(5)
-                    .collect();
-                (i, words)
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
         if found.is_empty() {
             return Ok(None);
         }

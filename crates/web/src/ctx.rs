@@ -147,12 +147,33 @@ pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     set_cookie(session_cookie_name(secure), token, SESSION_TTL_SECS, secure)
 }
 
-fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+fn equal_in_constant_time(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether `sent` is the session's token, as given out (`expected`) or
+/// disguised by `masked`.
+fn same_token(sent: &str, expected: &str) -> bool {
+    equal_in_constant_time(sent.as_bytes(), expected.as_bytes())
+        || unmasked(sent).is_some_and(|t| equal_in_constant_time(&t, expected.as_bytes()))
+}
+
+/// The CSRF token as a page carries it: a fresh random pad and the token
+/// XOR the pad, in hex. Each page shows different bytes, so a compressed
+/// page never repeats the secret beside text an attacker chose (BREACH).
+pub fn masked(token: &str) -> String {
+    let pad: Vec<u8> = (0..token.len()).map(|_| rand::random::<u8>()).collect();
+    let hidden: Vec<u8> = token.bytes().zip(&pad).map(|(t, p)| t ^ p).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(hidden))
+}
+
+fn unmasked(sent: &str) -> Option<Vec<u8>> {
+    let bytes = hex::decode(sent).ok()?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let (pad, hidden) = bytes.split_at(bytes.len() / 2);
+    Some(hidden.iter().zip(pad).map(|(h, p)| h ^ p).collect())
 }
 
 fn token_in_query(uri: &axum::http::Uri) -> Option<String> {
@@ -336,7 +357,7 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
 
     parts.extensions.insert(Arc::new(Ctx {
         session,
-        csrf,
+        csrf: masked(&csrf),
         session_token: token.clone(),
     }));
     let run = next.run(Request::from_parts(parts, body));

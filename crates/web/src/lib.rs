@@ -2,6 +2,7 @@
 //! Handlers parse input, call services and render; they hold no SQL.
 
 pub mod api;
+pub mod caching;
 pub mod client;
 pub mod ctx;
 pub mod documents;
@@ -360,6 +361,7 @@ pub fn router(state: AppState) -> Router {
         ));
     security_headers(app, state.config.secure_cookies)
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(compression())
         // Every request gets an id (`x-request-id`, kept if a proxy set
         // one), a log line with its method, route, status and latency, and a
         // time limit (408 when exceeded). The last layer added runs first.
@@ -380,6 +382,28 @@ pub fn router(state: AppState) -> Router {
             MakeRequestUuid,
         ))
         .with_state(state)
+}
+
+/// Pages, JSON and CSV go out compressed (brotli or gzip, as the client
+/// accepts) at a level that costs little CPU; files that are compressed
+/// already (XLSX, DOCX, PDF, images) go as they are. Pages disguise their
+/// CSRF token per response (`ctx::masked`), so compression reveals nothing
+/// about it.
+fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    let predicate = SizeAbove::new(512)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::const_new(
+            "application/vnd.openxmlformats",
+        ))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("text/event-stream"));
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(predicate)
 }
 
 /// Headers every answer carries (tower-http sets them, replacing any a
@@ -412,6 +436,10 @@ fn security_headers(app: Router<AppState>, https: bool) -> Router<AppState> {
 /// public API's.
 fn public_pages(state: &AppState) -> Router<AppState> {
     Router::new()
+        // The same for every visitor: cacheable for a minute.
+        .route("/mo-hinh", get(pages::public::recognised))
+        .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
+        .route_layer(axum::middleware::from_fn(caching::public_cache))
         .route("/cong-khai", get(pages::public::notices))
         .route("/cong-khai/{id}", get(pages::public::notice))
         .route("/cong-khai/{id}/comments", post(pages::public::comment))
@@ -419,8 +447,6 @@ fn public_pages(state: &AppState) -> Router<AppState> {
             "/cong-khai/{id}/documents/{kind}",
             get(pages::documents::public_round),
         )
-        .route("/mo-hinh", get(pages::public::recognised))
-        .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::public::rate_limit,

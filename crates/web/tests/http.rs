@@ -78,6 +78,8 @@ on_both_backends!(
     scale::lists_page_by_cursor_and_stop_counting_at_a_cap,
     scale::search_means_the_same_on_both_backends,
     scale::search_and_lists_use_their_indexes,
+    scale::counters_equal_a_recount_after_random_work,
+    scale::public_pages_cache_and_pages_compress,
     notice::confidential_appraisal_and_lawful_notice,
     public::public_search_ignores_personal_items,
     public::public_abuse_cannot_win,

@@ -349,8 +349,8 @@ impl From<EntrySummary> for EntrySummaryOut {
 #[derive(Serialize, ToSchema)]
 pub struct EntryPage {
     pub items: Vec<EntrySummaryOut>,
-    /// Entries matching the filters, over all pages, counted up to 10 000
-    /// (a search: up to the 1 000 it ranks); `total_more` says more matched.
+    /// Entries matching the filters, over all pages, counted up to 1 000
+    /// (a search: up to the 300 it ranks); `total_more` says more matched.
     pub total: i64,
     pub total_more: bool,
     /// The numbered page (1 when reached by a cursor).
@@ -386,10 +386,10 @@ pub struct EntryListQuery {
     /// Level asked to recognise (`xa`, `tinh`, …).
     pub level: Option<String>,
     /// `updated` (default), `title` (Vietnamese order), `year`, or with `q`
-    /// `relevance` (the default then: title matches first, over the 1 000
+    /// `relevance` (the default then: title matches first, over the 300
     /// most recent matches).
     pub sort: Option<String>,
-    /// From 1; numbered pages reach the first 10 000 entries, cursors any.
+    /// From 1; numbered pages reach the first 1 000 entries, cursors any.
     pub page: Option<i64>,
     /// The page after this cursor (`next_cursor` of a page).
     pub after: Option<String>,
@@ -547,7 +547,10 @@ async fn filter_of(
     if keyset.is_none() && (page - 1) * per_page >= dvk_store::listing::COUNT_CAP {
         return Err(ServiceError::invalid(
             "page",
-            "Trang quá xa: các trang đánh số chỉ tới 10.000 hồ sơ đầu; hãy đọc tiếp bằng «after» (lấy từ next_cursor) hoặc thu hẹp bộ lọc.",
+            format!(
+                "Trang quá xa: các trang đánh số chỉ tới {} hồ sơ đầu; hãy đọc tiếp bằng «after» (lấy từ next_cursor) hoặc thu hẹp bộ lọc.",
+                crate::views::fmt_money(dvk_store::listing::COUNT_CAP)
+            ),
         )
         .into());
     }

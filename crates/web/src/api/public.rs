@@ -109,7 +109,7 @@ pub struct PublicEntrySummary {
 #[derive(Serialize, ToSchema)]
 pub struct PublicEntryPage {
     pub items: Vec<PublicEntrySummary>,
-    /// Models matching, counted up to 10 000 (a search: the 1 000 it
+    /// Models matching, counted up to 1 000 (a search: the 300 it
     /// ranks); `total_more` says more matched.
     pub total: i64,
     pub total_more: bool,
@@ -159,7 +159,10 @@ pub async fn entries(
     if (page - 1) * per_page >= dvk_store::listing::COUNT_CAP {
         return Err(ServiceError::invalid(
             "page",
-            "Trang quá xa: các trang chỉ tới 10.000 mô hình đầu; hãy thu hẹp bộ lọc.",
+            format!(
+                "Trang quá xa: các trang chỉ tới {} mô hình đầu; hãy thu hẹp bộ lọc.",
+                crate::views::fmt_money(dvk_store::listing::COUNT_CAP)
+            ),
         )
         .into());
     }
