@@ -9,6 +9,13 @@ use crate::text::fold;
 /// adds nothing a person could tell apart.
 const MAX_WORDS: usize = 12;
 
+/// Characters of a query looked at; a search box needs no more.
+const MAX_QUERY: usize = 200;
+
+/// Words this long or shorter may be corrected (the neighbours of a word
+/// grow with the square of its length).
+const MAX_CORRECTED: usize = 20;
+
 /// A parsed query: every phrase must occur (a lone word is a one-word
 /// phrase).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +51,7 @@ impl SearchQuery {
         let mut phrases: Vec<Vec<String>> = Vec::new();
         let mut words = 0;
         let mut last_quoted = false;
+        let query: String = query.chars().take(MAX_QUERY).collect();
         // Text between quote marks is a phrase; outside them, each word
         // stands alone. An unclosed quote runs to the end.
         for (i, part) in query.split(['"', '“', '”']).enumerate() {
@@ -99,7 +107,7 @@ impl SearchQuery {
         self.phrases
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.len() == 1 && p[0].chars().count() >= 4)
+            .filter(|(_, p)| p.len() == 1 && (4..=MAX_CORRECTED).contains(&p[0].chars().count()))
             .map(|(i, p)| (i, p[0].as_str()))
             .take(6)
             .collect()
@@ -113,6 +121,25 @@ impl SearchQuery {
                 q.alternates.insert(i, words);
             }
         }
+        q
+    }
+
+    /// The same query with only the alternates that occur in `titles`.
+    pub fn shown_in(&self, titles: &[&str]) -> SearchQuery {
+        let words: std::collections::HashSet<String> = titles
+            .iter()
+            .flat_map(|t| {
+                index_words(t)
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut q = self.clone();
+        for alts in q.alternates.values_mut() {
+            alts.retain(|a| words.contains(a));
+        }
+        q.alternates.retain(|_, alts| !alts.is_empty());
         q
     }
 
@@ -261,6 +288,13 @@ mod tests {
         let fixed = typo.with_alternates(vec![(1, vec!["thai".into()])]);
         assert!(fixed.matches("Âm nhạc dân tộc Thái"));
         assert_eq!(fixed.display(), "nhac thaii/thai");
+        // Only spellings in titles the reader is shown are named.
+        let two = typo.with_alternates(vec![(1, vec!["thai".into(), "thao".into()])]);
+        assert_eq!(
+            two.shown_in(&["Âm nhạc dân tộc Thái"]).display(),
+            "nhac thaii/thai"
+        );
+        assert_eq!(two.shown_in(&["Khác"]).display(), "nhac thaii");
     }
 
     #[test]
@@ -275,5 +309,10 @@ mod tests {
             SearchQuery::parse("ab thaii \"x y\"").correctable(),
             vec![(1, "thaii")]
         );
+        // Long input is cut, and long words are never corrected.
+        let long = "a".repeat(5_000);
+        let q = SearchQuery::parse(&format!("{long} {long}"));
+        assert!(q.words().map(str::len).sum::<usize>() <= MAX_QUERY);
+        assert!(q.correctable().is_empty());
     }
 }

@@ -242,6 +242,7 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
         "scenario", "req/s", "p50 ms", "p99 ms", "queries", "errors"
     );
     // The server's resident memory, sampled through the page load.
+    let before_load = status_mb("VmRSS:");
     let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
         let sampling = sampling.clone();
@@ -276,7 +277,7 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let top = sampler.join().unwrap_or(0.0);
     println!(
-        "\nResident memory under the page load, at most {top:.0} MB (VmRSS of the process: server, database caches, load generator)"
+        "\nResident memory under the page load, at most {top:.0} MB, {before_load:.0} MB before it (VmRSS of the one process: server, database caches, load generator)"
     );
     if args.round_entries > 0 {
         round_table(&db, &base, &cookie, args.round_entries, args.round_members).await?;

@@ -140,6 +140,7 @@ async fn write_batch(
          outputs, sustainability, birth_year, gender, ethnicity, position, party_member, example)",
     );
     let mut fts = Rows::new("INSERT INTO entries_fts (rowid, title, body, personal)");
+    let mut title_fts = Rows::new("INSERT INTO entries_title_fts (rowid, title)");
     let mut words = Rows::new("INSERT INTO search_words (word)");
     let mut audit = Rows::new(
         "INSERT INTO audit_log (id, at, actor_id, action, record_type, record_id, from_state, to_state, changes, prev_hash, hash)",
@@ -250,6 +251,7 @@ async fn write_batch(
                 V::S(Some(personal.clone())),
             ]);
         } else {
+            title_fts.row("(?,?)", vec![V::I(Some(id)), V::S(Some(title.clone()))]);
             fts.row(
                 "(?,?,?,?)",
                 vec![
@@ -301,6 +303,7 @@ async fn write_batch(
     entries.run(&mut tx, "").await?;
     contents.run(&mut tx, "").await?;
     fts.run(&mut tx, "").await?;
+    title_fts.run(&mut tx, "").await?;
     words.run(&mut tx, "ON CONFLICT DO NOTHING").await?;
     audit.run(&mut tx, "").await?;
     q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1")

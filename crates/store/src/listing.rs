@@ -402,7 +402,7 @@ impl Db {
         if listed.page.total.count > 0 || f.search.is_empty() || f.keyset.is_some() {
             return Ok(listed);
         }
-        let Some(helped) = self.spelling_help(&f.search).await? else {
+        let Some(helped) = self.spelling_help(f, &f.search).await? else {
             return Ok(listed);
         };
         let again = EntryFilter {
@@ -411,7 +411,10 @@ impl Db {
         };
         let mut listed = self.list_once(&again).await?;
         if listed.page.total.count > 0 {
-            listed.page.searched_as = Some(helped.display());
+            // Spellings come from every title, the reader's or not: name
+            // only those in titles the reader is shown.
+            let shown: Vec<&str> = listed.items.iter().map(|e| e.title.as_str()).collect();
+            listed.page.searched_as = Some(helped.shown_in(&shown).display());
         }
         Ok(listed)
     }

@@ -243,11 +243,12 @@ impl Db {
 
     /// The query with other spellings for words that may be mistyped (found
     /// nowhere in the index): title words one edit away. None when there is
-    /// nothing to offer. Two statements: the title words among the query's
-    /// words and their neighbours, then a look in the index for the query's
-    /// words that are no title word.
+    /// nothing to offer. Two statements: the title words among the
+    /// neighbours of the query's words, then a look in the reader's part of
+    /// the index for the query's words themselves.
     pub(crate) async fn spelling_help(
         &self,
+        f: &EntryFilter,
         query: &SearchQuery,
     ) -> Result<Option<SearchQuery>, StoreError> {
         let correctable = query.correctable();
@@ -260,7 +261,7 @@ impl Db {
             .collect();
         let asked: Vec<&str> = near
             .iter()
-            .flat_map(|(_, w, v)| std::iter::once(*w).chain(v.iter().map(String::as_str)))
+            .flat_map(|(_, _, v)| v.iter().map(String::as_str))
             .collect();
         let marks: Vec<String> = (1..=asked.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
@@ -277,33 +278,35 @@ impl Db {
             .iter()
             .map(|r| r.try_get::<String, _>(0))
             .collect::<Result<_, _>>()?;
-        // A title word is spelt right; the others are looked for in the
-        // whole index (they may be in the other items).
-        let unknown: Vec<&(usize, &str, Vec<String>)> = near
-            .iter()
-            .filter(|(_, w, _)| !titles.contains(*w))
-            .collect();
-        if unknown.is_empty() {
-            return Ok(None);
-        }
-        let probes: Vec<String> = (1..=unknown.len())
+        // Whether a word is spelt right is decided only within what the
+        // reader may search (below), never by titles elsewhere.
+        let unknown: Vec<&(usize, &str, Vec<String>)> = near.iter().collect();
+        // Looked for within what the reader may search (their scope, the
+        // published text for the public), so the answer tells nothing of
+        // other entries.
+        let (conds, mut params) = self.entry_conditions(f, false, false);
+        let first = params.len() + 1;
+        let probes: Vec<String> = (first..first + unknown.len())
             .map(|i| match self.backend {
                 Backend::Sqlite => format!(
-                    "EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ${i}) AS w{i}"
+                    "EXISTS (SELECT 1 FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid \
+                     WHERE entries_fts MATCH ${i} AND {conds}) AS w{i}"
                 ),
                 Backend::Postgres => format!(
-                    "EXISTS (SELECT 1 FROM entries e WHERE e.search_tsv @@ to_tsquery('simple', ${i})) AS w{i}"
+                    "EXISTS (SELECT 1 FROM entries e WHERE {} @@ to_tsquery('simple', ${i}) AND {conds}) AS w{i}",
+                    dialect::search_vector(f.public_only)
                 ),
             })
             .collect();
         let sql = format!("SELECT {}", probes.join(", "));
-        let mut stmt = q(&sql);
         for (_, w, _) in &unknown {
-            stmt = stmt.bind(match self.backend {
+            params.push(Param::S(match self.backend {
+                Backend::Sqlite if f.public_only => format!("{{title body}} : \"{w}\""),
                 Backend::Sqlite => format!("\"{w}\""),
                 Backend::Postgres => (*w).to_owned(),
-            });
+            }));
         }
+        let stmt = bind_all(&sql, &params).persistent(false);
         // PostgreSQL would look for a word by reading rows until one holds
         // it, which for a word found nowhere reads them all: the probes may
         // only use the text index.

@@ -1,17 +1,24 @@
 //! Public pages that anyone may cache for a minute: each answer carries an
 //! `ETag` (a hash of its body) and a short public `Cache-Control`, and a
 //! request that names the current `ETag` gets `304 Not Modified` without
-//! the body. Only for pages that are the same for every visitor.
+//! the body. Only for pages that are the same for every visitor, and only
+//! for visitors without cookies.
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+/// Marks an answer that may be shared through caches: the request context
+/// then gives it no cookie.
+#[derive(Clone, Copy)]
+pub struct Shared;
+
 /// Seconds a browser or proxy may reuse a public page without asking.
 pub const PUBLIC_MAX_AGE: u32 = 60;
 
-/// Public pages are small; a larger body is passed on without an ETag.
+/// Public pages are small (a dozen models a page); one larger than this
+/// is an error of ours, answered as such.
 const MAX_HASHED: usize = 4 * 1024 * 1024;
 
 pub async fn public_cache(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -21,11 +28,20 @@ pub async fn public_cache(req: axum::extract::Request, next: axum::middleware::N
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // A visitor with cookies (signed in, or holding a sign-in form's
+    // token) gets the page as it is, never from or into a shared cache.
+    if !get || req.headers().contains_key(header::COOKIE) {
+        return next.run(req).await;
+    }
     let res = next.run(req).await;
-    if !get || res.status() != StatusCode::OK {
+    if res.status() != StatusCode::OK {
         return res;
     }
     let (mut parts, body) = res.into_parts();
+    // These pages hold no form: the sign-in token a first visit would be
+    // given is not needed, and a cached answer must carry nobody's cookie.
+    parts.headers.remove(header::SET_COOKIE);
+    parts.extensions.insert(Shared);
     let bytes = match to_bytes(body, MAX_HASHED).await {
         Ok(b) => b,
         Err(_) => {
@@ -52,6 +68,7 @@ pub async fn public_cache(req: axum::extract::Request, next: axum::middleware::N
     }
     if matches {
         let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        not_modified.extensions_mut().insert(Shared);
         for name in [header::ETAG, header::CACHE_CONTROL] {
             if let Some(v) = parts.headers.get(&name) {
                 not_modified.headers_mut().insert(name, v.clone());

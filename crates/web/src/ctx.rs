@@ -372,7 +372,9 @@ async fn handle(state: AppState, req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if let (Some(p), true) = (new_pre, is_html) {
+    // A page shared through caches carries nobody's token (caching.rs).
+    let shared = res.extensions().get::<crate::caching::Shared>().is_some();
+    if let (Some(p), true, false) = (new_pre, is_html, shared) {
         res.headers_mut().append(
             header::SET_COOKIE,
             set_cookie(pre_cookie_name(secure), &p, 3 * 3600, secure),

@@ -356,6 +356,10 @@ pub(crate) async fn public_pages_cache_and_pages_compress(kind: Kind) {
     let tag = first.headers()["etag"].to_str().unwrap().to_owned();
     assert!(tag.starts_with("W/\""), "{tag}");
     assert_eq!(first.headers()["cache-control"], "public, max-age=60");
+    assert!(
+        first.headers().get("set-cookie").is_none(),
+        "a cached page sets no cookie"
+    );
     let again = http
         .get(format!("{}/mo-hinh", s.base))
         .header("if-none-match", &tag)
@@ -371,6 +375,24 @@ pub(crate) async fn public_pages_cache_and_pages_compress(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(other.status(), 200, "another page has another tag");
+    // A visitor with cookies is never served from a shared cache.
+    let visitor = Client::anonymous(&s.base).await;
+    let own = visitor.get("/mo-hinh").await;
+    assert!(own.headers().get("etag").is_none());
+    assert!(own
+        .headers()
+        .get("cache-control")
+        .is_none_or(|v| !v.to_str().unwrap().contains("public")));
+    // A search box stuffed with very long words is cut, not expanded into
+    // spelling variants (which took gigabytes before the cut).
+    let word = "a".repeat(2_000);
+    let stuffed = format!("{word}+{word}+{word}+{word}+{word}+{word}");
+    let res = http
+        .get(format!("{}/mo-hinh?q={stuffed}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 
     // step 2: a staff page is compressed on request and never cached publicly.
     let web = Client::login(&s.base, "bandanvan").await;
