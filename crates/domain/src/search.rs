@@ -169,6 +169,48 @@ impl SearchQuery {
         self.phrases.iter().flatten().map(String::as_str)
     }
 
+    /// How well a title that holds the query matches it: BM25's
+    /// term-frequency and length parts (k1 = 1.2, b = 0.75) summed over the
+    /// phrases, against titles of `average_words`. The inverse document
+    /// frequency is left out: every title ranked holds every phrase, and
+    /// reading how many titles hold each word would cost a scan of its list
+    /// on every search.
+    pub fn title_score(&self, title: &str, average_words: f64) -> f64 {
+        self.words_score(&index_words(title), average_words)
+    }
+
+    /// `title_score` over words already folded by `index_words`.
+    pub fn words_score(&self, words: &str, average_words: f64) -> f64 {
+        const K1: f64 = 1.2;
+        const B: f64 = 0.75;
+        let words: Vec<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
+        let length = words.len().max(1) as f64;
+        let norm = 1.0 - B + B * length / average_words.max(1.0);
+        let last = self.phrases.len().saturating_sub(1);
+        self.phrases
+            .iter()
+            .enumerate()
+            .map(|(i, phrase)| {
+                let prefix = self.last_is_prefix && i == last;
+                let alternates = self.alternates(i);
+                let tf = words
+                    .windows(phrase.len().max(1))
+                    .filter(|window| {
+                        (phrase.len() == 1 && alternates.iter().any(|a| window[0] == a))
+                            || window.iter().zip(phrase).enumerate().all(|(j, (w, p))| {
+                                if prefix && j + 1 == phrase.len() {
+                                    w.starts_with(p.as_str())
+                                } else {
+                                    *w == p
+                                }
+                            })
+                    })
+                    .count() as f64;
+                tf * (K1 + 1.0) / (tf + K1 * norm)
+            })
+            .sum()
+    }
+
     /// Whether `text` holds every phrase (words folded the same way as the
     /// index): how titles that match are put first.
     pub fn matches(&self, text: &str) -> bool {
@@ -295,6 +337,20 @@ mod tests {
             "nhac thaii/thai"
         );
         assert_eq!(two.shown_in(&["Khác"]).display(), "nhac thaii");
+    }
+
+    #[test]
+    fn shorter_titles_and_repeated_words_score_higher() {
+        let q = SearchQuery::parse("dan van");
+        let short = q.title_score("Dân vận khéo", 8.0);
+        let long = q.title_score(
+            "Dân vận khéo trong xây dựng nông thôn mới tại bản Mòng xã Chiềng An",
+            8.0,
+        );
+        assert!(short > long, "{short} {long}");
+        let twice = q.title_score("Dân vận, dân vận khéo", 8.0);
+        assert!(twice > short);
+        assert_eq!(q.title_score("Không liên quan", 8.0), 0.0);
     }
 
     #[test]

@@ -57,8 +57,9 @@ struct Candidate {
 
 impl Db {
     /// A search in relevance order: the most recent `RANKED_CANDIDATES`
-    /// matches in the reader's scope, titles that match first, then by the
-    /// engine's score, then newest. A fixed number of statements whatever
+    /// matches in the reader's scope; titles that match first, by BM25's
+    /// term-frequency and length parts over the title
+    /// (`SearchQuery::title_score`); then the other matches, newest first. A fixed number of statements whatever
     /// the number of matches: the candidates (one statement on PostgreSQL,
     /// two on SQLite) and the page's rows.
     pub(crate) async fn ranked_search(
@@ -70,6 +71,11 @@ impl Db {
         let statements = self.ranked_statements(f, query);
         let mut sets = Vec::new();
         for (sql, params) in &statements {
+            // Titles matching that fill the candidates leave no room for
+            // matches elsewhere: the second set is not read.
+            if sets.first().is_some_and(|rows: &Vec<_>| rows.len() > cap) {
+                break;
+            }
             // Planned for each search's own words (an unnamed statement): a
             // plan kept for a common word would read every row for a rare one.
             sets.push(
@@ -80,43 +86,53 @@ impl Db {
             );
         }
         let mut more = sets.iter().any(|rows| rows.len() > cap);
-        let mut found: Vec<Candidate> = Vec::new();
+        // (id, title if it matches) in the order read: newest first.
+        let mut read: Vec<(i64, Option<String>)> = Vec::new();
         match self.backend {
-            // Titles matching, and their text's score, are read here.
+            // One set: the matches with their titles.
             Backend::Postgres => {
                 for r in sets[0].iter().take(cap) {
-                    found.push(Candidate {
-                        id: r.try_get("id")?,
-                        title_matches: query.matches(&r.try_get::<String, _>("title")?),
-                        score: r.try_get("score")?,
-                    });
+                    let title: String = r.try_get("title")?;
+                    let matching = query.matches(&title).then_some(title);
+                    read.push((r.try_get("id")?, matching));
                 }
             }
-            // The first set holds the titles matching, scored by bm25 over
-            // titles; the second the most recent matches anywhere.
+            // The titles matching, then the matches anywhere.
             Backend::Sqlite => {
                 let mut seen = std::collections::HashSet::new();
                 for r in sets[0].iter().take(cap) {
                     let id: i64 = r.try_get("id")?;
                     seen.insert(id);
-                    found.push(Candidate {
-                        id,
-                        title_matches: true,
-                        score: r.try_get("score")?,
-                    });
+                    read.push((id, Some(r.try_get("title")?)));
                 }
-                for r in sets[1].iter().take(cap) {
+                for r in sets.get(1).into_iter().flatten().take(cap) {
                     let id: i64 = r.try_get("id")?;
                     if seen.insert(id) {
-                        found.push(Candidate {
-                            id,
-                            title_matches: false,
-                            score: 0.0,
-                        });
+                        read.push((id, None));
                     }
                 }
             }
         }
+        // Each matching title's words, folded once.
+        let words: Vec<Option<String>> = read
+            .iter()
+            .map(|(_, t)| t.as_deref().map(index_words))
+            .collect();
+        let lengths: Vec<usize> = words
+            .iter()
+            .flatten()
+            .map(|w| w.split(' ').count())
+            .collect();
+        let average = lengths.iter().sum::<usize>() as f64 / lengths.len().max(1) as f64;
+        let mut found: Vec<Candidate> = read
+            .iter()
+            .zip(&words)
+            .map(|((id, _), w)| Candidate {
+                id: *id,
+                title_matches: w.is_some(),
+                score: w.as_deref().map_or(0.0, |w| query.words_score(w, average)),
+            })
+            .collect();
         found.sort_by(|a, b| {
             b.title_matches
                 .cmp(&a.title_matches)
@@ -152,10 +168,10 @@ impl Db {
 
     /// The statements reading a search's candidates, most recent first
     /// within the reader's scope. PostgreSQL: the matches with their
-    /// titles and `ts_rank` (title weighted first; no statistics over the
-    /// table are read). SQLite: the titles matching with their bm25 over
-    /// titles (whose word counts are short to read), then the matches
-    /// anywhere, unscored.
+    /// titles (which match is told here). SQLite: the titles matching, from
+    /// the titles-only index, then the matches anywhere. Neither engine's
+    /// own score is asked for: FTS5's bm25() reads how many entries hold
+    /// each word — the whole list of a common word — on every search.
     pub(crate) fn ranked_statements(
         &self,
         f: &EntryFilter,
@@ -173,9 +189,9 @@ impl Db {
                 let m = params.len();
                 vec![(
                     format!(
-                        "SELECT e.id, e.title, CAST(ts_rank({v}, to_tsquery('simple', ${m})) AS DOUBLE PRECISION) AS score \
-                         FROM entries e WHERE {v} @@ to_tsquery('simple', ${m}) AND {conds} ORDER BY e.id DESC LIMIT {limit}",
-                        v = dialect::search_vector(f.public_only)
+                        "SELECT e.id, e.title FROM entries e WHERE {} @@ to_tsquery('simple', ${m}) AND {conds} \
+                         ORDER BY e.id DESC LIMIT {limit}",
+                        dialect::search_vector(f.public_only)
                     ),
                     params,
                 )]
@@ -199,7 +215,7 @@ impl Db {
                 vec![
                     (
                         format!(
-                            "SELECT e.id, -bm25(entries_title_fts) AS score FROM entries_title_fts CROSS JOIN entries e \
+                            "SELECT e.id, e.title FROM entries_title_fts CROSS JOIN entries e \
                              ON e.id = entries_title_fts.rowid WHERE entries_title_fts MATCH ${t} AND {conds} \
                              ORDER BY entries_title_fts.rowid DESC LIMIT {limit}"
                         ),

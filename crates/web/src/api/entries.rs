@@ -414,7 +414,8 @@ pub struct ExportFormat {
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
               (status = 400, body = super::ApiError),
-              (status = 503, body = super::ApiError)))]
+              (status = 503, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn export(
     State(state): State<AppState>,
     user: ApiUser,

@@ -28,7 +28,8 @@ async fn send(
     params(ScopeQuery, ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 403, body = super::ApiError)))]
+        (status = 403, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn status(
     State(state): State<AppState>,
     user: ApiUser,
@@ -45,7 +46,8 @@ pub async fn status(
     params(ScopeQuery, ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 403, body = super::ApiError)))]
+        (status = 403, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn register(
     State(state): State<AppState>,
     user: ApiUser,
@@ -75,7 +77,8 @@ pub struct SummaryQuery {
     params(SummaryQuery, ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 403, body = super::ApiError), (status = 404, body = super::ApiError)))]
+        (status = 403, body = super::ApiError), (status = 404, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn summary(
     State(state): State<AppState>,
     user: ApiUser,
@@ -120,7 +123,8 @@ pub async fn summary(
     params(("id" = i64, Path, description = "Mã đợt xét"), ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 404, body = super::ApiError)))]
+        (status = 404, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn round_results(
     State(state): State<AppState>,
     user: ApiUser,
@@ -136,7 +140,8 @@ pub async fn round_results(
     params(("id" = i64, Path, description = "Mã đợt xét"), ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 403, body = super::ApiError), (status = 404, body = super::ApiError)))]
+        (status = 403, body = super::ApiError), (status = 404, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn round_comments(
     State(state): State<AppState>,
     user: ApiUser,
@@ -152,7 +157,8 @@ pub async fn round_comments(
     params(("id" = i64, Path, description = "Mã đợt khen thưởng"), ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 404, body = super::ApiError)))]
+        (status = 404, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn reward_round(
     State(state): State<AppState>,
     user: ApiUser,
@@ -168,7 +174,8 @@ pub async fn reward_round(
     params(("id" = i64, Path, description = "Mã hồ sơ"), ExportFormat),
     responses((status = 200, description = "Tệp XLSX hoặc CSV",
         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8"))),
-        (status = 404, body = super::ApiError)))]
+        (status = 404, body = super::ApiError),
+        (status = 429, description = "Một bảng tính khác của người này đang được xuất", body = super::ApiError)))]
 pub async fn entry_history(
     State(state): State<AppState>,
     user: ApiUser,

@@ -319,7 +319,7 @@ pub async fn list(
             .map(|l| Opt::new(l.code.clone(), l.name.clone(), &lq.level))
             .collect(),
         sorts: [
-            (Sort::Relevance, "Phù hợp nhất (khi tìm)"),
+            (Sort::Relevance, "Phù hợp nhất"),
             (Sort::Updated, "Mới cập nhật"),
             (Sort::Title, "Tên (A–Z)"),
             (Sort::Year, "Năm"),
