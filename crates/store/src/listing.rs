@@ -24,8 +24,9 @@ pub enum Sort {
     Updated,
     Title,
     Year,
-    /// Title matches first, then the search engine's score, over the most
-    /// recent `RANKED_CANDIDATES` matches. Only with a search.
+    /// Title matches first (by how well the title matches), then the
+    /// newest, over the most recent `RANKED_CANDIDATES` matches. Only with
+    /// a search.
     Relevance,
 }
 
@@ -94,8 +95,8 @@ impl Cursor {
 
     /// `id.updated.year.title-as-hex`: opaque to readers, safe in a URL.
     pub fn encode(&self) -> String {
-        let hex: String = self.title.bytes().map(|b| format!("{b:02x}")).collect();
-        format!("{}.{}.{}.{hex}", self.id, self.updated_at, self.year)
+        let title = hex::encode(self.title.as_bytes());
+        format!("{}.{}.{}.{title}", self.id, self.updated_at, self.year)
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
@@ -103,14 +104,11 @@ impl Cursor {
         let id = parts.next()?.parse().ok()?;
         let updated_at = parts.next()?.parse().ok()?;
         let year = parts.next()?.parse().ok()?;
-        let hex = parts.next()?;
-        if hex.len() % 2 != 0 || hex.len() > 4_000 {
+        let title = parts.next()?;
+        if title.len() > 4_000 {
             return None;
         }
-        let bytes = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-            .collect::<Option<Vec<u8>>>()?;
+        let bytes = hex::decode(title).ok()?;
         Some(Cursor {
             id,
             updated_at,
@@ -566,4 +564,31 @@ fn keyset_condition(
         }
     };
     (cond, reversed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            id: 42,
+            updated_at: 1_780_000_000,
+            year: 2026,
+            title: "Dân vận khéo “xóa nhà tạm”. 100%".into(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "1.2.3.zz",
+            "1.2.3.c3",
+            "x.2.3.61",
+            &format!("1.2.3.{}", "61".repeat(3_000)),
+        ] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
 }
