@@ -59,9 +59,10 @@ impl Db {
     /// A search in relevance order: the most recent `RANKED_CANDIDATES`
     /// matches in the reader's scope; titles that match first, by BM25's
     /// term-frequency and length parts over the title
-    /// (`SearchQuery::title_score`); then the other matches, newest first. A fixed number of statements whatever
-    /// the number of matches: the candidates (one statement on PostgreSQL,
-    /// two on SQLite) and the page's rows.
+    /// (`SearchQuery::title_score`); then the other matches, newest first.
+    /// A fixed number of statements whatever the number of matches: the
+    /// candidates (one statement on PostgreSQL, at most two on SQLite) and
+    /// the page's rows.
     pub(crate) async fn ranked_search(
         &self,
         f: &EntryFilter,
