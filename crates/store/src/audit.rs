@@ -20,6 +20,26 @@ pub struct AuditEvent<'a> {
     pub at: Option<i64>,
 }
 
+/// The record an event becomes as the chain's `id`th, after the record
+/// whose hash is `prev_hash`, with its own hash.
+pub(crate) fn sealed(id: i64, prev_hash: String, at: i64, ev: AuditEvent<'_>) -> AuditRecord {
+    let mut rec = AuditRecord {
+        id,
+        at,
+        actor_id: ev.actor_id,
+        action: ev.action.to_owned(),
+        record_type: ev.record_type.to_owned(),
+        record_id: ev.record_id,
+        from_state: ev.from_state.map(str::to_owned),
+        to_state: ev.to_state.map(str::to_owned),
+        changes: ev.changes.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    rec.hash = record_hash(&rec);
+    rec
+}
+
 /// Appends inside the caller's transaction. The head row is written first
 /// so concurrent appenders queue on it (row lock on PostgreSQL, the write
 /// lock on SQLite) and ids and links stay consecutive.
@@ -48,20 +68,7 @@ pub(crate) async fn append(
         .await?;
     let last_id: i64 = head.try_get("last_id")?;
     let prev_hash: String = head.try_get("hash")?;
-    let mut rec = AuditRecord {
-        id: last_id + 1,
-        at,
-        actor_id: ev.actor_id,
-        action: ev.action.to_owned(),
-        record_type: ev.record_type.to_owned(),
-        record_id: ev.record_id,
-        from_state: ev.from_state.map(str::to_owned),
-        to_state: ev.to_state.map(str::to_owned),
-        changes: ev.changes.to_string(),
-        prev_hash,
-        hash: String::new(),
-    };
-    rec.hash = record_hash(&rec);
+    let rec = sealed(last_id + 1, prev_hash, at, ev);
     q("INSERT INTO audit_log (id, at, actor_id, action, record_type, record_id, from_state, to_state, changes, prev_hash, hash) \
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
         .bind(rec.id)

@@ -6,12 +6,12 @@
 //! the state table when it was planned. Notifications are not written
 //! (nobody reads a benchmark's inbox).
 
+use crate::audit::{sealed, AuditEvent};
 use crate::db::{q, Backend, Db};
 use crate::demo_plan::{EntryPlanner, PlannedEntry};
+use crate::dialect;
 use crate::entries::diff;
 use crate::error::StoreError;
-use dvk_domain::audit::{record_hash, AuditRecord};
-use dvk_domain::search::index_words;
 use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::sort_key;
 use rand::rngs::StdRng;
@@ -127,13 +127,15 @@ async fn write_batch(
          created_by, created_at, updated_at, submitted_at{})",
         if pg { ", public_tsv, search_tsv" } else { "" }
     ));
-    // The vectors as dialect::index_entry_statements writes them.
+    // The vectors as the index writes them (dialect.rs).
     let entry_shape = if pg {
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,\
-         setweight(to_tsvector('simple', ?), 'A') || to_tsvector('simple', ?),\
-         setweight(to_tsvector('simple', ?), 'A') || to_tsvector('simple', ?) || to_tsvector('simple', ?))"
+        format!(
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,{},{})",
+            dialect::public_vector("?", "?"),
+            dialect::search_vector_of("?", "?", "?")
+        )
     } else {
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)".to_owned()
     };
     let mut contents = Rows::new(
         "INSERT INTO entry_contents (entry_id, situation, objectives, content, area, forces, resources, timeline, \
@@ -156,28 +158,10 @@ async fn write_batch(
         .await?;
     let mut last_id: i64 = head.try_get(0)?;
     let mut prev_hash: String = head.try_get(1)?;
-    let mut chain = |at: i64,
-                     actor: i64,
-                     action: String,
-                     id: i64,
-                     from: Option<&str>,
-                     to: &str,
-                     changes: String| {
+    let mut chain = |ev: AuditEvent<'_>| {
         last_id += 1;
-        let mut rec = AuditRecord {
-            id: last_id,
-            at,
-            actor_id: Some(actor),
-            action,
-            record_type: "entry".into(),
-            record_id: id,
-            from_state: from.map(str::to_owned),
-            to_state: Some(to.to_owned()),
-            changes,
-            prev_hash: std::mem::take(&mut prev_hash),
-            hash: String::new(),
-        };
-        rec.hash = record_hash(&rec);
+        let at = ev.at.unwrap_or_default();
+        let rec = sealed(last_id, std::mem::take(&mut prev_hash), at, ev);
         prev_hash = rec.hash.clone();
         rec
     };
@@ -186,39 +170,35 @@ async fn write_batch(
     for (i, p) in batch.iter().enumerate() {
         let id = first_id + i as i64;
         let r = &p.registration;
-        records.push(chain(
-            p.at,
-            creator,
-            "entry.create".into(),
-            id,
-            None,
-            EntryState::Draft.code(),
-            diff(None, r).to_string(),
-        ));
+        records.push(chain(AuditEvent {
+            actor_id: Some(creator),
+            action: "entry.create",
+            record_type: "entry",
+            record_id: id,
+            from_state: None,
+            to_state: Some(EntryState::Draft.code()),
+            changes: diff(None, r),
+            at: Some(p.at),
+        }));
         let mut state = EntryState::Draft;
         let (mut updated, mut submitted, mut reason) = (p.at, None, "");
         for mv in &p.moves {
-            let mut changes = serde_json::Map::new();
-            if !mv.reason.is_empty() {
-                changes.insert("reason".into(), serde_json::json!([null, mv.reason]));
-            }
-            records.push(chain(
-                mv.at,
-                mv.actor.user_id,
-                format!("entry.{}", mv.transition.code()),
-                id,
-                Some(state.code()),
-                mv.to.code(),
-                serde_json::Value::Object(changes).to_string(),
-            ));
+            records.push(chain(AuditEvent {
+                actor_id: Some(mv.actor.user_id),
+                action: &format!("entry.{}", mv.transition.code()),
+                record_type: "entry",
+                record_id: id,
+                from_state: Some(state.code()),
+                to_state: Some(mv.to.code()),
+                changes: crate::transitions::move_changes(mv.reason, None),
+                at: Some(mv.at),
+            }));
             if mv.transition == Transition::Submit {
                 submitted = Some(mv.at);
             }
             (state, updated, reason) = (mv.to, mv.at, mv.reason);
         }
-        let title = index_words(&r.items[0]);
-        let body = index_words(&r.items[1..].join("\n"));
-        let personal = index_words(&r.personal_text());
+        let [title, body, personal] = crate::search::index_texts(r);
         let mut values = vec![
             V::I(Some(id)),
             V::S(Some(r.kind.code().into())),
@@ -262,7 +242,7 @@ async fn write_batch(
                 ],
             );
         }
-        entries.row(entry_shape, values);
+        entries.row(&entry_shape, values);
         let mut c = vec![V::I(Some(id))];
         c.extend(r.items[1..].iter().map(|t| V::S(Some(t.clone()))));
         c.extend([

@@ -115,22 +115,46 @@ pub fn subtree_column(backend: Backend, for_listing: bool) -> &'static str {
 /// titles (for ranking); PostgreSQL in two stored vectors, the whole text
 /// for staff and the published text for the public, the title weighted
 /// first.
-pub fn index_entry_statements(backend: Backend) -> &'static [(&'static str, usize)] {
+pub fn index_entry_statements(backend: Backend) -> Vec<(String, usize)> {
     match backend {
-        Backend::Sqlite => &[
+        Backend::Sqlite => [
             ("DELETE FROM entries_fts WHERE rowid = $1", 1),
-            ("INSERT INTO entries_fts (rowid, title, body, personal) VALUES ($1, $2, $3, $4)", 4),
+            (
+                "INSERT INTO entries_fts (rowid, title, body, personal) VALUES ($1, $2, $3, $4)",
+                4,
+            ),
             ("DELETE FROM entries_title_fts WHERE rowid = $1", 1),
-            ("INSERT INTO entries_title_fts (rowid, title) VALUES ($1, $2)", 2),
-        ],
-        Backend::Postgres => &[(
-            "UPDATE entries SET \
-             public_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3), \
-             search_tsv = setweight(to_tsvector('simple', $2), 'A') || to_tsvector('simple', $3) || to_tsvector('simple', $4) \
-             WHERE id = $1",
+            (
+                "INSERT INTO entries_title_fts (rowid, title) VALUES ($1, $2)",
+                2,
+            ),
+        ]
+        .into_iter()
+        .map(|(sql, n)| (sql.to_owned(), n))
+        .collect(),
+        Backend::Postgres => vec![(
+            format!(
+                "UPDATE entries SET public_tsv = {}, search_tsv = {} WHERE id = $1",
+                public_vector("$2", "$3"),
+                search_vector_of("$2", "$3", "$4")
+            ),
             4,
         )],
     }
+}
+
+/// PostgreSQL: the public vector over a title and the other published
+/// items (SQL expressions, each a folded text), the title weighted first.
+pub fn public_vector(title: &str, body: &str) -> String {
+    format!("setweight(to_tsvector('simple', {title}), 'A') || to_tsvector('simple', {body})")
+}
+
+/// PostgreSQL: the staff vector: the public one and the personal items.
+pub fn search_vector_of(title: &str, body: &str, personal: &str) -> String {
+    format!(
+        "{} || to_tsvector('simple', {personal})",
+        public_vector(title, body)
+    )
 }
 
 /// Concatenates a text expression over a group, comma-separated.

@@ -11,6 +11,16 @@ use dvk_domain::entry::Registration;
 use dvk_domain::search::{index_words, near_words, SearchQuery};
 use sqlx::{AnyConnection, Row};
 
+/// The texts an entry is indexed by, as `index_words` gives them: its
+/// title, its other published items, its personal items.
+pub(crate) fn index_texts(r: &Registration) -> [String; 3] {
+    [
+        index_words(&r.items[0]),
+        index_words(&r.items[1..].join("\n")),
+        index_words(&r.personal_text()),
+    ]
+}
+
 /// (Re)indexes an entry's text, and adds its title's words to the words
 /// spelling help may offer.
 pub(crate) async fn index_entry(
@@ -19,11 +29,9 @@ pub(crate) async fn index_entry(
     id: i64,
     r: &Registration,
 ) -> Result<(), sqlx::Error> {
-    let title = index_words(&r.items[0]);
-    let body = index_words(&r.items[1..].join("\n"));
-    let personal = index_words(&r.personal_text());
+    let [title, body, personal] = index_texts(r);
     for (sql, values) in dialect::index_entry_statements(backend) {
-        let mut stmt = q(sql).bind(id);
+        let mut stmt = q(&sql).bind(id);
         for text in [&title, &body, &personal].into_iter().take(values - 1) {
             stmt = stmt.bind(text);
         }

@@ -68,6 +68,19 @@ impl<'a> Mover<'a> {
     }
 }
 
+/// What the audit record of a move says changed: its reason and the
+/// decision it cites, when given.
+pub(crate) fn move_changes(reason: &str, decision: Option<&str>) -> serde_json::Value {
+    let mut changes = serde_json::Map::new();
+    if !reason.is_empty() {
+        changes.insert("reason".into(), json!([null, reason]));
+    }
+    if let Some(d) = decision.map(str::trim).filter(|d| !d.is_empty()) {
+        changes.insert("decision".into(), json!([null, d]));
+    }
+    serde_json::Value::Object(changes)
+}
+
 /// Checks the move against the table, then writes it: only from the state
 /// the caller saw (and the version, if given), so a concurrent change
 /// wins and this one is refused.
@@ -99,13 +112,7 @@ pub(crate) async fn apply(
             "Hồ sơ vừa được người khác xử lý, thao tác này không được thực hiện. Hãy tải lại trang.".into(),
         ));
     }
-    let mut changes = serde_json::Map::new();
-    if !reason.is_empty() {
-        changes.insert("reason".into(), json!([null, reason]));
-    }
-    if let Some(d) = inputs.decision.map(str::trim).filter(|d| !d.is_empty()) {
-        changes.insert("decision".into(), json!([null, d]));
-    }
+    let changes = move_changes(reason, inputs.decision);
     crate::notify::entry_moved(conn, entry.id, to).await?;
     append(
         conn,
@@ -116,7 +123,7 @@ pub(crate) async fn apply(
             record_id: entry.id,
             from_state: Some(from.code()),
             to_state: Some(to.code()),
-            changes: serde_json::Value::Object(changes),
+            changes,
             at: Some(t_at),
         },
     )
