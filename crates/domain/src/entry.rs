@@ -162,6 +162,24 @@ pub struct EntryForm {
 }
 
 impl EntryForm {
+    /// The items after the title as typed, as one text (to look up similar
+    /// models before saving).
+    pub fn body_text(&self) -> String {
+        [
+            &self.situation,
+            &self.objectives,
+            &self.content,
+            &self.area,
+            &self.forces,
+            &self.resources,
+            &self.timeline,
+            &self.outputs,
+            &self.sustainability,
+        ]
+        .map(|s| s.as_str())
+        .join("\n")
+    }
+
     /// The form as it would be typed for an existing registration (to edit
     /// it, or to start a new one from it).
     pub fn from_registration(r: &Registration) -> EntryForm {
@@ -288,6 +306,11 @@ impl Registration {
     /// looks at this text only.
     pub fn published_text(&self) -> String {
         self.items.join("\n")
+    }
+
+    /// The published items after the title.
+    pub fn published_body(&self) -> String {
+        self.items[1..].join("\n")
     }
 
     /// An individual's personal items that staff may search by but no

@@ -12,6 +12,7 @@ pub mod money;
 pub mod reminders;
 pub mod round_rules;
 pub mod search;
+pub mod similarity;
 pub mod state;
 pub mod summary;
 pub mod text;

@@ -274,6 +274,22 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
             o.errors
         );
     }
+    let o = similar_lookups(
+        &db,
+        max_id,
+        args.connections,
+        Duration::from_secs(args.seconds),
+    )
+    .await?;
+    println!(
+        "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
+        "similar models lookup (a random entry's text)",
+        o.requests as f64 / o.elapsed.as_secs_f64(),
+        o.p50.as_secs_f64() * 1000.0,
+        o.p99.as_secs_f64() * 1000.0,
+        o.queries,
+        o.errors
+    );
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let top = sampler.join().unwrap_or(0.0);
     println!(
@@ -283,6 +299,72 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
         round_table(&db, &base, &cookie, args.round_entries, args.round_members).await?;
     }
     Ok(())
+}
+
+/// The similar-models lookup a registration or an import runs, timed in
+/// the process (it has no page of its own: the form and the import's
+/// preview call it): the text of a random entry, looked up as the
+/// province's movement officer would, by `connections` tasks at once.
+async fn similar_lookups(
+    db: &Db,
+    max_id: i64,
+    connections: usize,
+    duration: Duration,
+) -> Result<Outcome> {
+    let officer = actor(db, "bandanvan").await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut texts = Vec::new();
+    for _ in 0..64 {
+        if let Some(e) = db.entry(rng.random_range(1..=max_id)).await? {
+            let r = &e.registration;
+            texts.push((r.title().to_owned(), r.published_body()));
+        }
+    }
+    let texts = std::sync::Arc::new(texts);
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..connections {
+        let (db, officer, texts) = (db.clone(), officer.clone(), texts.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let mut i = worker;
+            while Instant::now() < deadline {
+                let (title, text) = &texts[i % texts.len()];
+                i += 1;
+                let t = Instant::now();
+                match dvk_store::similar::similar_to_draft(&db, &officer, title, text, None).await {
+                    Ok(_) => lat.push(t.elapsed()),
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await?;
+        all.extend(lat);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(Outcome {
+        requests: all.len(),
+        errors,
+        elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        // The roots, the candidates, the texts compared.
+        queries: "3".into(),
+    })
 }
 
 /// A memory figure of this process from /proc/self/status, in MB.

@@ -119,3 +119,25 @@ pub fn spawn_reminders(db: Db, stopping: Stopping, every: Duration) -> tokio::ta
         }
     })
 }
+
+/// Files entries written before similar models were kept, a batch at a
+/// time so writers are never held up for long; ends when none is left.
+pub fn spawn_similar_backlog(db: Db, stopping: Stopping) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut filed = 0;
+        while !stopping.is_set() {
+            match db.file_similar_backlog(200).await {
+                Ok(0) => break,
+                Ok(n) => filed += n,
+                Err(e) => {
+                    tracing::warn!("filing similar models: {e}");
+                    stopping.sleep(Duration::from_secs(60)).await;
+                }
+            }
+            stopping.sleep(Duration::from_millis(20)).await;
+        }
+        if filed > 0 {
+            tracing::info!(filed, "entries filed among similar models");
+        }
+    })
+}

@@ -435,6 +435,7 @@ async fn main() -> Result<()> {
                 None => None,
             };
             let housekeeping = housekeeping::spawn(db.clone(), stopping.clone(), backups);
+            let similar = housekeeping::spawn_similar_backlog(db.clone(), stopping.clone());
             let reminders = housekeeping::spawn_reminders(
                 db.clone(),
                 stopping.clone(),
@@ -449,9 +450,14 @@ async fn main() -> Result<()> {
             .await?;
             // Finish the mail pass under way, then leave the database tidy.
             let _ = tokio::time::timeout(Duration::from_secs(shutdown_grace), async {
-                for task in [mail_task, Some(housekeeping), Some(reminders)]
-                    .into_iter()
-                    .flatten()
+                for task in [
+                    mail_task,
+                    Some(housekeeping),
+                    Some(reminders),
+                    Some(similar),
+                ]
+                .into_iter()
+                .flatten()
                 {
                     let _ = task.await;
                 }

@@ -144,6 +144,7 @@ async fn write_batch(
     let mut fts = Rows::new("INSERT INTO entries_fts (rowid, title, body, personal)");
     let mut title_fts = Rows::new("INSERT INTO entries_title_fts (rowid, title)");
     let mut words = Rows::new("INSERT INTO search_words (word)");
+    let mut bands = Rows::new("INSERT INTO entry_bands (band, entry_id)");
     let mut audit = Rows::new(
         "INSERT INTO audit_log (id, at, actor_id, action, record_type, record_id, from_state, to_state, changes, prev_hash, hash)",
     );
@@ -254,6 +255,12 @@ async fn write_batch(
             V::S(Some(r.person.example.clone())),
         ]);
         contents.row("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", c);
+        let mut keys = dvk_domain::similarity::Shingles::of(r.title(), &r.published_body()).bands();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            bands.row("(?,?)", vec![V::I(Some(k)), V::I(Some(id))]);
+        }
         for w in title.split(' ').filter(|w| !w.is_empty()) {
             if words_seen.insert(w.to_owned()) {
                 words.row("(?)", vec![V::S(Some(w.to_owned()))]);
@@ -286,6 +293,13 @@ async fn write_batch(
     title_fts.run(&mut tx, "").await?;
     words.run(&mut tx, "ON CONFLICT DO NOTHING").await?;
     audit.run(&mut tx, "").await?;
+    // Filed among similar models here; pairs of alike entries are not
+    // recorded for bulk data (the lookup by bands is what it measures).
+    bands.run(&mut tx, "").await?;
+    q("UPDATE meta SET value = $1 WHERE key = 'similar_filed_upto' AND value < $1")
+        .bind(first_id + batch.len() as i64 - 1)
+        .execute(&mut *tx)
+        .await?;
     q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1")
         .bind(head_id)
         .bind(&head_hash)

@@ -69,6 +69,8 @@ pub(crate) enum Param {
     I(i64),
     S(String),
     B(Vec<u8>),
+    /// NULL (as an integer column's).
+    N,
 }
 
 pub(crate) fn bind_all<'a>(
@@ -81,6 +83,7 @@ pub(crate) fn bind_all<'a>(
             Param::I(i) => query.bind(*i),
             Param::S(s) => query.bind(s.clone()),
             Param::B(b) => query.bind(b.clone()),
+            Param::N => query.bind(None::<i64>),
         };
     }
     query

@@ -40,6 +40,7 @@ pub mod search;
 pub mod service;
 pub mod settings;
 pub mod sheet;
+pub mod similar;
 pub mod summary;
 pub mod tokens;
 pub mod tracking;

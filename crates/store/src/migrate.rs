@@ -65,6 +65,7 @@ const STEPS: &[Step] = &[
     step!(21, "0021_imports.sql", "imports", false),
     step!(22, "0022_ranked_search.sql", "ranked_search", true),
     step!(23, "0023_entry_counts.sql", "entry_counts", false),
+    step!(24, "0024_similar_models.sql", "similar_models", false),
 ];
 
 /// The newest schema this binary knows.

@@ -41,6 +41,10 @@ pub struct RoundView {
     pub lines: Vec<ResultLine>,
     /// The round's recognition decisions (one per territory).
     pub decisions: Vec<crate::appraisal::Decision>,
+    /// For the council and the organisers: the models alike to each entry
+    /// (other entries of the round included), within what the reader may
+    /// read, so copied and replicated registrations are seen.
+    pub similar: std::collections::HashMap<i64, Vec<crate::similar::SimilarModel>>,
 }
 
 /// A round for one reader; unknown to those who may not see it.
@@ -138,11 +142,22 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
     } else {
         Vec::new()
     };
+    let similar = if matches!(sight, RoundSight::Full | RoundSight::Member) {
+        let roots = crate::service::readable_roots(db, actor).await?;
+        db.similar_recorded(
+            crate::similar::Recorded::Round(id),
+            crate::similar::Reach::Reader(&roots),
+        )
+        .await?
+    } else {
+        Default::default()
+    };
     Ok(RoundView {
         data,
         seat,
         sight,
         lines,
         decisions,
+        similar,
     })
 }

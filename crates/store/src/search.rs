@@ -16,13 +16,13 @@ use sqlx::{AnyConnection, Row};
 pub(crate) fn index_texts(r: &Registration) -> [String; 3] {
     [
         index_words(&r.items[0]),
-        index_words(&r.items[1..].join("\n")),
+        index_words(&r.published_body()),
         index_words(&r.personal_text()),
     ]
 }
 
-/// (Re)indexes an entry's text, and adds its title's words to the words
-/// spelling help may offer.
+/// (Re)indexes an entry's text, adds its title's words to the words
+/// spelling help may offer, and files it among similar models.
 pub(crate) async fn index_entry(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -53,7 +53,7 @@ pub(crate) async fn index_entry(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(())
+    crate::similar::file_entry(conn, id, r).await
 }
 
 /// One ranked candidate.

@@ -267,6 +267,8 @@ pub struct EntryFormPage {
     pub position: String,
     pub party_member: bool,
     pub example: String,
+    /// After "Kiểm tra mô hình tương tự": what was found (None: not asked).
+    pub similar: Option<Vec<SimilarView>>,
 }
 
 #[derive(Debug, Clone)]
@@ -338,6 +340,7 @@ pub struct EntryPage {
     pub actions: Vec<ActionView>,
     pub version: i64,
     pub history: Vec<HistoryView>,
+    pub similar: Vec<SimilarView>,
     pub notice: String,
     pub errors: Vec<String>,
 }
@@ -440,6 +443,42 @@ pub struct PasswordPage {
     /// A one-time password is in use and must be changed first.
     pub required: bool,
     pub notice: String,
+}
+
+/// A similar model as pages list it.
+pub struct SimilarView {
+    pub href: String,
+    pub title: String,
+    /// Unit, year and state.
+    pub note: String,
+    /// "Giống 82%" and its parts.
+    pub score: String,
+    pub parts: String,
+}
+
+impl SimilarView {
+    pub fn of(m: &dvk_store::similar::SimilarModel) -> SimilarView {
+        let parts = match m.text_pct {
+            Some(t) => format!("tên giống {}%, nội dung giống {t}%", m.title_pct),
+            None => format!("tên giống {}%", m.title_pct),
+        };
+        SimilarView {
+            // Outside the reader's units: the published model.
+            href: if m.public_only {
+                format!("/mo-hinh/{}", m.id)
+            } else {
+                format!("/entries/{}", m.id)
+            },
+            title: format!("#{} {}", m.id, m.title),
+            note: format!("{} · năm {} · {}", m.unit_name, m.year, m.state_label),
+            score: format!("Giống {}%", m.score_pct),
+            parts,
+        }
+    }
+
+    pub fn list(models: &[dvk_store::similar::SimilarModel]) -> Vec<SimilarView> {
+        models.iter().map(SimilarView::of).collect()
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ mod review;
 mod rewards;
 #[path = "http/scale.rs"]
 mod scale;
+#[path = "http/similar.rs"]
+mod similar;
 #[path = "http/state_table.rs"]
 mod state_table;
 #[path = "http/support.rs"]
@@ -80,6 +82,7 @@ on_both_backends!(
     scale::search_and_lists_use_their_indexes,
     scale::counters_equal_a_recount_after_random_work,
     scale::public_pages_cache_and_pages_compress,
+    similar::copies_and_replications_are_seen,
     notice::confidential_appraisal_and_lawful_notice,
     public::public_search_ignores_personal_items,
     public::public_abuse_cannot_win,

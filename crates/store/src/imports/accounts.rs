@@ -269,6 +269,7 @@ async fn check(db: &Db, actor: &Actor, bytes: &[u8]) -> Result<Checked, ServiceE
                 shown(&full_name_raw)
             ),
             issues,
+            similar: Vec::new(),
         });
         if let (true, Some(u), Some(name), Some(role), Some(unit)) =
             (ok, username, full_name, role, unit)

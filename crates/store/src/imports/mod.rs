@@ -36,6 +36,9 @@ pub struct PreviewRow {
     /// What the row is about (a title, a username), to recognise it.
     pub label: String,
     pub issues: Vec<RowIssue>,
+    /// Existing models alike to the row's (registrations only), within
+    /// what the importing officer may read.
+    pub similar: Vec<crate::similar::SimilarModel>,
 }
 
 impl PreviewRow {

@@ -545,6 +545,7 @@ async fn check(
                 row: excel_row,
                 label,
                 issues,
+                similar: Vec::new(),
             },
             entry,
         });
@@ -571,6 +572,32 @@ async fn check(
     Ok(out)
 }
 
+/// The checked rows, each valid one with the existing models alike to it,
+/// so copies and replications are seen before they are imported.
+async fn with_similar(
+    db: &Db,
+    actor: &Actor,
+    checked: Vec<Checked>,
+) -> Result<Vec<PreviewRow>, ServiceError> {
+    let roots = crate::service::readable_roots(db, actor).await?;
+    let mut rows = Vec::with_capacity(checked.len());
+    for c in checked {
+        let mut row = c.preview;
+        if let Some((reg, _, _)) = &c.entry {
+            row.similar = db
+                .similar_to_text(
+                    reg.title(),
+                    &reg.published_body(),
+                    crate::similar::Reach::Reader(&roots),
+                    None,
+                )
+                .await?;
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
 /// Checks an upload for `unit_id` and keeps it for confirmation.
 pub async fn preview(
     db: &Db,
@@ -587,7 +614,7 @@ pub async fn preview(
     Ok(Preview {
         id,
         file_name,
-        rows: checked.into_iter().map(|c| c.preview).collect(),
+        rows: with_similar(db, actor, checked).await?,
     })
 }
 
@@ -605,7 +632,7 @@ pub async fn pending_preview(
         Preview {
             id,
             file_name,
-            rows: checked.into_iter().map(|c| c.preview).collect(),
+            rows: with_similar(db, actor, checked).await?,
         },
         unit,
     ))

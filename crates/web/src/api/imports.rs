@@ -29,6 +29,8 @@ pub struct RowOut {
     pub label: String,
     pub valid: bool,
     pub issues: Vec<IssueOut>,
+    /// Existing models alike to the row's (registrations).
+    pub similar: Vec<super::similar::SimilarOut>,
 }
 
 /// What an upload would do; nothing is written until it is confirmed.
@@ -55,6 +57,7 @@ impl From<Preview> for PreviewOut {
                 .map(|r| RowOut {
                     row: r.row,
                     valid: r.issues.is_empty(),
+                    similar: super::similar::list(&r.similar),
                     label: r.label,
                     issues: r
                         .issues

@@ -15,6 +15,7 @@ pub mod public;
 pub mod rewards;
 pub mod rounds;
 pub mod sheets;
+pub mod similar;
 pub mod tokens;
 
 use crate::AppState;
@@ -288,6 +289,8 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(entries::detail, entries::update))
         .routes(routes!(entries::transition))
         .routes(routes!(entries::history))
+        .routes(routes!(similar::of_entry))
+        .routes(routes!(similar::of_text))
         .routes(routes!(entries::attachments, entries::upload))
         .routes(routes!(entries::download))
         .routes(routes!(entries::report))

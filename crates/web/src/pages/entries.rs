@@ -368,6 +368,35 @@ async fn render_form(
     general_error: String,
     status: StatusCode,
 ) -> AppResult<Response> {
+    render_checked_form(
+        state,
+        user,
+        heading,
+        action,
+        version,
+        form,
+        errors,
+        general_error,
+        status,
+        None,
+    )
+    .await
+}
+
+/// The form again as typed, with the models alike to it when asked.
+#[allow(clippy::too_many_arguments)]
+async fn render_checked_form(
+    state: &AppState,
+    user: &User,
+    heading: &str,
+    action: String,
+    version: i64,
+    form: &EntryForm,
+    errors: Errors,
+    general_error: String,
+    status: StatusCode,
+    similar: Option<Vec<crate::views::SimilarView>>,
+) -> AppResult<Response> {
     let cat = &state.catalogue;
     let units = state
         .units(user.info.units_version)
@@ -456,6 +485,7 @@ async fn render_form(
         party_member: !form.party_member.is_empty(),
         example: form.example.clone(),
         errors,
+        similar,
     };
     Ok((status, page).into_response())
 }
@@ -506,11 +536,76 @@ fn form_error(e: &ServiceError) -> Option<(Errors, String)> {
     }
 }
 
+#[derive(Deserialize)]
+pub struct CreateForm {
+    #[serde(flatten)]
+    entry: EntryForm,
+    /// Set by the "Kiểm tra mô hình tương tự" button: look, do not save.
+    #[serde(default)]
+    check_similar: String,
+}
+
+/// The form with the models alike to what was typed; nothing is saved.
+async fn check_similar(
+    state: &AppState,
+    user: &User,
+    heading: &str,
+    action: String,
+    version: i64,
+    form: &EntryForm,
+    editing: Option<i64>,
+) -> AppResult<Response> {
+    let (similar, general) = if form.title.trim().is_empty() {
+        (
+            None,
+            "Cần nhập tên mô hình, điển hình để tìm mô hình tương tự.".to_owned(),
+        )
+    } else {
+        let found = dvk_store::similar::similar_to_draft(
+            &state.db,
+            &user.actor,
+            &form.title,
+            &form.body_text(),
+            editing,
+        )
+        .await?;
+        (Some(crate::views::SimilarView::list(&found)), String::new())
+    };
+    render_checked_form(
+        state,
+        user,
+        heading,
+        action,
+        version,
+        form,
+        Errors::default(),
+        general,
+        StatusCode::OK,
+        similar,
+    )
+    .await
+}
+
 pub async fn create(
     State(state): State<AppState>,
     user: User,
-    VnForm(form): VnForm<EntryForm>,
+    VnForm(CreateForm {
+        entry: form,
+        check_similar: check,
+    }): VnForm<CreateForm>,
 ) -> AppResult<Response> {
+    if !check.is_empty() {
+        return check_similar(
+            &state,
+            &user,
+            "Đăng ký mô hình, điển hình",
+            "/entries".into(),
+            0,
+            &form,
+            None,
+        )
+        .await;
+    }
     match service::create_entry(&state.db, &state.catalogue, &user.actor, &form).await {
         Ok(id) => Ok(Redirect::to(&format!("/entries/{id}?msg=created")).into_response()),
         Err(e) => match form_error(&e) {
@@ -562,6 +657,8 @@ pub struct EditForm {
     entry: EntryForm,
     #[serde(default)]
     version: String,
+    #[serde(default)]
+    check_similar: String,
 }
 
 pub async fn edit_submit(
@@ -572,6 +669,18 @@ pub async fn edit_submit(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
+    if !form.check_similar.is_empty() {
+        return check_similar(
+            &state,
+            &user,
+            &format!("Sửa hồ sơ #{id}"),
+            format!("/entries/{id}/edit"),
+            version,
+            &form.entry,
+            Some(id),
+        )
+        .await;
+    }
     match service::update_entry(
         &state.db,
         &state.catalogue,
@@ -915,6 +1024,9 @@ pub async fn render_detail(
         actions,
         version: e.version,
         history,
+        similar: crate::views::SimilarView::list(
+            &dvk_store::similar::similar_to_entry(&state.db, &user.actor, e.id).await?,
+        ),
         notice: notice.to_owned(),
         errors,
     };

@@ -23,6 +23,7 @@ pub struct RowView {
     pub label: String,
     pub ok: bool,
     pub issues: Vec<String>,
+    pub similar: Vec<crate::views::SimilarView>,
 }
 
 pub struct PreviewView {
@@ -64,6 +65,7 @@ impl PreviewView {
                             }
                         })
                         .collect(),
+                    similar: crate::views::SimilarView::list(&r.similar),
                 })
                 .collect(),
             confirm_action,

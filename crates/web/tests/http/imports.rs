@@ -31,7 +31,7 @@ async fn footprint(s: &Server) -> (i64, i64, i64) {
     )
 }
 
-async fn upload(
+pub(crate) async fn upload(
     c: &Client,
     path: &str,
     fields: &[(&str, String)],
@@ -58,7 +58,7 @@ async fn upload(
 }
 
 /// The header labels of the template, as the file has them.
-fn template_header(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn template_header(bytes: &[u8]) -> Vec<String> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(
         book.sheet_names(),
@@ -82,7 +82,7 @@ fn template_header(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-enum V {
+pub(crate) enum V {
     T(&'static str),
     S(String),
     N(f64),
@@ -92,7 +92,7 @@ enum V {
 
 /// A file made the way a person fills the template: its header, then rows
 /// of (label, value).
-fn filled(
+pub(crate) fn filled(
     header: &[String],
     form: &str,
     rows: &[Vec<(&str, V)>],
@@ -143,7 +143,7 @@ fn filled(
     book.save_to_buffer().unwrap()
 }
 
-fn items(title: &'static str) -> Vec<(&'static str, V)> {
+pub(crate) fn items(title: &'static str) -> Vec<(&'static str, V)> {
     let mut v: Vec<(&'static str, V)> = vec![(ITEMS[0].1, V::T(title))];
     for (_, label) in &ITEMS[1..] {
         v.push((label, V::S(format!("{label}: nội dung đầy đủ."))));
@@ -151,7 +151,7 @@ fn items(title: &'static str) -> Vec<(&'static str, V)> {
     v
 }
 
-fn row(
+pub(crate) fn row(
     title: &'static str,
     field: &str,
     level: &str,

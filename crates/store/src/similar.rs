@@ -1,0 +1,451 @@
+//! Similar models: entries alike in title or text, found through the
+//! MinHash bands each entry is filed under (`dvk_domain::similarity`) and
+//! then compared word by word. A lookup reads a bounded number of band
+//! rows, whatever the number of entries: each band's most recent
+//! `PER_BAND_READ`, of which `PER_BAND_KEPT` within the reader's reach, and
+//! the texts of the `COMPARED` candidates sharing most bands.
+
+use crate::db::{q, Db};
+use crate::entries::{bind_all, Param};
+use crate::error::{ServiceError, StoreError};
+use crate::service::{readable_roots, view_entry};
+use dvk_domain::auth::Actor;
+use dvk_domain::entry::Registration;
+use dvk_domain::similarity::{Likeness, Shingles};
+use dvk_domain::state::EntryState;
+use dvk_domain::unit::UnitPath;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+const PER_BAND_READ: usize = 400;
+const PER_BAND_KEPT: usize = 40;
+const COMPARED: usize = 30;
+/// Models listed for one entry or text.
+pub const LISTED: usize = 10;
+
+/// Entries a reader is shown as similar: sent ones (not drafts or
+/// withdrawn registrations).
+const SHOWN_STATES: &str = "e.state NOT IN ('draft', 'withdrawn')";
+/// Entries anyone may see: recognised models are public.
+const PUBLIC_STATES: &str = "e.state IN ('recognised', 'outstanding', 'rewarded')";
+
+/// An existing model alike to the one at hand, as its reader may see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SimilarModel {
+    pub id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub year: i32,
+    pub state: String,
+    pub state_label: String,
+    /// One figure (`Likeness::score_pct`), then its parts.
+    pub score_pct: u8,
+    pub title_pct: u8,
+    pub text_pct: Option<u8>,
+    /// Outside the reader's units, seen as a published model: its link is
+    /// the public page.
+    pub public_only: bool,
+}
+
+/// Whose entries a lookup may return.
+#[derive(Clone, Copy)]
+pub enum Reach<'a> {
+    /// Every entry (pairs kept for later readers, who are filtered then).
+    All,
+    /// A reader's readable subtrees, and recognised models anywhere.
+    Reader(&'a [UnitPath]),
+}
+
+impl Reach<'_> {
+    /// The condition on `e` (entries) and its parameters, numbered from
+    /// `first`.
+    fn condition(&self, first: usize) -> (String, Vec<Param>) {
+        match self {
+            Reach::All => ("e.state <> 'withdrawn'".to_owned(), Vec::new()),
+            Reach::Reader(roots) => {
+                let mut params = Vec::new();
+                let mut any = vec![PUBLIC_STATES.to_owned()];
+                for r in roots.iter() {
+                    let a = first + params.len();
+                    any.push(format!(
+                        "(e.unit_path >= ${a} AND e.unit_path < ${})",
+                        a + 1
+                    ));
+                    params.push(Param::S(r.as_str().to_owned()));
+                    params.push(Param::S(r.subtree_upper_bound()));
+                }
+                (format!("{SHOWN_STATES} AND ({})", any.join(" OR ")), params)
+            }
+        }
+    }
+
+    fn public_only(&self, unit_path: &str) -> bool {
+        match self {
+            Reach::All => false,
+            Reach::Reader(roots) => {
+                UnitPath::parse(unit_path).is_none_or(|p| !roots.iter().any(|r| r.covers(&p)))
+            }
+        }
+    }
+}
+
+/// The text an entry is compared by: its title and other published items.
+fn shingles_of(r: &Registration) -> Shingles {
+    Shingles::of(r.title(), &r.published_body())
+}
+
+/// The published items after the title, in `ITEMS` order.
+const TEXT_COLUMNS: [&str; 9] = [
+    "situation",
+    "objectives",
+    "content",
+    "area",
+    "forces",
+    "resources",
+    "timeline",
+    "outputs",
+    "sustainability",
+];
+
+fn text_cols() -> String {
+    TEXT_COLUMNS.map(|c| format!("c.{c}")).join(", ")
+}
+
+/// The shingles of a row holding `title` and `TEXT_COLS`.
+fn stored_shingles(r: &sqlx::any::AnyRow, title: &str) -> Result<Shingles, sqlx::Error> {
+    let mut items: Vec<String> = Vec::with_capacity(9);
+    for col in TEXT_COLUMNS {
+        items.push(r.try_get::<Option<String>, _>(col)?.unwrap_or_default());
+    }
+    Ok(Shingles::of(title, &items.join("\n")))
+}
+
+/// The candidates sharing most bands with `bands`, within `reach`: one
+/// statement.
+async fn candidates(
+    conn: &mut AnyConnection,
+    bands: &[i64],
+    reach: Reach<'_>,
+    exclude: Option<i64>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if bands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params: Vec<Param> = vec![Param::I(exclude.unwrap_or(0))];
+    let (cond, values) = reach.condition(2);
+    params.extend(values);
+    let mut parts = Vec::new();
+    for (i, band) in bands.iter().enumerate() {
+        params.push(Param::I(*band));
+        let b = params.len();
+        // Each band's newest rows first; a common band is read only so
+        // far, and alike entries meet in other bands too.
+        parts.push(format!(
+            "SELECT * FROM (SELECT x.entry_id FROM (SELECT entry_id FROM entry_bands WHERE band = ${b} \
+             ORDER BY entry_id DESC LIMIT {PER_BAND_READ}) x JOIN entries e ON e.id = x.entry_id \
+             WHERE e.id <> $1 AND {cond} ORDER BY x.entry_id DESC LIMIT {PER_BAND_KEPT}) s{i}"
+        ));
+    }
+    let sql = format!(
+        "SELECT c.entry_id, COUNT(*) AS shared FROM ({}) c GROUP BY c.entry_id \
+         ORDER BY shared DESC, c.entry_id DESC LIMIT {COMPARED}",
+        parts.join(" UNION ALL ")
+    );
+    let rows = bind_all(&sql, &params)
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(|r| r.try_get::<i64, _>(0)).collect()
+}
+
+/// Compares `with` against these entries; the alike ones, most alike
+/// first, at most `LISTED`.
+async fn compare(
+    conn: &mut AnyConnection,
+    with: &Shingles,
+    ids: &[i64],
+    reach: Reach<'_>,
+) -> Result<Vec<SimilarModel>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT e.id, e.title, e.year, e.state, e.unit_path, u.name AS unit_name, {} \
+         FROM entries e JOIN units u ON u.id = e.unit_id JOIN entry_contents c ON c.entry_id = e.id \
+         WHERE e.id IN ({})",
+        text_cols(),
+        marks.join(",")
+    );
+    let params: Vec<Param> = ids.iter().map(|id| Param::I(*id)).collect();
+    let rows = bind_all(&sql, &params).fetch_all(&mut *conn).await?;
+    let mut compared = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let title: String = r.try_get("title")?;
+        compared.push(stored_shingles(r, &title)?);
+    }
+    // Weighed among the candidates: what they all repeat counts little.
+    let likeness = with.likeness_among(&compared);
+    let mut found = Vec::new();
+    for (r, likeness) in rows.iter().zip(likeness) {
+        if !likeness.shown() {
+            continue;
+        }
+        let unit_path: String = r.try_get("unit_path")?;
+        found.push(model(
+            r,
+            r.try_get("title")?,
+            likeness,
+            reach.public_only(&unit_path),
+        )?);
+    }
+    found.sort_by(|a, b| b.score_pct.cmp(&a.score_pct).then(b.id.cmp(&a.id)));
+    found.truncate(LISTED);
+    Ok(found)
+}
+
+fn model(
+    r: &sqlx::any::AnyRow,
+    title: String,
+    likeness: Likeness,
+    public_only: bool,
+) -> Result<SimilarModel, sqlx::Error> {
+    let state: String = r.try_get("state")?;
+    Ok(SimilarModel {
+        id: r.try_get("id")?,
+        title,
+        unit_name: r.try_get("unit_name")?,
+        year: r.try_get::<i64, _>("year")? as i32,
+        state_label: EntryState::parse(&state)
+            .map(|s| s.label().to_owned())
+            .unwrap_or_default(),
+        state,
+        score_pct: likeness.score_pct(),
+        title_pct: likeness.title_pct,
+        text_pct: likeness.text_pct,
+        public_only,
+    })
+}
+
+/// Files an entry under its bands and records, both ways, the entries it
+/// is alike to: in the writing transaction, so what is written is found.
+pub(crate) async fn file_entry(
+    conn: &mut AnyConnection,
+    id: i64,
+    r: &Registration,
+) -> Result<(), sqlx::Error> {
+    file(conn, id, &shingles_of(r)).await
+}
+
+async fn file(conn: &mut AnyConnection, id: i64, shingles: &Shingles) -> Result<(), sqlx::Error> {
+    let mut bands = shingles.bands();
+    // Sorted, so concurrent writers take the keys in one order.
+    bands.sort_unstable();
+    bands.dedup();
+    q("DELETE FROM entry_bands WHERE entry_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    if !bands.is_empty() {
+        let values: Vec<String> = (0..bands.len())
+            .map(|i| format!("(${}, $1)", i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO entry_bands (band, entry_id) VALUES {}",
+            values.join(",")
+        );
+        let mut stmt = q(&sql).bind(id);
+        for b in &bands {
+            stmt = stmt.bind(*b);
+        }
+        stmt.execute(&mut *conn).await?;
+    }
+    q("DELETE FROM similar_entries WHERE entry_id = $1 OR other_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let ids = candidates(&mut *conn, &bands, Reach::All, Some(id)).await?;
+    let alike = compare(&mut *conn, shingles, &ids, Reach::All).await?;
+    if alike.is_empty() {
+        return Ok(());
+    }
+    let mut values = Vec::new();
+    let mut params = Vec::new();
+    for m in &alike {
+        for (a, b) in [(id, m.id), (m.id, id)] {
+            let n = params.len();
+            values.push(format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+            params.extend([
+                Param::I(a),
+                Param::I(b),
+                Param::I(m.score_pct.into()),
+                Param::I(m.title_pct.into()),
+            ]);
+            params.push(m.text_pct.map_or(Param::N, |p| Param::I(p.into())));
+        }
+    }
+    let sql = format!(
+        "INSERT INTO similar_entries (entry_id, other_id, score_pct, title_pct, text_pct) VALUES {}",
+        values.join(",")
+    );
+    bind_all(&sql, &params).execute(&mut *conn).await?;
+    Ok(())
+}
+
+impl Db {
+    /// Models alike to a title and text not yet saved (a form, an import's
+    /// row), within `reach`; `exclude` leaves out the entry being edited.
+    /// Two statements.
+    pub async fn similar_to_text(
+        &self,
+        title: &str,
+        text: &str,
+        reach: Reach<'_>,
+        exclude: Option<i64>,
+    ) -> Result<Vec<SimilarModel>, StoreError> {
+        let shingles = Shingles::of(title, text);
+        let mut conn = self.read.acquire().await?;
+        let ids = candidates(&mut conn, &shingles.bands(), reach, exclude).await?;
+        Ok(compare(&mut conn, &shingles, &ids, reach).await?)
+    }
+
+    /// The models found alike to saved entries when either was written,
+    /// within `reach`, for each of `of` (an entry, or a round's entries
+    /// when `round` is given): one statement.
+    pub async fn similar_recorded(
+        &self,
+        of: Recorded,
+        reach: Reach<'_>,
+    ) -> Result<HashMap<i64, Vec<SimilarModel>>, StoreError> {
+        let (cond, mut params) = reach.condition(2);
+        let (from, key) = match of {
+            Recorded::Entry(id) => ("similar_entries s", Param::I(id)),
+            Recorded::Round(id) => (
+                "proposals p JOIN similar_entries s ON s.entry_id = p.entry_id",
+                Param::I(id),
+            ),
+        };
+        let by = match of {
+            Recorded::Entry(_) => "s.entry_id = $1",
+            Recorded::Round(_) => "p.round_id = $1",
+        };
+        params.insert(0, key);
+        let sql = format!(
+            "SELECT s.entry_id AS of_id, s.score_pct, s.title_pct, s.text_pct, e.id, e.title, e.year, e.state, \
+             e.unit_path, u.name AS unit_name FROM {from} JOIN entries e ON e.id = s.other_id \
+             JOIN units u ON u.id = e.unit_id WHERE {by} AND {cond} \
+             ORDER BY s.entry_id, s.score_pct DESC, e.id DESC"
+        );
+        let rows = bind_all(&sql, &params).fetch_all(&self.read).await?;
+        let mut out: HashMap<i64, Vec<SimilarModel>> = HashMap::new();
+        for r in &rows {
+            let of_id: i64 = r.try_get("of_id")?;
+            let list = out.entry(of_id).or_default();
+            if list.len() >= LISTED {
+                continue;
+            }
+            let pct = |col: &str| -> Result<Option<u8>, sqlx::Error> {
+                Ok(r.try_get::<Option<i64>, _>(col)?
+                    .map(|v| v.clamp(0, 100) as u8))
+            };
+            let likeness = Likeness {
+                title_pct: pct("title_pct")?.unwrap_or(0),
+                text_pct: pct("text_pct")?,
+            };
+            let unit_path: String = r.try_get("unit_path")?;
+            let title: String = r.try_get("title")?;
+            let mut m = model(r, title, likeness, reach.public_only(&unit_path))?;
+            m.score_pct = pct("score_pct")?.unwrap_or(0);
+            list.push(m);
+        }
+        Ok(out)
+    }
+
+    /// Files up to `batch` entries written before similar models were
+    /// kept, in id order; how many were filed (0: none left).
+    pub async fn file_similar_backlog(&self, batch: i64) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Write first: takes the writer's lock before reading, so SQLite
+        // never finds its snapshot stale when the batch comes to write.
+        q("UPDATE meta SET value = value WHERE key = 'similar_filed_upto'")
+            .execute(&mut *tx)
+            .await?;
+        let upto: i64 = q("SELECT value FROM meta WHERE key = 'similar_filed_upto'")
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT e.id, e.title, {} FROM entries e JOIN entry_contents c ON c.entry_id = e.id \
+             WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+            text_cols()
+        );
+        let rows = q(&sql).bind(upto).bind(batch).fetch_all(&mut *tx).await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let title: String = r.try_get("title")?;
+            file(&mut tx, id, &stored_shingles(r, &title)?).await?;
+            ids.push(id);
+        }
+        if let Some(last) = ids.last() {
+            q("UPDATE meta SET value = $1 WHERE key = 'similar_filed_upto'")
+                .bind(*last)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+}
+
+/// Whose recorded pairs to read.
+#[derive(Clone, Copy)]
+pub enum Recorded {
+    Entry(i64),
+    Round(i64),
+}
+
+// Guarded reads, for pages and the API alike: the reader's units and
+// recognised models, nothing else.
+
+/// Models alike to entry `id`, if `actor` may read it.
+pub async fn similar_to_entry(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<SimilarModel>, ServiceError> {
+    view_entry(db, actor, id).await?;
+    let roots = readable_roots(db, actor).await?;
+    Ok(db
+        .similar_recorded(Recorded::Entry(id), Reach::Reader(&roots))
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
+}
+
+/// Models alike to a title and text being written; `editing` leaves out
+/// the entry being edited (which `actor` must be able to read).
+pub async fn similar_to_draft(
+    db: &Db,
+    actor: &Actor,
+    title: &str,
+    text: &str,
+    editing: Option<i64>,
+) -> Result<Vec<SimilarModel>, ServiceError> {
+    if let Some(id) = editing {
+        view_entry(db, actor, id).await?;
+    }
+    let roots = readable_roots(db, actor).await?;
+    Ok(db
+        .similar_to_text(title, text, Reach::Reader(&roots), editing)
+        .await?)
+}
