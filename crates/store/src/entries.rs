@@ -333,6 +333,7 @@ pub(crate) async fn insert_entry_in(
         .try_get(0)?;
     write_contents(&mut *conn, id, r, true).await?;
     crate::search::index_entry(&mut *conn, backend, id, r).await?;
+    crate::similar::file_entry(&mut *conn, id, r).await?;
     let mut changes = diff(None, r);
     if let (Some(source), Value::Object(map)) = (source, &mut changes) {
         map.insert("import".into(), source);
@@ -409,6 +410,7 @@ impl Db {
         }
         write_contents(&mut tx, old.id, r, false).await?;
         crate::search::index_entry(&mut tx, self.backend, old.id, r).await?;
+        crate::similar::file_entry(&mut tx, old.id, r).await?;
         append(
             &mut tx,
             AuditEvent {

@@ -21,8 +21,8 @@ pub(crate) fn index_texts(r: &Registration) -> [String; 3] {
     ]
 }
 
-/// (Re)indexes an entry's text, adds its title's words to the words
-/// spelling help may offer, and files it among similar models.
+/// (Re)indexes an entry's text, and adds its title's words to the words
+/// spelling help may offer.
 pub(crate) async fn index_entry(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -53,7 +53,7 @@ pub(crate) async fn index_entry(
         }
         query.execute(&mut *conn).await?;
     }
-    crate::similar::file_entry(conn, id, r).await
+    Ok(())
 }
 
 /// One ranked candidate.

@@ -6,6 +6,7 @@
 //! the texts of the `COMPARED` candidates sharing most bands.
 
 use crate::db::{q, Db};
+use crate::entries::EntryDetail;
 use crate::entries::{bind_all, Param};
 use crate::error::{ServiceError, StoreError};
 use crate::service::{readable_roots, view_entry};
@@ -423,12 +424,22 @@ pub async fn similar_to_entry(
     actor: &Actor,
     id: i64,
 ) -> Result<Vec<SimilarModel>, ServiceError> {
-    view_entry(db, actor, id).await?;
+    let e = view_entry(db, actor, id).await?;
+    similar_to_viewed(db, actor, &e).await
+}
+
+/// Models alike to an entry `actor` has just read through `view_entry`
+/// (the entry page, which holds it already): two statements.
+pub async fn similar_to_viewed(
+    db: &Db,
+    actor: &Actor,
+    e: &EntryDetail,
+) -> Result<Vec<SimilarModel>, ServiceError> {
     let roots = readable_roots(db, actor).await?;
     Ok(db
-        .similar_recorded(Recorded::Entry(id), Reach::Reader(&roots))
+        .similar_recorded(Recorded::Entry(e.id), Reach::Reader(&roots))
         .await?
-        .remove(&id)
+        .remove(&e.id)
         .unwrap_or_default())
 }
 

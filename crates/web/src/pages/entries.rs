@@ -1025,7 +1025,7 @@ pub async fn render_detail(
         version: e.version,
         history,
         similar: crate::views::SimilarView::list(
-            &dvk_store::similar::similar_to_entry(&state.db, &user.actor, e.id).await?,
+            &dvk_store::similar::similar_to_viewed(&state.db, &user.actor, e).await?,
         ),
         notice: notice.to_owned(),
         errors,

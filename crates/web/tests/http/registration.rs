@@ -434,7 +434,9 @@ pub(crate) async fn list_and_detail_query_counts_do_not_grow_with_data(kind: Kin
         "queries per page (list, filtered list, detail, status) must not grow with data"
     );
     assert!(small.0 <= 5, "list page issues {} queries", small.0);
-    assert!(small.2 <= 5, "detail page issues {} queries", small.2);
+    // The entry and its evidence, decision and history; the reader's
+    // inherited units and the similar models recorded for the entry.
+    assert!(small.2 <= 7, "detail page issues {} queries", small.2);
     // The list page stays small: HTML + CSS + JS under 100 KB.
     let html = c.get("/entries").await.bytes().await.unwrap().len();
     let css = c.get("/static/app.css").await.bytes().await.unwrap().len();
