@@ -605,9 +605,13 @@ async fn main() -> Result<()> {
                 println!("Bộ đếm hồ sơ khớp với số hồ sơ đếm lại.");
             } else {
                 for d in &differences {
+                    let table = match d.table {
+                        "summary_counts" => "biểu tổng hợp",
+                        _ => "trạng thái theo đơn vị, năm",
+                    };
                     println!(
-                        "{} năm {} trạng thái {}: bộ đếm {}, đếm lại {}",
-                        d.unit_path, d.year, d.state, d.counted, d.recounted
+                        "Bộ đếm {table} [{}]: bộ đếm {}, đếm lại {}",
+                        d.key, d.counted, d.recounted
                     );
                 }
                 if repair {

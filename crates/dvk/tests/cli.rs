@@ -1038,17 +1038,23 @@ async fn bench_data_verifies_and_counters_are_checked() {
     assert!(text(&out.stdout).contains("khớp"));
 
     let db = dvk_store::Db::connect(&url, 1).await.unwrap();
-    sqlx::query("UPDATE entry_counts SET n = n + 2 WHERE state = 'accepted'")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    for sql in [
+        "UPDATE entry_counts SET n = n + 2 WHERE state = 'accepted'",
+        "UPDATE summary_counts SET n = n - 1 WHERE state = 'submitted'",
+    ] {
+        sqlx::query(sql).execute(&db.pool).await.unwrap();
+    }
     db.close().await;
     let out = with_url(&["check", "counters"]);
     assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stdout);
     assert!(
-        text(&out.stdout).contains("trạng thái accepted"),
-        "{}",
-        text(&out.stdout)
+        said.contains("Bộ đếm trạng thái theo đơn vị, năm [") && said.contains("accepted]"),
+        "{said}"
+    );
+    assert!(
+        said.contains("Bộ đếm biểu tổng hợp [") && said.contains("submitted"),
+        "{said}"
     );
     assert!(text(&out.stderr).contains("--repair"));
     let out = with_url(&["check", "counters", "--repair"]);

@@ -1,7 +1,8 @@
-//! Entry counters: how many entries each unit has per year and state
-//! (`entry_counts`, kept by database triggers in the same transaction as
-//! every change of an entry), what the status and register pages add up,
-//! and their recount.
+//! Entry counters, kept by database triggers in the same transaction as
+//! every change of an entry: `entry_counts` (per unit, year and state: what
+//! the status and register pages add up) and `summary_counts` (per unit,
+//! year, phase, kind, subject, field, state and carried over: what the
+//! summary table adds up); and their recount.
 
 use crate::db::{q, Backend, Db};
 use crate::error::StoreError;
@@ -11,69 +12,141 @@ use std::collections::BTreeMap;
 /// A counter that disagrees with the entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterDifference {
-    pub unit_path: String,
-    pub year: i64,
-    pub state: String,
+    /// The counter table.
+    pub table: &'static str,
+    /// The counter's key, its values joined by " · ".
+    pub key: String,
     /// What the counter says.
     pub counted: i64,
     /// What the entries say.
     pub recounted: i64,
 }
 
-type Key = (String, i64, String);
+/// A table of counters and how the entries recount it.
+struct Counters {
+    table: &'static str,
+    /// Key columns of the table, in order.
+    keys: &'static [&'static str],
+    /// The same keys as expressions over `entries`.
+    from_entries: &'static [&'static str],
+}
 
-async fn tally(db: &Db, sql: &str) -> Result<BTreeMap<Key, i64>, StoreError> {
+const TABLES: [Counters; 2] = [
+    Counters {
+        table: "entry_counts",
+        keys: &["unit_path", "year", "state"],
+        from_entries: &["unit_path", "year", "state"],
+    },
+    Counters {
+        table: "summary_counts",
+        keys: &[
+            "unit_path",
+            "year",
+            "unit_id",
+            "phase",
+            "kind",
+            "subject",
+            "field_id",
+            "state",
+            "carried",
+        ],
+        from_entries: &[
+            "unit_path",
+            "year",
+            "unit_id",
+            "phase",
+            "kind",
+            "subject",
+            "field_id",
+            "state",
+            "CASE WHEN carried_from_id IS NULL THEN 0 ELSE 1 END",
+        ],
+    },
+];
+
+impl Counters {
+    fn recount(&self) -> String {
+        let groups: Vec<String> = (1..=self.keys.len()).map(|i| i.to_string()).collect();
+        format!(
+            "SELECT {}, COUNT(*) FROM entries GROUP BY {}",
+            self.from_entries.join(", "),
+            groups.join(", ")
+        )
+    }
+
+    fn counted(&self) -> String {
+        format!("SELECT {}, n FROM {}", self.keys.join(", "), self.table)
+    }
+}
+
+type Key = Vec<String>;
+
+/// The nonzero counts a statement gives, by key (each key value read as
+/// text, so one reader serves every table and backend).
+async fn tally(db: &Db, sql: &str, keys: usize) -> Result<BTreeMap<Key, i64>, StoreError> {
     let mut out = BTreeMap::new();
     for r in q(sql).fetch_all(&db.pool).await? {
-        let n: i64 = r.try_get(3)?;
-        if n != 0 {
-            out.insert((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?), n);
+        let n: i64 = r.try_get(keys)?;
+        if n == 0 {
+            continue;
         }
+        let mut key = Vec::with_capacity(keys);
+        for i in 0..keys {
+            key.push(match r.try_get::<String, _>(i) {
+                Ok(s) => s,
+                Err(_) => r.try_get::<i64, _>(i)?.to_string(),
+            });
+        }
+        out.insert(key, n);
     }
     Ok(out)
 }
 
-const RECOUNT: &str =
-    "SELECT unit_path, year, state, COUNT(*) FROM entries GROUP BY unit_path, year, state";
-
 impl Db {
-    /// Recounts entries by unit, year and state and lists every counter
-    /// that differs. With `repair`, the counters are rewritten from the
-    /// recount in one transaction that keeps writers out meanwhile.
+    /// Recounts every counter table from the entries and lists every
+    /// counter that differs. With `repair`, the counters are rewritten from
+    /// the recount in one transaction that keeps writers out meanwhile.
     pub async fn check_counters(&self, repair: bool) -> Result<Vec<CounterDifference>, StoreError> {
-        let counted = tally(self, "SELECT unit_path, year, state, n FROM entry_counts").await?;
-        let recounted = tally(self, RECOUNT).await?;
         let mut differences = Vec::new();
-        let keys: std::collections::BTreeSet<&Key> =
-            counted.keys().chain(recounted.keys()).collect();
-        for key in keys {
-            let a = counted.get(key).copied().unwrap_or(0);
-            let b = recounted.get(key).copied().unwrap_or(0);
-            if a != b {
-                differences.push(CounterDifference {
-                    unit_path: key.0.clone(),
-                    year: key.1,
-                    state: key.2.clone(),
-                    counted: a,
-                    recounted: b,
-                });
+        for c in &TABLES {
+            let counted = tally(self, &c.counted(), c.keys.len()).await?;
+            let recounted = tally(self, &c.recount(), c.keys.len()).await?;
+            let keys: std::collections::BTreeSet<&Key> =
+                counted.keys().chain(recounted.keys()).collect();
+            let before = differences.len();
+            for key in keys {
+                let a = counted.get(key).copied().unwrap_or(0);
+                let b = recounted.get(key).copied().unwrap_or(0);
+                if a != b {
+                    differences.push(CounterDifference {
+                        table: c.table,
+                        key: key.join(" · "),
+                        counted: a,
+                        recounted: b,
+                    });
+                }
             }
-        }
-        if repair && !differences.is_empty() {
-            let mut tx = self.pool.begin().await?;
-            if self.backend == Backend::Postgres {
-                q("LOCK TABLE entries IN SHARE MODE")
+            if repair && differences.len() > before {
+                let mut tx = self.pool.begin().await?;
+                if self.backend == Backend::Postgres {
+                    q("LOCK TABLE entries IN SHARE MODE")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // On SQLite the DELETE takes the write lock first.
+                q(&format!("DELETE FROM {}", c.table))
                     .execute(&mut *tx)
                     .await?;
+                q(&format!(
+                    "INSERT INTO {} ({}, n) {}",
+                    c.table,
+                    c.keys.join(", "),
+                    c.recount()
+                ))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
             }
-            // On SQLite the DELETE takes the write lock first.
-            q("DELETE FROM entry_counts").execute(&mut *tx).await?;
-            q(&format!(
-                "INSERT INTO entry_counts (unit_path, year, state, n) {RECOUNT}"
-            ))
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
         }
         Ok(differences)
     }

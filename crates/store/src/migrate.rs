@@ -66,6 +66,7 @@ const STEPS: &[Step] = &[
     step!(22, "0022_ranked_search.sql", "ranked_search", true),
     step!(23, "0023_entry_counts.sql", "entry_counts", false),
     step!(24, "0024_similar_models.sql", "similar_models", false),
+    step!(25, "0025_summary_counts.sql", "summary_counts", false),
 ];
 
 /// The newest schema this binary knows.

@@ -228,7 +228,8 @@ pub async fn summary(
     let mut scopes: Vec<UnitPath> = vec![unit.path.clone()];
     scopes.extend(predecessors.iter().map(|p| p.path.clone()));
     let in_scope = |p: &UnitPath| scopes.iter().any(|s| s.covers(p));
-    // Statements 2–5: counts grouped by registering unit.
+    // Statements 2–5: counts grouped by registering unit; the entries'
+    // from their counters (`summary_counts`, kept with every change).
     let mut cond = Vec::new();
     let mut values: Vec<String> = Vec::new();
     for s in &scopes {
@@ -262,10 +263,9 @@ pub async fn summary(
     let sent = "e.state NOT IN ('draft', 'withdrawn')";
     let entries = fetch(
         format!(
-            "SELECT e.unit_id, e.kind, e.subject, e.field_id, e.state, \
-             CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END AS carried, COUNT(*) AS n \
-             FROM entries e WHERE {period_sql} AND {scope_sql} AND {sent} \
-             GROUP BY e.unit_id, e.kind, e.subject, e.field_id, e.state, CASE WHEN e.carried_from_id IS NULL THEN 0 ELSE 1 END"
+            "SELECT e.unit_id, e.kind, e.subject, e.field_id, e.state, e.carried, \
+             CAST(SUM(e.n) AS BIGINT) AS n FROM summary_counts e WHERE {period_sql} AND {scope_sql} AND {sent} \
+             GROUP BY e.unit_id, e.kind, e.subject, e.field_id, e.state, e.carried HAVING SUM(e.n) <> 0"
         ),
         period_params.clone(),
     )

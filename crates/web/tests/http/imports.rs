@@ -181,7 +181,7 @@ fn issues_of(page: &str, n: usize) -> String {
     page[i..].split("</tr>").next().unwrap().to_owned()
 }
 
-fn confirm_path(page: &str) -> String {
+pub(crate) fn confirm_path(page: &str) -> String {
     let i = page
         .find("action=\"/entries/import/")
         .expect("a confirm form")
