@@ -16,7 +16,7 @@ use dvk_domain::state::{EntryState, Transition};
 use dvk_domain::text::sort_key;
 use rand::rngs::StdRng;
 use sqlx::Row;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Entries per transaction: small enough for SQLite's and PostgreSQL's
 /// limits on bound values (the audit insert binds 11 per record).
@@ -80,11 +80,80 @@ impl Rows {
     }
 }
 
+/// A year's recognition: its round and numbered decision.
+pub(crate) struct Decided {
+    round_id: i64,
+    decision_id: i64,
+    /// The decision as the audit record of a recognition names it.
+    reference: String,
+}
+
+/// One decided round per year 2021–2025, at the province, each with one
+/// recognition decision, for the bulk entries planned to be recognised:
+/// the rounds are opened through the service and closed as decided (their
+/// councils' work is not part of the benchmark's data).
+pub(crate) async fn recognition_rounds(
+    db: &Db,
+    organiser: &dvk_domain::auth::Actor,
+    province: &crate::units::Unit,
+) -> Result<HashMap<i32, Decided>, crate::error::ServiceError> {
+    let mut out = HashMap::new();
+    for year in 2021..=2025 {
+        let form = crate::appraisal::RoundForm {
+            unit_id: province.id.to_string(),
+            title: format!("Xét công nhận mô hình, điển hình “Dân vận khéo” năm {year} (dữ liệu đo tải)"),
+            level: "xa".into(),
+            year: year.to_string(),
+            phase: "2021-2025".into(),
+            kind: "annual".into(),
+            mode: "score".into(),
+            ..Default::default()
+        };
+        let round_id = crate::appraisal::create_round(db, organiser, &form).await?;
+        let signed = format!("{year}-12-15");
+        q("UPDATE rounds SET state = 'decided', notice_starts = $1, notice_ends = $2, minutes_date = $3 WHERE id = $4")
+            .bind(format!("{year}-11-20"))
+            .bind(format!("{year}-11-30"))
+            .bind(format!("{year}-11-15"))
+            .bind(round_id)
+            .execute(&db.pool)
+            .await?;
+        let number = format!("{}/QĐ-BTGDVTU", 100 + year - 2021);
+        let body = "Ban Tuyên giáo và Dân vận Tỉnh ủy Sơn La";
+        let decision_id: i64 = q("INSERT INTO decisions (round_id, number, signed_on, signer, signer_title, issuing_body, \
+                     issuer_type, level_code, created_by, created_at, issuer_unit_id, issuer_parent, place) \
+                     VALUES ($1,$2,$3,$4,$5,$6,'dang','xa',$7,$8,$9,'Tỉnh ủy Sơn La','Sơn La') RETURNING id")
+            .bind(round_id)
+            .bind(&number)
+            .bind(&signed)
+            .bind("Trần Quốc Khánh")
+            .bind("TRƯỞNG BAN")
+            .bind(body)
+            .bind(organiser.user_id)
+            .bind(crate::db::now())
+            .bind(province.id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get(0)?;
+        out.insert(
+            year,
+            Decided {
+                round_id,
+                decision_id,
+                reference: format!("Quyết định số {number} ngày 15/12/{year} của {body}"),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// Writes `total` planned entries after those already there; `progress`
-/// hears how many are written.
+/// hears how many are written. Entries planned to be recognised are
+/// proposed to their year's round and listed in its decision.
 pub(crate) async fn write_planned(
     db: &Db,
     planner: &EntryPlanner,
+    decided: &HashMap<i32, Decided>,
     rng: &mut StdRng,
     total: usize,
     progress: &(dyn Fn(usize) + Sync),
@@ -94,16 +163,66 @@ pub(crate) async fn write_planned(
         .await?
         .try_get(0)?;
     let mut words_seen: HashSet<String> = HashSet::new();
-    let mut n = 0;
-    while n < total {
-        let batch: Vec<PlannedEntry> = (n..total.min(n + BATCH))
-            .map(|i| planner.plan(rng, i))
-            .collect();
-        write_batch(db, &batch, next_id, planner.officer, &mut words_seen).await?;
-        next_id += batch.len() as i64;
-        n += batch.len();
-        progress(n);
+    let pg = db.backend == Backend::Postgres;
+    // PostgreSQL writes two batches at once (the planning and chaining in
+    // Rust keep ahead of them); the entry counters are recounted once at
+    // the end instead of by each row's trigger, whose few hot rows would
+    // make the two writers wait on each other. Enabled first, in case an
+    // earlier load stopped half-way.
+    let writers = if pg { 2 } else { 1 };
+    if pg {
+        q("ALTER TABLE entries ENABLE TRIGGER USER")
+            .execute(&db.pool)
+            .await?;
+        q("ALTER TABLE entries DISABLE TRIGGER USER")
+            .execute(&db.pool)
+            .await?;
     }
+    let head = q("SELECT last_id, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await?;
+    let mut chain = Chain {
+        last_id: head.try_get(0)?,
+        prev_hash: head.try_get(1)?,
+    };
+    let mut running: tokio::task::JoinSet<Result<(), sqlx::Error>> = tokio::task::JoinSet::new();
+    let mut n = 0;
+    let written = async {
+        while n < total {
+            let batch: Vec<PlannedEntry> = (n..total.min(n + BATCH))
+                .map(|i| planner.plan(rng, i))
+                .collect();
+            let prepared = prepare(
+                pg,
+                &batch,
+                next_id,
+                planner.officer,
+                decided,
+                &mut words_seen,
+                &mut chain,
+            );
+            while running.len() >= writers {
+                joined(running.join_next().await)?;
+            }
+            let db = db.clone();
+            running.spawn(async move { prepared.run(&db).await });
+            next_id += batch.len() as i64;
+            n += batch.len();
+            progress(n);
+        }
+        while let Some(done) = running.join_next().await {
+            joined(Some(done))?;
+        }
+        Ok::<(), StoreError>(())
+    }
+    .await;
+    if pg {
+        q("ALTER TABLE entries ENABLE TRIGGER USER")
+            .execute(&db.pool)
+            .await?;
+        db.check_counters(true).await?;
+    }
+    written?;
     if db.backend == Backend::Postgres {
         // Ids were given explicitly; the identity goes on after them.
         q("SELECT setval(pg_get_serial_sequence('entries', 'id'), (SELECT MAX(id) FROM entries))")
@@ -113,14 +232,69 @@ pub(crate) async fn write_planned(
     Ok(())
 }
 
-async fn write_batch(
-    db: &Db,
+/// A finished writer's outcome as the store's error.
+fn joined(
+    done: Option<Result<Result<(), sqlx::Error>, tokio::task::JoinError>>,
+) -> Result<(), StoreError> {
+    match done {
+        Some(Ok(result)) => Ok(result?),
+        Some(Err(e)) => Err(StoreError::Config(format!("bulk writer stopped: {e}"))),
+        None => Ok(()),
+    }
+}
+
+/// The audit chain as the batches extend it, in order.
+struct Chain {
+    last_id: i64,
+    prev_hash: String,
+}
+
+/// A batch's statements, ready to run in one transaction.
+struct Prepared {
+    pg: bool,
+    statements: Vec<(Rows, &'static str)>,
+    last_entry: i64,
+    head_id: i64,
+    head_hash: String,
+}
+
+impl Prepared {
+    async fn run(self, db: &Db) -> Result<(), sqlx::Error> {
+        let mut tx = db.pool.begin().await?;
+        if self.pg {
+            // Benchmark data: a batch need not wait for its WAL to reach
+            // the disk (a crash loses the last batches, never consistency).
+            q("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (rows, tail) in self.statements {
+            rows.run(&mut tx, tail).await?;
+        }
+        q("UPDATE meta SET value = $1 WHERE key = 'similar_filed_upto' AND value < $1")
+            .bind(self.last_entry)
+            .execute(&mut *tx)
+            .await?;
+        // Batches may commit out of order: the head only moves forward.
+        q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1 AND last_id < $1")
+            .bind(self.head_id)
+            .bind(&self.head_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+}
+
+/// Builds a batch's rows, chaining its audit records after `chain`.
+fn prepare(
+    pg: bool,
     batch: &[PlannedEntry],
     first_id: i64,
     creator: i64,
+    decided: &HashMap<i32, Decided>,
     words_seen: &mut HashSet<String>,
-) -> Result<(), StoreError> {
-    let pg = db.backend == Backend::Postgres;
+    chain_at: &mut Chain,
+) -> Prepared {
     let mut entries = Rows::new(&format!(
         "INSERT INTO entries (id, kind, subject, field_id, target_level, phase, year, unit_id, unit_path, \
          confirming_unit_id, confirming_path, title, title_sort, person_name, state, state_reason, version, \
@@ -145,20 +319,15 @@ async fn write_batch(
     let mut title_fts = Rows::new("INSERT INTO entries_title_fts (rowid, title)");
     let mut words = Rows::new("INSERT INTO search_words (word)");
     let mut bands = Rows::new("INSERT INTO entry_bands (band, entry_id)");
+    let mut proposals =
+        Rows::new("INSERT INTO proposals (round_id, entry_id, proposed_by, proposed_at)");
+    let mut listed = Rows::new("INSERT INTO decision_entries (decision_id, entry_id)");
     let mut audit = Rows::new(
         "INSERT INTO audit_log (id, at, actor_id, action, record_type, record_id, from_state, to_state, changes, prev_hash, hash)",
     );
 
-    let mut tx = db.pool.begin().await?;
-    // The chain's head, locked as `audit::append` locks it.
-    q("UPDATE audit_head SET last_id = last_id WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
-    let head = q("SELECT last_id, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut last_id: i64 = head.try_get(0)?;
-    let mut prev_hash: String = head.try_get(1)?;
+    let mut last_id = chain_at.last_id;
+    let mut prev_hash = std::mem::take(&mut chain_at.prev_hash);
     let mut chain = |ev: AuditEvent<'_>| {
         last_id += 1;
         let at = ev.at.unwrap_or_default();
@@ -183,7 +352,27 @@ async fn write_batch(
         }));
         let mut state = EntryState::Draft;
         let (mut updated, mut submitted, mut reason) = (p.at, None, "");
+        let recognition = decided.get(&r.year);
         for mv in &p.moves {
+            let decision = match (mv.transition, recognition) {
+                (Transition::Propose, Some(d)) => {
+                    proposals.row(
+                        "(?,?,?,?)",
+                        vec![
+                            V::I(Some(d.round_id)),
+                            V::I(Some(id)),
+                            V::I(Some(mv.actor.user_id)),
+                            V::I(Some(mv.at)),
+                        ],
+                    );
+                    None
+                }
+                (Transition::Recognise, Some(d)) => {
+                    listed.row("(?,?)", vec![V::I(Some(d.decision_id)), V::I(Some(id))]);
+                    Some(d.reference.as_str())
+                }
+                _ => None,
+            };
             records.push(chain(AuditEvent {
                 actor_id: Some(mv.actor.user_id),
                 action: &format!("entry.{}", mv.transition.code()),
@@ -191,7 +380,7 @@ async fn write_batch(
                 record_id: id,
                 from_state: Some(state.code()),
                 to_state: Some(mv.to.code()),
-                changes: crate::transitions::move_changes(mv.reason, None),
+                changes: crate::transitions::move_changes(mv.reason, decision),
                 at: Some(mv.at),
             }));
             if mv.transition == Transition::Submit {
@@ -267,8 +456,9 @@ async fn write_batch(
             }
         }
     }
-    let head_id = last_id;
-    let head_hash = prev_hash.clone();
+    drop(chain);
+    chain_at.last_id = last_id;
+    chain_at.prev_hash = prev_hash.clone();
     for rec in records {
         audit.row(
             "(?,?,?,?,?,?,?,?,?,?,?)",
@@ -287,24 +477,23 @@ async fn write_batch(
             ],
         );
     }
-    entries.run(&mut tx, "").await?;
-    contents.run(&mut tx, "").await?;
-    fts.run(&mut tx, "").await?;
-    title_fts.run(&mut tx, "").await?;
-    words.run(&mut tx, "ON CONFLICT DO NOTHING").await?;
-    audit.run(&mut tx, "").await?;
-    // Filed among similar models here; pairs of alike entries are not
-    // recorded for bulk data (the lookup by bands is what it measures).
-    bands.run(&mut tx, "").await?;
-    q("UPDATE meta SET value = $1 WHERE key = 'similar_filed_upto' AND value < $1")
-        .bind(first_id + batch.len() as i64 - 1)
-        .execute(&mut *tx)
-        .await?;
-    q("UPDATE audit_head SET last_id = $1, hash = $2 WHERE id = 1")
-        .bind(head_id)
-        .bind(&head_hash)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    Prepared {
+        pg,
+        // Filed among similar models here; pairs of alike entries are not
+        // recorded for bulk data (the lookup by bands is what it measures).
+        statements: vec![
+            (entries, ""),
+            (contents, ""),
+            (fts, ""),
+            (title_fts, ""),
+            (words, "ON CONFLICT DO NOTHING"),
+            (audit, ""),
+            (bands, ""),
+            (proposals, ""),
+            (listed, ""),
+        ],
+        last_entry: first_id + batch.len() as i64 - 1,
+        head_id: last_id,
+        head_hash: prev_hash,
+    }
 }

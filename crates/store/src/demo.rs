@@ -377,10 +377,20 @@ async fn load(
         fields: cat.fields.iter().map(|f| (f.code.clone(), f.id)).collect(),
         officer,
         reviewer,
+        leader: user_ids.get("lanhdao").copied().unwrap_or(reviewer),
+        recognised_pct: if bulk.is_some() { 30 } else { 0 },
     };
     let mut made = 0;
     if let Some(progress) = bulk {
-        crate::bulk::write_planned(db, &planner, &mut rng, total, progress).await?;
+        let organiser = Actor {
+            user_id: reviewer,
+            grants: vec![Grant {
+                role: Role::MovementOfficer,
+                unit: province.path.clone(),
+            }],
+        };
+        let decided = crate::bulk::recognition_rounds(db, &organiser, province).await?;
+        crate::bulk::write_planned(db, &planner, &decided, &mut rng, total, progress).await?;
         made = total;
     }
     for n in (0..total).filter(|_| bulk.is_none()) {

@@ -25,6 +25,12 @@ pub struct EntryPlanner {
     pub fields: Vec<(String, i64)>,
     pub officer: i64,
     pub reviewer: i64,
+    /// The signing leader of the recognition decisions.
+    pub leader: i64,
+    /// Per cent of accepted entries of 2021–2025 that go on to be
+    /// recognised (bulk benchmark data only: the showcase demo recognises
+    /// through its rounds).
+    pub recognised_pct: u32,
 }
 
 /// One move of a planned entry, checked against the state table.
@@ -179,6 +185,22 @@ impl EntryPlanner {
                 _ => &[Transition::Submit, Transition::Withdraw],
             }
         };
+        let recognised = [
+            Transition::Propose,
+            Transition::StartAppraisal,
+            Transition::PublishNotice,
+            Transition::Recognise,
+        ];
+        // Drawn only when asked for, so the demo's entries stay as they are.
+        let path: Vec<Transition> = if self.recognised_pct > 0
+            && year < 2026
+            && path.last() == Some(&Transition::Accept)
+            && rng.random_range(0..100) < self.recognised_pct
+        {
+            path.iter().chain(&recognised).copied().collect()
+        } else {
+            path.to_vec()
+        };
         let mut state = EntryState::Draft;
         let mut moves = Vec::new();
         for (version, t) in path.iter().enumerate() {
@@ -188,7 +210,15 @@ impl EntryPlanner {
                 .expect("the demo's paths follow the state table");
             // Each move acts with the role the table asks for at the
             // entry's own units.
-            let actor = if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit {
+            let actor = if *t == Transition::Recognise {
+                Actor {
+                    user_id: self.leader,
+                    grants: vec![Grant {
+                        role: Role::SigningLeader,
+                        unit: self.province.path.clone(),
+                    }],
+                }
+            } else if t.rule().scope == dvk_domain::state::Scope::ConfirmingUnit {
                 Actor {
                     user_id: self.reviewer,
                     grants: vec![Grant {
