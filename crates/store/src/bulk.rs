@@ -67,7 +67,10 @@ impl Rows {
             return Ok(());
         }
         let sql = format!("{} VALUES {} {tail}", self.head, self.groups.join(","));
-        let mut query = q(&sql);
+        // Not kept prepared: each batch's shape differs (its number of
+        // audit records, proposals), and a connection's cache of such
+        // statements — thousands of values each — would hold hundreds of MB.
+        let mut query = q(&sql).persistent(false);
         for v in self.values {
             query = match v {
                 V::I(i) => query.bind(i),
@@ -101,7 +104,9 @@ pub(crate) async fn recognition_rounds(
     for year in 2021..=2025 {
         let form = crate::appraisal::RoundForm {
             unit_id: province.id.to_string(),
-            title: format!("Xét công nhận mô hình, điển hình “Dân vận khéo” năm {year} (dữ liệu đo tải)"),
+            title: format!(
+                "Xét công nhận mô hình, điển hình “Dân vận khéo” năm {year} (dữ liệu đo tải)"
+            ),
             level: "xa".into(),
             year: year.to_string(),
             phase: "2021-2025".into(),
@@ -456,7 +461,6 @@ fn prepare(
             }
         }
     }
-    drop(chain);
     chain_at.last_id = last_id;
     chain_at.prev_hash = prev_hash.clone();
     for rec in records {

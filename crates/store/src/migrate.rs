@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
     step!(23, "0023_entry_counts.sql", "entry_counts", false),
     step!(24, "0024_similar_models.sql", "similar_models", false),
     step!(25, "0025_summary_counts.sql", "summary_counts", false),
+    step!(
+        26,
+        "0026_proposals_by_entry.sql",
+        "proposals_by_entry",
+        false
+    ),
 ];
 
 /// The newest schema this binary knows.

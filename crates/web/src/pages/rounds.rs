@@ -203,10 +203,10 @@ pub struct ResultView {
     /// The outcome is known to this reader (live for full sight).
     pub decided: bool,
     pub reasons: String,
-    /// Models alike to this one, for the council and the organisers.
-    pub similar: Vec<crate::views::SimilarView>,
-    /// The highest likeness among them ("Giống 82%").
-    pub similar_top: String,
+    /// The model most alike to this one, for the council and the
+    /// organisers, and how many are alike in all.
+    pub similar: Option<crate::views::SimilarView>,
+    pub similar_count: usize,
 }
 
 pub struct CommentView {
@@ -420,17 +420,13 @@ async fn render_round(
                 passes,
                 decided,
                 reasons,
-                similar_top: view
+                // The most alike model inline; the entry's page lists all.
+                similar_count: view.similar.get(&x.entry.entry_id).map_or(0, Vec::len),
+                similar: view
                     .similar
                     .get(&x.entry.entry_id)
                     .and_then(|l| l.first())
-                    .map(|m| format!("Giống {}%", m.score_pct))
-                    .unwrap_or_default(),
-                similar: crate::views::SimilarView::list(
-                    view.similar
-                        .get(&x.entry.entry_id)
-                        .map_or(&[][..], Vec::as_slice),
-                ),
+                    .map(crate::views::SimilarView::of),
             }
         })
         .collect();
