@@ -326,22 +326,26 @@ impl Db {
         reach: Reach<'_>,
     ) -> Result<HashMap<i64, Vec<SimilarModel>>, StoreError> {
         let (cond, mut params) = reach.condition(2);
-        let (from, key) = match of {
-            Recorded::Entry(id) => ("similar_entries s", Param::I(id)),
-            Recorded::Round(id) => (
-                "proposals p JOIN similar_entries s ON s.entry_id = p.entry_id",
-                Param::I(id),
+        // CROSS JOIN keeps SQLite's join order (PostgreSQL plans freely):
+        // from the entry's or round's pairs out, never from the entries in
+        // the reader's subtree in.
+        let (from, by) = match of {
+            Recorded::Entry(_) => ("similar_entries s", "s.entry_id = $1"),
+            Recorded::Round(_) => (
+                "proposals p CROSS JOIN similar_entries s",
+                "p.round_id = $1 AND s.entry_id = p.entry_id",
             ),
         };
-        let by = match of {
-            Recorded::Entry(_) => "s.entry_id = $1",
-            Recorded::Round(_) => "p.round_id = $1",
-        };
-        params.insert(0, key);
+        params.insert(
+            0,
+            Param::I(match of {
+                Recorded::Entry(id) | Recorded::Round(id) => id,
+            }),
+        );
         let sql = format!(
             "SELECT s.entry_id AS of_id, s.score_pct, s.title_pct, s.text_pct, e.id, e.title, e.year, e.state, \
-             e.unit_path, u.name AS unit_name FROM {from} JOIN entries e ON e.id = s.other_id \
-             JOIN units u ON u.id = e.unit_id WHERE {by} AND {cond} \
+             e.unit_path, u.name AS unit_name FROM {from} CROSS JOIN entries e CROSS JOIN units u \
+             WHERE {by} AND e.id = s.other_id AND u.id = e.unit_id AND {cond} \
              ORDER BY s.entry_id, s.score_pct DESC, e.id DESC"
         );
         let rows = bind_all(&sql, &params).fetch_all(&self.read).await?;
