@@ -349,22 +349,8 @@ async fn similar_lookups(
         all.extend(lat);
         errors += e;
     }
-    let elapsed = start.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Ok(Outcome {
-        requests: all.len(),
-        errors,
-        elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        // The roots, the candidates, the texts compared.
-        queries: "3".into(),
-    })
+    // The roots, the candidates, the texts compared.
+    Ok(Outcome::of(all, errors, start.elapsed(), "3".into()))
 }
 
 /// A memory figure of this process from /proc/self/status, in MB.
@@ -832,19 +818,25 @@ async fn load(
             queries = q;
         }
     }
-    let elapsed = start.elapsed();
-    all.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Ok(Outcome {
-        requests: all.len(),
-        errors,
-        elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        queries,
-    })
+    Ok(Outcome::of(all, errors, start.elapsed(), queries))
+}
+
+impl Outcome {
+    /// The figures of a run from its latencies.
+    fn of(mut all: Vec<Duration>, errors: usize, elapsed: Duration, queries: String) -> Outcome {
+        all.sort();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        Outcome {
+            requests: all.len(),
+            errors,
+            elapsed,
+            p50: pct(0.50),
+            p99: pct(0.99),
+            queries,
+        }
+    }
 }
