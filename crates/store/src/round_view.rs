@@ -44,7 +44,7 @@ pub struct RoundView {
     /// For the council and the organisers: the models alike to each entry
     /// (other entries of the round included), within what the reader may
     /// read, so copied and replicated registrations are seen.
-    pub similar: std::collections::HashMap<i64, Vec<crate::similar::SimilarModel>>,
+    pub similar: std::collections::HashMap<i64, crate::similar::RecordedSimilar>,
 }
 
 /// A round for one reader; unknown to those who may not see it.
@@ -147,6 +147,8 @@ pub async fn view_round(db: &Db, actor: &Actor, id: i64) -> Result<RoundView, Se
         db.similar_recorded(
             crate::similar::Recorded::Round(id),
             crate::similar::Reach::Reader(&roots),
+            // The page shows each entry's most alike model and a count.
+            1,
         )
         .await?
     } else {

@@ -11,7 +11,7 @@ use crate::entries::{bind_all, Param};
 use crate::error::{ServiceError, StoreError};
 use crate::service::{readable_roots, view_entry};
 use dvk_domain::auth::Actor;
-use dvk_domain::entry::Registration;
+use dvk_domain::entry::{Registration, TITLE_MAX};
 use dvk_domain::similarity::{Likeness, Shingles};
 use dvk_domain::state::EntryState;
 use dvk_domain::unit::UnitPath;
@@ -23,6 +23,9 @@ const PER_BAND_KEPT: usize = 40;
 const COMPARED: usize = 30;
 /// Models listed for one entry or text.
 pub const LISTED: usize = 10;
+/// Pairs kept per entry, the most alike: an entry copied by many keeps
+/// its best pairs, never an unbounded list.
+const KEPT_PER_ENTRY: usize = 50;
 
 /// Entries a reader is shown as similar: sent ones (not drafts or
 /// withdrawn registrations).
@@ -160,7 +163,7 @@ async fn candidates(
 }
 
 /// Compares `with` against these entries; the alike ones, most alike
-/// first, at most `LISTED`.
+/// first.
 async fn compare(
     conn: &mut AnyConnection,
     with: &Shingles,
@@ -201,7 +204,6 @@ async fn compare(
         )?);
     }
     found.sort_by(|a, b| b.score_pct.cmp(&a.score_pct).then(b.id.cmp(&a.id)));
-    found.truncate(LISTED);
     Ok(found)
 }
 
@@ -265,37 +267,59 @@ async fn file(conn: &mut AnyConnection, id: i64, shingles: &Shingles) -> Result<
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    // Every alike candidate is kept, not only the first `LISTED`: readers
+    // see those within their reach, which hidden entries must not crowd
+    // out.
     let ids = candidates(&mut *conn, &bands, Reach::All, Some(id)).await?;
     let alike = compare(&mut *conn, shingles, &ids, Reach::All).await?;
     if alike.is_empty() {
         return Ok(());
     }
+    let mut pairs: Vec<(i64, i64, &SimilarModel)> = alike
+        .iter()
+        .flat_map(|m| [(id, m.id, m), (m.id, id, m)])
+        .collect();
+    // In key order, so concurrent writers take the keys in one order.
+    pairs.sort_by_key(|(a, b, _)| (*a, *b));
     let mut values = Vec::new();
     let mut params = Vec::new();
-    for m in &alike {
-        for (a, b) in [(id, m.id), (m.id, id)] {
-            let n = params.len();
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            ));
-            params.extend([
-                Param::I(a),
-                Param::I(b),
-                Param::I(m.score_pct.into()),
-                Param::I(m.title_pct.into()),
-            ]);
-            params.push(m.text_pct.map_or(Param::N, |p| Param::I(p.into())));
-        }
+    for (a, b, m) in pairs {
+        let n = params.len();
+        values.push(format!(
+            "(${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        ));
+        params.extend([
+            Param::I(a),
+            Param::I(b),
+            Param::I(m.score_pct.into()),
+            Param::I(m.title_pct.into()),
+        ]);
+        params.push(m.text_pct.map_or(Param::N, |p| Param::I(p.into())));
     }
+    // A pair another writer has just recorded (both entries written at
+    // once) takes the latest figures.
     let sql = format!(
-        "INSERT INTO similar_entries (entry_id, other_id, score_pct, title_pct, text_pct) VALUES {}",
+        "INSERT INTO similar_entries (entry_id, other_id, score_pct, title_pct, text_pct) VALUES {} \
+         ON CONFLICT (entry_id, other_id) DO UPDATE SET score_pct = excluded.score_pct, \
+         title_pct = excluded.title_pct, text_pct = excluded.text_pct",
         values.join(",")
     );
+    bind_all(&sql, &params).execute(&mut *conn).await?;
+    // The others' lists grew by one: each keeps its best `KEPT_PER_ENTRY`.
+    let marks: Vec<String> = (1..=alike.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "DELETE FROM similar_entries WHERE (entry_id, other_id) IN (SELECT entry_id, other_id FROM \
+         (SELECT entry_id, other_id, ROW_NUMBER() OVER (PARTITION BY entry_id \
+         ORDER BY score_pct DESC, other_id DESC) AS place FROM similar_entries WHERE entry_id IN ({})) r \
+         WHERE r.place > {KEPT_PER_ENTRY})",
+        marks.join(",")
+    );
+    let params: Vec<Param> = alike.iter().map(|m| Param::I(m.id)).collect();
     bind_all(&sql, &params).execute(&mut *conn).await?;
     Ok(())
 }
@@ -314,17 +338,21 @@ impl Db {
         let shingles = Shingles::of(title, text);
         let mut conn = self.read.acquire().await?;
         let ids = candidates(&mut conn, &shingles.bands(), reach, exclude).await?;
-        Ok(compare(&mut conn, &shingles, &ids, reach).await?)
+        let mut found = compare(&mut conn, &shingles, &ids, reach).await?;
+        found.truncate(LISTED);
+        Ok(found)
     }
 
     /// The models found alike to saved entries when either was written,
     /// within `reach`, for each of `of` (an entry, or a round's entries
-    /// when `round` is given): one statement.
+    /// when `round` is given): the `listed` most alike and how many there
+    /// are, in one statement.
     pub async fn similar_recorded(
         &self,
         of: Recorded,
         reach: Reach<'_>,
-    ) -> Result<HashMap<i64, Vec<SimilarModel>>, StoreError> {
+        listed: usize,
+    ) -> Result<HashMap<i64, RecordedSimilar>, StoreError> {
         let (cond, mut params) = reach.condition(2);
         // CROSS JOIN keeps SQLite's join order (PostgreSQL plans freely):
         // from the entry's or round's pairs out, never from the entries in
@@ -343,19 +371,18 @@ impl Db {
             }),
         );
         let sql = format!(
-            "SELECT s.entry_id AS of_id, s.score_pct, s.title_pct, s.text_pct, e.id, e.title, e.year, e.state, \
-             e.unit_path, u.name AS unit_name FROM {from} CROSS JOIN entries e CROSS JOIN units u \
-             WHERE {by} AND e.id = s.other_id AND u.id = e.unit_id AND {cond} \
-             ORDER BY s.entry_id, s.score_pct DESC, e.id DESC"
+            "SELECT * FROM (SELECT s.entry_id AS of_id, s.score_pct, s.title_pct, s.text_pct, e.id, \
+             e.title, e.year, e.state, e.unit_path, u.name AS unit_name, \
+             ROW_NUMBER() OVER (PARTITION BY s.entry_id ORDER BY s.score_pct DESC, e.id DESC) AS place, \
+             COUNT(*) OVER (PARTITION BY s.entry_id) AS total \
+             FROM {from} CROSS JOIN entries e CROSS JOIN units u \
+             WHERE {by} AND e.id = s.other_id AND u.id = e.unit_id AND {cond}) r \
+             WHERE r.place <= {listed} ORDER BY r.of_id, r.place"
         );
         let rows = bind_all(&sql, &params).fetch_all(&self.read).await?;
-        let mut out: HashMap<i64, Vec<SimilarModel>> = HashMap::new();
+        let mut out: HashMap<i64, RecordedSimilar> = HashMap::new();
         for r in &rows {
             let of_id: i64 = r.try_get("of_id")?;
-            let list = out.entry(of_id).or_default();
-            if list.len() >= LISTED {
-                continue;
-            }
             let pct = |col: &str| -> Result<Option<u8>, sqlx::Error> {
                 Ok(r.try_get::<Option<i64>, _>(col)?
                     .map(|v| v.clamp(0, 100) as u8))
@@ -368,7 +395,9 @@ impl Db {
             let title: String = r.try_get("title")?;
             let mut m = model(r, title, likeness, reach.public_only(&unit_path))?;
             m.score_pct = pct("score_pct")?.unwrap_or(0);
-            list.push(m);
+            let found = out.entry(of_id).or_default();
+            found.total = r.try_get::<i64, _>("total")?.max(0) as usize;
+            found.models.push(m);
         }
         Ok(out)
     }
@@ -388,10 +417,19 @@ impl Db {
             .map(|r| r.try_get(0))
             .transpose()?
             .unwrap_or(i64::MAX);
+        // PostgreSQL: the rows are locked as they are read, so an edit
+        // saved meanwhile is either waited for (and its text read) or
+        // waits, and files its own text after this batch. SQLite holds
+        // the one writer's lock already.
         let sql = format!(
             "SELECT e.id, e.title, {} FROM entries e JOIN entry_contents c ON c.entry_id = e.id \
-             WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-            text_cols()
+             WHERE e.id > $1 ORDER BY e.id LIMIT $2{}",
+            text_cols(),
+            if self.backend == crate::db::Backend::Postgres {
+                " FOR UPDATE"
+            } else {
+                ""
+            }
         );
         let rows = q(&sql).bind(upto).bind(batch).fetch_all(&mut *tx).await?;
         let mut ids = Vec::with_capacity(rows.len());
@@ -410,6 +448,14 @@ impl Db {
         tx.commit().await?;
         Ok(ids.len())
     }
+}
+
+/// The most alike of an entry's recorded models, and how many there are
+/// within the reader's reach.
+#[derive(Debug, Clone, Default)]
+pub struct RecordedSimilar {
+    pub models: Vec<SimilarModel>,
+    pub total: usize,
 }
 
 /// Whose recorded pairs to read.
@@ -441,11 +487,16 @@ pub async fn similar_to_viewed(
 ) -> Result<Vec<SimilarModel>, ServiceError> {
     let roots = readable_roots(db, actor).await?;
     Ok(db
-        .similar_recorded(Recorded::Entry(e.id), Reach::Reader(&roots))
+        .similar_recorded(Recorded::Entry(e.id), Reach::Reader(&roots), LISTED)
         .await?
         .remove(&e.id)
-        .unwrap_or_default())
+        .unwrap_or_default()
+        .models)
 }
+
+/// The most text a draft is compared by (a registration's items together
+/// stay well under it).
+const DRAFT_TEXT_MAX: usize = 100_000;
 
 /// Models alike to a title and text being written; `editing` leaves out
 /// the entry being edited (which `actor` must be able to read).
@@ -456,6 +507,24 @@ pub async fn similar_to_draft(
     text: &str,
     editing: Option<i64>,
 ) -> Result<Vec<SimilarModel>, ServiceError> {
+    if title.trim().is_empty() {
+        return Err(ServiceError::invalid(
+            "title",
+            "Cần nhập tên mô hình, điển hình để tìm mô hình tương tự.",
+        ));
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(ServiceError::invalid(
+            "title",
+            format!("Tên mô hình, điển hình tối đa {TITLE_MAX} ký tự."),
+        ));
+    }
+    if text.chars().count() > DRAFT_TEXT_MAX {
+        return Err(ServiceError::invalid(
+            "text",
+            "Nội dung dài quá 100.000 ký tự; hãy gửi phần chính của bản đăng ký.",
+        ));
+    }
     if let Some(id) = editing {
         view_entry(db, actor, id).await?;
     }

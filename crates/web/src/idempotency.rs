@@ -101,7 +101,15 @@ pub fn key_in_headers(headers: &HeaderMap) -> Option<Result<String, ()>> {
 }
 
 /// The creation form's field, if present and well formed.
+/// Form buttons that show something and change nothing.
+const LOOK_ONLY: &[&str] = &["check_similar"];
+
 pub fn key_in_form(body: &[u8]) -> Option<String> {
+    // A button that only looks (the similar-models check) saves nothing:
+    // it must not use up the key the form's real submit will bring.
+    if form_urlencoded::parse(body).any(|(k, v)| LOOK_ONLY.contains(&k.as_ref()) && !v.is_empty()) {
+        return None;
+    }
     form_urlencoded::parse(body)
         .find(|(k, _)| k == FIELD)
         .map(|(_, v)| v.into_owned())

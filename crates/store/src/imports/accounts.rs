@@ -403,6 +403,7 @@ pub async fn preview(
         id,
         file_name,
         rows: checked.rows,
+        similar_unchecked: 0,
     })
 }
 
@@ -414,6 +415,7 @@ pub async fn pending_preview(db: &Db, actor: &Actor, id: i64) -> Result<Preview,
         id,
         file_name,
         rows: checked.rows,
+        similar_unchecked: 0,
     })
 }
 

@@ -54,6 +54,9 @@ pub struct Preview {
     pub id: i64,
     pub file_name: String,
     pub rows: Vec<PreviewRow>,
+    /// Valid rows not looked up for similar models (a long file): they
+    /// are compared when imported.
+    pub similar_unchecked: usize,
 }
 
 impl Preview {

@@ -572,30 +572,43 @@ async fn check(
     Ok(out)
 }
 
-/// The checked rows, each valid one with the existing models alike to it,
-/// so copies and replications are seen before they are imported.
+/// Valid rows a preview looks up similar models for (two statements each);
+/// rows after them are compared when imported, and each new entry's page
+/// lists its similar models.
+pub const SIMILAR_CHECKED_ROWS: usize = 100;
+
+/// The checked rows, the first `SIMILAR_CHECKED_ROWS` valid ones with the
+/// existing models alike to them, so copies and replications are seen
+/// before they are imported; and how many valid rows were not looked up.
 async fn with_similar(
     db: &Db,
     actor: &Actor,
     checked: Vec<Checked>,
-) -> Result<Vec<PreviewRow>, ServiceError> {
+) -> Result<(Vec<PreviewRow>, usize), ServiceError> {
     let roots = crate::service::readable_roots(db, actor).await?;
     let mut rows = Vec::with_capacity(checked.len());
+    let mut looked_up = 0;
+    let mut unchecked = 0;
     for c in checked {
         let mut row = c.preview;
         if let Some((reg, _, _)) = &c.entry {
-            row.similar = db
-                .similar_to_text(
-                    reg.title(),
-                    &reg.published_body(),
-                    crate::similar::Reach::Reader(&roots),
-                    None,
-                )
-                .await?;
+            if looked_up == SIMILAR_CHECKED_ROWS {
+                unchecked += 1;
+            } else {
+                looked_up += 1;
+                row.similar = db
+                    .similar_to_text(
+                        reg.title(),
+                        &reg.published_body(),
+                        crate::similar::Reach::Reader(&roots),
+                        None,
+                    )
+                    .await?;
+            }
         }
         rows.push(row);
     }
-    Ok(rows)
+    Ok((rows, unchecked))
 }
 
 /// Checks an upload for `unit_id` and keeps it for confirmation.
@@ -611,10 +624,12 @@ pub async fn preview(
     let checked = check(db, cat, &unit, bytes).await?;
     let file_name = clean_name(file_name);
     let id = keep_pending(db, KIND, actor.user_id, Some(unit.id), &file_name, bytes).await?;
+    let (rows, similar_unchecked) = with_similar(db, actor, checked).await?;
     Ok(Preview {
         id,
         file_name,
-        rows: with_similar(db, actor, checked).await?,
+        rows,
+        similar_unchecked,
     })
 }
 
@@ -628,11 +643,13 @@ pub async fn pending_preview(
     let (unit_id, file_name, bytes) = pending(db, KIND, actor.user_id, id).await?;
     let unit = importing_unit(db, actor, unit_id.unwrap_or(0)).await?;
     let checked = check(db, cat, &unit, &bytes).await?;
+    let (rows, similar_unchecked) = with_similar(db, actor, checked).await?;
     Ok((
         Preview {
             id,
             file_name,
-            rows: with_similar(db, actor, checked).await?,
+            rows,
+            similar_unchecked,
         },
         unit,
     ))

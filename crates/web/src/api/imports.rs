@@ -41,6 +41,9 @@ pub struct PreviewOut {
     pub file_name: String,
     pub total: usize,
     pub valid: usize,
+    /// Valid rows after the first hundred, not looked up for similar
+    /// models in the preview (they are compared when imported).
+    pub similar_unchecked: usize,
     pub rows: Vec<RowOut>,
 }
 
@@ -50,6 +53,7 @@ impl From<Preview> for PreviewOut {
             id: p.id,
             total: p.rows.len(),
             valid: p.valid(),
+            similar_unchecked: p.similar_unchecked,
             file_name: p.file_name,
             rows: p
                 .rows

@@ -7,7 +7,6 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use dvk_store::similar::{similar_to_draft, similar_to_entry, SimilarModel};
-use dvk_store::ServiceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -77,9 +76,6 @@ pub struct SimilarIn {
     pub entry_id: Option<i64>,
 }
 
-const MAX_TITLE: usize = 500;
-const MAX_TEXT: usize = 100_000;
-
 #[utoipa::path(post, path = "/api/v1/similar", tag = "Hồ sơ",
     summary = "Tìm mô hình đã có giống tên và nội dung đang soạn (trước khi đăng ký, nhập)",
     request_body = SimilarIn,
@@ -89,27 +85,6 @@ pub async fn of_text(
     user: ApiUser,
     ApiJson(body): ApiJson<SimilarIn>,
 ) -> ApiResult<Json<Vec<SimilarOut>>> {
-    if body.title.trim().is_empty() {
-        return Err(ServiceError::invalid(
-            "title",
-            "Cần nhập tên mô hình để tìm mô hình tương tự.",
-        )
-        .into());
-    }
-    if body.title.chars().count() > MAX_TITLE {
-        return Err(ServiceError::invalid(
-            "title",
-            format!("Tên mô hình dài quá {MAX_TITLE} ký tự."),
-        )
-        .into());
-    }
-    if body.text.chars().count() > MAX_TEXT {
-        return Err(ServiceError::invalid(
-            "text",
-            "Nội dung dài quá 100.000 ký tự; hãy gửi phần chính của bản đăng ký.",
-        )
-        .into());
-    }
     let found = similar_to_draft(
         &state.db,
         &user.actor,

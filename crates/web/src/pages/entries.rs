@@ -555,21 +555,25 @@ async fn check_similar(
     form: &EntryForm,
     editing: Option<i64>,
 ) -> AppResult<Response> {
-    let (similar, general) = if form.title.trim().is_empty() {
-        (
+    let (similar, general) = match dvk_store::similar::similar_to_draft(
+        &state.db,
+        &user.actor,
+        &form.title,
+        &form.body_text(),
+        editing,
+    )
+    .await
+    {
+        Ok(found) => (Some(crate::views::SimilarView::list(&found)), String::new()),
+        Err(ServiceError::Invalid(fields)) => (
             None,
-            "Cần nhập tên mô hình, điển hình để tìm mô hình tương tự.".to_owned(),
-        )
-    } else {
-        let found = dvk_store::similar::similar_to_draft(
-            &state.db,
-            &user.actor,
-            &form.title,
-            &form.body_text(),
-            editing,
-        )
-        .await?;
-        (Some(crate::views::SimilarView::list(&found)), String::new())
+            fields
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Err(e) => return Err(e.into()),
     };
     render_checked_form(
         state,

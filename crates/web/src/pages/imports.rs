@@ -34,6 +34,8 @@ pub struct PreviewView {
     pub invalid: usize,
     pub rows: Vec<RowView>,
     pub confirm_action: String,
+    pub similar_checked: usize,
+    pub similar_unchecked: usize,
 }
 
 impl PreviewView {
@@ -69,6 +71,8 @@ impl PreviewView {
                 })
                 .collect(),
             confirm_action,
+            similar_checked: dvk_store::imports::registrations::SIMILAR_CHECKED_ROWS,
+            similar_unchecked: p.similar_unchecked,
         }
     }
 }

@@ -421,11 +421,11 @@ async fn render_round(
                 decided,
                 reasons,
                 // The most alike model inline; the entry's page lists all.
-                similar_count: view.similar.get(&x.entry.entry_id).map_or(0, Vec::len),
+                similar_count: view.similar.get(&x.entry.entry_id).map_or(0, |s| s.total),
                 similar: view
                     .similar
                     .get(&x.entry.entry_id)
-                    .and_then(|l| l.first())
+                    .and_then(|s| s.models.first())
                     .map(crate::views::SimilarView::of),
             }
         })

@@ -204,6 +204,8 @@ pub(crate) async fn copies_and_replications_are_seen(kind: Kind) {
             }
         }
     }
+    // The form's one idempotency key: looking must not use it up.
+    typed.push(("idempotency_key", "xem-truoc-khi-luu-1".into()));
     let entries_before = snapshot(&s.db).await;
     let mut asking = typed.clone();
     asking.push(("check_similar", "1".into()));
@@ -218,9 +220,24 @@ pub(crate) async fn copies_and_replications_are_seen(kind: Kind) {
     assert!(page.contains("value=\"Làm đường bê tông ở bản Huổi Một\""));
     assert!(page.contains(ROAD[2]), "the typed items stay");
     assert_eq!(snapshot(&s.db).await, entries_before, "nothing saved");
-    // Saving still works from there.
+    // A title longer than a registration's is refused by the check, with
+    // what was typed kept.
+    let mut too_long = asking.clone();
+    for (k, v) in too_long.iter_mut() {
+        if *k == "title" {
+            *v = "Đường ".repeat(60);
+        }
+    }
+    let res = officer_web.post("/entries", &as_refs(&too_long)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("tối đa 300 ký tự"), "the cap is named");
+    assert!(page.contains(ROAD[2]), "the typed items stay");
+    assert_eq!(snapshot(&s.db).await, entries_before, "nothing saved");
+    // Saving still works from there, with the same key the checks carried.
     let saved = officer_web.post("/entries", &as_refs(&typed)).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_ne!(snapshot(&s.db).await, entries_before, "saved");
 
     // step 7: the entry page lists it, linked, with its score.
     let web = Client::login(&s.base, "bandanvan").await;
@@ -321,4 +338,35 @@ pub(crate) async fn copies_and_replications_are_seen(kind: Kind) {
     assert!(filed >= 10, "{filed}");
     let back = province.get(&format!("/entries/{road}/similar")).await;
     assert_eq!(listed(&back.body).first(), Some(&copy), "{}", back.body);
+
+    // step 11: a model copied many times, the copies written at once: none
+    // fails on the pairs the others record, and each entry keeps its best
+    // 50 pairs, never an unbounded list.
+    let mut writing = tokio::task::JoinSet::new();
+    for batch in 0..6 {
+        let tohieu = api_as(&s, "canbo.tohieu").await;
+        let unit = front_a.id;
+        writing.spawn(async move {
+            for i in 0..10 {
+                let title = format!("Hiến đất làm đường ở bản Huổi Một, lần {}", batch * 10 + i);
+                register(&tohieu, entry_with(unit, &title, &ROAD), true).await;
+            }
+        });
+    }
+    while let Some(done) = writing.join_next().await {
+        done.expect("every copy is written");
+    }
+    let kept: i64 = sqlx::query("SELECT COUNT(*) FROM similar_entries WHERE entry_id = $1")
+        .bind(road)
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        (30..=50).contains(&kept),
+        "{kept} pairs kept for the original"
+    );
+    let listed_now = province.get(&format!("/entries/{road}/similar")).await;
+    assert_eq!(listed(&listed_now.body).len(), 10, "{}", listed_now.body);
 }
