@@ -91,7 +91,19 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
         None => db.load_province("14").await?,
     };
     let cat = db.catalogue().await?;
-    if db.entry_count().await? == 0 {
+    // Bench data goes into an empty database, never into one in use (the
+    // URL may come from the environment); one it filled before is reused
+    // only if that load finished (a stopped load leaves a part of the
+    // entries, the counters and the audit chain).
+    let existing = db.entry_count().await?;
+    if existing > 0 && db.bench_loaded().await?.is_none() {
+        anyhow::bail!(
+            "Cơ sở dữ liệu {} đã có {existing} hồ sơ không do một lần `dvk bench` nạp trọn vẹn. \
+             Hãy chỉ định một cơ sở dữ liệu trống bằng --database-url.",
+            dvk_store::db::redact(&url)
+        );
+    }
+    if existing == 0 {
         println!("Generating {} entries with their histories…", args.entries);
         let step = (args.entries / 10).max(1);
         let t0 = Instant::now();
@@ -104,6 +116,7 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
         };
         dvk_store::demo::load_bench(&db, &cat, &province, args.entries, &progress).await?;
         db.refresh_statistics().await?;
+        db.mark_bench_loaded(db.entry_count().await?).await?;
     }
     let mut audit = db.audit_count().await?;
     if audit < args.audit {

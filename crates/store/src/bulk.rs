@@ -170,19 +170,19 @@ pub(crate) async fn write_planned(
     let mut words_seen: HashSet<String> = HashSet::new();
     let pg = db.backend == Backend::Postgres;
     // PostgreSQL writes two batches at once (the planning and chaining in
-    // Rust keep ahead of them); the entry counters are recounted once at
+    // Rust keep ahead of them). The entry counters are recounted once at
     // the end instead of by each row's trigger, whose few hot rows would
-    // make the two writers wait on each other. Enabled first, in case an
-    // earlier load stopped half-way.
-    let writers = if pg { 2 } else { 1 };
-    if pg {
-        q("ALTER TABLE entries ENABLE TRIGGER USER")
-            .execute(&db.pool)
-            .await?;
-        q("ALTER TABLE entries DISABLE TRIGGER USER")
-            .execute(&db.pool)
-            .await?;
-    }
+    // make the two writers wait on each other: each batch's transaction
+    // runs as a replica, without triggers, which needs a superuser; the
+    // setting ends with the transaction, so nothing stays switched off if
+    // the load is stopped. Without a superuser, one writer with triggers.
+    let unchecked = pg
+        && q("SELECT current_setting('is_superuser')")
+            .fetch_one(&db.pool)
+            .await?
+            .try_get::<String, _>(0)?
+            == "on";
+    let writers = if unchecked { 2 } else { 1 };
     let head = q("SELECT last_id, hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
         .await?;
@@ -199,6 +199,7 @@ pub(crate) async fn write_planned(
                 .collect();
             let prepared = prepare(
                 pg,
+                unchecked,
                 &batch,
                 next_id,
                 planner.officer,
@@ -221,13 +222,10 @@ pub(crate) async fn write_planned(
         Ok::<(), StoreError>(())
     }
     .await;
-    if pg {
-        q("ALTER TABLE entries ENABLE TRIGGER USER")
-            .execute(&db.pool)
-            .await?;
+    written?;
+    if unchecked {
         db.check_counters(true).await?;
     }
-    written?;
     if db.backend == Backend::Postgres {
         // Ids were given explicitly; the identity goes on after them.
         q("SELECT setval(pg_get_serial_sequence('entries', 'id'), (SELECT MAX(id) FROM entries))")
@@ -235,6 +233,32 @@ pub(crate) async fn write_planned(
             .await?;
     }
     Ok(())
+}
+
+impl Db {
+    /// Marks the bench data as loaded in full (`dvk bench` reuses only
+    /// such a database).
+    pub async fn mark_bench_loaded(&self, entries: i64) -> Result<(), StoreError> {
+        q(
+            "INSERT INTO meta (key, value) VALUES ('bench_loaded_entries', $1) \
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(entries)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The entries of a finished bench load, if this database holds one.
+    pub async fn bench_loaded(&self) -> Result<Option<i64>, StoreError> {
+        Ok(
+            q("SELECT value FROM meta WHERE key = 'bench_loaded_entries'")
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?,
+        )
+    }
 }
 
 /// A finished writer's outcome as the store's error.
@@ -257,6 +281,8 @@ struct Chain {
 /// A batch's statements, ready to run in one transaction.
 struct Prepared {
     pg: bool,
+    /// Run without triggers (see `write_planned`).
+    unchecked: bool,
     statements: Vec<(Rows, &'static str)>,
     last_entry: i64,
     head_id: i64,
@@ -270,6 +296,11 @@ impl Prepared {
             // Benchmark data: a batch need not wait for its WAL to reach
             // the disk (a crash loses the last batches, never consistency).
             q("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        if self.unchecked {
+            q("SET LOCAL session_replication_role = replica")
                 .execute(&mut *tx)
                 .await?;
         }
@@ -291,8 +322,10 @@ impl Prepared {
 }
 
 /// Builds a batch's rows, chaining its audit records after `chain`.
+#[allow(clippy::too_many_arguments)]
 fn prepare(
     pg: bool,
+    unchecked: bool,
     batch: &[PlannedEntry],
     first_id: i64,
     creator: i64,
@@ -483,6 +516,7 @@ fn prepare(
     }
     Prepared {
         pg,
+        unchecked,
         // Filed among similar models here; pairs of alike entries are not
         // recorded for bulk data (the lookup by bands is what it measures).
         statements: vec![
