@@ -100,6 +100,16 @@ impl EntryState {
                 | Self::Rewarded
         )
     }
+
+    /// States only reached before an entry is first proposed (`Propose`
+    /// leaves `Accepted`, and nothing leads back): such an entry has never
+    /// been appraised, recognised or rewarded.
+    pub fn before_any_proposal(self) -> bool {
+        matches!(
+            self,
+            Self::Draft | Self::Submitted | Self::Returned | Self::Accepted | Self::Withdrawn
+        )
+    }
 }
 
 /// Which unit the actor's role must cover for a transition.
@@ -423,6 +433,30 @@ pub enum TransitionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_transition_leads_back_before_a_proposal() {
+        // Every state reachable from a proposal lies outside
+        // `before_any_proposal`: pages skip the appraisal's records for
+        // the others.
+        let mut reached = vec![EntryState::Proposed];
+        let mut i = 0;
+        while i < reached.len() {
+            for t in Transition::ALL {
+                if let Ok(to) = t.apply(reached[i]) {
+                    if !reached.contains(&to) {
+                        reached.push(to);
+                    }
+                }
+            }
+            i += 1;
+        }
+        assert!(reached.contains(&EntryState::Recognised));
+        for s in reached {
+            assert!(!s.before_any_proposal(), "{s:?}");
+        }
+        assert!(EntryState::Accepted.before_any_proposal());
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -291,9 +291,13 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
     // under the scenarios' load.
     for (name, connections) in [
         ("similar models lookup, one at a time", 1),
-        ("similar models lookup (a random entry's text)", args.connections),
+        (
+            "similar models lookup (a random entry's text)",
+            args.connections,
+        ),
     ] {
-        let o = similar_lookups(&db, max_id, connections, Duration::from_secs(args.seconds)).await?;
+        let o =
+            similar_lookups(&db, max_id, connections, Duration::from_secs(args.seconds)).await?;
         println!(
             "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
             name,

@@ -456,6 +456,21 @@ impl Db {
             .collect())
     }
 
+    /// Rounds open for proposals whose unit is above or below `unit`: one
+    /// statement, reading open rounds only.
+    pub async fn open_rounds_over(&self, unit: &UnitPath) -> Result<Vec<Round>, StoreError> {
+        let rows = q(&format!(
+            "{ROUND_SQL} WHERE r.state = 'open' ORDER BY r.year DESC, r.id DESC"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        let open: Vec<Round> = rows.iter().map(round_from_row).collect::<Result<_, _>>()?;
+        Ok(open
+            .into_iter()
+            .filter(|r| r.unit_path.covers(unit) || unit.covers(&r.unit_path))
+            .collect())
+    }
+
     /// Ids of rounds judging entries registered inside any of `roots`.
     pub async fn rounds_judging(&self, roots: &[UnitPath]) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::new();

@@ -45,6 +45,7 @@ fn count_query() {
 /// each statement is asserted safe here, in one place.
 pub fn q<'a>(sql: &str) -> Query<'a, Any, AnyArguments> {
     count_query();
+    tracing::trace!(target: "dvk_sql", "{sql}");
     sqlx::query(sqlx::AssertSqlSafe(sql))
 }
 
@@ -53,6 +54,7 @@ where
     (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
     count_query();
+    tracing::trace!(target: "dvk_sql", "{sql}");
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
 }
 
@@ -223,11 +225,14 @@ impl Db {
                     if backend != Backend::Sqlite {
                         return Ok(true);
                     }
-                    if conn.execute("BEGIN").await.is_err() {
+                    // One round trip to the connection's thread (every
+                    // statement of a page is followed by this check): BEGIN
+                    // fails inside a transaction, before ROLLBACK runs.
+                    if conn.execute("BEGIN; ROLLBACK").await.is_err() {
                         tracing::warn!("closing a database connection left inside a transaction");
                         return Ok(false);
                     }
-                    Ok(conn.execute("ROLLBACK").await.is_ok())
+                    Ok(true)
                 })
             })
             .connect(url)

@@ -34,7 +34,12 @@ pub async fn entry_record(db: &Db, actor: &Actor, id: i64) -> Result<EntryRecord
     // to a higher level, not recognised there): read it by key, not state.
     // Rewards, revocations and reviews all follow a recognition, so an
     // entry without one skips those statements.
-    let decision = db.decision_of_entry(id).await?;
+    // An entry never proposed has no decision to look for.
+    let decision = if entry.state.before_any_proposal() {
+        None
+    } else {
+        db.decision_of_entry(id).await?
+    };
     let (rewards, revocations, reports) = if decision.is_some() {
         (
             db.rewards_of_entry(id).await?,

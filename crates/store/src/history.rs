@@ -186,16 +186,10 @@ pub async fn history_of(db: &Db, e: &EntryDetail) -> Result<Vec<HistoryLine>, Se
         }
         lines.push(line(h));
     }
-    let never_proposed = matches!(
-        e.state,
-        EntryState::Draft
-            | EntryState::Submitted
-            | EntryState::Returned
-            | EntryState::Accepted
-            | EntryState::Withdrawn
-    ) && !lines
-        .iter()
-        .any(|l| l.to_state == Some(EntryState::Proposed));
+    let never_proposed = e.state.before_any_proposal()
+        && !lines
+            .iter()
+            .any(|l| l.to_state == Some(EntryState::Proposed));
     if never_proposed {
         return Ok(lines);
     }

@@ -7,6 +7,7 @@ use crate::appraisal::{proposal_kind, Round};
 use crate::db::Db;
 use crate::entries::EntryDetail;
 use crate::error::ServiceError;
+use crate::reference::Catalogue;
 use dvk_domain::appraisal::{Criterion, RoundState};
 use dvk_domain::auth::{check_transition, Actor};
 use dvk_domain::round_rules::RoundAction;
@@ -22,15 +23,15 @@ pub struct OpenRound {
 /// them) to.
 pub async fn open_rounds_for(
     db: &Db,
+    cat: &Catalogue,
     actor: &Actor,
     e: &EntryDetail,
 ) -> Result<Vec<OpenRound>, ServiceError> {
     let scope = e.scope();
-    let cat = db.catalogue().await?;
     let mut out = Vec::new();
-    for round in db.rounds_for(std::slice::from_ref(&e.unit_path)).await? {
+    for round in db.open_rounds_over(&e.unit_path).await? {
         let fits = round.state == RoundState::Open
-            && proposal_kind(&cat, &round, e)
+            && proposal_kind(cat, &round, e)
                 .is_some_and(|t| check_transition(actor, t, &scope).is_ok());
         if !fits {
             continue;

@@ -846,7 +846,10 @@ pub async fn render_detail(
     .iter()
     .any(|t| auth::check_transition(&user.actor, *t, &sc).is_ok());
     if may_propose {
-        for open in dvk_store::proposing::open_rounds_for(&state.db, &user.actor, e).await? {
+        for open in
+            dvk_store::proposing::open_rounds_for(&state.db, &state.catalogue, &user.actor, e)
+                .await?
+        {
             proposable.push(ProposeView {
                 round_id: open.round.id,
                 round_title: open.round.title.clone(),
