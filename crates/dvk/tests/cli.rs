@@ -1062,3 +1062,36 @@ async fn bench_data_verifies_and_counters_are_checked() {
     let out = with_url(&["check", "counters"]);
     assert!(out.status.success(), "{}", text(&out.stdout));
 }
+
+/// `dvk bench` writes its data only into an empty database (its URL may
+/// come from the environment), and reuses only one it filled in full.
+#[tokio::test]
+async fn bench_refuses_a_database_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("dvk.db").display());
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    db.migrate().await.unwrap();
+    db.seed_reference().await.unwrap();
+    let province = db.load_province("14").await.unwrap();
+    let cat = db.catalogue().await.unwrap();
+    dvk_store::demo::load_demo(&db, &cat, &province, 20)
+        .await
+        .unwrap();
+    let before = db.entry_count().await.unwrap();
+    db.close().await;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_dvk"))
+        .args(["bench", "--entries", "100", "--seconds", "1"])
+        .env("DVK_DATA_DIR", dir.path())
+        .env("DVK_DATABASE_URL", &url)
+        .output()
+        .expect("dvk runs");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("không do một lần `dvk bench` nạp trọn vẹn"),
+        "{}",
+        text(&out.stderr)
+    );
+    let db = dvk_store::Db::connect(&url, 1).await.unwrap();
+    assert_eq!(db.entry_count().await.unwrap(), before, "nothing written");
+}
