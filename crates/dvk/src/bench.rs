@@ -51,6 +51,21 @@ pub struct BenchArgs {
 /// Builds the request path for one request of a scenario.
 type PathFn = Box<dyn Fn(&mut rand::rngs::StdRng) -> String + Send + Sync>;
 
+impl Outcome {
+    /// One line of the scenarios' table.
+    fn print_row(&self, name: &str) {
+        println!(
+            "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
+            name,
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            self.p50.as_secs_f64() * 1000.0,
+            self.p99.as_secs_f64() * 1000.0,
+            self.queries,
+            self.errors
+        );
+    }
+}
+
 struct Outcome {
     requests: usize,
     errors: usize,
@@ -277,15 +292,7 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
             path,
         )
         .await?;
-        println!(
-            "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
-            name,
-            o.requests as f64 / o.elapsed.as_secs_f64(),
-            o.p50.as_secs_f64() * 1000.0,
-            o.p99.as_secs_f64() * 1000.0,
-            o.queries,
-            o.errors
-        );
+        o.print_row(name);
     }
     // The lookup's own time (a registration or an import waits for it), and
     // under the scenarios' load.
@@ -298,15 +305,7 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
     ] {
         let o =
             similar_lookups(&db, max_id, connections, Duration::from_secs(args.seconds)).await?;
-        println!(
-            "{:<52} {:>9.0} {:>9.2} {:>9.2} {:>8} {:>7}",
-            name,
-            o.requests as f64 / o.elapsed.as_secs_f64(),
-            o.p50.as_secs_f64() * 1000.0,
-            o.p99.as_secs_f64() * 1000.0,
-            o.queries,
-            o.errors
-        );
+        o.print_row(name);
     }
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let top = sampler.join().unwrap_or(0.0);
