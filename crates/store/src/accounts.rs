@@ -443,7 +443,11 @@ impl Db {
             .bind(now())
             .fetch_all(&self.pool)
             .await?;
-        session_from_rows(&rows)
+        let info = session_from_rows(&rows)?;
+        if let Some(i) = &info {
+            self.inherited.note_version(i.units_version);
+        }
+        Ok(info)
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {

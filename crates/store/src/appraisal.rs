@@ -2648,7 +2648,7 @@ pub struct DecisionForm {
     pub issuer_unit_id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Decision {
     pub id: i64,
     pub round_id: i64,
@@ -2972,12 +2972,22 @@ impl Db {
 
     /// The latest recognition decision of an entry.
     pub async fn decision_of_entry(&self, entry_id: i64) -> Result<Option<Decision>, StoreError> {
-        let row = q("SELECT d.* FROM decisions d JOIN decision_entries x ON x.decision_id = d.id WHERE x.entry_id = $1 ORDER BY d.id DESC LIMIT 1")
-            .bind(entry_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = q(&format!(
+            "SELECT d.* FROM decisions d WHERE {}",
+            latest_decision_of("$1")
+        ))
+        .bind(entry_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.as_ref().map(decision_from_row).transpose()?)
     }
+}
+
+/// The condition on `decisions d` choosing the latest recognition decision
+/// of the entry whose id is `entry` (a recognition stays on the record
+/// whatever came after it, so it is read by key, not by state).
+pub(crate) fn latest_decision_of(entry: &str) -> String {
+    format!("d.id = (SELECT MAX(x.decision_id) FROM decision_entries x WHERE x.entry_id = {entry})")
 }
 
 /// 'YYYY-MM-DD' → dd/mm/yyyy.

@@ -115,6 +115,78 @@ pub struct HistoryItem {
     pub actor_name: Option<String>,
 }
 
+/// The columns of a record's history as a JSON array (see
+/// [`crate::dialect::json_rows`]), for reading it along with the record:
+/// `record_type` and `record_id` name the record in the outer statement.
+pub(crate) fn history_json(
+    backend: crate::db::Backend,
+    record_type: &str,
+    record_id: &str,
+) -> String {
+    crate::dialect::json_rows(
+        backend,
+        &[
+            ("id", "a.id"),
+            ("at", "a.at"),
+            ("actor_id", "a.actor_id"),
+            ("action", "a.action"),
+            ("record_type", "a.record_type"),
+            ("record_id", "a.record_id"),
+            ("from_state", "a.from_state"),
+            ("to_state", "a.to_state"),
+            ("changes", "a.changes"),
+            ("prev_hash", "a.prev_hash"),
+            ("hash", "a.hash"),
+            ("actor_name", "u.full_name"),
+        ],
+        &format!(
+            "FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+             WHERE a.record_type = {record_type} AND a.record_id = {record_id}"
+        ),
+    )
+}
+
+/// Reads what [`history_json`] made, in the chain's order.
+pub(crate) fn history_from_json(json: &str) -> Result<Vec<HistoryItem>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Item {
+        id: i64,
+        at: i64,
+        actor_id: Option<i64>,
+        action: String,
+        record_type: String,
+        record_id: i64,
+        from_state: Option<String>,
+        to_state: Option<String>,
+        changes: String,
+        prev_hash: String,
+        hash: String,
+        actor_name: Option<String>,
+    }
+    let mut items: Vec<Item> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Data(format!("lịch sử hồ sơ đọc lỗi: {e}")))?;
+    items.sort_by_key(|i| i.id);
+    Ok(items
+        .into_iter()
+        .map(|i| HistoryItem {
+            record: AuditRecord {
+                id: i.id,
+                at: i.at,
+                actor_id: i.actor_id,
+                action: i.action,
+                record_type: i.record_type,
+                record_id: i.record_id,
+                from_state: i.from_state,
+                to_state: i.to_state,
+                changes: i.changes,
+                prev_hash: i.prev_hash,
+                hash: i.hash,
+            },
+            actor_name: i.actor_name,
+        })
+        .collect())
+}
+
 #[derive(Debug)]
 pub struct VerifyReport {
     pub checked: u64,

@@ -7,7 +7,7 @@
 use crate::error::StoreError;
 use sqlx::any::{AnyArguments, AnyPoolOptions};
 use sqlx::query::{Query, QueryScalar};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor};
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,7 +28,13 @@ pub struct Db {
     pub backend: Backend,
     /// The SQLite database file, if the database is one.
     pub(crate) sqlite_file: Option<std::path::PathBuf>,
+    /// Readers' inherited subtrees, per units version (shared by clones).
+    pub(crate) inherited: std::sync::Arc<crate::inherited::InheritedRoots>,
 }
+
+/// How long a PostgreSQL connection may sit idle before it is pinged on
+/// its next use.
+const PING_WHEN_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 tokio::task_local! {
     /// Statements issued by the current request; the web layer scopes it per
@@ -189,6 +195,7 @@ impl Db {
             read,
             backend,
             sqlite_file: sqlite_file(url),
+            inherited: Default::default(),
         })
     }
 
@@ -202,6 +209,21 @@ impl Db {
             // Fail fast: a request waits at most this long for a connection
             // (the database down, or every connection busy), then gets 503.
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // The default pings every connection before each use: a round
+            // trip per statement. A SQLite connection is a file handle with
+            // no peer that could go away, so it is never pinged; a
+            // PostgreSQL one is pinged when it has sat idle (a server
+            // restart or a dropped network path is found there), not while
+            // it is in steady use.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for > PING_WHEN_IDLE {
+                        return Ok(conn.ping().await.is_ok());
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -165,6 +165,23 @@ pub fn string_agg(backend: Backend, expr: &str) -> String {
     }
 }
 
+/// A scalar subquery giving the rows of `from_where` as a JSON array of
+/// objects (text, `[]` when none), one key per `(key, expression)`: a
+/// record's lists travel with it in one statement.
+pub fn json_rows(backend: Backend, fields: &[(&str, &str)], from_where: &str) -> String {
+    let pairs = fields
+        .iter()
+        .map(|(k, e)| format!("'{k}', {e}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
+        Backend::Sqlite => format!("(SELECT json_group_array(json_object({pairs})) {from_where})"),
+        Backend::Postgres => format!(
+            "(SELECT COALESCE(json_agg(json_build_object({pairs})), '[]'::json)::text {from_where})"
+        ),
+    }
+}
+
 /// ORDER BY expression for entry titles in Vietnamese order: ICU4X sort
 /// keys on SQLite, the `vi-x-icu` collation on PostgreSQL.
 pub fn title_order(backend: Backend) -> &'static str {

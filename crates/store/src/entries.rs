@@ -272,7 +272,7 @@ pub struct UnitStatusRow {
 }
 
 /// A stored evidence file's description.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Attachment {
     pub id: i64,
     pub entry_id: i64,
@@ -281,6 +281,20 @@ pub struct Attachment {
     pub size: i64,
     pub sha256: String,
     pub created_at: i64,
+}
+
+/// The statement reading one entry for its page, with `extra` columns.
+/// Named columns: the PostgreSQL search vectors are not for reading.
+pub(crate) fn entry_sql(extra: &str) -> String {
+    format!(
+        "SELECT e.id, e.kind, e.subject, e.field_id, e.target_level, e.phase, e.year, e.unit_id, e.unit_path, \
+         e.confirming_unit_id, e.confirming_path, e.replicates_id, e.title, e.person_name, e.state, e.state_reason, \
+         e.version, e.created_by, e.created_at, e.updated_at, e.submitted_at, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
+         us.full_name AS created_by_name{extra} \
+         FROM entries e JOIN entry_contents t ON t.entry_id = e.id JOIN units u ON u.id = e.unit_id \
+         JOIN units c ON c.id = e.confirming_unit_id \
+         LEFT JOIN entries r ON r.id = e.replicates_id JOIN users us ON us.id = e.created_by WHERE e.id = $1"
+    )
 }
 
 fn attachment_from_row(r: &AnyRow) -> Result<Attachment, sqlx::Error> {
@@ -430,14 +444,7 @@ impl Db {
     }
 
     pub async fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
-        // Named columns: the PostgreSQL search vectors are not for reading.
-        let row = q("SELECT e.id, e.kind, e.subject, e.field_id, e.target_level, e.phase, e.year, e.unit_id, e.unit_path, \
-                     e.confirming_unit_id, e.confirming_path, e.replicates_id, e.title, e.person_name, e.state, e.state_reason, \
-                     e.version, e.created_by, e.created_at, e.updated_at, e.submitted_at, t.*, u.name AS unit_name, c.name AS confirming_name, r.title AS replicates_title, \
-                     us.full_name AS created_by_name \
-                     FROM entries e JOIN entry_contents t ON t.entry_id = e.id JOIN units u ON u.id = e.unit_id \
-                     JOIN units c ON c.id = e.confirming_unit_id \
-                     LEFT JOIN entries r ON r.id = e.replicates_id JOIN users us ON us.id = e.created_by WHERE e.id = $1")
+        let row = q(&entry_sql(""))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;

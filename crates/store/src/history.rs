@@ -177,8 +177,19 @@ pub async fn entry_history(
 /// The history of an entry already read through [`view_entry`] (the page
 /// has it in hand): one statement, two once the entry has been proposed.
 pub async fn history_of(db: &Db, e: &EntryDetail) -> Result<Vec<HistoryLine>, ServiceError> {
+    let items = db.history("entry", e.id).await?;
+    history_from(db, e, items).await
+}
+
+/// The history of an entry from its events, already read (with the entry,
+/// on its page); the appraisal's steps take one statement more once the
+/// entry has been proposed.
+pub(crate) async fn history_from(
+    db: &Db,
+    e: &EntryDetail,
+    items: Vec<HistoryItem>,
+) -> Result<Vec<HistoryLine>, ServiceError> {
     let id = e.id;
-    let items = db.history("entry", id).await?;
     let mut lines: Vec<HistoryLine> = Vec::with_capacity(items.len());
     for h in items {
         if COUNCIL_ONLY.contains(&h.record.action.as_str()) {

@@ -23,6 +23,7 @@ pub mod exports;
 pub mod history;
 pub mod idempotency;
 pub mod imports;
+mod inherited;
 pub mod issuers;
 pub mod listing;
 pub mod mail;

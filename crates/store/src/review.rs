@@ -6,7 +6,7 @@
 
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
-use crate::error::{ServiceError, StoreError};
+use crate::error::ServiceError;
 use crate::service::{current_year, view_entry};
 use crate::transitions::{self, Mover, Moving};
 use dvk_domain::auth::{self, Actor, Denied, Role};
@@ -31,28 +31,6 @@ fn is_on_register(s: EntryState) -> bool {
         s,
         EntryState::Recognised | EntryState::Outstanding | EntryState::Rewarded
     )
-}
-
-impl Db {
-    pub async fn yearly_reports(&self, entry_id: i64) -> Result<Vec<YearlyReport>, StoreError> {
-        let rows = q("SELECT year, operating, results, submitted_at, outcome, outcome_reason FROM yearly_reports WHERE entry_id = $1 ORDER BY year DESC")
-            .bind(entry_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(YearlyReport {
-                    year: r.try_get::<i64, _>("year")? as i32,
-                    operating: r.try_get::<i64, _>("operating")? != 0,
-                    results: r.try_get("results")?,
-                    submitted_at: r.try_get("submitted_at")?,
-                    outcome: r.try_get("outcome")?,
-                    outcome_reason: r.try_get("outcome_reason")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
 }
 
 /// The registering unit reports, for a year, whether its recognised model

@@ -3,7 +3,6 @@
 //! "one achievement, one form of reward", numbered reward decisions, and
 //! revoking a recognition or a reward with its reason and decision.
 
-use crate::appraisal::show_date;
 use crate::audit::{append, AuditEvent};
 use crate::db::{now, q, Db};
 use crate::error::{ServiceError, StoreError};
@@ -201,35 +200,6 @@ impl Db {
         Ok((entries, f))
     }
 
-    /// Rewards of an entry with their decisions: (form name, decision text, revoked).
-    pub async fn rewards_of_entry(
-        &self,
-        entry_id: i64,
-    ) -> Result<Vec<(i64, String, String, bool)>, StoreError> {
-        let rows = q("SELECT w.id, CASE WHEN d.title = '' THEN f.name ELSE d.title END AS name, d.number, d.signed_on, d.issuing_body, w.revoked FROM rewards w \
-                      JOIN reward_forms f ON f.id = w.form_id JOIN reward_decisions d ON d.id = w.decision_id WHERE w.entry_id = $1 ORDER BY w.id")
-            .bind(entry_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let signed: String = r.try_get("signed_on")?;
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("name")?,
-                    format!(
-                        "Quyết định số {} ngày {} của {}",
-                        r.try_get::<String, _>("number")?,
-                        show_date(&signed),
-                        r.try_get::<String, _>("issuing_body")?
-                    ),
-                    r.try_get::<i64, _>("revoked")? != 0,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
-
     /// One reward of an entry for its certificate (not a revoked one).
     pub async fn reward_certificate(
         &self,
@@ -266,18 +236,6 @@ impl Db {
                 })
             })
             .transpose()?)
-    }
-
-    /// Revocations of an entry: (kind, reason, decision reference, when).
-    pub async fn revocations_of_entry(
-        &self,
-        entry_id: i64,
-    ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-        let rows = q("SELECT kind, reason, decision_ref, created_at FROM revocations WHERE entry_id = $1 ORDER BY id").bind(entry_id).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
     }
 }
 

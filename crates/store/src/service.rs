@@ -129,13 +129,20 @@ pub(crate) fn place_in(
 /// other units' entries reveal nothing.
 pub async fn view_entry(db: &Db, actor: &Actor, id: i64) -> Result<EntryDetail, ServiceError> {
     let e = db.entry(id).await?.ok_or(ServiceError::NotFound("hồ sơ"))?;
+    may_view(db, actor, &e).await?;
+    Ok(e)
+}
+
+/// Whether `actor` may read entry `e`, just read: "not found" when not,
+/// so a reader learns nothing of others' entries.
+pub(crate) async fn may_view(db: &Db, actor: &Actor, e: &EntryDetail) -> Result<(), ServiceError> {
     if auth::can_view_entry(actor, &e.scope()) {
-        return Ok(e);
+        return Ok(());
     }
     // Records of units merged away in 2025 belong to their successors too.
     let successors = db.successor_paths(&e.unit_path).await?;
     if auth::can_view_inherited(actor, &successors) {
-        return Ok(e);
+        return Ok(());
     }
     Err(ServiceError::NotFound("hồ sơ"))
 }
@@ -521,16 +528,19 @@ pub async fn create_unit(
     Ok(unit.id)
 }
 
-/// A page of the entries `actor` may read that match `filter`, and the
-/// total: the reader's units decide what is visible, whatever the filter.
 /// The subtrees `actor` may list: those of their units, and those of the
 /// units merged into them in 2025, whose records they inherit (as
-/// `view_entry` lets them read each one).
+/// `view_entry` lets them read each one). Cached per units version.
 pub async fn readable_roots(db: &Db, actor: &Actor) -> Result<Vec<UnitPath>, ServiceError> {
     let mut roots = actor.visible_roots();
     if roots.is_empty() {
         return Ok(roots);
     }
+    if let Some(readable) = db.inherited.get(&roots) {
+        return Ok(readable);
+    }
+    let version = db.inherited.version();
+    let visible = roots.clone();
     let mut conds = Vec::new();
     let mut values = Vec::new();
     for r in &roots {
@@ -560,9 +570,12 @@ pub async fn readable_roots(db: &Db, actor: &Actor) -> Result<Vec<UnitPath>, Ser
             roots.push(p);
         }
     }
+    db.inherited.put(version, visible, roots.clone());
     Ok(roots)
 }
 
+/// A page of the entries `actor` may read that match `filter`, and the
+/// total: the reader's units decide what is visible, whatever the filter.
 pub async fn list_entries(
     db: &Db,
     actor: &Actor,

@@ -274,7 +274,11 @@ impl Db {
                     .await?;
             }
         }
-        session_from_rows(&rows)
+        let info = session_from_rows(&rows)?;
+        if let Some(i) = &info {
+            self.inherited.note_version(i.units_version);
+        }
+        Ok(info)
     }
 }
 

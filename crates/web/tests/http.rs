@@ -99,6 +99,7 @@ on_both_backends!(
     authorisation::stored_xss_comes_back_escaped,
     authorisation::round_routes_refuse_outsiders,
     authorisation::uploads_are_refused_before_their_body,
+    authorisation::a_merge_widens_signed_in_readers_lists_at_once,
     appraisal::whole_round_by_scores,
     appraisal::whole_round_by_ballot,
     appraisal::round_pages_query_counts_do_not_grow,

@@ -749,10 +749,10 @@ pub async fn render_detail(
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
-    let record = dvk_store::entry_record::entry_record(&state.db, &user.actor, id).await?;
+    let (record, history) =
+        dvk_store::entry_record::entry_record_with_history(&state.db, &user.actor, id).await?;
     let e = &record.entry;
     let attachments = &record.attachments;
-    let history = dvk_store::history::history_of(&state.db, e).await?;
     let r = &e.registration;
     let mut facts = vec![
         ("Mã hồ sơ".to_owned(), format!("#{}", e.id)),

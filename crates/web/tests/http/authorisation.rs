@@ -495,3 +495,46 @@ pub(crate) async fn uploads_are_refused_before_their_body(kind: Kind) {
         "{early}"
     );
 }
+
+/// Readers' inherited subtrees are kept in memory per units version: a
+/// merge recorded while a reader is signed in widens their list at their
+/// next request, in this process and in another one over the same database.
+pub(crate) async fn a_merge_widens_signed_in_readers_lists_at_once(kind: Kind) {
+    let s = start(kind, 0).await;
+    // Another process: its own connections and its own memory.
+    let other = dvk_store::db::Db::connect(&s.test_db.url, 4).await.unwrap();
+    let second = serve(&other).await;
+    let (to_hieu, _, chieng_an, front_b) = commune_units(&s.db).await;
+    let id = fixture_entry(&s.db, "canbo.chiengan", "", front_b.id, true).await;
+    let link = format!("href=\"/entries/{id}\"");
+
+    // Step 1: the commune officer of Tô Hiệu lists its entries (on both
+    // servers); Chiềng An's entry is not among them.
+    let here = Client::login(&s.base, "mttq.tohieu").await;
+    let there = Client::login(&second, "mttq.tohieu").await;
+    for c in [&here, &there] {
+        let page = c.get_text("/entries?q=thu+nghiem").await;
+        assert!(!page.contains(&link), "not yet inherited");
+    }
+
+    // Step 2: Chiềng An is merged into Tô Hiệu, as a reform's import
+    // records it: the merge map and a new unit in one change of the units.
+    let admin = actor_of(&s.db, "quantri").await;
+    let mut tx = s.db.pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO unit_successors (predecessor_id, successor_id) VALUES ($1, $2)")
+        .bind(chieng_an.id)
+        .bind(to_hieu.id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    dvk_store::service::create_unit(&s.db, &admin, to_hieu.id, "Tổ dân phố thử", "khu_dan_cu")
+        .await
+        .unwrap();
+
+    // Step 3: the next request of either server lists the inherited entry.
+    for c in [&here, &there] {
+        let page = c.get_text("/entries?q=thu+nghiem").await;
+        assert!(page.contains(&link), "inherited after the merge");
+    }
+}

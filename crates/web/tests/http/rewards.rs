@@ -340,7 +340,12 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // A printable certificate per reward.
-    let reward_id = s.db.rewards_of_entry(ids[0]).await.unwrap()[0].0;
+    let admin = actor_of(&s.db, "quantri").await;
+    let reward_id = dvk_store::entry_record::entry_record(&s.db, &admin, ids[0])
+        .await
+        .unwrap()
+        .rewards[0]
+        .0;
     let cert = secretariat
         .get_text(&format!("/entries/{e0}/rewards/{reward_id}/certificate"))
         .await;

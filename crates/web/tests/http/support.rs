@@ -102,7 +102,7 @@ pub(crate) struct Server {
     pub(crate) base: String,
     pub(crate) db: Db,
     pub(crate) province: Unit,
-    _test_db: TestDb,
+    pub(crate) test_db: TestDb,
 }
 
 /// A fresh database with Sơn La and `entries` demo entries, served on a
@@ -127,7 +127,7 @@ pub(crate) async fn start(kind: Kind, entries: usize) -> Server {
         base,
         db,
         province,
-        _test_db: test_db,
+        test_db,
     }
 }
 
