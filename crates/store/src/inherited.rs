@@ -6,7 +6,9 @@
 //! session or token statement reads that version and notes it here, so a
 //! cached answer is used only while it was read at the version the current
 //! request saw: never staler than the request's own sign-in check. A
-//! process that has read no session (the CLI) caches nothing.
+//! process that has read no session (the CLI) caches nothing. Units and
+//! merges are never deleted, so even an answer older than the database can
+//! only grant less than it should, never more.
 
 use dvk_domain::unit::UnitPath;
 use std::collections::HashMap;
