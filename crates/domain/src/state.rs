@@ -104,6 +104,15 @@ impl EntryState {
     /// States only reached before an entry is first proposed (`Propose`
     /// leaves `Accepted`, and nothing leads back): such an entry has never
     /// been appraised, recognised or rewarded.
+    /// Accepted by the Front, whatever came after (the funnel's second
+    /// step): no transition leads from these back before acceptance.
+    pub fn past_acceptance(self) -> bool {
+        !matches!(
+            self,
+            Self::Draft | Self::Submitted | Self::Returned | Self::Withdrawn
+        )
+    }
+
     pub fn before_any_proposal(self) -> bool {
         matches!(
             self,
@@ -433,6 +442,30 @@ pub enum TransitionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_accepted_entry_stays_accepted_unless_withdrawn() {
+        // The funnel counts an entry as accepted from acceptance on; a
+        // withdrawn one leaves the count of registrations too.
+        let mut reached = vec![EntryState::Accepted];
+        let mut i = 0;
+        while i < reached.len() {
+            for t in Transition::ALL {
+                if let Ok(to) = t.apply(reached[i]) {
+                    if !reached.contains(&to) {
+                        reached.push(to);
+                    }
+                }
+            }
+            i += 1;
+        }
+        assert!(reached.contains(&EntryState::Rewarded));
+        for s in reached {
+            assert!(s.past_acceptance() || s == EntryState::Withdrawn, "{s:?}");
+        }
+        assert!(!EntryState::Submitted.past_acceptance());
+        assert!(!EntryState::Returned.past_acceptance());
+    }
 
     #[test]
     fn no_transition_leads_back_before_a_proposal() {

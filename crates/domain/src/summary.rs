@@ -14,6 +14,8 @@ pub struct Tally {
     pub individual: i64,
     pub models: i64,
     pub exemplars: i64,
+    /// Accepted by the Front (whatever came after).
+    pub accepted: i64,
     /// By top-level field id.
     pub by_field: BTreeMap<i64, i64>,
     /// Registered anew in the period, or carried over from an earlier phase.
@@ -38,6 +40,7 @@ impl Tally {
         self.individual += o.individual;
         self.models += o.models;
         self.exemplars += o.exemplars;
+        self.accepted += o.accepted;
         for (k, v) in &o.by_field {
             *self.by_field.entry(*k).or_default() += v;
         }
@@ -188,6 +191,7 @@ mod tests {
             individual: n / 3,
             models: n - n / 2,
             exemplars: n / 2,
+            accepted: n - n / 9,
             by_field: BTreeMap::from([(field, n)]),
             new: n - n / 4,
             continuing: n / 4,

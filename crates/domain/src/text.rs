@@ -44,6 +44,20 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// At most `max` characters of `s`, cut after a whole word (with "…")
+/// when it is longer; a first word longer than `max` is cut inside.
+pub fn truncate_words(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let head: String = s.chars().take(max).collect();
+    let cut = match head.rfind(char::is_whitespace) {
+        Some(i) if i > 0 => head[..i].trim_end().to_owned(),
+        _ => head,
+    };
+    format!("{cut}…")
+}
+
 fn collator() -> &'static CollatorBorrowed<'static> {
     static COLLATOR: OnceLock<CollatorBorrowed<'static>> = OnceLock::new();
     COLLATOR.get_or_init(|| {
@@ -133,5 +147,19 @@ mod tests {
         assert!(sort_key("Dũng") < sort_key("Đức"));
         // Tones are secondary: base letters decide first.
         assert!(sort_key("má") < sort_key("mai"));
+    }
+
+    #[test]
+    fn shortened_at_a_word() {
+        assert_eq!(truncate_words("Xã Mường Bú", 20), "Xã Mường Bú");
+        assert_eq!(
+            truncate_words("Phường Tô Hiệu thành phố", 16),
+            "Phường Tô Hiệu…"
+        );
+        assert_eq!(
+            truncate_words("Phường Tô Hiệu thành phố", 15),
+            "Phường Tô Hiệu…"
+        );
+        assert_eq!(truncate_words("Chiềngkhươngdài", 5), "Chiền…");
     }
 }

@@ -11,6 +11,7 @@ pub mod certificates;
 pub mod copy;
 pub mod counters;
 pub mod credentials;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod demo_plan;

@@ -202,15 +202,166 @@ fn top_field(cat: &Catalogue, mut id: i64) -> i64 {
     id
 }
 
-/// The summary of `unit_id` for `period`, for those who follow the unit.
-pub async fn summary(
+/// `(e.unit_path …)` within any of `scopes`, its values numbered from
+/// `$first`.
+fn scope_condition(scopes: &[UnitPath], first: usize) -> (String, Vec<String>) {
+    let mut cond = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    for s in scopes {
+        let n = values.len() + first;
+        cond.push(format!(
+            "(e.unit_path >= ${n} AND e.unit_path < ${})",
+            n + 1
+        ));
+        values.push(s.as_str().to_owned());
+        values.push(s.subtree_upper_bound());
+    }
+    (format!("({})", cond.join(" OR ")), values)
+}
+
+/// The summary's counts of entries in `scopes` for `period`, grouped by
+/// `by` (`e.unit_id` for the table's rows, `e.year` for a trend): three
+/// statements, over the counters, decisions and rewards.
+async fn tallies(
+    db: &Db,
+    cat: &Catalogue,
+    scopes: &[UnitPath],
+    period: &ReportPeriod,
+    (first, last): (i32, i32),
+    by: &str,
+) -> Result<HashMap<i64, Tally>, ServiceError> {
+    let (scope_sql, values) = scope_condition(scopes, 3);
+    // $1 and $2: the period (a phase code, or the first and last year).
+    let (period_sql, period_params) = match period {
+        ReportPeriod::Year(_) => (
+            "e.year >= $1 AND e.year <= $2",
+            [Param::I(first as i64), Param::I(last as i64)],
+        ),
+        ReportPeriod::Phase(p) => (
+            "e.phase = $1 AND $2 = $2",
+            [Param::S(p.clone()), Param::S(p.clone())],
+        ),
+    };
+    let fetch = |sql: String| {
+        let params: Vec<Param> = period_params
+            .iter()
+            .cloned()
+            .chain(values.iter().map(|v| Param::S(v.clone())))
+            .collect();
+        async move { bind_all(&sql, &params).fetch_all(&db.read).await }
+    };
+    let sent = "e.state NOT IN ('draft', 'withdrawn')";
+    let entries = fetch(format!(
+        "SELECT {by} AS by_key, e.kind, e.subject, e.field_id, e.state, e.carried, \
+         CAST(SUM(e.n) AS BIGINT) AS n FROM summary_counts e WHERE {period_sql} AND {scope_sql} AND {sent} \
+         GROUP BY {by}, e.kind, e.subject, e.field_id, e.state, e.carried HAVING SUM(e.n) <> 0"
+    ))
+    .await?;
+    let levels = fetch(format!(
+        "SELECT {by} AS by_key, d.level_code, COUNT(DISTINCT e.id) AS n FROM decision_entries x \
+         JOIN decisions d ON d.id = x.decision_id JOIN entries e ON e.id = x.entry_id \
+         WHERE {period_sql} AND {scope_sql} GROUP BY {by}, d.level_code"
+    ))
+    .await?;
+    let rewards = fetch(format!(
+        "SELECT {by} AS by_key, r.form_id, COUNT(DISTINCT e.id) AS n FROM rewards r JOIN entries e ON e.id = r.entry_id \
+         WHERE r.revoked = 0 AND {period_sql} AND {scope_sql} GROUP BY {by}, r.form_id"
+    ))
+    .await?;
+    let mut counts: HashMap<i64, Tally> = HashMap::new();
+    for r in &entries {
+        let n: i64 = r.try_get("n")?;
+        let kind = Kind::parse(&r.try_get::<String, _>("kind")?);
+        let subject = Subject::parse(&r.try_get::<String, _>("subject")?);
+        let field = top_field(cat, r.try_get("field_id")?);
+        let state = EntryState::parse(&r.try_get::<String, _>("state")?);
+        let carried: i64 = r.try_get("carried")?;
+        let t = counts.entry(by_key(r)?).or_default();
+        t.registered += n;
+        match subject {
+            Some(Subject::Individual) => t.individual += n,
+            _ => t.collective += n,
+        }
+        match kind {
+            Some(Kind::Exemplar) => t.exemplars += n,
+            _ => t.models += n,
+        }
+        *t.by_field.entry(field).or_default() += n;
+        if carried == 1 {
+            t.continuing += n;
+        } else {
+            t.new += n;
+        }
+        if state.is_some_and(EntryState::past_acceptance) {
+            t.accepted += n;
+        }
+        if matches!(state, Some(EntryState::Outstanding | EntryState::Rewarded)) {
+            t.outstanding += n;
+        }
+        if matches!(state, Some(EntryState::Removed | EntryState::Revoked)) {
+            t.removed += n;
+        }
+    }
+    for r in &levels {
+        let n: i64 = r.try_get("n")?;
+        let level: String = r.try_get("level_code")?;
+        *counts
+            .entry(by_key(r)?)
+            .or_default()
+            .recognised
+            .entry(level)
+            .or_default() += n;
+    }
+    for r in &rewards {
+        let n: i64 = r.try_get("n")?;
+        let form: i64 = r.try_get("form_id")?;
+        *counts
+            .entry(by_key(r)?)
+            .or_default()
+            .rewarded
+            .entry(form)
+            .or_default() += n;
+    }
+    Ok(counts)
+}
+
+/// The grouping key of a counting row (a unit id or a year, as integers
+/// on both backends).
+fn by_key(r: &sqlx::any::AnyRow) -> Result<i64, sqlx::Error> {
+    r.try_get::<i64, _>("by_key")
+        .or_else(|_| r.try_get::<i32, _>("by_key").map(i64::from))
+}
+
+/// The summary's total for each year from `first` to `last` (a year with
+/// nothing counted is left out), for those who follow the unit: what the
+/// table of each year says in its first row, in four statements.
+pub async fn totals_by_year(
     db: &Db,
     cat: &Catalogue,
     tree: &UnitTree,
     actor: &Actor,
     unit_id: i64,
-    period: ReportPeriod,
-) -> Result<Summary, ServiceError> {
+    (first, last): (i32, i32),
+) -> Result<BTreeMap<i32, Tally>, ServiceError> {
+    let unit = followed_unit(tree, actor, unit_id)?;
+    let (_, predecessors) = db.successors_and_predecessors(unit.id).await?;
+    let mut scopes: Vec<UnitPath> = vec![unit.path.clone()];
+    scopes.extend(predecessors.iter().map(|p| p.path.clone()));
+    let by_year = tallies(
+        db,
+        cat,
+        &scopes,
+        &ReportPeriod::Year(first),
+        (first, last),
+        "e.year",
+    )
+    .await?;
+    Ok(by_year.into_iter().map(|(y, t)| (y as i32, t)).collect())
+}
+
+/// The unit `unit_id` of the tree, if `actor` follows it (the status
+/// page's and summary table's readers).
+fn followed_unit(tree: &UnitTree, actor: &Actor, unit_id: i64) -> Result<Unit, ServiceError> {
     let unit = tree
         .units
         .iter()
@@ -220,6 +371,19 @@ pub async fn summary(
     if !can_view_status(actor, &unit.path) {
         return Err(ServiceError::Denied(Denied::NoRole("xem biểu tổng hợp")));
     }
+    Ok(unit)
+}
+
+/// The summary of `unit_id` for `period`, for those who follow the unit.
+pub async fn summary(
+    db: &Db,
+    cat: &Catalogue,
+    tree: &UnitTree,
+    actor: &Actor,
+    unit_id: i64,
+    period: ReportPeriod,
+) -> Result<Summary, ServiceError> {
+    let unit = followed_unit(tree, actor, unit_id)?;
     let (first, last) = years(cat, &period)?;
 
     // Statement 1: the units the root was formed from in 2025, which it
@@ -230,125 +394,25 @@ pub async fn summary(
     let in_scope = |p: &UnitPath| scopes.iter().any(|s| s.covers(p));
     // Statements 2–5: counts grouped by registering unit; the entries'
     // from their counters (`summary_counts`, kept with every change).
-    let mut cond = Vec::new();
-    let mut values: Vec<String> = Vec::new();
-    for s in &scopes {
-        let n = values.len() + 3;
-        cond.push(format!(
-            "(e.unit_path >= ${n} AND e.unit_path < ${})",
-            n + 1
-        ));
-        values.push(s.as_str().to_owned());
-        values.push(s.subtree_upper_bound());
-    }
-    let scope_sql = format!("({})", cond.join(" OR "));
-    // $1 and $2: the period (a phase code, or the first and last year).
-    let (period_sql, period_params) = match &period {
-        ReportPeriod::Year(_) => (
-            "e.year >= $1 AND e.year <= $2",
-            [Param::I(first as i64), Param::I(last as i64)],
-        ),
-        ReportPeriod::Phase(p) => (
-            "e.phase = $1 AND $2 = $2",
-            [Param::S(p.clone()), Param::S(p.clone())],
-        ),
-    };
-    let fetch = |sql: String, head: [Param; 2]| {
-        let params: Vec<Param> = head
-            .into_iter()
-            .chain(values.iter().map(|v| Param::S(v.clone())))
-            .collect();
-        async move { bind_all(&sql, &params).fetch_all(&db.read).await }
-    };
-    let sent = "e.state NOT IN ('draft', 'withdrawn')";
-    let entries = fetch(
-        format!(
-            "SELECT e.unit_id, e.kind, e.subject, e.field_id, e.state, e.carried, \
-             CAST(SUM(e.n) AS BIGINT) AS n FROM summary_counts e WHERE {period_sql} AND {scope_sql} AND {sent} \
-             GROUP BY e.unit_id, e.kind, e.subject, e.field_id, e.state, e.carried HAVING SUM(e.n) <> 0"
-        ),
-        period_params.clone(),
-    )
-    .await?;
-    let levels = fetch(
-        format!(
-            "SELECT e.unit_id, d.level_code, COUNT(DISTINCT e.id) AS n FROM decision_entries x \
-             JOIN decisions d ON d.id = x.decision_id JOIN entries e ON e.id = x.entry_id \
-             WHERE {period_sql} AND {scope_sql} GROUP BY e.unit_id, d.level_code"
-        ),
-        period_params.clone(),
-    )
-    .await?;
-    let rewards = fetch(
-        format!(
-            "SELECT e.unit_id, r.form_id, COUNT(DISTINCT e.id) AS n FROM rewards r JOIN entries e ON e.id = r.entry_id \
-             WHERE r.revoked = 0 AND {period_sql} AND {scope_sql} GROUP BY e.unit_id, r.form_id"
-        ),
-        period_params,
-    )
-    .await?;
-    // Kept by a review held in the period, whatever year the model is of.
-    let kept = fetch(
-        format!(
-            "SELECT e.unit_id, COUNT(DISTINCT e.id) AS n FROM yearly_reports r JOIN entries e ON e.id = r.entry_id \
+    let mut counts: HashMap<i64, Tally> =
+        tallies(db, cat, &scopes, &period, (first, last), "e.unit_id").await?;
+    let (scope_sql, values) = scope_condition(&scopes, 3);
+    let kept = bind_all(
+        &format!(
+            "SELECT e.unit_id AS by_key, COUNT(DISTINCT e.id) AS n FROM yearly_reports r JOIN entries e ON e.id = r.entry_id \
              WHERE r.year >= $1 AND r.year <= $2 AND r.outcome = 'continuing' AND {scope_sql} GROUP BY e.unit_id"
         ),
-        [Param::I(first as i64), Param::I(last as i64)],
+        &[Param::I(first as i64), Param::I(last as i64)]
+            .into_iter()
+            .chain(values.into_iter().map(Param::S))
+            .collect::<Vec<_>>(),
     )
+    .fetch_all(&db.read)
     .await?;
-
-    let mut counts: HashMap<i64, Tally> = HashMap::new();
-    let mut add = |unit_id: i64, f: &mut dyn FnMut(&mut Tally)| {
-        f(counts.entry(unit_id).or_default());
-    };
-    for r in &entries {
-        let n: i64 = r.try_get("n")?;
-        let kind = Kind::parse(&r.try_get::<String, _>("kind")?);
-        let subject = Subject::parse(&r.try_get::<String, _>("subject")?);
-        let field = top_field(cat, r.try_get("field_id")?);
-        let state = EntryState::parse(&r.try_get::<String, _>("state")?);
-        let carried: i64 = r.try_get("carried")?;
-        add(r.try_get("unit_id")?, &mut |t| {
-            t.registered += n;
-            match subject {
-                Some(Subject::Individual) => t.individual += n,
-                _ => t.collective += n,
-            }
-            match kind {
-                Some(Kind::Exemplar) => t.exemplars += n,
-                _ => t.models += n,
-            }
-            *t.by_field.entry(field).or_default() += n;
-            if carried == 1 {
-                t.continuing += n;
-            } else {
-                t.new += n;
-            }
-            if matches!(state, Some(EntryState::Outstanding | EntryState::Rewarded)) {
-                t.outstanding += n;
-            }
-            if matches!(state, Some(EntryState::Removed | EntryState::Revoked)) {
-                t.removed += n;
-            }
-        });
-    }
-    for r in &levels {
-        let n: i64 = r.try_get("n")?;
-        let level: String = r.try_get("level_code")?;
-        add(r.try_get("unit_id")?, &mut |t| {
-            *t.recognised.entry(level.clone()).or_default() += n;
-        });
-    }
-    for r in &rewards {
-        let n: i64 = r.try_get("n")?;
-        let form: i64 = r.try_get("form_id")?;
-        add(r.try_get("unit_id")?, &mut |t| {
-            *t.rewarded.entry(form).or_default() += n;
-        });
-    }
+    // Kept by a review held in the period, whatever year the model is of.
     for r in &kept {
         let n: i64 = r.try_get("n")?;
-        add(r.try_get("unit_id")?, &mut |t| t.effective += n);
+        counts.entry(r.try_get("by_key")?).or_default().effective += n;
     }
 
     // The units shown: those valid during the period, and every unit that

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod caching;
+pub mod charts;
 pub mod client;
 pub mod ctx;
 pub mod documents;
@@ -271,6 +272,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/register", get(pages::status::register))
         .route("/summary", get(pages::summary::summary))
+        .route("/thong-ke", get(pages::dashboard::dashboard))
         .route(
             "/tokens",
             get(pages::tokens::list).post(pages::tokens::create),

@@ -10,6 +10,8 @@ mod api;
 mod appraisal;
 #[path = "http/authorisation.rs"]
 mod authorisation;
+#[path = "http/dashboard.rs"]
+mod dashboard;
 #[path = "http/documents.rs"]
 mod documents;
 #[path = "http/exports.rs"]
@@ -100,6 +102,7 @@ on_both_backends!(
     authorisation::round_routes_refuse_outsiders,
     authorisation::uploads_are_refused_before_their_body,
     authorisation::a_merge_widens_signed_in_readers_lists_at_once,
+    dashboard::dashboard_figures_equal_the_summary_and_open_what_they_count,
     appraisal::whole_round_by_scores,
     appraisal::whole_round_by_ballot,
     appraisal::round_pages_query_counts_do_not_grow,

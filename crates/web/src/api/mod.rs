@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod dashboard;
 pub mod documents;
 pub mod entries;
 pub mod extract;
@@ -282,6 +283,7 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(sheets::status))
         .routes(routes!(sheets::register))
         .routes(routes!(sheets::summary))
+        .routes(routes!(dashboard::dashboard))
         .routes(routes!(sheets::round_results))
         .routes(routes!(sheets::round_comments))
         .routes(routes!(sheets::reward_round))

@@ -72,6 +72,32 @@ pub struct SummaryQuery {
     pub phase: Option<String>,
 }
 
+impl SummaryQuery {
+    /// The period asked for: the phase when given (one of the catalogue's),
+    /// else the year (this year by default).
+    pub fn period(&self, state: &AppState) -> Result<ReportPeriod, dvk_store::ServiceError> {
+        match self
+            .phase
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(p) => {
+                if !state.catalogue.phases.iter().any(|x| x.code == p) {
+                    return Err(dvk_store::ServiceError::invalid(
+                        "phase",
+                        "Không có giai đoạn này.",
+                    ));
+                }
+                Ok(ReportPeriod::Phase(p.to_owned()))
+            }
+            None => Ok(ReportPeriod::Year(
+                self.year.unwrap_or_else(dvk_store::service::current_year),
+            )),
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/summary/export", tag = "Bảng tính",
     summary = "Biểu tổng hợp, rà soát của một đơn vị theo năm hoặc giai đoạn (XLSX hoặc CSV)",
     params(SummaryQuery, ExportFormat),
@@ -86,17 +112,7 @@ pub async fn summary(
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
     let format = crate::exports::format_of(fq.format.as_deref().unwrap_or(""))?;
-    let period = match q.phase.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => {
-            if !state.catalogue.phases.iter().any(|x| x.code == p) {
-                return Err(
-                    dvk_store::ServiceError::invalid("phase", "Không có giai đoạn này.").into(),
-                );
-            }
-            ReportPeriod::Phase(p.to_owned())
-        }
-        None => ReportPeriod::Year(q.year.unwrap_or_else(dvk_store::service::current_year)),
-    };
+    let period = q.period(&state)?;
     let tree = state.units(user.info.units_version).await?;
     let table = dvk_store::summary::summary(
         &state.db,

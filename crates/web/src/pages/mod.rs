@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod criteria;
+pub mod dashboard;
 pub mod documents;
 pub mod entries;
 pub mod home;

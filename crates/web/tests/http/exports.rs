@@ -4,7 +4,9 @@
 //! leave; the API gives the same files.
 
 use crate::api::token_for;
-use crate::support::{actor_of, commune_units, full_form, start, Client, Kind, Server};
+use crate::support::{
+    actor_of, commune_units, count, full_form, page_total, start, Client, Kind, Server,
+};
 use calamine::{Data, Reader, Xlsx};
 use dvk_domain::entry::EntryForm;
 use dvk_store::service;
@@ -107,22 +109,6 @@ impl Sheet {
             other => format!("{other:?}"),
         }
     }
-}
-
-/// The count a list page shows ("N hồ sơ").
-async fn page_total(c: &Client, path: &str) -> usize {
-    let page = c.get_text(path).await;
-    let i = page
-        .match_indices(" hồ sơ")
-        .map(|(i, _)| i)
-        .find(|i| page[..*i].ends_with(|c: char| c.is_ascii_digit()))
-        .expect("a total");
-    let digits: String = page[..i]
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    digits.chars().rev().collect::<String>().parse().unwrap()
 }
 
 pub(crate) async fn download(c: &Client, path: &str) -> (StatusCode, String, String, Vec<u8>) {
@@ -297,13 +283,6 @@ pub async fn entries_export_as_the_list_shows_them(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-}
-
-async fn count(db: &dvk_store::Db, sql: &'static str) -> i64 {
-    sqlx::query_scalar::<_, i64>(sql)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
 }
 
 /// A row of the summary page: (row class, name, [(value, href)]).

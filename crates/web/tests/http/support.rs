@@ -778,3 +778,27 @@ pub(crate) async fn round_on_notice(s: &Server) -> (i64, i64) {
         .unwrap();
     (rid, id)
 }
+
+/// The count a list page shows ("N hồ sơ").
+pub(crate) async fn page_total(c: &Client, path: &str) -> usize {
+    let page = c.get_text(path).await;
+    let i = page
+        .match_indices(" hồ sơ")
+        .map(|(i, _)| i)
+        .find(|i| page[..*i].ends_with(|c: char| c.is_ascii_digit()))
+        .expect("a total");
+    let digits: String = page[..i]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.chars().rev().collect::<String>().parse().unwrap()
+}
+
+/// A number counted straight from the database.
+pub(crate) async fn count(db: &dvk_store::Db, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}

@@ -1,0 +1,110 @@
+//! The movement at a glance for a unit's subtree (thống kê): the key
+//! figures of a year or phase beside the one before, by field, level and
+//! lower unit, the funnel, and the trend since the movement's first year.
+//! Every figure is read from the summary table of the same scope — the
+//! same statements, the same rules — so the two can never disagree.
+
+use crate::db::Db;
+use crate::documents::ReportPeriod;
+use crate::error::ServiceError;
+use crate::reference::Catalogue;
+use crate::service::current_year;
+use crate::summary::{summary, totals_by_year, years, Summary};
+use crate::units::UnitTree;
+use dvk_domain::auth::Actor;
+use dvk_domain::summary::Tally;
+
+/// The first year the dashboard's trend shows: the 2021–2025 phase.
+pub const FIRST_YEAR: i32 = 2021;
+
+/// The key figures of a period, in the funnel's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Registrations sent onward (not drafts or withdrawn).
+    pub registered: i64,
+    /// Accepted by the Front, whatever came after.
+    pub accepted: i64,
+    /// Recognition decisions' entries, summed over levels.
+    pub recognised: i64,
+    /// Chosen as outstanding (rewarded ones included).
+    pub outstanding: i64,
+    /// Entries rewarded, summed over forms of reward.
+    pub rewarded: i64,
+    /// Removed from the register or revoked.
+    pub removed: i64,
+}
+
+impl Figures {
+    pub fn of(t: &Tally) -> Figures {
+        Figures {
+            registered: t.registered,
+            accepted: t.accepted,
+            recognised: t.recognised.values().sum(),
+            outstanding: t.outstanding,
+            rewarded: t.rewarded.values().sum(),
+            removed: t.removed,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The period's summary table: its total, fields, levels and rows.
+    pub summary: Summary,
+    pub figures: Figures,
+    /// The period before (the year before, or the phase before) and its
+    /// figures, when there is one since the movement began.
+    pub previous: Option<(ReportPeriod, Figures)>,
+    /// Each year from [`FIRST_YEAR`] to this year (or the period's last
+    /// year, if later), with its figures.
+    pub trend: Vec<(i32, Figures)>,
+}
+
+/// The dashboard of `unit_id` for `period`, for those who follow the unit
+/// (the summary table's readers).
+pub async fn dashboard(
+    db: &Db,
+    cat: &Catalogue,
+    tree: &UnitTree,
+    actor: &Actor,
+    unit_id: i64,
+    period: ReportPeriod,
+) -> Result<Dashboard, ServiceError> {
+    let now = summary(db, cat, tree, actor, unit_id, period.clone()).await?;
+    let figures = Figures::of(&now.rows[0].row.tally);
+    let previous = match previous_period(cat, &period) {
+        Some(p) => {
+            let before = summary(db, cat, tree, actor, unit_id, p.clone()).await?;
+            Some((p, Figures::of(&before.rows[0].row.tally)))
+        }
+        None => None,
+    };
+    let last = current_year().max(years(cat, &period)?.1);
+    let by_year = totals_by_year(db, cat, tree, actor, unit_id, (FIRST_YEAR, last)).await?;
+    let trend = (FIRST_YEAR..=last)
+        .map(|y| (y, by_year.get(&y).map(Figures::of).unwrap_or_default()))
+        .collect();
+    Ok(Dashboard {
+        summary: now,
+        figures,
+        previous,
+        trend,
+    })
+}
+
+/// The year before, or the phase before in the catalogue; none before
+/// the movement's first year.
+pub fn previous_period(cat: &Catalogue, period: &ReportPeriod) -> Option<ReportPeriod> {
+    match period {
+        ReportPeriod::Year(y) if *y > FIRST_YEAR => Some(ReportPeriod::Year(y - 1)),
+        ReportPeriod::Year(_) => None,
+        ReportPeriod::Phase(code) => {
+            let this = cat.phases.iter().find(|p| &p.code == code)?;
+            cat.phases
+                .iter()
+                .filter(|p| p.last_year < this.first_year && p.last_year >= FIRST_YEAR)
+                .max_by_key(|p| p.last_year)
+                .map(|p| ReportPeriod::Phase(p.code.clone()))
+        }
+    }
+}
