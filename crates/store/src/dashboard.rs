@@ -70,6 +70,16 @@ pub async fn dashboard(
     unit_id: i64,
     period: ReportPeriod,
 ) -> Result<Dashboard, ServiceError> {
+    // A year the movement can have: the trend runs from 2021 to it.
+    let this_year = current_year();
+    if let ReportPeriod::Year(y) = &period {
+        if !(FIRST_YEAR..=this_year + 1).contains(y) {
+            return Err(ServiceError::invalid(
+                "year",
+                format!("Chọn năm từ {FIRST_YEAR} đến {}.", this_year + 1),
+            ));
+        }
+    }
     let now = summary(db, cat, tree, actor, unit_id, period.clone()).await?;
     let figures = Figures::of(&now.rows[0].row.tally);
     let previous = match previous_period(cat, &period) {
@@ -79,7 +89,7 @@ pub async fn dashboard(
         }
         None => None,
     };
-    let last = current_year().max(years(cat, &period)?.1);
+    let last = this_year.max(years(cat, &period)?.1);
     let by_year = totals_by_year(db, cat, tree, actor, unit_id, (FIRST_YEAR, last)).await?;
     let trend = (FIRST_YEAR..=last)
         .map(|y| (y, by_year.get(&y).map(Figures::of).unwrap_or_default()))

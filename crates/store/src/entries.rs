@@ -451,6 +451,21 @@ impl Db {
         Ok(row.as_ref().map(detail_from_row).transpose()?)
     }
 
+    /// Entry `id` and the models it replicates, each the one before
+    /// replicated, up the lineage (at most 64 steps), in one statement.
+    pub async fn replication_chain(&self, id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows = q("WITH RECURSIVE up(id, step) AS (SELECT CAST($1 AS BIGINT), 0 \
+                      UNION ALL SELECT e.replicates_id, up.step + 1 FROM entries e JOIN up ON e.id = up.id \
+                      WHERE e.replicates_id IS NOT NULL AND up.step < 64) SELECT id FROM up")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()?)
+    }
+
     /// Registration status of each lower unit of `parent` for `year`, one
     /// statement: units valid during the year, with counts over their subtrees.
     pub(crate) async fn registration_status(

@@ -165,7 +165,8 @@ pub async fn create_entry(
 }
 
 /// A model may replicate one its registering officer can see, or any
-/// recognised model (recognised models are public).
+/// recognised model (recognised models are public); never itself, nor one
+/// that replicates it.
 async fn check_replicates(
     db: &Db,
     actor: &Actor,
@@ -173,8 +174,26 @@ async fn check_replicates(
     own_id: Option<i64>,
 ) -> Result<(), ServiceError> {
     if let Some(id) = r.replicates {
+        if Some(id) == own_id {
+            return Err(ServiceError::invalid(
+                "replicates",
+                "Hồ sơ không thể nhân rộng từ chính nó.",
+            ));
+        }
+        // No lineage may loop: the model replicated must not descend,
+        // however far, from the entry being edited.
+        if let Some(own) = own_id {
+            if db.replication_chain(id).await?.contains(&own) {
+                return Err(ServiceError::invalid(
+                    "replicates",
+                    format!(
+                        "Mô hình #{id} được nhân rộng (trực tiếp hoặc qua mô hình khác) từ chính hồ sơ này, nên hồ sơ không thể nhân rộng từ nó."
+                    ),
+                ));
+            }
+        }
         let usable = match db.entry(id).await? {
-            Some(e) if Some(id) != own_id => {
+            Some(e) => {
                 auth::can_view_entry(actor, &e.scope())
                     || matches!(
                         e.state,

@@ -15,6 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use dvk_domain::summary::RowKind;
+use dvk_domain::unit::RegistrationStatus;
 use dvk_store::dashboard::{Dashboard, Figures};
 use dvk_store::documents::ReportPeriod;
 use dvk_store::summary::ColKey;
@@ -27,7 +28,8 @@ pub struct DashboardQuery {
     year: String,
     /// A phase code instead of a year.
     phase: String,
-    /// One chart as a file: `xa`, `linh-vuc`, `cap`, `pheu` or `xu-huong`.
+    /// One chart as a file: `xa`, `linh-vuc`, `cap`, `pheu`, `tinh-hinh` or
+    /// `xu-huong`.
     chart: String,
 }
 
@@ -122,8 +124,19 @@ fn period_query(p: &ReportPeriod) -> String {
     }
 }
 
+/// How many lower units stand at each registration status this year.
+pub struct StatusCounts {
+    pub year: i32,
+    pub units: [(RegistrationStatus, i64); 4],
+}
+
 /// The charts of the page; `phases` are (name, first year, last year).
-fn charts(d: &Dashboard, base: &str, phases: &[(String, i32, i32)]) -> Vec<ChartView> {
+fn charts(
+    d: &Dashboard,
+    base: &str,
+    phases: &[(String, i32, i32)],
+    status: &StatusCounts,
+) -> Vec<ChartView> {
     let s = &d.summary;
     let total = &s.rows[0].row.tally;
     let unit = s.unit.id;
@@ -248,6 +261,28 @@ fn charts(d: &Dashboard, base: &str, phases: &[(String, i32, i32)]) -> Vec<Chart
             .collect(),
     );
 
+    push(
+        "tinh-hinh",
+        format!(
+            "Tình hình đăng ký của các đơn vị cấp dưới, năm {}",
+            status.year
+        ),
+        format!(
+            "Biểu đồ thanh: số đơn vị trực thuộc {} theo tình hình đăng ký năm {}.",
+            s.unit.name, status.year
+        ),
+        vec!["Tình hình".into(), "Số đơn vị".into()],
+        status
+            .units
+            .iter()
+            .map(|(st, n)| Bar {
+                label: st.label().into(),
+                value: *n,
+                href: Some(format!("/status?unit={unit}&year={}", status.year)),
+            })
+            .collect(),
+    );
+
     // The trend since 2021, with the phases and the 2025 reform.
     let years: Vec<i32> = d.trend.iter().map(|(y, _)| *y).collect();
     let registered: Vec<i64> = d.trend.iter().map(|(_, f)| f.registered).collect();
@@ -353,12 +388,34 @@ pub async fn dashboard(
         .iter()
         .map(|p| (p.name.clone(), p.first_year, p.last_year))
         .collect();
-    let charts = charts(&d, &base, &phases);
+    // This year's registration status of the lower units (the status
+    // page's rows, counted by status).
+    let at = dvk_store::tracking::Followed {
+        unit: sc.unit.clone(),
+        year: sc.this_year,
+    };
+    let mut units = [
+        (RegistrationStatus::NotSent, 0),
+        (RegistrationStatus::Waiting, 0),
+        (RegistrationStatus::Returned, 0),
+        (RegistrationStatus::Accepted, 0),
+    ];
+    for r in dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await? {
+        let st = RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted);
+        if let Some(c) = units.iter_mut().find(|(s, _)| *s == st) {
+            c.1 += 1;
+        }
+    }
+    let status = StatusCounts {
+        year: sc.this_year,
+        units,
+    };
+    let charts = charts(&d, &base, &phases, &status);
     if !q.chart.trim().is_empty() {
         let Some(c) = charts.iter().find(|c| c.id == q.chart.trim()) else {
             return Err(dvk_store::ServiceError::invalid(
                 "chart",
-                "Biểu đồ chỉ có thể là xa, linh-vuc, cap, pheu hoặc xu-huong.",
+                "Biểu đồ chỉ có thể là xa, linh-vuc, cap, pheu, tinh-hinh hoặc xu-huong.",
             )
             .into());
         };

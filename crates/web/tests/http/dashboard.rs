@@ -3,6 +3,7 @@
 //! their labels and values and download as SVG, and only those who follow
 //! a unit see it.
 
+use dvk_domain::unit::RegistrationStatus;
 use dvk_store::dashboard::{dashboard, Figures, FIRST_YEAR};
 use dvk_store::documents::ReportPeriod;
 use reqwest::StatusCode;
@@ -49,7 +50,7 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
         .unwrap()
         .parse()
         .unwrap();
-    assert!(queries <= 20, "the dashboard issues {queries} queries");
+    assert!(queries <= 24, "the dashboard issues {queries} queries");
     let page = res.text().await.unwrap();
     assert!(page.contains("Thống kê phong trào năm 2025"), "{page}");
     let shown = figures(&page);
@@ -211,6 +212,36 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
     assert_eq!(xa.matches("<rect x=\"4\"").count(), 15);
     assert_eq!(xa.matches("<th scope=\"row\">").count(), units);
 
+    // This year's registration status of the lower units: as many units
+    // at each status as the status page shows.
+    let year = dvk_store::service::current_year();
+    let at = dvk_store::tracking::Followed {
+        unit: s.province.clone(),
+        year,
+    };
+    let rows = dvk_store::tracking::registration_status(&s.db, &actor, &at)
+        .await
+        .unwrap();
+    let status =
+        &page[page.find("id=\"tinh-hinh-title\"").unwrap()..page.find("id=\"xu-huong\"").unwrap()];
+    for st in [
+        RegistrationStatus::NotSent,
+        RegistrationStatus::Waiting,
+        RegistrationStatus::Returned,
+        RegistrationStatus::Accepted,
+    ] {
+        let n = rows
+            .iter()
+            .filter(|r| RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted) == st)
+            .count();
+        let cell = format!(
+            "<th scope=\"row\">{}</th><td class=\"num\"><a href=\"/status?unit={}&#38;year={year}\">{n}</a></td>",
+            st.label(),
+            s.province.id
+        );
+        assert!(status.contains(&cell), "{cell} in {status}");
+    }
+
     // Step 6: each chart downloads as an SVG file; an unknown one is refused.
     let res = secretariat.get("/thong-ke?year=2025&chart=xu-huong").await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -267,6 +298,20 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap();
     assert!(bad.to_string().contains("Không có giai đoạn này"), "{bad}");
+    // A year far out is refused, not counted year by year up to it.
+    for year in ["2147483647", "1900"] {
+        let res = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/dashboard?unit={}&year={year}",
+                s.base, s.province.id
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res.text().await.unwrap().contains("Chọn năm từ 2021 đến"));
+    }
 
     // Step 8: a commune's Front follows its own commune only.
     let commune = Client::login(&s.base, "mttq.tohieu").await;

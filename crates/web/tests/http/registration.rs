@@ -585,8 +585,34 @@ pub(crate) async fn other_units_records_cannot_be_referenced(kind: Kind) {
     f.push(("replicates", own.to_string()));
     let res = officer.post("/entries", &as_refs(&f)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = officer.get_text(&location(&res)).await;
+    let copy_page = location(&res);
+    let page = officer.get_text(&copy_page).await;
     assert!(page.contains(&format!("#{own} Mô hình thử nghiệm")));
+    let copy: i64 = copy_page
+        .split('?')
+        .next()
+        .and_then(|p| p.rsplit('/').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // No lineage loops: the replicated model cannot itself replicate its
+    // copy, nor itself.
+    let before = snapshot(&s.db).await;
+    for (target, says) in [
+        (
+            copy,
+            format!("Mô hình #{copy} được nhân rộng (trực tiếp hoặc qua mô hình khác) từ chính hồ sơ này"),
+        ),
+        (own, "Hồ sơ không thể nhân rộng từ chính nó.".to_owned()),
+    ] {
+        let mut f = full_form(front_a.id, "Mô hình thử nghiệm");
+        f.push(("replicates", target.to_string()));
+        f.push(("version", "1".into()));
+        let res = officer.post(&format!("/entries/{own}/edit"), &as_refs(&f)).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(res.text().await.unwrap().contains(&says), "{says}");
+    }
+    assert_eq!(snapshot(&s.db).await, before);
     // A role for an account that does not exist is a clear error, not a failure.
     let admin = Client::login(&s.base, "quantri").await;
     let before = snapshot(&s.db).await;
