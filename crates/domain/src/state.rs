@@ -101,9 +101,6 @@ impl EntryState {
         )
     }
 
-    /// States only reached before an entry is first proposed (`Propose`
-    /// leaves `Accepted`, and nothing leads back): such an entry has never
-    /// been appraised, recognised or rewarded.
     /// Accepted by the Front, whatever came after (the funnel's second
     /// step): no transition leads from these back before acceptance.
     pub fn past_acceptance(self) -> bool {
@@ -113,6 +110,9 @@ impl EntryState {
         )
     }
 
+    /// States only reached before an entry is first proposed (`Propose`
+    /// leaves `Accepted`, and nothing leads back): such an entry has never
+    /// been appraised, recognised or rewarded.
     pub fn before_any_proposal(self) -> bool {
         matches!(
             self,

@@ -180,18 +180,6 @@ async fn check_replicates(
                 "Hồ sơ không thể nhân rộng từ chính nó.",
             ));
         }
-        // No lineage may loop: the model replicated must not descend,
-        // however far, from the entry being edited.
-        if let Some(own) = own_id {
-            if db.replication_chain(id).await?.contains(&own) {
-                return Err(ServiceError::invalid(
-                    "replicates",
-                    format!(
-                        "Mô hình #{id} được nhân rộng (trực tiếp hoặc qua mô hình khác) từ chính hồ sơ này, nên hồ sơ không thể nhân rộng từ nó."
-                    ),
-                ));
-            }
-        }
         let usable = match db.entry(id).await? {
             Some(e) => {
                 auth::can_view_entry(actor, &e.scope())
@@ -207,6 +195,19 @@ async fn check_replicates(
                 "replicates",
                 format!("Không có mô hình mã #{id} để nhân rộng."),
             ));
+        }
+        // Only then, so nothing is said of a model the officer may not
+        // see: no lineage may loop; the model replicated must not descend,
+        // however far, from the entry being edited.
+        if let Some(own) = own_id {
+            if db.replication_chain(id).await?.contains(&own) {
+                return Err(ServiceError::invalid(
+                    "replicates",
+                    format!(
+                        "Mô hình #{id} được nhân rộng (trực tiếp hoặc qua mô hình khác) từ chính hồ sơ này, nên hồ sơ không thể nhân rộng từ nó."
+                    ),
+                ));
+            }
         }
     }
     Ok(())

@@ -186,7 +186,8 @@ impl Trend {
                 // The name stays inside the drawing when its band is narrow
                 // at an edge (about 5 units a character at size 10).
                 let half = b.label.chars().count() as f64 * 2.6;
-                let mid = ((from + to) / 2.0).clamp(LEFT + half, WIDTH - 4.0 - half);
+                // (max, then min: a name wider than the drawing stays centred.)
+                let mid = ((from + to) / 2.0).max(LEFT + half).min(WIDTH - 4.0 - half);
                 BandView {
                     x: at(from),
                     w: at((to - from).max(0.0)),

@@ -613,6 +613,28 @@ pub(crate) async fn other_units_records_cannot_be_referenced(kind: Kind) {
         assert!(res.text().await.unwrap().contains(&says), "{says}");
     }
     assert_eq!(snapshot(&s.db).await, before);
+    // A model the officer may not see says nothing of its lineage, even
+    // when it descends from the entry being edited.
+    sqlx::query("UPDATE entries SET replicates_id = $1 WHERE id = $2")
+        .bind(own)
+        .bind(other)
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    let before = snapshot(&s.db).await;
+    let mut f = full_form(front_a.id, "Mô hình thử nghiệm");
+    f.push(("replicates", other.to_string()));
+    f.push(("version", "1".into()));
+    let res = officer
+        .post(&format!("/entries/{own}/edit"), &as_refs(&f))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(&format!("Không có mô hình mã #{other}"))
+            && !text.contains("từ chính hồ sơ này")
+    );
+    assert_eq!(snapshot(&s.db).await, before);
     // A role for an account that does not exist is a clear error, not a failure.
     let admin = Client::login(&s.base, "quantri").await;
     let before = snapshot(&s.db).await;
