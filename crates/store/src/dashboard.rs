@@ -6,13 +6,18 @@
 
 use crate::db::Db;
 use crate::documents::ReportPeriod;
+use crate::entries::{bind_all, Param};
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
 use crate::service::current_year;
-use crate::summary::{summary, totals_by_year, years, Summary};
+use crate::service::readable_roots;
+use crate::summary::{
+    period_condition, scope_condition, scopes_of, summary, totals_by_year, years, Summary,
+};
 use crate::units::UnitTree;
 use dvk_domain::auth::Actor;
 use dvk_domain::summary::Tally;
+use sqlx::Row;
 
 /// The first year the dashboard's trend shows: the 2021–2025 phase.
 pub const FIRST_YEAR: i32 = 2021;
@@ -58,7 +63,23 @@ pub struct Dashboard {
     /// Each year from [`FIRST_YEAR`] to this year (or the period's last
     /// year, if later), with its figures.
     pub trend: Vec<(i32, Figures)>,
+    /// The models replicated most in the scope and period.
+    pub spread: Vec<Spread>,
 }
+
+/// A model and how far it spread: the registrations (sent) in the scope
+/// and period that replicate it, and the units they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spread {
+    pub id: i64,
+    pub title: String,
+    pub unit_name: String,
+    pub replicas: i64,
+    pub units: i64,
+}
+
+/// Models listed as spread widest.
+pub const SPREAD_LISTED: usize = 10;
 
 /// The dashboard of `unit_id` for `period`, for those who follow the unit
 /// (the summary table's readers).
@@ -94,12 +115,61 @@ pub async fn dashboard(
     let trend = (FIRST_YEAR..=last)
         .map(|y| (y, by_year.get(&y).map(Figures::of).unwrap_or_default()))
         .collect();
+    let spread = spread(db, actor, &now).await?;
     Ok(Dashboard {
         summary: now,
         figures,
         previous,
         trend,
+        spread,
     })
+}
+
+/// The models replicated most by registrations in `table`'s scope and
+/// period: only models the reader may see (in their subtrees, or
+/// recognised), one statement (two the first time a reader's inherited
+/// units are read).
+async fn spread(db: &Db, actor: &Actor, table: &Summary) -> Result<Vec<Spread>, ServiceError> {
+    let roots = readable_roots(db, actor).await?;
+    let scopes = scopes_of(db, &table.unit).await?;
+    let (scope_sql, mut values) = scope_condition(&scopes, 3);
+    let (period_sql, period_params) = period_condition(&table.period, table.span());
+    let mut seen = Vec::new();
+    for r in &roots {
+        let n = values.len() + 3;
+        seen.push(format!(
+            "(o.unit_path >= ${n} AND o.unit_path < ${})",
+            n + 1
+        ));
+        values.push(r.as_str().to_owned());
+        values.push(r.subtree_upper_bound());
+    }
+    seen.push("o.state IN ('recognised', 'outstanding', 'rewarded')".to_owned());
+    let sql = format!(
+        "SELECT o.id, o.title, u.name AS unit_name, COUNT(*) AS replicas, COUNT(DISTINCT e.unit_id) AS units \
+         FROM entries e JOIN entries o ON o.id = e.replicates_id JOIN units u ON u.id = o.unit_id \
+         WHERE {period_sql} AND {scope_sql} AND e.state NOT IN ('draft', 'withdrawn') AND ({}) \
+         GROUP BY o.id, o.title, u.name ORDER BY COUNT(*) DESC, COUNT(DISTINCT e.unit_id) DESC, o.id \
+         LIMIT {SPREAD_LISTED}",
+        seen.join(" OR ")
+    );
+    let params: Vec<Param> = period_params
+        .into_iter()
+        .chain(values.into_iter().map(Param::S))
+        .collect();
+    let rows = bind_all(&sql, &params).fetch_all(&db.read).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(Spread {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                unit_name: r.try_get("unit_name")?,
+                replicas: r.try_get("replicas")?,
+                units: r.try_get("units")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// The year before, or the phase before in the catalogue; none before

@@ -199,6 +199,8 @@ pub struct Counted {
     pub reward_form: Option<i64>,
     /// Kept on the register by a review held in these years.
     pub kept_in: Option<(i32, i32)>,
+    /// Replicating this model (the dashboard's spread figures).
+    pub replicates: Option<i64>,
 }
 
 impl Db {
@@ -280,6 +282,12 @@ impl Db {
                 "EXISTS (SELECT 1 FROM decision_entries x JOIN decisions d ON d.id = x.decision_id \
                  WHERE x.entry_id = e.id AND d.level_code = ${})",
                 push(&mut params, Param::S(l.clone()))
+            ));
+        }
+        if let Some(model) = c.replicates {
+            conds.push(format!(
+                "e.replicates_id = ${}",
+                push(&mut params, Param::I(model))
             ));
         }
         if let Some(form) = c.reward_form {

@@ -204,7 +204,7 @@ fn top_field(cat: &Catalogue, mut id: i64) -> i64 {
 
 /// `(e.unit_path …)` within any of `scopes`, its values numbered from
 /// `$first`.
-fn scope_condition(scopes: &[UnitPath], first: usize) -> (String, Vec<String>) {
+pub(crate) fn scope_condition(scopes: &[UnitPath], first: usize) -> (String, Vec<String>) {
     let mut cond = Vec::new();
     let mut values: Vec<String> = Vec::new();
     for s in scopes {
@@ -219,6 +219,33 @@ fn scope_condition(scopes: &[UnitPath], first: usize) -> (String, Vec<String>) {
     (format!("({})", cond.join(" OR ")), values)
 }
 
+/// The condition on `entries e` (or its counters) for `period` as `$1`
+/// and `$2`: a phase code, or the first and last year.
+pub(crate) fn period_condition(
+    period: &ReportPeriod,
+    (first, last): (i32, i32),
+) -> (&'static str, [Param; 2]) {
+    match period {
+        ReportPeriod::Year(_) => (
+            "e.year >= $1 AND e.year <= $2",
+            [Param::I(first as i64), Param::I(last as i64)],
+        ),
+        ReportPeriod::Phase(p) => (
+            "e.phase = $1 AND $2 = $2",
+            [Param::S(p.clone()), Param::S(p.clone())],
+        ),
+    }
+}
+
+/// The subtrees a unit's table counts: its own, and those of the units it
+/// was formed from in 2025 (one statement).
+pub(crate) async fn scopes_of(db: &Db, unit: &Unit) -> Result<Vec<UnitPath>, ServiceError> {
+    let (_, predecessors) = db.successors_and_predecessors(unit.id).await?;
+    let mut scopes: Vec<UnitPath> = vec![unit.path.clone()];
+    scopes.extend(predecessors.iter().map(|p| p.path.clone()));
+    Ok(scopes)
+}
+
 /// The summary's counts of entries in `scopes` for `period`, grouped by
 /// `by` (`e.unit_id` for the table's rows, `e.year` for a trend): three
 /// statements, over the counters, decisions and rewards.
@@ -231,17 +258,7 @@ async fn tallies(
     by: &str,
 ) -> Result<HashMap<i64, Tally>, ServiceError> {
     let (scope_sql, values) = scope_condition(scopes, 3);
-    // $1 and $2: the period (a phase code, or the first and last year).
-    let (period_sql, period_params) = match period {
-        ReportPeriod::Year(_) => (
-            "e.year >= $1 AND e.year <= $2",
-            [Param::I(first as i64), Param::I(last as i64)],
-        ),
-        ReportPeriod::Phase(p) => (
-            "e.phase = $1 AND $2 = $2",
-            [Param::S(p.clone()), Param::S(p.clone())],
-        ),
-    };
+    let (period_sql, period_params) = period_condition(period, (first, last));
     let fetch = |sql: String| {
         let params: Vec<Param> = period_params
             .iter()
@@ -344,9 +361,7 @@ pub async fn totals_by_year(
     (first, last): (i32, i32),
 ) -> Result<BTreeMap<i32, Tally>, ServiceError> {
     let unit = followed_unit(tree, actor, unit_id)?;
-    let (_, predecessors) = db.successors_and_predecessors(unit.id).await?;
-    let mut scopes: Vec<UnitPath> = vec![unit.path.clone()];
-    scopes.extend(predecessors.iter().map(|p| p.path.clone()));
+    let scopes = scopes_of(db, &unit).await?;
     let by_year = tallies(
         db,
         cat,

@@ -79,6 +79,21 @@ pub struct DashboardJson {
     pub by_level: Vec<NamedCount>,
     /// Each year from 2021.
     pub trend: Vec<YearFigures>,
+    /// The models replicated most by registrations in the scope and period
+    /// (only models the caller may see).
+    pub spread: Vec<SpreadJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SpreadJson {
+    /// The model's entry id.
+    pub id: i64,
+    pub title: String,
+    pub unit_name: String,
+    /// Registrations (sent) replicating it.
+    pub replicas: i64,
+    /// Units those came from.
+    pub units: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "Thống kê",
@@ -146,6 +161,17 @@ pub async fn dashboard(
                 key: code.clone(),
                 name: name.clone(),
                 count: total.recognised.get(code).copied().unwrap_or(0),
+            })
+            .collect(),
+        spread: d
+            .spread
+            .iter()
+            .map(|m| SpreadJson {
+                id: m.id,
+                title: m.title.clone(),
+                unit_name: m.unit_name.clone(),
+                replicas: m.replicas,
+                units: m.units,
             })
             .collect(),
         trend: d

@@ -73,7 +73,18 @@ pub struct DashboardPage {
     pub figures: Vec<FigureView>,
     pub compared_with: String,
     pub charts: Vec<ChartView>,
+    pub spread: Vec<SpreadView>,
     pub summary_href: String,
+}
+
+/// A model spread widest: its page, and the registrations replicating it.
+pub struct SpreadView {
+    pub href: String,
+    pub title: String,
+    pub unit_name: String,
+    pub replicas: String,
+    pub replicas_href: String,
+    pub units: String,
 }
 
 /// Bars drawn at most in one chart.
@@ -504,6 +515,21 @@ pub async fn dashboard(
             .collect(),
         figures,
         charts,
+        spread: d
+            .spread
+            .iter()
+            .map(|m| SpreadView {
+                href: format!("/entries/{}", m.id),
+                title: m.title.clone(),
+                unit_name: m.unit_name.clone(),
+                replicas: fmt_money(m.replicas),
+                replicas_href: format!(
+                    "/entries?unit={}&{pq}&sent=1&replicates={}",
+                    sc.unit.id, m.id
+                ),
+                units: fmt_money(m.units),
+            })
+            .collect(),
         summary_href: format!("/summary?unit={}&{pq}", sc.unit.id),
     };
     Ok(view.into_response())

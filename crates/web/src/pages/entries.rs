@@ -48,6 +48,8 @@ pub struct ListQuery {
     states: String,
     recognised: String,
     reward: String,
+    /// Replicating this model (a dashboard's spread figure).
+    replicates: String,
     kept: String,
     alone: String,
 }
@@ -174,6 +176,7 @@ async fn filter_of(state: &AppState, user: &User, lq: &ListQuery) -> AppResult<E
             .map(|l| l.code.clone()),
         reward_form: lq.reward.trim().parse().ok(),
         kept_in: kept,
+        replicates: lq.replicates.trim().parse().ok(),
     };
     Ok(EntryFilter {
         visible: user.actor.visible_roots(),

@@ -313,10 +313,72 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
         assert!(res.text().await.unwrap().contains("Chọn năm từ 2021 đến"));
     }
 
-    // Step 8: a commune's Front follows its own commune only.
+    // Step 8: the models spread widest: a recognised model replicated
+    // three times from two communes in 2026, each count opening its list.
+    let model: i64 = sqlx::query_scalar("SELECT MIN(id) FROM entries WHERE state = 'recognised'")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    let (_, front_a, _, front_b) = commune_units(&s.db).await;
+    for (officer, unit) in [
+        ("canbo.tohieu", front_a.id),
+        ("canbo.tohieu", front_a.id),
+        ("canbo.chiengan", front_b.id),
+    ] {
+        let mut f = full_form(unit, "Nhân rộng mô hình hay");
+        f.push(("replicates", model.to_string()));
+        let form: dvk_domain::entry::EntryForm =
+            serde_urlencoded::from_str(&serde_urlencoded::to_string(&f).unwrap()).unwrap();
+        let who = actor_of(&s.db, officer).await;
+        let id = dvk_store::service::create_entry(&s.db, &cat, &who, &form)
+            .await
+            .unwrap();
+        dvk_store::service::transition(
+            &s.db,
+            &who,
+            id,
+            dvk_domain::state::Transition::Submit,
+            "",
+            1,
+        )
+        .await
+        .unwrap();
+    }
+    let page = secretariat.get_text("/thong-ke?year=2026").await;
+    let spread = &page[page.find("id=\"nhan-rong\"").unwrap()..];
+    let row = spread
+        .split("<tr>")
+        .find(|r| r.contains(&format!("href=\"/entries/{model}\"")))
+        .unwrap_or_else(|| panic!("model #{model} listed: {spread}"));
+    let cells: Vec<&str> = row.split("<td class=\"num\">").skip(1).collect();
+    assert!(
+        cells[0].contains(">3</a>") && cells[1].starts_with("2<"),
+        "{row}"
+    );
+    let href = cells[0].split('"').nth(1).unwrap().replace("&#38;", "&");
+    assert_eq!(page_total(&secretariat, &href).await, 3, "{href}");
+
+    // Step 9: a commune's Front follows its own commune only.
     let commune = Client::login(&s.base, "mttq.tohieu").await;
     let own = commune.get_text("/thong-ke?year=2025").await;
     assert!(own.contains("Phường Tô Hiệu"), "{own}");
+    // A model it may not see (another commune's draft) is never listed as
+    // spread, though an entry of its own names it.
+    let hidden = fixture_entry(&s.db, "canbo.chiengan", "", front_b.id, false).await;
+    sqlx::query(
+        "UPDATE entries SET replicates_id = $1 WHERE id = (SELECT MAX(id) FROM entries WHERE unit_id = $2 AND year = 2026 AND state = 'submitted')",
+    )
+    .bind(hidden)
+    .bind(front_a.id)
+    .execute(&s.db.pool)
+    .await
+    .unwrap();
+    let own = commune.get_text("/thong-ke?year=2026").await;
+    assert!(!own.contains(&format!("href=\"/entries/{hidden}\"")));
+    assert!(
+        own.contains(&format!("href=\"/entries/{model}\"")),
+        "the recognised model still is"
+    );
     let res = commune
         .get(&format!("/thong-ke?year=2025&unit={}", s.province.id))
         .await;
