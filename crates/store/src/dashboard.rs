@@ -67,6 +67,27 @@ pub struct Dashboard {
     pub spread: Vec<Spread>,
 }
 
+impl Dashboard {
+    /// The lower units' rows, most registrations first (ties in
+    /// Vietnamese order): the page's chart and the API's list alike.
+    pub fn units_by_registrations(&self) -> Vec<&dvk_domain::summary::Row> {
+        let mut units: Vec<_> = self
+            .summary
+            .rows
+            .iter()
+            .map(|l| &l.row)
+            .filter(|r| r.kind == dvk_domain::summary::RowKind::Unit)
+            .collect();
+        units.sort_by(|a, b| {
+            b.tally
+                .registered
+                .cmp(&a.tally.registered)
+                .then_with(|| dvk_domain::text::compare_vi(&a.name, &b.name))
+        });
+        units
+    }
+}
+
 /// A model and how far it spread: the registrations (sent) in the scope
 /// and period that replicate it, and the units they came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

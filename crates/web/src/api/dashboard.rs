@@ -6,7 +6,6 @@ use super::{ApiQuery, ApiResult, ApiUser};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use dvk_domain::summary::RowKind;
 use dvk_store::dashboard::Figures;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -120,21 +119,15 @@ pub async fn dashboard(
     .await?;
     let s = &d.summary;
     let total = &s.rows[0].row.tally;
-    let mut by_unit: Vec<NamedCount> = s
-        .rows
-        .iter()
-        .filter(|l| l.row.kind == RowKind::Unit)
-        .map(|l| NamedCount {
-            key: l.row.unit_id.to_string(),
-            name: l.row.name.clone(),
-            count: l.row.tally.registered,
+    let by_unit = d
+        .units_by_registrations()
+        .into_iter()
+        .map(|r| NamedCount {
+            key: r.unit_id.to_string(),
+            name: r.name.clone(),
+            count: r.tally.registered,
         })
         .collect();
-    by_unit.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| dvk_domain::text::compare_vi(&a.name, &b.name))
-    });
     Ok(Json(DashboardJson {
         unit_id: s.unit.id,
         unit_name: s.unit.name.clone(),

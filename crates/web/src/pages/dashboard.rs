@@ -3,7 +3,7 @@
 //! their numbers as tables beside them, every number opening the entries
 //! it counts. Each chart downloads as SVG.
 
-use super::status::{scope, StatusQuery};
+use super::summary::{choose_period, PeriodChoice};
 use crate::charts::{Band, Bar, Bars, Marker, Series, Trend};
 use crate::ctx::User;
 use crate::error::AppResult;
@@ -14,7 +14,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use dvk_domain::summary::RowKind;
 use dvk_domain::unit::RegistrationStatus;
 use dvk_store::dashboard::{Dashboard, Figures};
 use dvk_store::documents::ReportPeriod;
@@ -190,18 +189,7 @@ fn charts(
         };
 
     // Lower units, most registrations first.
-    let mut units: Vec<_> = s
-        .rows
-        .iter()
-        .filter(|l| l.row.kind == RowKind::Unit)
-        .collect();
-    units.sort_by(|a, b| {
-        b.row
-            .tally
-            .registered
-            .cmp(&a.row.tally.registered)
-            .then_with(|| dvk_domain::text::compare_vi(&a.row.name, &b.row.name))
-    });
+    let units = d.units_by_registrations();
     push(
         "xa",
         format!(
@@ -220,11 +208,11 @@ fn charts(
         units
             .iter()
             .map(|l| Bar {
-                label: l.row.name.clone(),
-                value: l.row.tally.registered,
+                label: l.name.clone(),
+                value: l.tally.registered,
                 href: Some(format!(
                     "/entries?unit={}&alone=1&{period}&sent=1",
-                    l.row.unit_id
+                    l.unit_id
                 )),
             })
             .collect(),
@@ -366,33 +354,25 @@ pub async fn dashboard(
     user: User,
     Query(q): Query<DashboardQuery>,
 ) -> AppResult<Response> {
-    let sq = StatusQuery {
-        unit: q.unit.clone(),
-        year: q.year.clone(),
-        format: String::new(),
-    };
-    let sc = scope(&state, &user, &sq, "xem thống kê").await?;
-    let phase = state
-        .catalogue
-        .phases
-        .iter()
-        .find(|p| p.code == q.phase.trim())
-        .cloned();
-    let period = match &phase {
-        Some(p) => ReportPeriod::Phase(p.code.clone()),
-        None => ReportPeriod::Year(sc.year),
-    };
+    let PeriodChoice {
+        unit,
+        period,
+        roots,
+        years,
+        phases: phase_options,
+    } = choose_period(&state, &user, &q.unit, &q.year, &q.phase, "xem thống kê").await?;
+    let this_year = dvk_store::service::current_year();
     let tree = state.units(user.info.units_version).await?;
     let d = dvk_store::dashboard::dashboard(
         &state.db,
         &state.catalogue,
         &tree,
         &user.actor,
-        sc.unit.id,
+        unit.id,
         period.clone(),
     )
     .await?;
-    let base = format!("/thong-ke?unit={}&{}", sc.unit.id, period_query(&period));
+    let base = format!("/thong-ke?unit={}&{}", unit.id, period_query(&period));
     let phases: Vec<(String, i32, i32)> = state
         .catalogue
         .phases
@@ -402,8 +382,8 @@ pub async fn dashboard(
     // This year's registration status of the lower units (the status
     // page's rows, counted by status).
     let at = dvk_store::tracking::Followed {
-        unit: sc.unit.clone(),
-        year: sc.this_year,
+        unit: unit.clone(),
+        year: this_year,
     };
     let mut units = [
         (RegistrationStatus::NotSent, 0),
@@ -418,7 +398,7 @@ pub async fn dashboard(
         }
     }
     let status = StatusCounts {
-        year: sc.this_year,
+        year: this_year,
         units,
     };
     let charts = charts(&d, &base, &phases, &status);
@@ -461,58 +441,21 @@ pub async fn dashboard(
                 .as_ref()
                 .map(|(_, before)| change(value(&d.figures), value(before)))
                 .unwrap_or_default(),
-            href: step_href(filter, sc.unit.id, &pq),
+            href: step_href(filter, unit.id, &pq),
         })
         .collect();
     let view = DashboardPage {
         layout: Layout::new("Thống kê", Some(&user.info), &user.csrf, "dashboard"),
-        unit_name: sc.unit.name.clone(),
+        unit_name: unit.name.clone(),
         period: period.words(),
         compared_with: d
             .previous
             .as_ref()
             .map(|(p, _)| format!("so với {}", p.words()))
             .unwrap_or_default(),
-        roots: sc
-            .grant_units
-            .iter()
-            .map(|g| {
-                Opt::new(
-                    g.unit_id.to_string(),
-                    g.unit_name.clone(),
-                    &sc.unit.id.to_string(),
-                )
-            })
-            .chain(
-                (!sc.grant_units.iter().any(|g| g.unit_id == sc.unit.id)).then(|| {
-                    Opt::new(
-                        sc.unit.id.to_string(),
-                        sc.unit.name.clone(),
-                        &sc.unit.id.to_string(),
-                    )
-                }),
-            )
-            .collect(),
-        years: (dvk_store::dashboard::FIRST_YEAR..=sc.this_year)
-            .rev()
-            .map(|y| {
-                Opt::new(
-                    y.to_string(),
-                    y.to_string(),
-                    &if phase.is_none() {
-                        sc.year.to_string()
-                    } else {
-                        String::new()
-                    },
-                )
-            })
-            .collect(),
-        phases: state
-            .catalogue
-            .phases
-            .iter()
-            .map(|p| Opt::new(p.code.clone(), p.name.clone(), q.phase.trim()))
-            .collect(),
+        roots,
+        years,
+        phases: phase_options,
         figures,
         charts,
         spread: d
@@ -523,14 +466,11 @@ pub async fn dashboard(
                 title: m.title.clone(),
                 unit_name: m.unit_name.clone(),
                 replicas: fmt_money(m.replicas),
-                replicas_href: format!(
-                    "/entries?unit={}&{pq}&sent=1&replicates={}",
-                    sc.unit.id, m.id
-                ),
+                replicas_href: format!("/entries?unit={}&{pq}&sent=1&replicates={}", unit.id, m.id),
                 units: fmt_money(m.units),
             })
             .collect(),
-        summary_href: format!("/summary?unit={}&{pq}", sc.unit.id),
+        summary_href: format!("/summary?unit={}&{pq}", unit.id),
     };
     Ok(view.into_response())
 }

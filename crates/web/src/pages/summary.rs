@@ -137,34 +137,104 @@ fn page(s: &Summary) -> (Vec<HeadCell>, Vec<String>, Vec<LineView>) {
     (groups, labels, lines)
 }
 
-pub async fn summary(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<SummaryQuery>,
-) -> AppResult<Response> {
+/// What the summary table and the dashboard look at: the unit (checked),
+/// a year or one of the catalogue's phases, and the pickers' options.
+pub(crate) struct PeriodChoice {
+    pub(crate) unit: dvk_store::units::Unit,
+    pub(crate) period: ReportPeriod,
+    pub(crate) roots: Vec<Opt>,
+    pub(crate) years: Vec<Opt>,
+    pub(crate) phases: Vec<Opt>,
+}
+
+/// Reads the unit, year and phase asked for (unknown values fall back to
+/// the defaults), refusing a unit `user` does not follow.
+pub(crate) async fn choose_period(
+    state: &AppState,
+    user: &User,
+    unit: &str,
+    year: &str,
+    phase: &str,
+    right: &'static str,
+) -> AppResult<PeriodChoice> {
     let sq = StatusQuery {
-        unit: q.unit.clone(),
-        year: q.year.clone(),
+        unit: unit.to_owned(),
+        year: year.to_owned(),
         format: String::new(),
     };
-    let sc = scope(&state, &user, &sq, "xem biểu tổng hợp").await?;
+    let sc = scope(state, user, &sq, right).await?;
     let phase = state
         .catalogue
         .phases
         .iter()
-        .find(|p| p.code == q.phase.trim())
+        .find(|p| p.code == phase.trim())
         .cloned();
     let period = match &phase {
         Some(p) => ReportPeriod::Phase(p.code.clone()),
         None => ReportPeriod::Year(sc.year),
     };
+    let chosen = sc.unit.id.to_string();
+    let roots = sc
+        .grant_units
+        .iter()
+        .map(|g| Opt::new(g.unit_id.to_string(), g.unit_name.clone(), &chosen))
+        .chain(
+            (!sc.grant_units.iter().any(|g| g.unit_id == sc.unit.id))
+                .then(|| Opt::new(chosen.clone(), sc.unit.name.clone(), &chosen)),
+        )
+        .collect();
+    let chosen_year = if phase.is_none() {
+        sc.year.to_string()
+    } else {
+        String::new()
+    };
+    let years = (dvk_store::dashboard::FIRST_YEAR..=sc.this_year)
+        .rev()
+        .map(|y| Opt::new(y.to_string(), y.to_string(), &chosen_year))
+        .collect();
+    let chosen_phase = phase.as_ref().map_or("", |p| p.code.as_str());
+    let phases = state
+        .catalogue
+        .phases
+        .iter()
+        .map(|p| Opt::new(p.code.clone(), p.name.clone(), chosen_phase))
+        .collect();
+    Ok(PeriodChoice {
+        unit: sc.unit,
+        period,
+        roots,
+        years,
+        phases,
+    })
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<SummaryQuery>,
+) -> AppResult<Response> {
+    let PeriodChoice {
+        unit,
+        period,
+        roots,
+        years,
+        phases,
+    } = choose_period(
+        &state,
+        &user,
+        &q.unit,
+        &q.year,
+        &q.phase,
+        "xem biểu tổng hợp",
+    )
+    .await?;
     let tree = state.units(user.info.units_version).await?;
     let table = dvk_store::summary::summary(
         &state.db,
         &state.catalogue,
         &tree,
         &user.actor,
-        sc.unit.id,
+        unit.id,
         period.clone(),
     )
     .await?;
@@ -199,53 +269,16 @@ pub async fn summary(
     }
     let (groups, labels, lines) = page(&table);
     let here = match &period {
-        ReportPeriod::Year(y) => format!("/summary?unit={}&year={y}", sc.unit.id),
-        ReportPeriod::Phase(p) => format!("/summary?unit={}&phase={p}", sc.unit.id),
+        ReportPeriod::Year(y) => format!("/summary?unit={}&year={y}", unit.id),
+        ReportPeriod::Phase(p) => format!("/summary?unit={}&phase={p}", unit.id),
     };
     let view = SummaryPage {
         layout: Layout::new("Biểu tổng hợp", Some(&user.info), &user.csrf, "summary"),
-        unit_name: sc.unit.name.clone(),
+        unit_name: unit.name.clone(),
         period: period.words(),
-        roots: sc
-            .grant_units
-            .iter()
-            .map(|g| {
-                Opt::new(
-                    g.unit_id.to_string(),
-                    g.unit_name.clone(),
-                    &sc.unit.id.to_string(),
-                )
-            })
-            .chain(
-                (!sc.grant_units.iter().any(|g| g.unit_id == sc.unit.id)).then(|| {
-                    Opt::new(
-                        sc.unit.id.to_string(),
-                        sc.unit.name.clone(),
-                        &sc.unit.id.to_string(),
-                    )
-                }),
-            )
-            .collect(),
-        years: (2021..=sc.this_year)
-            .rev()
-            .map(|y| {
-                Opt::new(
-                    y.to_string(),
-                    y.to_string(),
-                    &if phase.is_none() {
-                        sc.year.to_string()
-                    } else {
-                        String::new()
-                    },
-                )
-            })
-            .collect(),
-        phases: state
-            .catalogue
-            .phases
-            .iter()
-            .map(|p| Opt::new(p.code.clone(), p.name.clone(), q.phase.trim()))
-            .collect(),
+        roots,
+        years,
+        phases,
         groups,
         labels,
         lines,

@@ -265,50 +265,29 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
 
     // Step 7: the API answers the same figures.
     let token = crate::api::token_for(&s.db, "bandanvan").await;
-    let json: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/dashboard?unit={}&year=2025",
-            s.base, s.province.id
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
+    let api = |query: String| {
+        let req = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/dashboard?unit={}&{query}",
+                s.base, s.province.id
+            ))
+            .bearer_auth(&token);
+        async move { req.send().await.unwrap() }
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&api("year=2025".into()).await.text().await.unwrap()).unwrap();
     assert_eq!(json["figures"]["registered"], registered);
     assert_eq!(json["figures"]["accepted"], accepted);
     assert_eq!(json["figures"]["recognised"], recognised);
     assert_eq!(json["previous"]["period"], "năm 2024");
     assert_eq!(json["by_unit"][0]["name"], top.row.name.as_str());
     assert_eq!(json["trend"][0]["year"], FIRST_YEAR);
-    let bad: serde_json::Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/dashboard?unit={}&phase=1999",
-            s.base, s.province.id
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
+    let bad: serde_json::Value =
+        serde_json::from_str(&api("phase=1999".into()).await.text().await.unwrap()).unwrap();
     assert!(bad.to_string().contains("Không có giai đoạn này"), "{bad}");
     // A year far out is refused, not counted year by year up to it.
     for year in ["2147483647", "1900"] {
-        let res = reqwest::Client::new()
-            .get(format!(
-                "{}/api/v1/dashboard?unit={}&year={year}",
-                s.base, s.province.id
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let res = api(format!("year={year}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert!(res.text().await.unwrap().contains("Chọn năm từ 2021 đến"));
     }
