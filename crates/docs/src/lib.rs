@@ -6,7 +6,9 @@
 //! bodies). No I/O: each kind turns plain data into a [`Document`], and
 //! [`to_docx`] turns that into the file's bytes.
 
+pub mod images;
 pub mod kinds;
+pub mod markdown;
 pub mod model;
 pub mod package;
 mod render;

@@ -9,6 +9,7 @@ pub mod entry;
 pub mod evidence;
 pub mod issuer;
 pub mod money;
+pub mod news;
 pub mod reminders;
 pub mod round_rules;
 pub mod search;

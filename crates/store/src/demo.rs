@@ -435,6 +435,7 @@ async fn load(
     // Rounds belong to the showcase demo only, not to bulk (benchmark) or tiny (test) data.
     if (100..=1000).contains(&total) {
         demo_rounds(db, province, &user_ids).await?;
+        demo_portal(db, province, &user_ids).await?;
     }
     Ok(Some(DemoSummary {
         units: units_made,
@@ -627,6 +628,91 @@ async fn demo_rounds(
                 .await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The portal's first content: two published articles and a draft, and
+/// the guidance library with the registration forms DVK itself prints.
+async fn demo_portal(
+    db: &Db,
+    province: &Unit,
+    users: &std::collections::HashMap<&str, i64>,
+) -> Result<(), ServiceError> {
+    use crate::news::{save_article, set_published, ImageChange};
+    use dvk_domain::entry::Kind;
+    use dvk_domain::news::{ArticleText, GuidanceText};
+    let secretariat = Actor {
+        user_id: users.get("bandanvan").copied().unwrap_or(0),
+        grants: vec![Grant {
+            role: Role::MovementOfficer,
+            unit: province.path.clone(),
+        }],
+    };
+    let recognised: Vec<i64> = crate::public::sitemap_models(db, 3).await?;
+    let models = recognised
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let articles = [
+        (
+            "Sơn La triển khai Hướng dẫn xây dựng mô hình, điển hình “Dân vận khéo” giai đoạn mới",
+            "Ban Dân vận Tỉnh ủy hướng dẫn các cơ quan, đơn vị và xã, phường đăng ký, xây dựng và nhân rộng mô hình, điển hình “Dân vận khéo”, gắn với nhiệm vụ chính trị của từng nơi.",
+            "## Mục đích\n\nPhong trào nhằm nâng cao chất lượng công tác dân vận của cả hệ thống chính trị, \
+             phát huy quyền làm chủ của Nhân dân.\n\n## Cách làm\n\n- Đầu năm, đơn vị **đăng ký** mô hình, điển hình với Ủy ban MTTQ cùng cấp;\n\
+             - hội đồng **thẩm định** theo tiêu chí, kết quả được **công khai** lấy ý kiến Nhân dân;\n\
+             - mô hình hiệu quả được **công nhận** và **nhân rộng**.\n\n\
+             Văn bản hướng dẫn và mẫu phiếu đăng ký có trong [thư viện văn bản](/van-ban).",
+            String::new(),
+            true,
+        ),
+        (
+            "Những mô hình “Dân vận khéo” được công nhận năm 2025",
+            "Sau thẩm định và công khai lấy ý kiến Nhân dân, các xã đã ra quyết định công nhận những mô hình, điển hình tiêu biểu năm 2025.",
+            "Các mô hình được công nhận trải đều các lĩnh vực kinh tế, văn hóa – xã hội, \
+             quốc phòng – an ninh và xây dựng hệ thống chính trị.\n\n\
+             > Dân vận khéo thì việc gì cũng thành công.\n\n\
+             Danh sách đầy đủ xem tại mục [Mô hình, điển hình được công nhận](/mo-hinh).",
+            models,
+            true,
+        ),
+        (
+            "Kế hoạch sơ kết phong trào năm 2026 (bản nháp)",
+            "Dự thảo kế hoạch sơ kết, chưa đăng.",
+            "Nội dung đang soạn.",
+            String::new(),
+            false,
+        ),
+    ];
+    for (title, lead, body, models, publish) in articles {
+        let text =
+            ArticleText::parse(title, lead, body, "", &models).map_err(ServiceError::Invalid)?;
+        let id = save_article(db, &secretariat, None, &text, ImageChange::Keep).await?;
+        if publish {
+            set_published(db, &secretariat, id, true).await?;
+        }
+    }
+    for (kind, subject) in [
+        (Kind::Model, Subject::Collective),
+        (Kind::Exemplar, Subject::Individual),
+    ] {
+        let form = crate::documents::blank_registration(kind, subject)?;
+        let text = GuidanceText::parse(
+            &form.name,
+            "",
+            "",
+            "Mẫu phiếu đăng ký theo hướng dẫn của phong trào, để điền khi đăng ký trên giấy.",
+        )
+        .map_err(ServiceError::Invalid)?;
+        crate::guidance::add_guidance(
+            db,
+            &secretariat,
+            &text,
+            &format!("{}.docx", form.name),
+            &form.bytes,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -619,28 +619,8 @@ impl Db {
             return Ok(None);
         }
         if let Some(visitor) = visitor {
-            let day = crate::appraisal::today();
             let mut tx = self.pool.begin().await?;
-            let new = q(
-                "INSERT INTO entry_views (entry_id, day, visitor) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(&day)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if new == 1 {
-                q("UPDATE entries SET views = views + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                q("DELETE FROM entry_views WHERE day < $1")
-                    .bind(crate::appraisal::vn_date(now() - 2 * 86_400))
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            crate::views::count_view(&mut tx, crate::views::Viewed::Entry, id, visitor).await?;
             tx.commit().await?;
         }
         let views: i64 = q("SELECT views FROM entries WHERE id = $1")

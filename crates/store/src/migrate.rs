@@ -73,6 +73,7 @@ const STEPS: &[Step] = &[
         "proposals_by_entry",
         false
     ),
+    step!(27, "0027_portal.sql", "portal", false),
 ];
 
 /// The newest schema this binary knows.

@@ -110,3 +110,53 @@ pub async fn public_models(
         total,
     ))
 }
+
+/// What the portal's home page tells the public in figures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicFigures {
+    /// Models and exemplars recognised now (revoked ones not counted).
+    pub recognised: i64,
+    /// Registering units with at least one of them.
+    pub units: i64,
+    /// Of them, registered in `year`.
+    pub this_year: i64,
+}
+
+/// The portal's figures, from the summary counters in one statement (no
+/// scan of the entries).
+pub async fn public_figures(db: &Db, year: i32) -> Result<PublicFigures, ServiceError> {
+    use sqlx::Row;
+    let row = crate::db::q(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), \
+                COUNT(DISTINCT CASE WHEN n > 0 THEN unit_id END), \
+                CAST(COALESCE(SUM(CASE WHEN year = $1 THEN n ELSE 0 END), 0) AS BIGINT) \
+         FROM summary_counts WHERE state IN ('recognised', 'outstanding', 'rewarded')",
+    )
+    .bind(year)
+    .fetch_one(&db.pool)
+    .await
+    .map_err(crate::error::StoreError::from)?;
+    Ok(PublicFigures {
+        recognised: row.try_get(0).map_err(crate::error::StoreError::from)?,
+        units: row.try_get(1).map_err(crate::error::StoreError::from)?,
+        this_year: row.try_get(2).map_err(crate::error::StoreError::from)?,
+    })
+}
+
+/// The newest recognised models' numbers, for the sitemap.
+pub async fn sitemap_models(db: &Db, limit: i64) -> Result<Vec<i64>, ServiceError> {
+    use sqlx::Row;
+    let rows = crate::db::q(&format!(
+        "SELECT e.id FROM entries e WHERE {} ORDER BY e.year DESC, e.id DESC LIMIT $1",
+        crate::similar::PUBLIC_STATES
+    ))
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(crate::error::StoreError::from)?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(crate::error::StoreError::from)?)
+}

@@ -31,7 +31,7 @@ const KEPT_PER_ENTRY: usize = 50;
 /// withdrawn registrations).
 const SHOWN_STATES: &str = "e.state NOT IN ('draft', 'withdrawn')";
 /// Entries anyone may see: recognised models are public.
-const PUBLIC_STATES: &str = "e.state IN ('recognised', 'outstanding', 'rewarded')";
+pub(crate) const PUBLIC_STATES: &str = "e.state IN ('recognised', 'outstanding', 'rewarded')";
 
 /// An existing model alike to the one at hand, as its reader may see it.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -48,3 +48,55 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
             )
         })
 }
+
+/// Reads a multipart upload: its text fields and its one file (the field
+/// `file`), refusing a file larger than `max` bytes before it is held whole.
+pub async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+    max: usize,
+) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), (StatusCode, String)> {
+    let unreadable = (
+        StatusCode::BAD_REQUEST,
+        "Không đọc được tệp gửi lên.".to_owned(),
+    );
+    let too_big = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Tệp lớn hơn {} MB. Không có gì được lưu.", max >> 20),
+    );
+    let mut fields = Vec::new();
+    let mut file = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big),
+            Err(_) => return Err(unreadable),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            // Read in chunks and stop past the limit: a larger file is
+            // never held whole, whatever the route's body limit.
+            let mut field = field;
+            let mut bytes = Vec::new();
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if bytes.len() + chunk.len() > max {
+                            return Err(too_big);
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big),
+                    Err(_) => return Err(unreadable),
+                }
+            }
+            file = Some((file_name, bytes));
+        } else {
+            let text = field.text().await.map_err(|_| unreadable.clone())?;
+            fields.push((name, text));
+        }
+    }
+    Ok((fields, file.filter(|(_, b)| !b.is_empty())))
+}

@@ -274,6 +274,29 @@ pub fn router(state: AppState) -> Router {
         .route("/summary", get(pages::summary::summary))
         .route("/thong-ke", get(pages::dashboard::dashboard))
         .route(
+            "/news",
+            get(pages::news::list)
+                .post(pages::news::create)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/news/new", get(pages::news::new_form))
+        .route(
+            "/news/{id}",
+            get(pages::news::edit_form)
+                .post(pages::news::update)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/news/{id}/publish", post(pages::news::publish))
+        .route("/news/{id}/image", get(pages::news::image))
+        .route(
+            "/guidance",
+            get(pages::guidance::list)
+                .post(pages::guidance::add)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/guidance/{id}/show", post(pages::guidance::show))
+        .route("/guidance/{id}/file", get(pages::guidance::file))
+        .route(
             "/tokens",
             get(pages::tokens::list).post(pages::tokens::create),
         )
@@ -442,6 +465,14 @@ fn public_pages(state: &AppState) -> Router<AppState> {
         .route("/mo-hinh", get(pages::public::recognised))
         .route("/mo-hinh/{id}", get(pages::public::recognised_entry))
         .route_layer(axum::middleware::from_fn(caching::public_cache))
+        .route("/tin-tuc", get(pages::portal::news))
+        .route("/tin-tuc/{slug}", get(pages::portal::article))
+        .route("/tin-tuc/anh/{id}", get(pages::portal::article_image))
+        .route("/tin-tuc.atom", get(pages::portal::feed))
+        .route("/van-ban", get(pages::portal::library))
+        .route("/van-ban/{id}/{name}", get(pages::portal::library_file))
+        .route("/sitemap.xml", get(pages::portal::sitemap))
+        .route("/robots.txt", get(pages::portal::robots))
         .route("/cong-khai", get(pages::public::notices))
         .route("/cong-khai/{id}", get(pages::public::notice))
         .route("/cong-khai/{id}/comments", post(pages::public::comment))

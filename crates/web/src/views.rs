@@ -75,6 +75,8 @@ pub struct Layout {
     pub registers: bool,
     pub reviews: bool,
     pub admin: bool,
+    /// Writes the public portal's news and library.
+    pub writes: bool,
     pub active: &'static str,
 }
 
@@ -94,6 +96,7 @@ impl Layout {
             registers: has(Role::UnitOfficer),
             reviews: has(Role::MovementOfficer) || has(Role::Admin) || has(Role::SigningLeader),
             admin: has(Role::Admin),
+            writes: dvk_domain::news::WRITERS.iter().any(|r| has(*r)),
             active,
         }
     }

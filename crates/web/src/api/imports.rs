@@ -2,7 +2,8 @@
 //! the pages ("Nhập từ Excel"), for registrations and for accounts.
 
 use super::{created, ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, ApiUser};
-use crate::pages::imports::{read_upload, xlsx_file};
+use crate::form::read_upload;
+use crate::pages::imports::xlsx_file;
 use crate::AppState;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -139,14 +140,16 @@ async fn file_of(
             "Gửi tệp dưới dạng multipart/form-data với trường «file».",
         )
     })?;
-    let (fields, file) = read_upload(multipart).await.map_err(|(status, m)| {
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "invalid_body"
-        };
-        ApiFailure::new(status, code, m)
-    })?;
+    let (fields, file) = read_upload(multipart, dvk_store::imports::MAX_IMPORT_BYTES)
+        .await
+        .map_err(|(status, m)| {
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "invalid_body"
+            };
+            ApiFailure::new(status, code, m)
+        })?;
     let (name, bytes) = file.ok_or_else(|| {
         ApiFailure::field(
             StatusCode::BAD_REQUEST,

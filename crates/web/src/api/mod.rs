@@ -12,6 +12,7 @@ pub mod documents;
 pub mod entries;
 pub mod extract;
 pub mod imports;
+pub mod news;
 pub mod public;
 pub mod rewards;
 pub mod rounds;
@@ -254,6 +255,8 @@ pub fn router(state: &AppState) -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(public::notice))
         .routes(routes!(public::comment))
         .routes(routes!(documents::public_round))
+        .routes(routes!(news::list))
+        .routes(routes!(news::article))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             public::rate_limit,

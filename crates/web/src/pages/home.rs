@@ -1,15 +1,25 @@
+use crate::client::ClientIp;
 use crate::ctx::{Ctx, User};
 use crate::error::{error_response, AppResult};
 use crate::views::{HomePage, Layout, Link};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dvk_domain::state::EntryState;
 
-pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(client): ClientIp,
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     let Some(info) = ctx.session.clone() else {
-        return Ok(Redirect::to("/login").into_response());
+        // Visitors land on the public portal, within the public budget.
+        if let Err(wait) = state.public_limiter.check(client) {
+            return Ok(crate::pages::public::too_many(wait));
+        }
+        return crate::pages::portal::home(&state, &headers).await;
     };
     let user = User {
         actor: info.actor(),

@@ -116,60 +116,6 @@ pub struct ConfirmForm {
     mode: String,
 }
 
-/// Reads a multipart upload: its text fields and its one file, refusing a
-/// file larger than imports allow.
-pub async fn read_upload(
-    mut multipart: Multipart,
-) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), (StatusCode, String)> {
-    let unreadable = (
-        StatusCode::BAD_REQUEST,
-        "Không đọc được tệp gửi lên.".to_owned(),
-    );
-    let too_big = (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "Tệp lớn hơn {} MB. Không có gì được lưu.",
-            imports::MAX_IMPORT_BYTES >> 20
-        ),
-    );
-    let mut fields = Vec::new();
-    let mut file = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big),
-            Err(_) => return Err(unreadable),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            // Read in chunks and stop past the limit: a larger file is
-            // never held whole, whatever the route's body limit.
-            let mut field = field;
-            let mut bytes = Vec::new();
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        if bytes.len() + chunk.len() > imports::MAX_IMPORT_BYTES {
-                            return Err(too_big);
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                    Ok(None) => break,
-                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big),
-                    Err(_) => return Err(unreadable),
-                }
-            }
-            file = Some((file_name, bytes));
-        } else {
-            let text = field.text().await.map_err(|_| unreadable.clone())?;
-            fields.push((name, text));
-        }
-    }
-    Ok((fields, file.filter(|(_, b)| !b.is_empty())))
-}
-
 /// An XLSX to download.
 pub fn xlsx_file(name: &str, bytes: Vec<u8>) -> Response {
     let mut res = bytes.into_response();
@@ -282,7 +228,8 @@ pub async fn entries_upload(
     multipart: Multipart,
 ) -> AppResult<Response> {
     let none = (String::new(), String::new());
-    let (fields, file) = match read_upload(multipart).await {
+    let (fields, file) = match crate::form::read_upload(multipart, imports::MAX_IMPORT_BYTES).await
+    {
         Ok(x) => x,
         Err((status, m)) => {
             return entries_page_with(&state, &user, "", none, vec![m], None, status).await
@@ -445,7 +392,7 @@ pub async fn accounts_upload(
     multipart: Multipart,
 ) -> AppResult<Response> {
     admin_only(&user)?;
-    let (_, file) = match read_upload(multipart).await {
+    let (_, file) = match crate::form::read_upload(multipart, imports::MAX_IMPORT_BYTES).await {
         Ok(x) => x,
         Err((status, m)) => return Ok(accounts_page_with(&user, vec![m], None, status)),
     };

@@ -519,16 +519,19 @@ pub async fn rate_limit(
 ) -> Response {
     match state.public_limiter.check(client) {
         Ok(()) => next.run(req).await,
-        Err(wait) => {
-            let mut res = crate::error::error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Quá nhiều yêu cầu",
-                &format!("Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."),
-            );
-            if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
-                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-            res
-        }
+        Err(wait) => too_many(wait),
     }
+}
+
+/// The page a visitor over the public budget gets.
+pub fn too_many(wait: u64) -> Response {
+    let mut res = crate::error::error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Quá nhiều yêu cầu",
+        &format!("Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau {wait} giây."),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
 }

@@ -1,0 +1,165 @@
+//! Lead images of articles: checked by content (JPEG or PNG only),
+//! decoded within limits (a small file claiming a huge picture is
+//! refused before memory is spent on it), turned upright, scaled down to
+//! a web size and re-encoded — which also drops whatever else the file
+//! carried (camera metadata, location, appended data).
+
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use std::io::Cursor;
+
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// The longest side kept; larger pictures are scaled down.
+pub const MAX_SIDE: u32 = 1600;
+/// The largest picture decoded at all (width and height).
+const MAX_DECODED_SIDE: u32 = 12_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    #[error("Ảnh vượt quá 10 MB.")]
+    TooLarge,
+    #[error("Ảnh phải là tệp JPEG hoặc PNG.")]
+    NotAnImage,
+    #[error("Ảnh quá lớn (tối đa 12.000 × 12.000 điểm ảnh).")]
+    TooManyPixels,
+    #[error("Không đọc được ảnh: tệp bị hỏng hoặc không đúng định dạng.")]
+    Unreadable,
+}
+
+/// A picture ready to serve.
+#[derive(Debug, Clone)]
+pub struct WebImage {
+    pub bytes: Vec<u8>,
+    pub mime: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Checks, scales and re-encodes an uploaded picture: JPEG stays JPEG
+/// (quality 85); PNG stays PNG, so drawings keep sharp edges and
+/// transparency.
+pub fn web_image(bytes: &[u8]) -> Result<WebImage, ImageError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png)) => f,
+        _ => return Err(ImageError::NotAnImage),
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DECODED_SIDE);
+    limits.max_image_height = Some(MAX_DECODED_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let refused = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => ImageError::TooManyPixels,
+        _ => ImageError::Unreadable,
+    };
+    let mut decoder = reader.into_decoder().map_err(refused)?;
+    let orientation = decoder.orientation().map_err(refused)?;
+    let mut picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
+    picture.apply_orientation(orientation);
+    if picture.width() > MAX_SIDE || picture.height() > MAX_SIDE {
+        picture = picture.resize(MAX_SIDE, MAX_SIDE, FilterType::Triangle);
+    }
+    let mut out = Cursor::new(Vec::new());
+    let mime = match format {
+        ImageFormat::Jpeg => {
+            JpegEncoder::new_with_quality(&mut out, 85)
+                .encode_image(&picture.to_rgb8())
+                .map_err(|_| ImageError::Unreadable)?;
+            "image/jpeg"
+        }
+        _ => {
+            picture
+                .write_to(&mut out, ImageFormat::Png)
+                .map_err(|_| ImageError::Unreadable)?;
+            "image/png"
+        }
+    };
+    Ok(WebImage {
+        bytes: out.into_inner(),
+        mime,
+        width: picture.width(),
+        height: picture.height(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([x as u8, y as u8, 90, 255]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    /// The PNG chunk checksum, so a forged header reads as well-formed.
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in data {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn pictures_are_reencoded_and_scaled_down() {
+        let small = web_image(&png(40, 30)).unwrap();
+        assert_eq!(
+            (small.mime, small.width, small.height),
+            ("image/png", 40, 30)
+        );
+        let big = web_image(&png(3200, 800)).unwrap();
+        assert_eq!((big.width, big.height), (1600, 400));
+        // Data appended after the picture does not survive.
+        let mut tail = png(20, 20);
+        tail.extend_from_slice(b"<script>alert(1)</script>");
+        let clean = web_image(&tail).unwrap();
+        assert!(!clean.bytes.windows(7).any(|w| w == b"<script"));
+        let mut jpeg = Cursor::new(Vec::new());
+        image::RgbImage::new(64, 48)
+            .write_to(&mut jpeg, ImageFormat::Jpeg)
+            .unwrap();
+        let j = web_image(jpeg.get_ref()).unwrap();
+        assert_eq!((j.mime, j.width), ("image/jpeg", 64));
+        assert_eq!(&j.bytes[..3], &[0xFF, 0xD8, 0xFF]);
+    }
+
+    #[test]
+    fn what_is_not_a_sane_picture_is_refused() {
+        assert_eq!(
+            web_image(b"<html><script>alert(1)</script>").unwrap_err(),
+            ImageError::NotAnImage
+        );
+        assert_eq!(
+            web_image(b"GIF89a....").unwrap_err(),
+            ImageError::NotAnImage
+        );
+        // A PNG header claiming 100,000 × 100,000 pixels.
+        let mut bomb = png(1, 1);
+        bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(web_image(&bomb).unwrap_err(), ImageError::TooManyPixels);
+        let mut cut = png(50, 50);
+        cut.truncate(cut.len() / 2);
+        assert_eq!(web_image(&cut).unwrap_err(), ImageError::Unreadable);
+        assert_eq!(
+            web_image(&vec![0u8; MAX_IMAGE_BYTES + 1]).unwrap_err(),
+            ImageError::TooLarge
+        );
+    }
+}
