@@ -26,6 +26,8 @@ mod notice;
 mod notifications;
 #[path = "http/operations.rs"]
 mod operations;
+#[path = "http/portal.rs"]
+mod portal;
 #[path = "http/public.rs"]
 mod public;
 #[path = "http/registration.rs"]
@@ -86,6 +88,9 @@ on_both_backends!(
     scale::public_pages_cache_and_pages_compress,
     similar::copies_and_replications_are_seen,
     notice::confidential_appraisal_and_lawful_notice,
+    portal::news_reach_the_public_only_when_published,
+    portal::guidance_library_takes_real_documents_only,
+    portal::portal_is_rate_limited,
     public::public_search_ignores_personal_items,
     public::public_abuse_cannot_win,
     state_table::every_transition_role_and_scope_follows_the_table,

@@ -266,10 +266,11 @@ impl FromPathParams for (i64, i64) {
     }
 }
 
-/// `{kind}` of a document: a short slug.
+/// One slug: a document's `{kind}`, an article's `{slug}`.
 impl FromPathParams for String {
     fn from_params(p: &HashMap<String, String>) -> Result<Self, ApiFailure> {
-        slug_param(p, "kind")
+        let name = p.keys().next().map(String::as_str).unwrap_or("kind");
+        slug_param(p, name)
     }
 }
 
@@ -282,7 +283,13 @@ impl FromPathParams for (i64, String) {
 
 fn slug_param(p: &HashMap<String, String>, name: &str) -> Result<String, ApiFailure> {
     let raw = p.get(name).map(String::as_str).unwrap_or("");
-    if !raw.is_empty() && raw.len() <= 40 && raw.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+    // Slugs are made by `dvk_domain::news::slugify`: ASCII letters, digits
+    // and hyphens.
+    if !raw.is_empty()
+        && raw.len() <= 100
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
         Ok(raw.to_owned())
     } else {

@@ -16,6 +16,7 @@ use dvk_domain::entry::FieldError;
 use dvk_domain::evidence::MAX_EVIDENCE_BYTES;
 use dvk_domain::news::GuidanceText;
 use dvk_store::guidance;
+use dvk_store::ServiceError;
 use serde::Deserialize;
 
 pub struct DocRow {
@@ -153,6 +154,17 @@ pub async fn add(
     let (name, bytes) = file.unwrap_or_default();
     match guidance::add_guidance(&state.db, &user.actor, &text, &name, &bytes).await {
         Ok(_) => Ok(Redirect::to("/guidance?msg=added").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            render(
+                &state,
+                &user,
+                v,
+                errors,
+                "",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => {
             let (status, messages) = user_facing(e)?;
             let errors = messages
