@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod entry;
 pub mod evidence;
 pub mod issuer;
+pub mod lineage;
 pub mod money;
 pub mod news;
 pub mod reminders;

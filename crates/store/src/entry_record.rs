@@ -32,6 +32,8 @@ pub struct EntryRecord {
     pub rewards: Vec<RewardLine>,
     pub revocations: Vec<RevocationLine>,
     pub reports: Vec<YearlyReport>,
+    /// Registrations naming this entry as the model they replicate.
+    pub replicas: i64,
 }
 
 /// The record of entry `id`, if `actor` may read the entry.
@@ -140,7 +142,8 @@ fn list_columns(backend: Backend, with_history: bool) -> String {
     );
     let mut cols = format!(
         ", {attachments} AS attachments_json, {decision} AS decision_json, \
-         {rewards} AS rewards_json, {revocations} AS revocations_json, {reports} AS reports_json"
+         {rewards} AS rewards_json, {revocations} AS revocations_json, {reports} AS reports_json, \
+         (SELECT COUNT(*) FROM entries rp WHERE rp.replicates_id = e.id) AS replicas_count"
     );
     if with_history {
         cols.push_str(&format!(
@@ -214,6 +217,7 @@ impl Db {
             None
         };
         let record = EntryRecord {
+            replicas: row.try_get("replicas_count")?,
             entry: detail_from_row(&row)?,
             attachments,
             decision,

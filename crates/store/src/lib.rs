@@ -27,6 +27,7 @@ pub mod idempotency;
 pub mod imports;
 mod inherited;
 pub mod issuers;
+pub mod lineage;
 pub mod listing;
 pub mod mail;
 pub mod migrate;

@@ -271,7 +271,11 @@ pub struct EntryFormPage {
     pub party_member: bool,
     pub example: String,
     /// After "Kiểm tra mô hình tương tự": what was found (None: not asked).
-    pub similar: Option<Vec<SimilarView>>,
+    /// Models shown to choose from: (the search typed, or empty for the
+    /// models alike to the form; the models).
+    pub similar: Option<(String, Vec<SimilarView>)>,
+    /// What happened, when nothing went wrong (a model chosen, a search run).
+    pub notice: String,
 }
 
 #[derive(Debug, Clone)]
@@ -344,8 +348,62 @@ pub struct EntryPage {
     pub version: i64,
     pub history: Vec<HistoryView>,
     pub similar: Vec<SimilarView>,
+    /// Where the model came from and where it spread (only when it has a lineage).
+    pub lineage: Option<LineageView>,
     pub notice: String,
     pub errors: Vec<String>,
+}
+
+/// A model of a lineage as listed.
+#[derive(Debug, Clone)]
+pub struct LineageRow {
+    pub href: String,
+    pub title: String,
+    pub meta: String,
+    /// Depth below the model (0 for the ones above it).
+    pub depth: i64,
+}
+
+/// A model's lineage: the chain above it, the replicas below, the spread.
+#[derive(Debug, Clone)]
+pub struct LineageView {
+    pub ancestors: Vec<LineageRow>,
+    pub replicas: Vec<LineageRow>,
+    pub spread: String,
+    /// "N more replicas outside what you may see", or empty.
+    pub unlisted: String,
+    /// The list of direct replicas (staff only), or empty.
+    pub list_href: String,
+}
+
+impl LineageView {
+    /// `link` makes a model's address (the entry page or the public page).
+    pub fn of(
+        l: &dvk_store::lineage::Lineage,
+        link: impl Fn(i64) -> String,
+        list_href: String,
+    ) -> LineageView {
+        let row = |m: &dvk_store::lineage::LineageModel| LineageRow {
+            href: link(m.id),
+            title: m.title.clone(),
+            meta: format!("{} · năm {} · {}", m.unit_name, m.year, m.state.label()),
+            depth: m.step.max(1) - 1,
+        };
+        LineageView {
+            ancestors: l.ancestors.iter().map(row).collect(),
+            replicas: l.replicas.iter().map(row).collect(),
+            spread: l.spread.sentence(),
+            unlisted: if l.unlisted > 0 {
+                format!(
+                    "Và {} mô hình, điển hình nhân rộng khác ở đơn vị ngoài phạm vi bạn được xem.",
+                    l.unlisted
+                )
+            } else {
+                String::new()
+            },
+            list_href,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -450,6 +508,7 @@ pub struct PasswordPage {
 
 /// A similar model as pages list it.
 pub struct SimilarView {
+    pub id: i64,
     pub href: String,
     pub title: String,
     /// Unit, year and state.
@@ -466,6 +525,7 @@ impl SimilarView {
             None => format!("tên giống {}%", m.title_pct),
         };
         SimilarView {
+            id: m.id,
             // Outside the reader's units: the published model.
             href: if m.public_only {
                 format!("/mo-hinh/{}", m.id)
@@ -476,6 +536,22 @@ impl SimilarView {
             note: format!("{} · năm {} · {}", m.unit_name, m.year, m.state_label),
             score: format!("Giống {}%", m.score_pct),
             parts,
+        }
+    }
+
+    /// A model found by a search for the one to replicate.
+    pub fn found(m: &dvk_store::lineage::FoundModel) -> SimilarView {
+        SimilarView {
+            id: m.id,
+            href: if m.public_only {
+                format!("/mo-hinh/{}", m.id)
+            } else {
+                format!("/entries/{}", m.id)
+            },
+            title: format!("#{} {}", m.id, m.title),
+            note: format!("{} · năm {} · {}", m.unit_name, m.year, m.state.label()),
+            score: String::new(),
+            parts: String::new(),
         }
     }
 

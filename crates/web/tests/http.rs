@@ -32,6 +32,8 @@ mod portal;
 mod public;
 #[path = "http/registration.rs"]
 mod registration;
+#[path = "http/replication.rs"]
+mod replication;
 #[path = "http/retries.rs"]
 mod retries;
 #[path = "http/review.rs"]
@@ -87,6 +89,7 @@ on_both_backends!(
     scale::counters_equal_a_recount_after_random_work,
     scale::public_pages_cache_and_pages_compress,
     similar::copies_and_replications_are_seen,
+    replication::lineage_is_chosen_shown_and_counted,
     notice::confidential_appraisal_and_lawful_notice,
     portal::news_reach_the_public_only_when_published,
     portal::guidance_library_takes_real_documents_only,

@@ -69,3 +69,7 @@ CREATE TABLE guidance_files (
     document_id INTEGER PRIMARY KEY REFERENCES guidance_documents(id),
     content BLOB NOT NULL
 );
+
+-- Lineage walks and the list's "replicates" filter look replicas up by
+-- the model they replicate.
+CREATE INDEX entries_replicates ON entries (replicates_id) WHERE replicates_id IS NOT NULL;

@@ -398,8 +398,36 @@ async fn render_checked_form(
     errors: Errors,
     general_error: String,
     status: StatusCode,
-    similar: Option<Vec<crate::views::SimilarView>>,
+    similar: Option<(String, Vec<crate::views::SimilarView>)>,
 ) -> AppResult<Response> {
+    let page = form_page(
+        state,
+        user,
+        heading,
+        action,
+        version,
+        form,
+        errors,
+        general_error,
+        similar,
+    )
+    .await?;
+    Ok((status, page).into_response())
+}
+
+/// The entry form's page, as typed.
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    heading: &str,
+    action: String,
+    version: i64,
+    form: &EntryForm,
+    errors: Errors,
+    general_error: String,
+    similar: Option<(String, Vec<crate::views::SimilarView>)>,
+) -> AppResult<EntryFormPage> {
     let cat = &state.catalogue;
     let units = state
         .units(user.info.units_version)
@@ -489,8 +517,9 @@ async fn render_checked_form(
         example: form.example.clone(),
         errors,
         similar,
+        notice: String::new(),
     };
-    Ok((status, page).into_response())
+    Ok(page)
 }
 
 pub async fn new_form(State(state): State<AppState>, user: User) -> AppResult<Response> {
@@ -546,6 +575,114 @@ pub struct CreateForm {
     /// Set by the "Kiểm tra mô hình tương tự" button: look, do not save.
     #[serde(default)]
     check_similar: String,
+    /// Set by a "Chọn" button of a model found: it becomes the model
+    /// replicated; nothing is saved.
+    #[serde(default)]
+    pick_model: String,
+    /// Set by the "Tìm mô hình" button beside the replicated model's field.
+    #[serde(default)]
+    check_replicates: String,
+}
+
+/// The replicated model is chosen, not typed: a model picked from a list
+/// fills the field; words typed in it (not a number) are searched, and the
+/// form comes back with the models found to pick from. Nothing is saved
+/// either way; None when the form is to be saved as it is.
+#[allow(clippy::too_many_arguments)]
+async fn replication_choice(
+    state: &AppState,
+    user: &User,
+    heading: &str,
+    action: &str,
+    version: i64,
+    form: &mut EntryForm,
+    (pick, find): (&str, bool),
+    editing: Option<i64>,
+) -> AppResult<Option<Response>> {
+    let typed = form.replicates.trim().trim_start_matches('#').trim();
+    // "Tìm" with a number: that model is the one chosen.
+    let pick = match (find, typed.parse::<i64>()) {
+        (true, Ok(_)) if pick.is_empty() => typed.to_owned(),
+        _ => pick.to_owned(),
+    };
+    if let Ok(id) = pick.trim().parse::<i64>() {
+        form.replicates = id.to_string();
+        let mut page = form_page(
+            state,
+            user,
+            heading,
+            action.to_owned(),
+            version,
+            form,
+            Errors::default(),
+            String::new(),
+            None,
+        )
+        .await?;
+        page.notice = format!(
+            "Đã chọn mô hình #{id} là mô hình được nhân rộng. Hồ sơ chưa được lưu: bấm “Lưu” để lưu."
+        );
+        return Ok(Some(page.into_response()));
+    }
+    let typed = form.replicates.trim().trim_start_matches('#').trim();
+    if !find && (typed.is_empty() || typed.bytes().all(|b| b.is_ascii_digit())) {
+        return Ok(None);
+    }
+    let typed = typed.to_owned();
+    let roots: Vec<_> = state
+        .units(0)
+        .await?
+        .units
+        .iter()
+        .filter(|u| u.parent_id.is_none())
+        .map(|u| u.path.clone())
+        .collect();
+    let found =
+        match dvk_store::lineage::find_models(&state.db, &user.actor, roots, &typed, editing).await
+        {
+            Ok(found) => found,
+            Err(ServiceError::Invalid(list)) => {
+                let general = list
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return render_form(
+                    state,
+                    user,
+                    heading,
+                    action.to_owned(),
+                    version,
+                    form,
+                    Errors::from_list(&list),
+                    general,
+                    StatusCode::OK,
+                )
+                .await
+                .map(Some);
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let notice = if found.is_empty() {
+        format!("Không tìm thấy mô hình nào với “{typed}”. Hồ sơ chưa được lưu: hãy tìm với từ khác hoặc để trống ô “Nhân rộng từ mô hình”.")
+    } else {
+        "Hãy chọn mô hình được nhân rộng trong danh sách tìm được. Hồ sơ chưa được lưu.".to_owned()
+    };
+    let views = found.iter().map(crate::views::SimilarView::found).collect();
+    let mut page = form_page(
+        state,
+        user,
+        heading,
+        action.to_owned(),
+        version,
+        form,
+        Errors::default(),
+        String::new(),
+        Some((typed, views)),
+    )
+    .await?;
+    page.notice = notice;
+    Ok(Some(page.into_response()))
 }
 
 /// The form with the models alike to what was typed; nothing is saved.
@@ -567,7 +704,10 @@ async fn check_similar(
     )
     .await
     {
-        Ok(found) => (Some(crate::views::SimilarView::list(&found)), String::new()),
+        Ok(found) => (
+            Some((String::new(), crate::views::SimilarView::list(&found))),
+            String::new(),
+        ),
         Err(ServiceError::Invalid(fields)) => (
             None,
             fields
@@ -597,10 +737,21 @@ pub async fn create(
     State(state): State<AppState>,
     user: User,
     VnForm(CreateForm {
-        entry: form,
+        entry: mut form,
         check_similar: check,
+        pick_model,
+        check_replicates,
     }): VnForm<CreateForm>,
 ) -> AppResult<Response> {
+    let heading = "Đăng ký mô hình, điển hình";
+    let choice = (pick_model.as_str(), !check_replicates.is_empty());
+    if let Some(page) = replication_choice(
+        &state, &user, heading, "/entries", 0, &mut form, choice, None,
+    )
+    .await?
+    {
+        return Ok(page);
+    }
     if !check.is_empty() {
         return check_similar(
             &state,
@@ -666,16 +817,34 @@ pub struct EditForm {
     version: String,
     #[serde(default)]
     check_similar: String,
+    #[serde(default)]
+    pick_model: String,
+    #[serde(default)]
+    check_replicates: String,
 }
 
 pub async fn edit_submit(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(form): VnForm<EditForm>,
+    VnForm(mut form): VnForm<EditForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let version = form.version.trim().parse::<i64>().unwrap_or(-1);
+    if let Some(page) = replication_choice(
+        &state,
+        &user,
+        &format!("Sửa hồ sơ #{id}"),
+        &format!("/entries/{id}/edit"),
+        version,
+        &mut form.entry,
+        (form.pick_model.as_str(), !form.check_replicates.is_empty()),
+        Some(id),
+    )
+    .await?
+    {
+        return Ok(page);
+    }
     if !form.check_similar.is_empty() {
         return check_similar(
             &state,
@@ -775,9 +944,6 @@ pub async fn render_detail(
         ("Đơn vị đăng ký".to_owned(), e.unit_name.clone()),
         ("Đơn vị tiếp nhận".to_owned(), e.confirming_name.clone()),
     ];
-    if let (Some(rid), Some(t)) = (r.replicates, &e.replicates_title) {
-        facts.push(("Nhân rộng từ".to_owned(), format!("#{rid} {t}")));
-    }
     facts.push((
         "Người lập".to_owned(),
         format!("{} · {}", e.created_by_name, fmt_date(e.created_at)),
@@ -1037,6 +1203,29 @@ pub async fn render_detail(
         similar: crate::views::SimilarView::list(
             &dvk_store::similar::similar_to_viewed(&state.db, &user.actor, e).await?,
         ),
+        // Read only for an entry in a lineage: a plain entry's page stays
+        // at its few statements.
+        lineage: if r.replicates.is_some() || record.replicas > 0 {
+            let tree = state.units(0).await?;
+            let l = dvk_store::lineage::lineage(
+                &state.db,
+                &tree,
+                dvk_store::lineage::Reader::Staff(&user.actor),
+                e.id,
+            )
+            .await?;
+            Some(crate::views::LineageView::of(
+                &l,
+                |id| format!("/entries/{id}"),
+                if record.replicas > 0 {
+                    format!("/entries?replicates={}", e.id)
+                } else {
+                    String::new()
+                },
+            ))
+        } else {
+            None
+        },
         notice: notice.to_owned(),
         errors,
     };

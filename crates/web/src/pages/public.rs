@@ -366,6 +366,7 @@ pub struct PublicEntryPage {
     pub views: i64,
     pub decision: String,
     pub items: Vec<(String, String)>,
+    pub lineage: Option<crate::views::LineageView>,
 }
 
 pub async fn recognised_entry(
@@ -394,7 +395,14 @@ pub async fn recognised_entry(
         .iter()
         .map(|(_, l, text)| ((*l).to_owned(), text.clone()))
         .collect();
+    // Where it came from and where it spread, among recognised models.
+    let tree = state.units(0).await?;
+    let l = dvk_store::lineage::lineage(&state.db, &tree, dvk_store::lineage::Reader::Public, id)
+        .await?;
+    let lineage = (!l.ancestors.is_empty() || l.spread.models > 0)
+        .then(|| crate::views::LineageView::of(&l, |id| format!("/mo-hinh/{id}"), String::new()));
     let page = PublicEntryPage {
+        lineage,
         title: m.title.clone(),
         unit: m.unit_name.clone(),
         field: state.catalogue.field_name(m.field_id).to_owned(),
