@@ -256,10 +256,32 @@ fn transition_right(t: Transition) -> &'static str {
 
 /// Seeing the registration status of lower units.
 pub fn can_view_status(actor: &Actor, unit: &UnitPath) -> bool {
-    actor.holds_any(
-        &[Role::MovementOfficer, Role::Admin, Role::SigningLeader],
-        unit,
-    )
+    Following::Tracking.allows(actor, unit)
+}
+
+/// Who follows a unit's figures, and so which units a reader may pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Following {
+    /// The status page, the register and the summary table (the reports
+    /// sent upward): movement officers, administrators, signing leaders.
+    Tracking,
+    /// The dashboard's counts: every role, each for its own subtree (a
+    /// commune officer sees the commune, a council member the council's
+    /// unit). Counts only; lists behind them keep their own rules.
+    Figures,
+}
+
+impl Following {
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Following::Tracking => &[Role::MovementOfficer, Role::Admin, Role::SigningLeader],
+            Following::Figures => &Role::ALL,
+        }
+    }
+
+    pub fn allows(self, actor: &Actor, unit: &UnitPath) -> bool {
+        actor.holds_any(self.roles(), unit)
+    }
 }
 
 /// The province's secretariat — a movement officer at a top-level unit —

@@ -12,10 +12,10 @@ use crate::reference::Catalogue;
 use crate::service::current_year;
 use crate::service::readable_roots;
 use crate::summary::{
-    period_condition, scope_condition, scopes_of, summary, totals_by_year, years, Summary,
+    period_condition, scope_condition, scopes_of, summary_for, totals_by_year, years, Summary,
 };
 use crate::units::UnitTree;
-use dvk_domain::auth::Actor;
+use dvk_domain::auth::{Actor, Following};
 use dvk_domain::summary::Tally;
 use sqlx::Row;
 
@@ -102,8 +102,8 @@ pub struct Spread {
 /// Models listed as spread widest.
 pub const SPREAD_LISTED: usize = 10;
 
-/// The dashboard of `unit_id` for `period`, for those who follow the unit
-/// (the summary table's readers).
+/// The dashboard of `unit_id` for `period`, for anyone with a role in the
+/// unit's subtree (`Following::Figures`).
 pub async fn dashboard(
     db: &Db,
     cat: &Catalogue,
@@ -122,17 +122,20 @@ pub async fn dashboard(
             ));
         }
     }
-    let now = summary(db, cat, tree, actor, unit_id, period.clone()).await?;
+    // Every role sees the counts of its own subtree.
+    let following = Following::Figures;
+    let now = summary_for(db, cat, tree, actor, unit_id, period.clone(), following).await?;
     let figures = Figures::of(&now.rows[0].row.tally);
     let previous = match previous_period(cat, &period) {
         Some(p) => {
-            let before = summary(db, cat, tree, actor, unit_id, p.clone()).await?;
+            let before = summary_for(db, cat, tree, actor, unit_id, p.clone(), following).await?;
             Some((p, Figures::of(&before.rows[0].row.tally)))
         }
         None => None,
     };
     let last = this_year.max(years(cat, &period)?.1);
-    let by_year = totals_by_year(db, cat, tree, actor, unit_id, (FIRST_YEAR, last)).await?;
+    let by_year =
+        totals_by_year(db, cat, tree, actor, unit_id, (FIRST_YEAR, last), following).await?;
     let trend = (FIRST_YEAR..=last)
         .map(|y| (y, by_year.get(&y).map(Figures::of).unwrap_or_default()))
         .collect();

@@ -12,7 +12,7 @@ use crate::entries::{bind_all, Param};
 use crate::error::ServiceError;
 use crate::reference::Catalogue;
 use crate::units::{Unit, UnitTree};
-use dvk_domain::auth::{can_view_status, Actor, Denied};
+use dvk_domain::auth::{Actor, Denied, Following};
 use dvk_domain::entry::{Kind, Subject};
 use dvk_domain::state::EntryState;
 use dvk_domain::summary::{rows, Node, Row, Tally};
@@ -359,8 +359,9 @@ pub async fn totals_by_year(
     actor: &Actor,
     unit_id: i64,
     (first, last): (i32, i32),
+    following: Following,
 ) -> Result<BTreeMap<i32, Tally>, ServiceError> {
-    let unit = followed_unit(tree, actor, unit_id)?;
+    let unit = followed_unit(tree, actor, unit_id, following)?;
     let scopes = scopes_of(db, &unit).await?;
     let by_year = tallies(
         db,
@@ -375,16 +376,24 @@ pub async fn totals_by_year(
 }
 
 /// The unit `unit_id` of the tree, if `actor` follows it (the status
-/// page's and summary table's readers).
-fn followed_unit(tree: &UnitTree, actor: &Actor, unit_id: i64) -> Result<Unit, ServiceError> {
+/// page's and summary table's readers, or the dashboard's).
+fn followed_unit(
+    tree: &UnitTree,
+    actor: &Actor,
+    unit_id: i64,
+    following: Following,
+) -> Result<Unit, ServiceError> {
     let unit = tree
         .units
         .iter()
         .find(|u| u.id == unit_id)
         .cloned()
         .ok_or(ServiceError::NotFound("đơn vị"))?;
-    if !can_view_status(actor, &unit.path) {
-        return Err(ServiceError::Denied(Denied::NoRole("xem biểu tổng hợp")));
+    if !following.allows(actor, &unit.path) {
+        return Err(ServiceError::Denied(Denied::NoRole(match following {
+            Following::Tracking => "xem biểu tổng hợp",
+            Following::Figures => "xem thống kê",
+        })));
     }
     Ok(unit)
 }
@@ -398,7 +407,21 @@ pub async fn summary(
     unit_id: i64,
     period: ReportPeriod,
 ) -> Result<Summary, ServiceError> {
-    let unit = followed_unit(tree, actor, unit_id)?;
+    summary_for(db, cat, tree, actor, unit_id, period, Following::Tracking).await
+}
+
+/// The summary of `unit_id` for `period`, for those who follow the unit
+/// as `following` says (the dashboard's readers are every role).
+pub async fn summary_for(
+    db: &Db,
+    cat: &Catalogue,
+    tree: &UnitTree,
+    actor: &Actor,
+    unit_id: i64,
+    period: ReportPeriod,
+    following: Following,
+) -> Result<Summary, ServiceError> {
+    let unit = followed_unit(tree, actor, unit_id, following)?;
     let (first, last) = years(cat, &period)?;
 
     // Statement 1: the units the root was formed from in 2025, which it

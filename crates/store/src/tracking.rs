@@ -8,7 +8,7 @@ use crate::error::ServiceError;
 use crate::review::RegisterRow;
 use crate::service::current_year;
 use crate::units::Unit;
-use dvk_domain::auth::{can_view_status, Actor, Denied, Role};
+use dvk_domain::auth::{can_view_status, Actor, Denied, Following};
 
 /// The unit and year a reader follows, checked.
 #[derive(Debug, Clone)]
@@ -25,22 +25,18 @@ pub async fn followed(
     unit_id: Option<i64>,
     year: Option<i32>,
     right: &'static str,
+    following: Following,
 ) -> Result<Followed, ServiceError> {
     let first = actor
         .grants
         .iter()
-        .find(|g| {
-            matches!(
-                g.role,
-                Role::MovementOfficer | Role::Admin | Role::SigningLeader
-            )
-        })
+        .find(|g| following.roles().contains(&g.role))
         .map(|g| g.unit.id());
     let Some(id) = unit_id.or(first) else {
         return Err(ServiceError::Denied(Denied::NoRole(right)));
     };
     let unit = db.unit(id).await?.ok_or(ServiceError::NotFound("đơn vị"))?;
-    if !can_view_status(actor, &unit.path) {
+    if !following.allows(actor, &unit.path) {
         return Err(ServiceError::Denied(Denied::NoRole(right)));
     }
     let this_year = current_year();
@@ -59,8 +55,9 @@ pub async fn registration_status(
     db: &Db,
     actor: &Actor,
     at: &Followed,
+    following: Following,
 ) -> Result<Vec<UnitStatusRow>, ServiceError> {
-    if !can_view_status(actor, &at.unit.path) {
+    if !following.allows(actor, &at.unit.path) {
         return Err(ServiceError::Denied(Denied::NoRole(
             "xem tình hình đăng ký",
         )));

@@ -181,7 +181,15 @@ pub async fn fetch(
             } else {
                 "tải báo cáo kết quả triển khai"
             };
-            let at = dvk_store::tracking::followed(db, actor, Some(id), year, right).await?;
+            let at = dvk_store::tracking::followed(
+                db,
+                actor,
+                Some(id),
+                year,
+                right,
+                dvk_domain::auth::Following::Tracking,
+            )
+            .await?;
             if kind == "ra-soat" {
                 return docs::review_summary(db, actor, &at).await;
             }

@@ -230,7 +230,15 @@ pub(crate) async fn scoped_unit(
     q: &ScopeQuery,
     right: &'static str,
 ) -> ApiResult<dvk_store::tracking::Followed> {
-    Ok(dvk_store::tracking::followed(&state.db, &user.actor, Some(q.unit), q.year, right).await?)
+    Ok(dvk_store::tracking::followed(
+        &state.db,
+        &user.actor,
+        Some(q.unit),
+        q.year,
+        right,
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -257,7 +265,13 @@ pub async fn status(
     ApiQuery(q): ApiQuery<ScopeQuery>,
 ) -> ApiResult<Json<Vec<StatusRowOut>>> {
     let at = scoped_unit(&state, &user, &q, "xem tình hình đăng ký").await?;
-    let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
+    let rows = dvk_store::tracking::registration_status(
+        &state.db,
+        &user.actor,
+        &at,
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| {

@@ -37,7 +37,13 @@ pub async fn status(
     ApiQuery(fq): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
     let at = super::admin::scoped_unit(&state, &user, &q, "xem tình hình đăng ký").await?;
-    let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
+    let rows = dvk_store::tracking::registration_status(
+        &state.db,
+        &user.actor,
+        &at,
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await?;
     send(&state, &user, &fq, tracking::status(&at, &rows)).await
 }
 

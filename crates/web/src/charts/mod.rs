@@ -5,6 +5,7 @@
 //! and is sized by its `viewBox` for a phone's width.
 
 pub mod bars;
+pub mod png;
 pub mod trend;
 
 pub use bars::{Bar, Bars};

@@ -12,7 +12,7 @@ use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use dvk_domain::unit::RegistrationStatus;
 use dvk_store::dashboard::{Dashboard, Figures};
@@ -30,6 +30,8 @@ pub struct DashboardQuery {
     /// One chart as a file: `xa`, `linh-vuc`, `cap`, `pheu`, `tinh-hinh` or
     /// `xu-huong`.
     chart: String,
+    /// `png` for a picture; SVG otherwise.
+    format: String,
 }
 
 /// A key figure with the period before and the list it opens.
@@ -360,7 +362,16 @@ pub async fn dashboard(
         roots,
         years,
         phases: phase_options,
-    } = choose_period(&state, &user, &q.unit, &q.year, &q.phase, "xem thống kê").await?;
+    } = choose_period(
+        &state,
+        &user,
+        &q.unit,
+        &q.year,
+        &q.phase,
+        "xem thống kê",
+        dvk_domain::auth::Following::Figures,
+    )
+    .await?;
     let this_year = dvk_store::service::current_year();
     let tree = state.units(user.info.units_version).await?;
     let d = dvk_store::dashboard::dashboard(
@@ -391,7 +402,14 @@ pub async fn dashboard(
         (RegistrationStatus::Returned, 0),
         (RegistrationStatus::Accepted, 0),
     ];
-    for r in dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await? {
+    for r in dvk_store::tracking::registration_status(
+        &state.db,
+        &user.actor,
+        &at,
+        dvk_domain::auth::Following::Figures,
+    )
+    .await?
+    {
         let st = RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted);
         if let Some(c) = units.iter_mut().find(|(s, _)| *s == st) {
             c.1 += 1;
@@ -410,11 +428,36 @@ pub async fn dashboard(
             )
             .into());
         };
-        let name = format!(
-            "thong-ke-{}-{}.svg",
+        let stem = format!(
+            "thong-ke-{}-{}",
             c.id,
             period_query(&period).replace('=', "-")
         );
+        if q.format == "png" {
+            let svg = c.svg.clone();
+            let png = tokio::task::spawn_blocking(move || crate::charts::png::to_png(&svg))
+                .await
+                .map_err(|e| dvk_store::StoreError::Data(format!("vẽ biểu đồ: {e}")))?;
+            return match png {
+                Ok(bytes) => Ok((
+                    [
+                        (header::CONTENT_TYPE, "image/png".to_owned()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{stem}.png\""),
+                        ),
+                    ],
+                    bytes,
+                )
+                    .into_response()),
+                Err(e) => Err(crate::error::AppError::Page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Chưa tạo được ảnh",
+                    e.to_string(),
+                )),
+            };
+        }
+        let name = format!("{stem}.svg");
         return Ok((
             [
                 (

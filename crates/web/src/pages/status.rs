@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use dvk_domain::auth::Role;
+use dvk_domain::auth::Following;
 use dvk_domain::unit::{unit_kind_name, RegistrationStatus};
 use dvk_store::service::current_year;
 use serde::Deserialize;
@@ -51,17 +51,13 @@ pub(crate) async fn scope<'a>(
     user: &'a User,
     sq: &StatusQuery,
     right: &'static str,
+    following: Following,
 ) -> AppResult<Scope<'a>> {
     let grant_units: Vec<_> = user
         .info
         .grants
         .iter()
-        .filter(|g| {
-            matches!(
-                g.role,
-                Role::MovementOfficer | Role::Admin | Role::SigningLeader
-            )
-        })
+        .filter(|g| following.roles().contains(&g.role))
         .collect();
     let this_year = current_year();
     // Unknown values fall back to the defaults rather than failing the page.
@@ -77,6 +73,7 @@ pub(crate) async fn scope<'a>(
         sq.unit.trim().parse::<i64>().ok(),
         year,
         right,
+        following,
     )
     .await?;
     Ok(Scope {
@@ -99,12 +96,25 @@ pub async fn status(
         unit,
         year,
         this_year,
-    } = scope(&state, &user, &sq, "xem tình hình đăng ký").await?;
+    } = scope(
+        &state,
+        &user,
+        &sq,
+        "xem tình hình đăng ký",
+        Following::Tracking,
+    )
+    .await?;
     let at = dvk_store::tracking::Followed {
         unit: unit.clone(),
         year,
     };
-    let rows = dvk_store::tracking::registration_status(&state.db, &user.actor, &at).await?;
+    let rows = dvk_store::tracking::registration_status(
+        &state.db,
+        &user.actor,
+        &at,
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await?;
     if let Some(file) = spreadsheet(
         &state,
         user.actor.user_id,
@@ -221,7 +231,14 @@ pub async fn register(
         unit,
         year,
         this_year,
-    } = scope(&state, &user, &sq, "xem sổ theo dõi mô hình").await?;
+    } = scope(
+        &state,
+        &user,
+        &sq,
+        "xem sổ theo dõi mô hình",
+        Following::Tracking,
+    )
+    .await?;
     let at = dvk_store::tracking::Followed {
         unit: unit.clone(),
         year,

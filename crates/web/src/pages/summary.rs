@@ -11,6 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use dvk_domain::auth::Following;
 use dvk_domain::summary::RowKind;
 use dvk_store::documents::ReportPeriod;
 use dvk_store::summary::{value, Summary};
@@ -156,13 +157,14 @@ pub(crate) async fn choose_period(
     year: &str,
     phase: &str,
     right: &'static str,
+    following: Following,
 ) -> AppResult<PeriodChoice> {
     let sq = StatusQuery {
         unit: unit.to_owned(),
         year: year.to_owned(),
         format: String::new(),
     };
-    let sc = scope(state, user, &sq, right).await?;
+    let sc = scope(state, user, &sq, right, following).await?;
     let phase = state
         .catalogue
         .phases
@@ -226,6 +228,7 @@ pub async fn summary(
         &q.year,
         &q.phase,
         "xem biểu tổng hợp",
+        Following::Tracking,
     )
     .await?;
     let tree = state.units(user.info.units_version).await?;

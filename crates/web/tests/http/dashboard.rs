@@ -219,9 +219,14 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
         unit: s.province.clone(),
         year,
     };
-    let rows = dvk_store::tracking::registration_status(&s.db, &actor, &at)
-        .await
-        .unwrap();
+    let rows = dvk_store::tracking::registration_status(
+        &s.db,
+        &actor,
+        &at,
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await
+    .unwrap();
     let status =
         &page[page.find("id=\"tinh-hinh-title\"").unwrap()..page.find("id=\"xu-huong\"").unwrap()];
     for st in [
@@ -366,4 +371,60 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
         "{}",
         res.status()
     );
+
+    // Step 10: every role has a dashboard of its own subtree: a commune's
+    // registering officer sees the commune, with the same figures as the
+    // province's officer sees for it; a council member sees the council's
+    // unit; none may pick another commune.
+    let (to_hieu, _, chieng_an, _) = commune_units(&s.db).await;
+    let officer = Client::login(&s.base, "canbo.tohieu").await;
+    let mine = officer
+        .get(&format!("/thong-ke?year=2025&unit={}", to_hieu.id))
+        .await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    let mine = mine.text().await.unwrap();
+    assert!(mine.contains("href=\"/thong-ke\""), "the menu offers it");
+    let theirs = secretariat
+        .get_text(&format!("/thong-ke?year=2025&unit={}", to_hieu.id))
+        .await;
+    let key_figures = |page: &str| {
+        page.split("class=\"figures\"")
+            .nth(1)
+            .and_then(|p| p.split("</ul>").next())
+            .map(str::to_owned)
+            .unwrap()
+    };
+    assert_eq!(key_figures(&mine), key_figures(&theirs));
+    assert_eq!(officer.get("/thong-ke").await.status(), StatusCode::OK);
+    let other = officer
+        .get(&format!("/thong-ke?year=2025&unit={}", chieng_an.id))
+        .await;
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    let member = Client::login(&s.base, "hoidong.uyvien").await;
+    assert_eq!(member.get("/thong-ke").await.status(), StatusCode::OK);
+    // The summary table stays with those who report upward.
+    assert_eq!(
+        officer
+            .get(&format!("/summary?unit={}", to_hieu.id))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Step 11: each chart downloads as a PNG picture too, drawn from the
+    // same SVG (needs the fonts .ci/run installs).
+    let png = secretariat
+        .get("/thong-ke?year=2025&chart=linh-vuc&format=png")
+        .await;
+    assert_eq!(png.status(), StatusCode::OK);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .ends_with(".png\""));
+    let picture = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
+    assert_eq!(picture.width(), 720, "twice the drawing's 360 units");
+    // Not blank: the bars and text drew dark pixels on the white ground.
+    let dark = picture.to_luma8().pixels().filter(|p| p.0[0] < 128).count();
+    assert!(dark > 500, "{dark} dark pixels");
 }

@@ -588,7 +588,9 @@ pub(crate) async fn other_units_records_cannot_be_referenced(kind: Kind) {
     let copy_page = location(&res);
     let page = officer.get_text(&copy_page).await;
     // Its lineage names the model it replicates.
-    assert!(page.contains(&format!("<a href=\"/entries/{own}\">Mô hình thử nghiệm</a>")));
+    assert!(page.contains(&format!(
+        "<a href=\"/entries/{own}\">Mô hình thử nghiệm</a>"
+    )));
     let copy: i64 = copy_page
         .split('?')
         .next()

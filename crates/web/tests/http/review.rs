@@ -389,9 +389,16 @@ async fn register_as(
     year: i32,
 ) -> Vec<dvk_store::review::RegisterRow> {
     let actor = actor_of(&s.db, username).await;
-    let at = dvk_store::tracking::followed(&s.db, &actor, Some(unit), Some(year), "xem")
-        .await
-        .unwrap();
+    let at = dvk_store::tracking::followed(
+        &s.db,
+        &actor,
+        Some(unit),
+        Some(year),
+        "xem",
+        dvk_domain::auth::Following::Tracking,
+    )
+    .await
+    .unwrap();
     dvk_store::tracking::register(&s.db, &actor, &at)
         .await
         .unwrap()
