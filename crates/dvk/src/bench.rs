@@ -260,6 +260,11 @@ pub async fn run(args: BenchArgs, database_url: Option<String>) -> Result<()> {
             false,
             Box::new(|_r| "/mo-hinh".to_owned()),
         ),
+        (
+            "portal home / (anonymous)",
+            false,
+            Box::new(|_r| "/".to_owned()),
+        ),
     ];
     println!(
         "\n{} connections, {} s per scenario, {backend}, {} entries, server and load generator on the same machine\n",

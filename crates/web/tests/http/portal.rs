@@ -172,6 +172,13 @@ pub async fn news_reach_the_public_only_when_published(kind: Kind) {
     assert!(r.text().await.unwrap().contains("JPEG hoặc PNG"));
     assert_eq!(count(&s.db, "SELECT COUNT(*) FROM articles").await, 0);
 
+    // A form without the session's CSRF token is refused, whoever sends it.
+    let mut forged = writer.clone();
+    forged.csrf = "forged".into();
+    let r = send_article(&forged, "/news", &fields, None).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count(&s.db, "SELECT COUNT(*) FROM articles").await, 0);
+
     // Step 3: the writer saves a draft with a picture and two models.
     let model_list = format!("{}, {}", models[0], models[1]);
     let mut full = fields.to_vec();
@@ -301,13 +308,13 @@ pub async fn news_reach_the_public_only_when_published(kind: Kind) {
     assert!(html.contains("<strong>Đậm</strong>") && !html.contains("<script"));
     assert_eq!(one.body["models"].as_array().unwrap().len(), 2);
     assert!(visitor.get_text("/tin-tuc").await.contains(slug));
-    let home = reqwest::get(format!("{}/", s.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = reqwest::get(format!("{}/", s.base)).await.unwrap();
+    // A handful of statements, whatever the data's size.
+    assert!(queries(&home) <= 6, "{} statements", queries(&home));
+    let home = home.text().await.unwrap();
     assert!(home.contains(&format!("/tin-tuc/{slug}\"")));
+    let article = visitor.get(&format!("/tin-tuc/{slug}")).await;
+    assert!(queries(&article) <= 4, "{} statements", queries(&article));
 
     // Step 6: a published article keeps its address when retitled; a new
     // article with the same title gets its own.
