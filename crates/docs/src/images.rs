@@ -8,12 +8,21 @@ use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
+use std::sync::Mutex;
 
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// The longest side kept; larger pictures are scaled down.
 pub const MAX_SIDE: u32 = 1600;
-/// The largest picture decoded at all (width and height).
+/// The largest picture decoded at all: each side, the pixel count and the
+/// bytes its pixels take once decoded (a 16-bit RGBA picture takes eight
+/// bytes per pixel), checked from the header before anything is decoded.
 const MAX_DECODED_SIDE: u32 = 12_000;
+const MAX_DECODED_PIXELS: u64 = 40_000_000;
+const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One picture decoded at a time: a few writers uploading at once queue
+/// instead of multiplying the memory a decode may take.
+static DECODING: Mutex<()> = Mutex::new(());
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
@@ -21,7 +30,7 @@ pub enum ImageError {
     TooLarge,
     #[error("Ảnh phải là tệp JPEG hoặc PNG.")]
     NotAnImage,
-    #[error("Ảnh quá lớn (tối đa 12.000 × 12.000 điểm ảnh).")]
+    #[error("Ảnh quá lớn: tối đa 40 triệu điểm ảnh, mỗi chiều không quá 12.000 điểm ảnh.")]
     TooManyPixels,
     #[error("Không đọc được ảnh: tệp bị hỏng hoặc không đúng định dạng.")]
     Unreadable,
@@ -51,13 +60,24 @@ pub fn web_image(bytes: &[u8]) -> Result<WebImage, ImageError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODED_SIDE);
     limits.max_image_height = Some(MAX_DECODED_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
     reader.limits(limits);
     let refused = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => ImageError::TooManyPixels,
         _ => ImageError::Unreadable,
     };
+    let _one_at_a_time = DECODING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut decoder = reader.into_decoder().map_err(refused)?;
+    // `from_decoder` does not charge the decoded buffer against
+    // `max_alloc`, so the header's claim is checked here.
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_DECODED_PIXELS
+        || decoder.total_bytes() > MAX_DECODED_BYTES
+    {
+        return Err(ImageError::TooManyPixels);
+    }
     let orientation = decoder.orientation().map_err(refused)?;
     let mut picture = DynamicImage::from_decoder(decoder).map_err(refused)?;
     picture.apply_orientation(orientation);
@@ -154,6 +174,24 @@ mod tests {
         let crc = crc32(&bomb[12..29]);
         bomb[29..33].copy_from_slice(&crc.to_be_bytes());
         assert_eq!(web_image(&bomb).unwrap_err(), ImageError::TooManyPixels);
+        // Within each side's limit, but 144 million 16-bit RGBA pixels
+        // (over a gigabyte decoded): refused from the header alone.
+        let mut deep = png(1, 1);
+        deep[16..20].copy_from_slice(&12_000u32.to_be_bytes());
+        deep[20..24].copy_from_slice(&12_000u32.to_be_bytes());
+        deep[24] = 16; // bit depth
+        deep[25] = 6; // RGBA
+        let crc = crc32(&deep[12..29]);
+        deep[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(web_image(&deep).unwrap_err(), ImageError::TooManyPixels);
+        // 7,000 × 6,000 8-bit RGBA pixels: 168 MB decoded, under the byte
+        // limit, but 42 million pixels.
+        let mut wide = png(1, 1);
+        wide[16..20].copy_from_slice(&7_000u32.to_be_bytes());
+        wide[20..24].copy_from_slice(&6_000u32.to_be_bytes());
+        let crc = crc32(&wide[12..29]);
+        wide[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(web_image(&wide).unwrap_err(), ImageError::TooManyPixels);
         let mut cut = png(50, 50);
         cut.truncate(cut.len() / 2);
         assert_eq!(web_image(&cut).unwrap_err(), ImageError::Unreadable);

@@ -143,7 +143,8 @@ fn list_columns(backend: Backend, with_history: bool) -> String {
     let mut cols = format!(
         ", {attachments} AS attachments_json, {decision} AS decision_json, \
          {rewards} AS rewards_json, {revocations} AS revocations_json, {reports} AS reports_json, \
-         (SELECT COUNT(*) FROM entries rp WHERE rp.replicates_id = e.id) AS replicas_count"
+         (SELECT COUNT(*) FROM entries rp WHERE rp.replicates_id = e.id \
+          AND rp.state NOT IN ('draft', 'withdrawn')) AS replicas_count"
     );
     if with_history {
         cols.push_str(&format!(

@@ -81,18 +81,15 @@ pub async fn library_for(db: &Db, actor: &Actor) -> Result<Vec<GuidanceDoc>, Ser
             "quản lý thư viện văn bản",
         )));
     }
-    let rows = q(&format!(
-        "SELECT {COLS} FROM guidance_documents ORDER BY issued_on DESC, id DESC LIMIT 500"
-    ))
-    .fetch_all(&db.pool)
-    .await?;
-    let mut docs = Vec::new();
-    for r in &rows {
-        if may_edit(actor, &r.try_get::<String, _>("unit_path")?) {
-            docs.push(doc_from_row(r)?);
-        }
+    let (cond, roots) = crate::news::editable_condition(actor, "d");
+    let mut query = q(&format!(
+        "SELECT {COLS} FROM guidance_documents d WHERE {cond} ORDER BY issued_on DESC, id DESC LIMIT 500"
+    ));
+    for r in roots {
+        query = query.bind(r);
     }
-    Ok(docs)
+    let rows = query.fetch_all(&db.pool).await?;
+    Ok(rows.iter().map(doc_from_row).collect::<Result<_, _>>()?)
 }
 
 /// A document's file: a shown one for anybody, a hidden one only for
@@ -212,9 +209,12 @@ pub async fn add_guidance(
 
 /// Shows (`true`) or hides a document.
 pub async fn set_shown(db: &Db, actor: &Actor, id: i64, shown: bool) -> Result<(), ServiceError> {
+    let mut tx = db.pool.begin().await?;
+    lock_for_write(&mut tx).await?;
+    // Read under the lock: two clicks at once change (and audit) once.
     let row = q("SELECT unit_path, published_at FROM guidance_documents WHERE id = $1")
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or(ServiceError::NotFound("văn bản"))?;
     if !may_edit(actor, &row.try_get::<String, _>(0)?) {
@@ -223,8 +223,6 @@ pub async fn set_shown(db: &Db, actor: &Actor, id: i64, shown: bool) -> Result<(
     if row.try_get::<Option<i64>, _>(1)?.is_some() == shown {
         return Ok(());
     }
-    let mut tx = db.pool.begin().await?;
-    lock_for_write(&mut tx).await?;
     q("UPDATE guidance_documents SET published_at = $1 WHERE id = $2")
         .bind(shown.then(now))
         .bind(id)

@@ -73,8 +73,9 @@ fn line_from_row(r: &sqlx::any::AnyRow) -> Result<ArticleLine, sqlx::Error> {
     })
 }
 
-/// The subtrees whose articles an actor may edit (SQL condition on `a`).
-fn editable_condition(actor: &Actor) -> (String, Vec<String>) {
+/// The subtrees whose articles (or guidance documents) an actor may edit:
+/// an SQL condition on `alias.unit_path` and its binds.
+pub(crate) fn editable_condition(actor: &Actor, alias: &str) -> (String, Vec<String>) {
     let roots: Vec<String> = actor
         .grants
         .iter()
@@ -82,7 +83,7 @@ fn editable_condition(actor: &Actor) -> (String, Vec<String>) {
         .map(|g| g.unit.as_str().to_owned())
         .collect();
     let conds: Vec<String> = (0..roots.len())
-        .map(|i| format!("a.unit_path LIKE ${} || '%'", i + 1))
+        .map(|i| format!("{alias}.unit_path LIKE ${} || '%'", i + 1))
         .collect();
     let cond = if conds.is_empty() {
         "1 = 0".to_owned()
@@ -97,7 +98,7 @@ pub async fn articles_for(db: &Db, actor: &Actor) -> Result<Vec<ArticleLine>, Se
     if !may_write_news(actor) {
         return Err(ServiceError::Denied(Denied::NoRole("viết tin bài")));
     }
-    let (cond, roots) = editable_condition(actor);
+    let (cond, roots) = editable_condition(actor, "a");
     let sql = format!(
         "SELECT {LINE_COLS} FROM articles a LEFT JOIN users u ON u.id = a.author_id \
          WHERE {cond} ORDER BY a.updated_at DESC, a.id DESC LIMIT 200"
@@ -180,7 +181,7 @@ pub async fn article_for_edit(db: &Db, actor: &Actor, id: i64) -> Result<Article
     if !may_write_news(actor) {
         return Err(ServiceError::Denied(Denied::NoRole("viết tin bài")));
     }
-    let editable = editable_condition(actor);
+    let editable = editable_condition(actor, "a");
     article_where(db, "a.id = $K", Key::Id(id), Some(&editable))
         .await?
         .ok_or(ServiceError::NotFound("bài viết"))
@@ -297,12 +298,16 @@ pub async fn save_article(
     image: ImageChange,
 ) -> Result<i64, ServiceError> {
     let unit = writing_unit(actor).ok_or(ServiceError::Denied(Denied::NoRole("viết tin bài")))?;
-    let existing = match id {
-        Some(id) => Some(article_for_edit(db, actor, id).await?),
-        None => None,
-    };
+    if let Some(id) = id {
+        // Authority only; what the edit starts from is read under the lock.
+        article_for_edit(db, actor, id).await?;
+    }
     let mut tx = db.pool.begin().await?;
     lock_for_write(&mut tx).await?;
+    let existing = match id {
+        Some(id) => Some(saved_version(&mut tx, id).await?),
+        None => None,
+    };
     // Linked models must be public: nothing else may be named to the public.
     for (i, model) in text.models.iter().enumerate() {
         let public = q(&format!(
@@ -322,9 +327,8 @@ pub async fn save_article(
             ));
         }
     }
-    let first_published = existing.as_ref().and_then(|a| a.line.first_published_at);
     let slug = match &existing {
-        Some(a) if first_published.is_some() => a.line.slug.clone(),
+        Some(v) if v.first_published => v.slug.clone(),
         _ => free_slug(&mut tx, &slugify(&text.title), id).await?,
     };
     let t = now();
@@ -396,8 +400,9 @@ pub async fn save_article(
             json!({"sha256": sha})
         }
     };
-    let before = existing.as_ref().map(|a| {
-        json!({"title": a.line.title, "lead": a.line.lead, "body_sha256": dvk_domain::audit::hash_hex(a.body.as_bytes())})
+    let before = existing.as_ref().map(|v| {
+        json!({"title": v.title, "lead": v.lead, "slug": v.slug, "image_alt": v.image_alt,
+            "body_sha256": dvk_domain::audit::hash_hex(v.body.as_bytes()), "models": v.models})
     });
     append(
         &mut tx,
@@ -408,6 +413,7 @@ pub async fn save_article(
             record_id: id,
             changes: json!({
                 "article": [before, {"title": text.title, "lead": text.lead, "slug": slug,
+                    "image_alt": text.image_alt,
                     "body_sha256": dvk_domain::audit::hash_hex(text.body.as_bytes()), "models": text.models}],
                 "image": image_note,
             }),
@@ -417,6 +423,46 @@ pub async fn save_article(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// An article as saved, read under the write lock: what an edit replaces.
+struct SavedVersion {
+    slug: String,
+    first_published: bool,
+    title: String,
+    lead: String,
+    body: String,
+    image_alt: String,
+    models: Vec<i64>,
+}
+
+async fn saved_version(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<SavedVersion, ServiceError> {
+    let row = q(
+        "SELECT slug, first_published_at, title, lead, body, image_alt FROM articles WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound("bài viết"))?;
+    let models = q("SELECT entry_id FROM article_models WHERE article_id = $1 ORDER BY position")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    Ok(SavedVersion {
+        slug: row.try_get(0)?,
+        first_published: row.try_get::<Option<i64>, _>(1)?.is_some(),
+        title: row.try_get(2)?,
+        lead: row.try_get(3)?,
+        body: row.try_get(4)?,
+        image_alt: row.try_get(5)?,
+        models,
+    })
 }
 
 /// `base`, or `base-2`, `base-3` … the first no other article holds.
@@ -451,12 +497,20 @@ pub async fn set_published(
     publish: bool,
 ) -> Result<Article, ServiceError> {
     let a = article_for_edit(db, actor, id).await?;
-    if a.line.published == publish {
-        return Ok(a);
-    }
     let t = now();
     let mut tx = db.pool.begin().await?;
     lock_for_write(&mut tx).await?;
+    // Read again under the lock: two clicks at once publish (and audit) once.
+    let published = q("SELECT published_at FROM articles WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<Option<i64>, _>(0)?
+        .is_some();
+    if published == publish {
+        tx.rollback().await?;
+        return Ok(a);
+    }
     if publish {
         q("UPDATE articles SET published_at = $1, first_published_at = COALESCE(first_published_at, $1) WHERE id = $2")
             .bind(t)

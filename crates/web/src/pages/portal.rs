@@ -49,6 +49,20 @@ pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// How long answers that carry the site's address may be kept: shared
+/// caches may keep them only when the address is configured; taken from
+/// the request's `Host`, it is the visitor's own (it may be forged), so
+/// only the visitor's browser keeps it.
+fn site_cache(state: &AppState, seconds: u32) -> String {
+    let configured = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| !u.trim_end_matches('/').is_empty());
+    let scope = if configured { "public" } else { "private" };
+    format!("{scope}, max-age={seconds}")
+}
+
 /// A news item as lists show it.
 pub struct NewsCard {
     pub slug: String,
@@ -311,7 +325,8 @@ pub async fn article_image(
     Ok((
         [
             (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
+            // Short: an unpublished article's picture leaves caches soon.
+            (header::CACHE_CONTROL, "public, max-age=60".to_owned()),
         ],
         bytes,
     )
@@ -432,8 +447,11 @@ pub async fn feed(State(state): State<AppState>, headers: HeaderMap) -> AppResul
         .map_err(|e| AppError::from(dvk_store::StoreError::Data(format!("tin Atom: {e}"))))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
+            (
+                header::CONTENT_TYPE,
+                "application/atom+xml; charset=utf-8".to_owned(),
+            ),
+            (header::CACHE_CONTROL, site_cache(&state, 300)),
         ],
         body,
     )
@@ -485,8 +503,11 @@ pub async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> AppRe
         .map_err(|e| AppError::from(dvk_store::StoreError::Data(format!("sitemap: {e}"))))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (
+                header::CONTENT_TYPE,
+                "application/xml; charset=utf-8".to_owned(),
+            ),
+            (header::CACHE_CONTROL, site_cache(&state, 3600)),
         ],
         body,
     )
@@ -497,7 +518,10 @@ pub async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let base = site_base(&state, &headers);
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+            (header::CACHE_CONTROL, site_cache(&state, 3600)),
+        ],
         format!(
             "User-agent: *\nDisallow: /api/\nDisallow: /entries\nDisallow: /login\nSitemap: {base}/sitemap.xml\n"
         ),

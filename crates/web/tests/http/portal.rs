@@ -216,11 +216,22 @@ pub async fn news_reach_the_public_only_when_published(kind: Kind) {
     // Step 4: a draft is invisible everywhere public.
     assert_hidden(&public_view(&s.base, slug, id).await, slug, "draft");
 
-    // Step 5: published, it is everywhere, escaped and sanitised.
-    let r = writer
-        .post(&format!("/news/{id}/publish"), &[("publish", "1")])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Step 5: published (six clicks at once publish and audit it once),
+    // it is everywhere, escaped and sanitised.
+    let clicks: Vec<_> = (0..6)
+        .map(|_| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .post(&format!("/news/{id}/publish"), &[("publish", "1")])
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    for click in clicks {
+        assert_eq!(click.await.unwrap(), StatusCode::SEE_OTHER);
+    }
     let visitor = Client::anonymous(&s.base).await;
     let page = visitor.get(&format!("/tin-tuc/{slug}")).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -298,6 +309,7 @@ pub async fn news_reach_the_public_only_when_published(kind: Kind) {
     let sitemap = visitor.get_text("/sitemap.xml").await;
     assert!(sitemap.contains(&format!("<loc>{}/tin-tuc/{slug}</loc>", s.base)));
     assert!(sitemap.contains(&format!("<loc>{}/mo-hinh/{}</loc>", s.base, models[0])));
+    site_address_is_never_shared_from_a_forged_host(&s.db, &s.base).await;
     let api = Api::new(&s.base, None);
     let list = api.get("/public/news").await;
     assert_eq!(list.body["items"][0]["slug"], slug);
@@ -510,4 +522,41 @@ pub async fn portal_is_rate_limited(kind: Kind) {
     assert!((3..=4).contains(&ok), "{statuses:?}");
     assert_eq!(ok + limited, statuses.len(), "{statuses:?}");
     assert_eq!(statuses.last().unwrap().1, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Without `DVK_PUBLIC_URL`, the feed, sitemap and robots.txt name the
+/// request's own host, so no shared cache may keep them for others; with
+/// it, they name the configured address whatever the request says, and
+/// may be shared.
+async fn site_address_is_never_shared_from_a_forged_host(db: &dvk_store::Db, base: &str) {
+    let forged = |base: String, path: &'static str| async move {
+        let r = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .header("host", "evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let cache = r.headers()["cache-control"].to_str().unwrap().to_owned();
+        (cache, r.text().await.unwrap())
+    };
+    for path in ["/tin-tuc.atom", "/sitemap.xml", "/robots.txt"] {
+        let (cache, body) = forged(base.to_owned(), path).await;
+        assert!(body.contains("http://evil.example"), "{path}: {body}");
+        assert!(cache.starts_with("private,"), "{path}: {cache}");
+    }
+    let configured = serve_with(
+        db,
+        dvk_web::WebConfig {
+            public_url: Some("https://dvk.sonla.gov.vn/".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    for path in ["/tin-tuc.atom", "/sitemap.xml", "/robots.txt"] {
+        let (cache, body) = forged(configured.clone(), path).await;
+        assert!(!body.contains("evil.example"), "{path}: {body}");
+        assert!(body.contains("https://dvk.sonla.gov.vn/"), "{path}: {body}");
+        assert!(cache.starts_with("public,"), "{path}: {cache}");
+    }
 }

@@ -128,6 +128,20 @@ pub async fn lineage_is_chosen_shown_and_counted(kind: Kind) {
         )
         .await;
     let draft = entry_id_from(&r);
+    // Another unit's draft replicating Chiềng An's model: not sent, so
+    // not told to Chiềng An (not even as a count).
+    let r = tohieu
+        .post(
+            "/entries",
+            &as_refs(&form(
+                front_a.id,
+                "Bản nháp nhân rộng khác",
+                "2026",
+                &other_model.to_string(),
+            )),
+        )
+        .await;
+    entry_id_from(&r);
 
     // Step 4: the province sees the whole lineage and its spread: three
     // replicas, in units other than the model's, one other commune,
@@ -191,6 +205,12 @@ pub async fn lineage_is_chosen_shown_and_counted(kind: Kind) {
         l.contains("Và 1 mô hình, điển hình nhân rộng khác ở đơn vị ngoài phạm vi bạn được xem.")
     );
     assert!(l.contains("Đã nhân rộng ra 3 mô hình"));
+
+    let page = chiengan.get_text(&format!("/entries/{other_model}")).await;
+    assert!(
+        !page.contains("id=\"nhan-rong\""),
+        "a draft replica gives no lineage"
+    );
 
     // Step 7: the public sees recognised models only. Chiềng An's
     // recognised model is recorded as replicating Tô Hiệu's.
