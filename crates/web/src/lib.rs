@@ -2,6 +2,7 @@
 //! Handlers parse input, call services and render; they hold no SQL.
 
 pub mod api;
+pub mod assets;
 pub mod caching;
 pub mod charts;
 pub mod client;
@@ -167,8 +168,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::home::healthz))
         .route("/readyz", get(pages::home::readyz))
         .route("/metrics", get(metrics::metrics))
-        .route("/static/app.css", get(pages::home::css))
-        .route("/static/app.js", get(pages::home::js))
+        .route("/static/{name}", get(assets::serve))
         .route(
             "/login",
             get(pages::auth::login_page).post(pages::auth::login_submit),
@@ -338,10 +338,6 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/entries/{id}/rewards/{reward}/certificate",
             get(pages::public::reward_certificate),
-        )
-        .route(
-            "/static/certificate.css",
-            get(pages::public::certificate_css),
         )
         .merge(public_pages(&state))
         .route(

@@ -2,6 +2,13 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // After a refused submit, focus goes to the summary of what to fix, so
+  // a screen reader reads it and the keyboard starts from there.
+  var summary = document.querySelector("main .alert[role=alert]");
+  if (summary) {
+    if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
   // Show the individual's items only when the subject is "individual".
   var subject = document.getElementById("subject");
   var person = document.getElementById("person");

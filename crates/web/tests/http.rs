@@ -10,6 +10,8 @@ mod api;
 mod appraisal;
 #[path = "http/authorisation.rs"]
 mod authorisation;
+#[path = "http/browser.rs"]
+mod browser;
 #[path = "http/dashboard.rs"]
 mod dashboard;
 #[path = "http/documents.rs"]
@@ -26,6 +28,8 @@ mod notice;
 mod notifications;
 #[path = "http/operations.rs"]
 mod operations;
+#[path = "http/phone.rs"]
+mod phone;
 #[path = "http/portal.rs"]
 mod portal;
 #[path = "http/public.rs"]
@@ -56,6 +60,13 @@ use support::Kind;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_validates_and_survives_schemathesis() {
     api::openapi_validates_and_schemathesis_finds_nothing(Kind::Sqlite).await
+}
+
+/// The browser walks every page kind once, on SQLite (the pages are the
+/// same on both backends).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_and_passes_axe() {
+    phone::every_page_fits_a_phone_and_passes_axe().await
 }
 
 /// Each test runs once on SQLite and once on PostgreSQL, in a module named

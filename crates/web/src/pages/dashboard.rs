@@ -120,9 +120,11 @@ fn change(now: i64, before: i64) -> String {
 }
 
 /// Where a step's number leads: its list, or (for a sum over levels or
-/// forms) where each part opens its own.
-fn step_href(filter: &str, unit: i64, period: &str) -> String {
+/// forms) where each part opens its own — nowhere for a reader who may not
+/// open the summary table (`tracks` false).
+fn step_href(filter: &str, unit: i64, period: &str, tracks: bool) -> String {
     match filter {
+        "/summary" if !tracks => String::new(),
         "/summary" => format!("/summary?unit={unit}&{period}"),
         f if f.starts_with('#') => f.to_owned(),
         f => format!("/entries?unit={unit}&{period}&{f}"),
@@ -148,6 +150,7 @@ fn charts(
     base: &str,
     phases: &[(String, i32, i32)],
     status: &StatusCounts,
+    tracks: bool,
 ) -> Vec<ChartView> {
     let s = &d.summary;
     let total = &s.rows[0].row.tally;
@@ -257,7 +260,7 @@ fn charts(
             .map(|(label, value, q)| Bar {
                 label: (*label).into(),
                 value: value(&d.figures),
-                href: Some(step_href(q, unit, &period)),
+                href: Some(step_href(q, unit, &period, tracks)).filter(|h| !h.is_empty()),
             })
             .collect(),
     );
@@ -279,7 +282,7 @@ fn charts(
             .map(|(st, n)| Bar {
                 label: st.label().into(),
                 value: *n,
-                href: Some(format!("/status?unit={unit}&year={}", status.year)),
+                href: tracks.then(|| format!("/status?unit={unit}&year={}", status.year)),
             })
             .collect(),
     );
@@ -341,7 +344,11 @@ fn charts(
                     },
                     DataCell {
                         value: fmt_money(f.recognised),
-                        href: format!("/summary?unit={unit}&year={y}"),
+                        href: if tracks {
+                            format!("/summary?unit={unit}&year={y}")
+                        } else {
+                            String::new()
+                        },
                     },
                 ],
             })
@@ -419,7 +426,10 @@ pub async fn dashboard(
         year: this_year,
         units,
     };
-    let charts = charts(&d, &base, &phases, &status);
+    // Readers of figures only (a commune officer, a council member) are
+    // not led to the summary table and status page they may not open.
+    let tracks = dvk_domain::auth::Following::Tracking.allows(&user.actor, &unit.path);
+    let charts = charts(&d, &base, &phases, &status, tracks);
     if !q.chart.trim().is_empty() {
         let Some(c) = charts.iter().find(|c| c.id == q.chart.trim()) else {
             return Err(dvk_store::ServiceError::invalid(
@@ -484,7 +494,7 @@ pub async fn dashboard(
                 .as_ref()
                 .map(|(_, before)| change(value(&d.figures), value(before)))
                 .unwrap_or_default(),
-            href: step_href(filter, unit.id, &pq),
+            href: step_href(filter, unit.id, &pq, tracks),
         })
         .collect();
     let view = DashboardPage {
@@ -513,7 +523,11 @@ pub async fn dashboard(
                 units: fmt_money(m.units),
             })
             .collect(),
-        summary_href: format!("/summary?unit={}&{pq}", unit.id),
+        summary_href: if tracks {
+            format!("/summary?unit={}&{pq}", unit.id)
+        } else {
+            String::new()
+        },
     };
     Ok(view.into_response())
 }

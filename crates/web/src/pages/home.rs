@@ -4,7 +4,7 @@ use crate::error::{error_response, AppResult};
 use crate::views::{HomePage, Layout, Link};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dvk_domain::state::EntryState;
 
@@ -160,28 +160,6 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
-}
-
-pub async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/app.css"),
-    )
-        .into_response()
-}
-
-pub async fn js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/app.js"),
-    )
-        .into_response()
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

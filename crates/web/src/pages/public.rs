@@ -11,7 +11,7 @@ use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dvk_domain::issuer::{dateline, Letterhead};
 use dvk_domain::search::SearchQuery;
@@ -484,17 +484,6 @@ fn certificate_page(
         place_date: dateline(&c.place, &c.signed_on),
         check_code: dvk_store::documents::check_code(&c),
     }
-}
-
-pub async fn certificate_css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/certificate.css"),
-    )
-        .into_response()
 }
 
 /// A printable certificate of one reward (Giấy khen / Bằng khen).

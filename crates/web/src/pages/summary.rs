@@ -26,7 +26,13 @@ pub struct SummaryQuery {
     phase: String,
     /// `xlsx` or `docx` for the file; the page otherwise.
     format: String,
+    /// The page of units (the files hold them all).
+    page: String,
 }
+
+/// Rows a page shows (the total row heads every page): a province's
+/// table stays small on a phone; the XLSX and DOCX hold every row.
+const ROWS_PER_PAGE: usize = 15;
 
 pub struct HeadCell {
     pub label: String,
@@ -59,7 +65,12 @@ pub struct SummaryPage {
     pub phases: Vec<Opt>,
     pub groups: Vec<HeadCell>,
     pub labels: Vec<String>,
+    /// Each number column's full name, shown beside the value on phones.
+    pub col_labels: Vec<String>,
     pub lines: Vec<LineView>,
+    pub page_note: String,
+    pub prev_href: String,
+    pub next_href: String,
     pub xlsx_href: String,
     pub docx_href: String,
 }
@@ -270,11 +281,31 @@ pub async fn summary(
             .into())
         }
     }
-    let (groups, labels, lines) = page(&table);
+    let (groups, labels, mut lines) = page(&table);
+    let col_labels = table
+        .columns()
+        .iter()
+        .map(|c| match &c.group {
+            Some(g) => format!("{g} — {}", c.label),
+            None => c.label.clone(),
+        })
+        .collect();
     let here = match &period {
         ReportPeriod::Year(y) => format!("/summary?unit={}&year={y}", unit.id),
         ReportPeriod::Phase(p) => format!("/summary?unit={}&phase={p}", unit.id),
     };
+    // The total row first on every page, then this page's rows (a
+    // unit's rows may go on over the next page, in order).
+    let rows = lines.len().saturating_sub(1);
+    let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
+    let at = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let shown: Vec<LineView> = lines
+        .drain(1.min(lines.len())..)
+        .skip((at - 1) * ROWS_PER_PAGE)
+        .take(ROWS_PER_PAGE)
+        .collect();
+    lines.extend(shown);
+    let page_href = |n: usize| format!("{here}&page={n}");
     let view = SummaryPage {
         layout: Layout::new("Biểu tổng hợp", Some(&user.info), &user.csrf, "summary"),
         unit_name: unit.name.clone(),
@@ -284,7 +315,25 @@ pub async fn summary(
         phases,
         groups,
         labels,
+        col_labels,
         lines,
+        page_note: if pages > 1 {
+            format!(
+                "Trang {at}/{pages}: dòng tổng và {ROWS_PER_PAGE} dòng mỗi trang; tệp Excel, Word có đủ các dòng."
+            )
+        } else {
+            String::new()
+        },
+        prev_href: if at > 1 {
+            page_href(at - 1)
+        } else {
+            String::new()
+        },
+        next_href: if at < pages {
+            page_href(at + 1)
+        } else {
+            String::new()
+        },
         xlsx_href: format!("{here}&format=xlsx"),
         docx_href: format!("{here}&format=docx"),
     };

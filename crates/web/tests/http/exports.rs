@@ -317,10 +317,10 @@ fn parse_summary(page: &str) -> Table {
             let th = &chunk[chunk.find("<th scope=\"row\">").unwrap()..];
             let name = strip(&th[..th.find("</th>").unwrap()]);
             let cells = chunk
-                .split("<td class=\"num\">")
+                .split("<td class=\"num\"")
                 .skip(1)
                 .map(|c| {
-                    let c = &c[..c.find("</td>").unwrap()];
+                    let c = &c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()];
                     match c.find("href=\"") {
                         Some(i) => {
                             let rest = &c[i + 6..];
@@ -339,6 +339,31 @@ fn parse_summary(page: &str) -> Table {
     Table { rows }
 }
 
+/// Every page of a summary table: the total row once, then each page's
+/// units in order, following the pager's "next" link.
+async fn whole_summary(c: &Client, path: &str) -> (String, Table) {
+    let first = c.get_text(path).await;
+    let mut table = parse_summary(&first);
+    let mut page = first.clone();
+    let mut pages = 1;
+    while let Some(i) = page.find("rel=\"next\"") {
+        let before = &page[..i];
+        let href = before[before.rfind("href=\"").unwrap() + 6..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+            .replace("&#38;", "&");
+        page = c.get_text(&href).await;
+        let more = parse_summary(&page);
+        assert_eq!(more.rows[0], table.rows[0], "the total heads every page");
+        table.rows.extend(more.rows.into_iter().skip(1));
+        pages += 1;
+        assert!(pages < 50, "the pager ends");
+    }
+    (first, table)
+}
+
 impl Table {
     fn sum(&self, rows: &[&Line]) -> Vec<i64> {
         let width = self.rows[0].2.len();
@@ -354,9 +379,8 @@ pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
 
     // Step 1: the province's table for 2025: subtotals are the sums of
     // their rows, the total the sum of the communes.
-    let page = secretariat.get_text("/summary?year=2025").await;
+    let (page, t) = whole_summary(&secretariat, "/summary?year=2025").await;
     assert!(page.contains("Biểu tổng hợp năm 2025"), "{page}");
-    let t = parse_summary(&page);
     assert_eq!(t.rows[0].0, "total");
     let top: Vec<_> = t.rows.iter().filter(|r| r.0 == "unit").collect();
     assert!(top.len() > 10, "the province's lower units are listed");
@@ -446,7 +470,7 @@ pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
     // phase (old and new units side by side): every figure opens exactly
     // what it counts.
     for path in ["/summary?year=2024", "/summary?phase=2021-2025"] {
-        let t = parse_summary(&secretariat.get_text(path).await);
+        let (_, t) = whole_summary(&secretariat, path).await;
         let mut checked = 0;
         for r in &t.rows {
             for (value, href) in &r.2 {
@@ -577,8 +601,7 @@ pub async fn summary_figures_add_up_and_open_what_they_count(kind: Kind) {
     // Step 5: before the 2025 reform, a merged commune's table holds the
     // communes it was formed from, and its links open their entries.
     let commune = Client::login(&s.base, "mttq.tohieu").await;
-    let page = commune.get_text("/summary?year=2024").await;
-    let t = parse_summary(&page);
+    let (page, t) = whole_summary(&commune, "/summary?year=2024").await;
     assert!(page.contains("trước 1/7/2025"), "{page}");
     let total = &t.rows[0].2[0];
     let old_registered = count(&s.db, "SELECT COUNT(*) FROM entries e WHERE e.year = 2024 AND e.state NOT IN ('draft', 'withdrawn') AND \
