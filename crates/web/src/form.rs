@@ -34,6 +34,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VnForm<T> {
     }
 }
 
+/// A form taken as pairs (kept, to show again as typed after a refusal)
+/// read as `T`.
+pub fn read_as<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
+    serde_urlencoded::to_string(pairs)
+        .ok()
+        .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
+        .ok_or_else(|| {
+            AppError::Page(
+                StatusCode::BAD_REQUEST,
+                "Dữ liệu chưa hợp lệ",
+                "Biểu mẫu gửi lên không đúng định dạng.".into(),
+            )
+        })
+}
+
 /// Parses an id from a path or form value with a clear message.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
     raw.trim()

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod pages;
 pub mod pdf;
 pub mod pre_login;
+pub mod typed;
 pub mod views;
 
 use axum::extract::DefaultBodyLimit;

@@ -314,6 +314,8 @@ pub struct ProposeView {
 #[derive(Template, WebTemplate)]
 #[template(path = "entry.html")]
 pub struct EntryPage {
+    /// What a refused form on this page sent, shown again as typed.
+    pub typed: crate::typed::Typed,
     pub proposable: Vec<ProposeView>,
     /// (year, text, pending review)
     pub reports: Vec<(i32, String, bool)>,

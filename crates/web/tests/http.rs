@@ -18,8 +18,12 @@ mod dashboard;
 mod documents;
 #[path = "http/exports.rs"]
 mod exports;
+#[path = "http/forms.rs"]
+mod forms;
 #[path = "http/imports.rs"]
 mod imports;
+#[path = "http/journeys.rs"]
+mod journeys;
 #[path = "http/mail_tls.rs"]
 mod mail_tls;
 #[path = "http/notice.rs"]
@@ -69,6 +73,12 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     phone::every_page_fits_a_phone_and_passes_axe().await
 }
 
+/// The main journey through the pages in a real browser, once, on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_journey_in_a_real_browser() {
+    journeys::main_journey_in_a_real_browser().await
+}
+
 /// Each test runs once on SQLite and once on PostgreSQL, in a module named
 /// after the scenario (so the tests are `<scenario>::sqlite` and
 /// `<scenario>::postgres`).
@@ -105,6 +115,7 @@ on_both_backends!(
     portal::news_reach_the_public_only_when_published,
     portal::guidance_library_takes_real_documents_only,
     portal::portal_is_rate_limited,
+    forms::refused_forms_keep_what_was_typed,
     public::public_search_ignores_personal_items,
     public::public_abuse_cannot_win,
     state_table::every_transition_role_and_scope_follows_the_table,

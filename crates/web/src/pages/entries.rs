@@ -907,6 +907,7 @@ pub async fn detail(
         id,
         notice(&mq.msg),
         Vec::new(),
+        Default::default(),
         StatusCode::OK,
     )
     .await
@@ -918,6 +919,7 @@ pub async fn render_detail(
     id: i64,
     notice: &str,
     errors: Vec<String>,
+    typed: crate::typed::Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
@@ -1142,6 +1144,7 @@ pub async fn render_detail(
         _ => String::new(),
     };
     let page = EntryPage {
+        typed,
         carry_to,
         reports,
         can_report: on_register
@@ -1271,7 +1274,7 @@ pub async fn transition(
                 }
                 other => vec![other.to_string()],
             };
-            render_detail(&state, &user, id, "", errors, status).await
+            render_detail(&state, &user, id, "", errors, Default::default(), status).await
         }
         Err(e) => Err(e.into()),
     }
@@ -1347,6 +1350,7 @@ async fn evidence_refused(
                 id,
                 "",
                 list.into_iter().map(|f| f.message).collect(),
+                Default::default(),
                 StatusCode::BAD_REQUEST,
             )
             .await
@@ -1358,6 +1362,7 @@ async fn evidence_refused(
                 id,
                 "",
                 vec![e.to_string()],
+                Default::default(),
                 StatusCode::FORBIDDEN,
             )
             .await
@@ -1438,7 +1443,8 @@ pub async fn propose(
         }
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            render_detail(&state, &user, id, "", errors, status).await
+            let typed = crate::typed::Typed::from_pairs(&f);
+            render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
 }
@@ -1455,9 +1461,10 @@ pub async fn report(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<ReportForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: ReportForm = crate::form::read_as(&sent)?;
     match dvk_store::review::submit_report(
         &state.db,
         &user.actor,
@@ -1471,7 +1478,8 @@ pub async fn report(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reported")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
-            render_detail(&state, &user, id, "", errors, status).await
+            let typed = crate::typed::Typed::from_pairs(&sent);
+            render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
 }
@@ -1504,7 +1512,7 @@ pub async fn review(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reviewed")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
-            render_detail(&state, &user, id, "", errors, status).await
+            render_detail(&state, &user, id, "", errors, Default::default(), status).await
         }
     }
 }
@@ -1519,7 +1527,7 @@ pub async fn carry(
         Ok(new_id) => Ok(Redirect::to(&format!("/entries/{new_id}?msg=carried")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            render_detail(&state, &user, id, "", errors, status).await
+            render_detail(&state, &user, id, "", errors, Default::default(), status).await
         }
     }
 }

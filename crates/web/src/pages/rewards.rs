@@ -428,7 +428,8 @@ pub async fn revoke(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=revoked_entry")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            super::entries::render_detail(&state, &user, id, "", errors, status).await
+            super::entries::render_detail(&state, &user, id, "", errors, Default::default(), status)
+                .await
         }
     }
 }

@@ -223,6 +223,8 @@ pub struct CommentView {
 #[template(path = "round.html")]
 pub struct RoundPage {
     pub layout: Layout,
+    /// What a refused form sent, shown again as typed.
+    pub typed: crate::typed::Typed,
     pub r: RoundRow,
     pub facts: Vec<(String, String)>,
     pub notice: String,
@@ -240,6 +242,8 @@ pub struct RoundPage {
     pub decision_from: String,
     /// "full", "member" or "outcome": what the reader may see.
     pub sight: &'static str,
+    /// Today and the notice's shortest lawful end, yyyy-mm-dd (the date
+    /// pickers' values; the browser shows them as dd/mm/yyyy in Vietnamese).
     pub today: String,
     pub notice_default_end: String,
     /// Bodies the reader may sign for at the round's level.
@@ -344,6 +348,7 @@ async fn render_round(
     id: i64,
     msg: &str,
     errors: Vec<String>,
+    typed: crate::typed::Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
@@ -556,19 +561,22 @@ async fn render_round(
         "Thông báo công khai tối thiểu".to_owned(),
         format!("{} ngày làm việc", round.notice_min_days),
     ));
-    // The shortest lawful notice from today, as the form's default.
+    // The shortest lawful notice from today, as the form's default
+    // (yyyy-mm-dd, for the date picker).
     let notice_end_default = {
         let today = dvk_domain::calendar::parse_iso(&ap::today());
         today
             .map(|d| {
-                ap::show_date(&dvk_domain::calendar::iso(
-                    dvk_domain::calendar::last_of_working_days(d, round.notice_min_days),
+                dvk_domain::calendar::iso(dvk_domain::calendar::last_of_working_days(
+                    d,
+                    round.notice_min_days,
                 ))
             })
             .unwrap_or_default()
     };
     let documents = round_documents(state, &view, &my_tasks);
     let page = RoundPage {
+        typed,
         documents,
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rounds"),
         r: RoundRow {
@@ -612,7 +620,7 @@ async fn render_round(
             RoundSight::Member => "member",
             _ => "outcome",
         },
-        today: ap::show_date(&today),
+        today: today.clone(),
         notice_default_end: notice_end_default,
         issuers: issuers
             .iter()
@@ -695,23 +703,34 @@ pub async fn detail(
     Query(mq): Query<MsgQuery>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    render_round(&state, &user, id, &mq.msg, Vec::new(), StatusCode::OK).await
+    render_round(
+        &state,
+        &user,
+        id,
+        &mq.msg,
+        Vec::new(),
+        Default::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Runs a round action; on a refusal a user can act on, shows the round
-/// page with the message.
+/// page with the message and the form as it was typed (`sent`).
 async fn act(
     state: &AppState,
     user: &User,
     id: i64,
     result: Result<(), ServiceError>,
     ok: &str,
+    sent: &[(String, String)],
 ) -> AppResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}?msg={ok}")).into_response()),
         Err(e) => {
+            let typed = crate::typed::Typed::from_pairs(sent);
             show_refusal(e, |errors, status| {
-                render_round(state, user, id, "", errors, status)
+                render_round(state, user, id, "", errors, typed, status)
             })
             .await
         }
@@ -741,7 +760,7 @@ pub async fn add_member(
         )
     })?;
     let r = ap::add_member(&state.db, &user.actor, id, uid, role).await;
-    act(&state, &user, id, r, "member").await
+    act(&state, &user, id, r, "member", &[]).await
 }
 
 #[derive(Deserialize, Default)]
@@ -754,12 +773,13 @@ pub async fn remove_member(
     State(state): State<AppState>,
     user: User,
     Path((id, member)): Path<(String, String)>,
-    VnForm(f): VnForm<RemovalForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let member = parse_id(&member)?;
+    let f: RemovalForm = crate::form::read_as(&sent)?;
     let r = ap::remove_member(&state.db, &user.actor, id, member, &f.reason).await;
-    act(&state, &user, id, r, "member_removed").await
+    act(&state, &user, id, r, "member_removed", &sent).await
 }
 
 pub async fn assign(
@@ -810,7 +830,7 @@ pub async fn assign(
     let r = ap::assign(&state.db, &user.actor, id, how)
         .await
         .map(|_| ());
-    act(&state, &user, id, r, "assigned").await
+    act(&state, &user, id, r, "assigned", &f).await
 }
 
 pub async fn start(
@@ -820,18 +840,19 @@ pub async fn start(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let r = ap::start_appraisal(&state.db, &user.actor, id).await;
-    act(&state, &user, id, r, "started").await
+    act(&state, &user, id, r, "started", &[]).await
 }
 
 pub async fn conclude(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<ap::MinutesForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: ap::MinutesForm = crate::form::read_as(&sent)?;
     let r = ap::conclude(&state.db, &user.actor, id, &f).await;
-    act(&state, &user, id, r, "concluded").await
+    act(&state, &user, id, r, "concluded", &sent).await
 }
 
 #[derive(Deserialize, Default)]
@@ -845,11 +866,12 @@ pub async fn publish(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<NoticeForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: NoticeForm = crate::form::read_as(&sent)?;
     let r = ap::publish_notice(&state.db, &user.actor, id, &f.starts, &f.ends).await;
-    act(&state, &user, id, r, "notice").await
+    act(&state, &user, id, r, "notice", &sent).await
 }
 
 pub async fn decide(
@@ -880,7 +902,7 @@ pub async fn decide(
     let r = ap::decide(&state.db, &user.actor, id, &form, &entries)
         .await
         .map(|_| ());
-    act(&state, &user, id, r, "decided").await
+    act(&state, &user, id, r, "decided", &f).await
 }
 
 #[derive(Deserialize, Default)]

@@ -210,6 +210,77 @@ impl Browser {
         }
     }
 
+    /// Sets fields of the form `form` (CSS) by name, as a person would:
+    /// text, textarea, select (by value), checkbox ("1" ticks it); each
+    /// then fires `input` and `change`.
+    pub(crate) async fn fill(&self, form: &str, fields: &[(&str, &str)]) {
+        let pairs: Vec<Value> = fields.iter().map(|(k, v)| json!([k, v])).collect();
+        let missing = self
+            .wd
+            .execute(
+                r#"const [sel, pairs] = arguments;
+const form = document.querySelector(sel);
+if (!form) return ['form ' + sel];
+const missing = [];
+for (const [name, value] of pairs) {
+  const el = form.querySelector(`[name="${name}"]`);
+  if (!el) { missing.push(name); continue; }
+  if (el.type === 'checkbox') el.checked = value === '1'; else el.value = value;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+}
+return missing;"#,
+                vec![json!(form), json!(pairs)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(missing, json!([]), "fields missing in {form}");
+    }
+
+    /// Clicks the element `css` and waits until the next page has loaded.
+    pub(crate) async fn click_and_wait(&self, css: &str) {
+        use fantoccini::Locator;
+        self.js("window.__dvkBefore = true; return 1").await;
+        self.wd
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} on the page: {e}"))
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let loaded = self
+                .wd
+                .execute(
+                    "return window.__dvkBefore === undefined && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await;
+            if matches!(loaded, Ok(Value::Bool(true))) {
+                return;
+            }
+        }
+        panic!("no page came after clicking {css}");
+    }
+
+    /// The visible text of the page.
+    pub(crate) async fn text(&self) -> String {
+        self.js("return document.body.innerText")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub(crate) async fn path(&self) -> String {
+        let url = self.wd.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
     pub(crate) async fn logout(&self, base: &str) {
         self.wd.delete_all_cookies().await.unwrap();
         self.goto(&format!("{base}/login")).await;
