@@ -40,9 +40,7 @@ impl Typed {
     /// was typed, in either form people type it, or `default_iso`.
     pub fn date_or(&self, name: &str, default_iso: &str) -> String {
         match self.first(name) {
-            Some(raw) => dvk_domain::calendar::parse_input(raw)
-                .map(dvk_domain::calendar::iso)
-                .unwrap_or_else(|| raw.to_owned()),
+            Some(raw) => date_value(raw),
             None => default_iso.to_owned(),
         }
     }
@@ -56,6 +54,14 @@ impl Typed {
         }
         self.0.iter().any(|(k, v)| k == name && v == value)
     }
+}
+
+/// A date as `<input type="date">` takes it (yyyy-mm-dd), from either form
+/// people type; anything else as it was (the error beside it says why).
+pub fn date_value(raw: &str) -> String {
+    dvk_domain::calendar::parse_input(raw)
+        .map(dvk_domain::calendar::iso)
+        .unwrap_or_else(|| raw.to_owned())
 }
 
 #[cfg(test)]

@@ -161,6 +161,8 @@ pub struct CandidateRow {
 #[template(path = "reward_round.html")]
 pub struct RewardRoundPage {
     pub layout: Layout,
+    /// What a refused form sent, shown again as typed.
+    pub typed: crate::typed::Typed,
     pub id: i64,
     pub title: String,
     pub subtitle: String,
@@ -183,6 +185,7 @@ async fn render_round(
     id: i64,
     msg: &str,
     errors: Vec<String>,
+    typed: crate::typed::Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let (round, candidates, funnel) = rw::view_reward_round(&state.db, &user.actor, id).await?;
@@ -259,6 +262,7 @@ async fn render_round(
         )
         .collect();
     let page = RewardRoundPage {
+        typed,
         documents,
         layout: Layout::new(round.title.clone(), Some(&user.info), &user.csrf, "rewards"),
         id,
@@ -301,7 +305,8 @@ async fn render_round(
             .collect(),
         decisions,
         signer_name: user.info.full_name.clone(),
-        today: dvk_store::appraisal::show_date(&dvk_store::appraisal::today()),
+        // yyyy-mm-dd for the date picker.
+        today: dvk_store::appraisal::today(),
         notice: reward_notice(msg).to_owned(),
         errors,
     };
@@ -315,21 +320,34 @@ pub async fn detail(
     Query(q): Query<MsgQuery>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    render_round(&state, &user, id, &q.msg, Vec::new(), StatusCode::OK).await
+    render_round(
+        &state,
+        &user,
+        id,
+        &q.msg,
+        Vec::new(),
+        Default::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
+/// Redirects after a change; on a refusal, the page again with the form
+/// as it was typed (`sent`).
 async fn outcome(
     state: &AppState,
     user: &User,
     id: i64,
     r: Result<(), ServiceError>,
     ok: &str,
+    sent: &[(String, String)],
 ) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/rewards/{id}?msg={ok}")).into_response()),
         Err(e) => {
+            let typed = crate::typed::Typed::from_pairs(sent);
             show_refusal(e, |errors, status| {
-                render_round(state, user, id, "", errors, status)
+                render_round(state, user, id, "", errors, typed, status)
             })
             .await
         }
@@ -352,7 +370,7 @@ pub async fn propose(
     let id = parse_id(&id)?;
     let (entry, form) = (parse_id(&f.entry_id)?, parse_id(&f.form_id)?);
     let r = rw::propose_reward(&state.db, &user.actor, id, entry, form).await;
-    outcome(&state, &user, id, r, "proposed").await
+    outcome(&state, &user, id, r, "proposed", &[]).await
 }
 
 pub async fn decide(
@@ -384,7 +402,7 @@ pub async fn decide(
     let r = rw::decide_reward(&state.db, &user.actor, id, &form, &entries)
         .await
         .map(|_| ());
-    outcome(&state, &user, id, r, "decided").await
+    outcome(&state, &user, id, r, "decided", &f).await
 }
 
 #[derive(Deserialize, Default)]
@@ -402,7 +420,7 @@ pub async fn mark_outstanding(
     let id = parse_id(&id)?;
     let r = rw::mark_outstanding(&state.db, &user.actor, id).await;
     match f.back.trim().parse::<i64>() {
-        Ok(round) => outcome(&state, &user, round, r, "outstanding").await,
+        Ok(round) => outcome(&state, &user, round, r, "outstanding", &[]).await,
         Err(_) => {
             r?;
             Ok(Redirect::to(&format!("/entries/{id}?msg=outstanding")).into_response())

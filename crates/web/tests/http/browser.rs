@@ -147,6 +147,51 @@ fn which(program: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Chromium's own "Save as PDF" (DevTools' `Page.printToPDF`, through
+/// ChromeDriver): unlike WebDriver's print, it takes the paper size and
+/// margins from the page's CSS `@page`, as the browser's print dialog does.
+#[derive(Debug)]
+struct PrintAsTheBrowserDoes;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PrintAsTheBrowserDoes {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({
+            "cmd": "Page.printToPDF",
+            "params": {"preferCSSPageSize": true, "printBackground": true},
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// A printed PDF as `pdfinfo` reads it.
+#[derive(Debug)]
+pub(crate) struct Printed {
+    pub(crate) pages: u32,
+    /// Width and height of the first page, in points.
+    pub(crate) size: (f64, f64),
+}
+
+impl Printed {
+    pub(crate) fn is_a4_portrait(&self) -> bool {
+        (self.size.0 - 595.0).abs() < 2.0 && (self.size.1 - 842.0).abs() < 2.0
+    }
+
+    pub(crate) fn is_a4_landscape(&self) -> bool {
+        (self.size.0 - 842.0).abs() < 2.0 && (self.size.1 - 595.0).abs() < 2.0
+    }
+}
+
 /// What the layout check found on one page.
 #[derive(Debug)]
 pub(crate) struct Layout {
@@ -262,6 +307,41 @@ return missing;"#,
             }
         }
         panic!("no page came after clicking {css}");
+    }
+
+    /// Prints the page as the browser's print dialog would, to PDF, and
+    /// reads its pages and paper size with `pdfinfo`.
+    pub(crate) async fn print(&self) -> Printed {
+        use base64::Engine;
+        let v = self.wd.issue_cmd(PrintAsTheBrowserDoes).await.unwrap();
+        let pdf = base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str().expect("a PDF"))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("printed.pdf");
+        std::fs::write(&path, pdf).unwrap();
+        let out = Command::new("pdfinfo")
+            .arg(&path)
+            .output()
+            .expect("pdfinfo (poppler-utils)");
+        let info = String::from_utf8_lossy(&out.stdout).into_owned();
+        let field = |k: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        let size: Vec<f64> = field("Page size:")
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        Printed {
+            pages: field("Pages:").parse().unwrap_or(0),
+            size: (
+                size.first().copied().unwrap_or(0.0),
+                size.get(1).copied().unwrap_or(0.0),
+            ),
+        }
     }
 
     /// The visible text of the page.

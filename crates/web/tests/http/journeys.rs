@@ -251,7 +251,22 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     let state = entry_state(&s.db, id).await.0;
     assert_eq!(state, "recognised", "{}", b.text().await);
 
-    // Step 9: anybody finds the model, typing without diacritics.
+    // Step 9: printed from the browser, the certificate takes exactly one
+    // A4 landscape page, the round with its decision A4 portrait pages.
+    b.goto(&format!("{base}/entries/{id}/certificate")).await;
+    let certificate = b.print().await;
+    assert!(
+        certificate.pages == 1 && certificate.is_a4_landscape(),
+        "certificate: {certificate:?}"
+    );
+    b.goto(&format!("{base}/rounds/{round}")).await;
+    let decided = b.print().await;
+    assert!(
+        decided.pages >= 1 && decided.is_a4_portrait(),
+        "round with its decision: {decided:?}"
+    );
+
+    // Step 10: anybody finds the model, typing without diacritics.
     b.logout(base).await;
     b.goto(&format!("{base}/mo-hinh")).await;
     // On a phone the search is folded away: open it first.

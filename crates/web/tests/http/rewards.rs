@@ -201,11 +201,19 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
         .post(&format!("/rewards/{rr}/decisions"), &as_refs(&future))
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Ngày ký không được sau hôm nay"));
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("Ngày ký không được sau hôm nay"));
+    // Nothing typed is lost: the decision form comes back as sent.
+    let f = form("gk-ubnd-xa");
+    for expected in [
+        format!("id=\"n-{f}\" name=\"number\" maxlength=\"60\" value=\"5/QĐ-UBND\""),
+        "name=\"signed_on\" type=\"date\" value=\"2099-12-31\"".to_owned(),
+        format!("<option value=\"{issuer}\" selected>"),
+        "value=\"Trần Quốc Khánh\"".to_owned(),
+        "value=\"CHỦ TỊCH\"".to_owned(),
+    ] {
+        assert!(refused.contains(&expected), "{expected} in {refused}");
+    }
     let page = leader.get_text(&format!("/rewards/{rr}")).await;
     assert!(
         page.contains(&format!(
