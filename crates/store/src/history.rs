@@ -10,7 +10,7 @@ use crate::service::view_entry;
 use dvk_domain::auth::Actor;
 use dvk_domain::entry::{ITEMS, PERSON_ITEMS};
 use dvk_domain::state::{EntryState, Transition};
-use dvk_domain::text::truncate;
+use dvk_domain::text::truncate_words;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -74,7 +74,7 @@ fn show_value(v: &Value) -> String {
     match v {
         Value::Null => "(trống)".into(),
         Value::String(s) if s.is_empty() => "(trống)".into(),
-        Value::String(s) => format!("«{}»", truncate(s, 80)),
+        Value::String(s) => format!("«{}»", truncate_words(s, 80)),
         Value::Bool(true) => "có".into(),
         Value::Bool(false) => "không".into(),
         Value::Number(n) => n.to_string(),

@@ -95,7 +95,8 @@ pub(crate) async fn entry_moved(
     let version: i64 = row.try_get("version")?;
     // Dated when the move happened (imports and demo data move in the past).
     let at: i64 = row.try_get("updated_at")?;
-    let short: String = title.chars().take(80).collect();
+    // Cut after a whole word: a title is never broken mid-word.
+    let short = dvk_domain::text::truncate_words(&title, 80);
     let link = format!("/entries/{id}");
     let waiting = format!("entry:{id}:waiting");
     let to_complete = format!("entry:{id}:to_complete");

@@ -431,10 +431,14 @@ pub struct StatusPage {
     pub year: String,
     pub roots: Vec<Opt>,
     pub years: Vec<Opt>,
+    /// This page's units (the totals and counts cover them all).
     pub rows: Vec<StatusRow>,
     pub totals: [i64; 4],
     pub counts: [usize; 4],
     pub up_href: String,
+    pub page_note: String,
+    pub prev_href: String,
+    pub next_href: String,
 }
 
 #[derive(Debug, Clone)]

@@ -22,6 +22,8 @@ pub struct SetView {
     pub pass: String,
     pub min: String,
     pub rows: Vec<(String, String, String)>,
+    /// Shown unfolded: the set just refused (with what was typed).
+    pub open: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -40,11 +42,14 @@ pub struct MsgQuery {
     msg: String,
 }
 
+/// The page; `refused` is a set's edit that was refused, shown again as
+/// typed.
 async fn render(
     state: &AppState,
     user: &User,
     errors: Errors,
     notice: &str,
+    refused: Option<(i64, &CriteriaEdit)>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
@@ -62,6 +67,7 @@ async fn render(
                     .map(|c| (c.name.clone(), fmt_num(c.weight), fmt_num(c.max_points)))
                     .collect();
                 rows.push((String::new(), "1".into(), "10".into()));
+                let typed = refused.filter(|(id, _)| *id == l.set.id).map(|(_, e)| e);
                 SetView {
                     id: l.set.id,
                     title: format!(
@@ -71,9 +77,16 @@ async fn render(
                         l.phase
                     ),
                     version: l.set.version,
-                    pass: fmt_num(l.set.thresholds.pass_mean_pct),
-                    min: fmt_num(l.set.thresholds.min_criterion_pct),
-                    rows,
+                    pass: typed.map_or_else(
+                        || fmt_num(l.set.thresholds.pass_mean_pct),
+                        |e| e.pass_mean_pct.clone(),
+                    ),
+                    min: typed.map_or_else(
+                        || fmt_num(l.set.thresholds.min_criterion_pct),
+                        |e| e.min_criterion_pct.clone(),
+                    ),
+                    rows: typed.map_or(rows, |e| e.rows.clone()),
+                    open: typed.is_some(),
                 }
             })
             .collect(),
@@ -93,7 +106,15 @@ pub async fn list(
     } else {
         ""
     };
-    render(&state, &user, Errors::default(), notice, StatusCode::OK).await
+    render(
+        &state,
+        &user,
+        Errors::default(),
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn save(
@@ -133,6 +154,7 @@ pub async fn save(
                 &user,
                 Errors::from_list(&list),
                 "",
+                Some((id, &edit)),
                 StatusCode::BAD_REQUEST,
             )
             .await

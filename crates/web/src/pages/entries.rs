@@ -1166,7 +1166,7 @@ pub async fn render_detail(
         documents,
         recognised,
         layout: Layout::new(
-            truncate(r.title(), 60),
+            dvk_domain::text::truncate_words(r.title(), 60),
             Some(&user.info),
             &user.csrf,
             "entries",

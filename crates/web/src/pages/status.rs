@@ -18,7 +18,12 @@ pub struct StatusQuery {
     pub(crate) year: String,
     /// `xlsx` or `csv` for the table as a spreadsheet.
     pub(crate) format: String,
+    /// The page of units (the spreadsheet holds them all).
+    pub(crate) page: String,
 }
+
+/// Lower units the status page lists at once (its totals count them all).
+const UNITS_PER_PAGE: usize = 40;
 
 /// The table as a spreadsheet when `format` asks for one.
 async fn spreadsheet(
@@ -127,9 +132,13 @@ pub async fn status(
     }
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
+    let pages = rows.len().div_ceil(UNITS_PER_PAGE).max(1);
+    let at_page = sq.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let first = (at_page - 1) * UNITS_PER_PAGE;
     let rows = rows
         .into_iter()
-        .map(|r| {
+        .enumerate()
+        .filter_map(|(i, r)| {
             let st = RegistrationStatus::from_counts(r.waiting, r.returned, r.accepted);
             totals[0] += r.drafts;
             totals[1] += r.waiting;
@@ -141,7 +150,8 @@ pub async fn status(
                 RegistrationStatus::Returned => 2,
                 RegistrationStatus::Accepted => 3,
             }] += 1;
-            StatusRow {
+            let shown = (first..first + UNITS_PER_PAGE).contains(&i);
+            shown.then(|| StatusRow {
                 unit: r.unit_name,
                 kind: unit_kind_name(&r.unit_kind).to_owned(),
                 status: st.label().to_owned(),
@@ -152,9 +162,10 @@ pub async fn status(
                 accepted: r.accepted,
                 href: format!("/entries?unit={}&year={year}", r.unit_id),
                 drill: format!("/status?unit={}&year={year}", r.unit_id),
-            }
+            })
         })
         .collect();
+    let page_href = |n: usize| format!("/status?unit={}&year={year}&page={n}", unit.id);
     let up_href = match unit.parent_id {
         Some(p)
             if grant_units
@@ -193,6 +204,23 @@ pub async fn status(
         totals,
         counts,
         up_href,
+        page_note: if pages > 1 {
+            format!(
+                "Trang {at_page}/{pages}, {UNITS_PER_PAGE} đơn vị mỗi trang; dòng tổng và tệp Excel tính tất cả các đơn vị."
+            )
+        } else {
+            String::new()
+        },
+        prev_href: if at_page > 1 {
+            page_href(at_page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if at_page < pages {
+            page_href(at_page + 1)
+        } else {
+            String::new()
+        },
     };
     Ok(page.into_response())
 }

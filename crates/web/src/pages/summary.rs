@@ -173,7 +173,7 @@ pub(crate) async fn choose_period(
     let sq = StatusQuery {
         unit: unit.to_owned(),
         year: year.to_owned(),
-        format: String::new(),
+        ..Default::default()
     };
     let sc = scope(state, user, &sq, right, following).await?;
     let phase = state

@@ -683,7 +683,25 @@ pub(crate) async fn criteria_sets_are_versioned(kind: Kind) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert!(res.text().await.unwrap().contains("Ngưỡng điểm bình quân"));
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("Ngưỡng điểm bình quân"));
+    // The refused set comes back unfolded, as typed: its threshold, its
+    // three criteria (the emptied fourth row kept empty), not the stored eight.
+    let set = &refused[refused
+        .find(&format!("action=\"/criteria/{}\"", old.id))
+        .unwrap()..];
+    let set = &set[..set.find("</form>").unwrap()];
+    assert!(set.contains("value=\"bảy mươi\""), "{set}");
+    assert!(set.contains(">Nhân dân đồng tình, tham gia</textarea>"));
+    assert!(set.contains("value=\"1,5\"") && set.contains("value=\"20\""));
+    assert_eq!(set.matches("name=\"name\"").count(), 4);
+    let before_form = &refused[..refused
+        .find(&format!("action=\"/criteria/{}\"", old.id))
+        .unwrap()];
+    assert!(
+        before_form.rfind("<details open>") > before_form.rfind("<details>"),
+        "the refused set is unfolded"
+    );
     let officer = Client::login(&s.base, "canbo.tohieu").await;
     assert_eq!(
         officer

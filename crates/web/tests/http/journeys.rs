@@ -32,6 +32,18 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     // and submits.
     b.login(base, "canbo.tohieu").await;
     b.goto(&format!("{base}/entries/new")).await;
+    // Saved with no title: refused, and focus lands on the summary of
+    // what to fix (a screen reader reads it first).
+    b.fill("#entry-form", &[("unit_id", &front_a.id.to_string())])
+        .await;
+    b.click_and_wait("#entry-form button.primary").await;
+    let focused = b
+        .js("const a = document.activeElement; return a && a.matches('.alert[role=alert]') ? a.innerText : null")
+        .await;
+    assert!(
+        focused.as_str().is_some_and(|t| t.contains("tên mô hình")),
+        "focus on the error summary: {focused}"
+    );
     let form = full_form(front_a.id, title);
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     b.fill("#entry-form", &fields).await;

@@ -161,6 +161,22 @@ pub(crate) async fn registration_cycle_through_the_forms(kind: Kind) {
     let status = province.get_text("/status?year=2026").await;
     assert!(status.contains("Phường Tô Hiệu"));
     assert!(status.contains("Đã tiếp nhận"));
+    // The province's lower units take pages of 40; the totals count them
+    // all on every page.
+    let unit_id = s.province.id;
+    let second = province
+        .get_text(&format!("/status?unit={unit_id}&year=2026&page=2"))
+        .await;
+    assert!(second.contains("Trang 2/"), "{second}");
+    let total_row = |page: &str| {
+        let foot = &page[page.find("<tfoot>").unwrap()..];
+        foot[..foot.find("</tfoot>").unwrap()].to_owned()
+    };
+    assert_eq!(total_row(&status), total_row(&second));
+    assert!(
+        !second.contains("Phường Tô Hiệu</a>"),
+        "another page's units"
+    );
     assert!(s.db.verify_audit().await.unwrap().fault.is_none());
 }
 
