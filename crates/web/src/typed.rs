@@ -30,19 +30,21 @@ impl Typed {
         self.first(field) == Some(value)
     }
 
+    /// Whether the form sent was one that has `field`.
+    pub fn has(&self, field: &str) -> bool {
+        self.first(field).is_some()
+    }
+
     /// The value typed into `{prefix}{id}` (a field of a numbered row),
     /// or empty.
     pub fn nth(&self, prefix: &str, id: i64) -> String {
         self.or(&format!("{prefix}{id}"), "")
     }
 
-    /// A date field's value for `<input type="date">` (yyyy-mm-dd): what
-    /// was typed, in either form people type it, or `default_iso`.
+    /// A date field's value, dd/mm/yyyy: what was typed (or picked), or
+    /// `default_iso` (yyyy-mm-dd).
     pub fn date_or(&self, name: &str, default_iso: &str) -> String {
-        match self.first(name) {
-            Some(raw) => date_value(raw),
-            None => default_iso.to_owned(),
-        }
+        date_value(self.first(name).unwrap_or(default_iso))
     }
 
     /// Whether a checkbox or option `name` = `value` is chosen: as sent
@@ -56,11 +58,12 @@ impl Typed {
     }
 }
 
-/// A date as `<input type="date">` takes it (yyyy-mm-dd), from either form
-/// people type; anything else as it was (the error beside it says why).
+/// A date as date fields show it, dd/mm/yyyy, whichever form it came in
+/// (typed, or yyyy-mm-dd from a calendar picker); anything else as it was
+/// (the error beside it says why).
 pub fn date_value(raw: &str) -> String {
     dvk_domain::calendar::parse_input(raw)
-        .map(dvk_domain::calendar::iso)
+        .map(dvk_domain::calendar::show)
         .unwrap_or_else(|| raw.to_owned())
 }
 
@@ -72,7 +75,7 @@ mod tests {
     fn typed_values_win_over_defaults_once_sent() {
         let fresh = Typed::default();
         assert_eq!(fresh.or("number", "x"), "x");
-        assert_eq!(fresh.date_or("d", "2026-12-05"), "2026-12-05");
+        assert_eq!(fresh.date_or("d", "2026-12-05"), "05/12/2026");
         assert!(fresh.chose("number", "entry", "3", true));
         let sent = Typed::from_pairs(&[
             ("number".into(), "15/QĐ-UBND".into()),
@@ -86,7 +89,7 @@ mod tests {
             "x",
             "another form keeps its default"
         );
-        assert_eq!(sent.date_or("d", "2026-12-05"), "2027-01-07");
+        assert_eq!(sent.date_or("d", "2026-12-05"), "07/01/2027");
         assert_eq!(sent.date_or("bad", "2026-12-05"), "31/02/2026");
         assert!(sent.chose("number", "entry", "4", false));
         assert!(

@@ -19,6 +19,42 @@
     subject.addEventListener("change", sync);
     sync();
   }
+  // Date fields show dd/mm/yyyy whatever the browser's language; a
+  // calendar button beside each opens the browser's own date picker and
+  // writes the day picked back as dd/mm/yyyy.
+  document.querySelectorAll("input.date").forEach(function (field) {
+    var picker = document.createElement("input");
+    picker.type = "date";
+    picker.className = "date-picker";
+    picker.tabIndex = -1;
+    picker.setAttribute("aria-hidden", "true");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "date-button";
+    button.textContent = "Lịch";
+    button.setAttribute("aria-label", "Chọn ngày trên lịch");
+    var m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(field.value.trim());
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    button.addEventListener("click", function () {
+      var t = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(field.value.trim());
+      if (t) picker.value = t[3] + "-" + two(+t[2]) + "-" + two(+t[1]);
+      if (picker.showPicker) { picker.showPicker(); } else { picker.focus(); picker.click(); }
+    });
+    picker.addEventListener("change", function () {
+      var p = /^(\d{4})-(\d{2})-(\d{2})$/.exec(picker.value);
+      if (p) {
+        field.value = p[3] + "/" + p[2] + "/" + p[1];
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    });
+    if (m) picker.value = m[3] + "-" + two(+m[2]) + "-" + two(+m[1]);
+    var wrap = document.createElement("span");
+    wrap.className = "date-wrap";
+    field.parentNode.insertBefore(wrap, field);
+    wrap.appendChild(field);
+    wrap.appendChild(button);
+    wrap.appendChild(picker);
+  });
   // Running weighted total on the score sheet, as the member types.
   var sheet = document.getElementById("score-form");
   var total = document.getElementById("running-total");

@@ -1495,10 +1495,13 @@ pub async fn review(
     State(state): State<AppState>,
     user: User,
     Path((id, year)): Path<(String, String)>,
-    VnForm(f): VnForm<ReviewForm>,
+    VnForm(mut sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let year = parse_id(&year)? as i32;
+    let f: ReviewForm = crate::form::read_as(&sent)?;
+    // Which year's form it was, to show its reason again on a refusal.
+    sent.push(("review_year".into(), year.to_string()));
     match dvk_store::review::review(
         &state.db,
         &user.actor,
@@ -1512,7 +1515,8 @@ pub async fn review(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reviewed")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
-            render_detail(&state, &user, id, "", errors, Default::default(), status).await
+            let typed = crate::typed::Typed::from_pairs(&sent);
+            render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
 }

@@ -305,7 +305,7 @@ async fn render_round(
             .collect(),
         decisions,
         signer_name: user.info.full_name.clone(),
-        // yyyy-mm-dd for the date picker.
+        // yyyy-mm-dd; the form shows it dd/mm/yyyy.
         today: dvk_store::appraisal::today(),
         notice: reward_notice(msg).to_owned(),
         errors,
@@ -439,15 +439,16 @@ pub async fn revoke(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<RevokeForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: RevokeForm = crate::form::read_as(&sent)?;
     match rw::revoke(&state.db, &user.actor, id, &f.reason, &f.decision_ref).await {
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=revoked_entry")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            super::entries::render_detail(&state, &user, id, "", errors, Default::default(), status)
-                .await
+            let typed = crate::typed::Typed::from_pairs(&sent);
+            super::entries::render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
 }

@@ -242,8 +242,8 @@ pub struct RoundPage {
     pub decision_from: String,
     /// "full", "member" or "outcome": what the reader may see.
     pub sight: &'static str,
-    /// Today and the notice's shortest lawful end, yyyy-mm-dd (the date
-    /// pickers' values; the browser shows them as dd/mm/yyyy in Vietnamese).
+    /// Today and the notice's shortest lawful end, yyyy-mm-dd (the forms
+    /// show them dd/mm/yyyy).
     pub today: String,
     pub notice_default_end: String,
     /// Bodies the reader may sign for at the round's level.
@@ -561,8 +561,7 @@ async fn render_round(
         "Thông báo công khai tối thiểu".to_owned(),
         format!("{} ngày làm việc", round.notice_min_days),
     ));
-    // The shortest lawful notice from today, as the form's default
-    // (yyyy-mm-dd, for the date picker).
+    // The shortest lawful notice from today, as the form's default.
     let notice_end_default = {
         let today = dvk_domain::calendar::parse_iso(&ap::today());
         today
@@ -748,9 +747,10 @@ pub async fn add_member(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<MemberForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: MemberForm = crate::form::read_as(&sent)?;
     let uid = parse_id(&f.user_id)?;
     let role = CouncilRole::parse(f.role.trim()).ok_or_else(|| {
         AppError::Page(
@@ -760,7 +760,7 @@ pub async fn add_member(
         )
     })?;
     let r = ap::add_member(&state.db, &user.actor, id, uid, role).await;
-    act(&state, &user, id, r, "member", &[]).await
+    act(&state, &user, id, r, "member", &sent).await
 }
 
 #[derive(Deserialize, Default)]
@@ -773,11 +773,13 @@ pub async fn remove_member(
     State(state): State<AppState>,
     user: User,
     Path((id, member)): Path<(String, String)>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    VnForm(mut sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let member = parse_id(&member)?;
     let f: RemovalForm = crate::form::read_as(&sent)?;
+    // Whose removal it was, to show its reason again on a refusal.
+    sent.push(("removing".into(), member.to_string()));
     let r = ap::remove_member(&state.db, &user.actor, id, member, &f.reason).await;
     act(&state, &user, id, r, "member_removed", &sent).await
 }

@@ -128,7 +128,8 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     let members = format!("form[action='/rounds/{round}/members']");
     b.fill(&members, &[("user_id", &chair), ("role", "chair")])
         .await;
-    b.click_and_wait(&format!("{members} button")).await;
+    b.click_and_wait(&format!("{members} button[type=submit]"))
+        .await;
 
     // Step 4: the unit proposes its model with a self-assessment.
     b.logout(base).await;
@@ -148,7 +149,8 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     assert!(points.len() >= 3, "criteria to assess: {points:?}");
     let assessed: Vec<(&str, &str)> = points.iter().map(|p| (p.as_str(), "8")).collect();
     b.fill(&propose, &assessed).await;
-    b.click_and_wait(&format!("{propose} button")).await;
+    b.click_and_wait(&format!("{propose} button[type=submit]"))
+        .await;
     assert_eq!(
         entry_state(&s.db, id).await.0,
         "proposed",
@@ -198,24 +200,33 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     b.click_and_wait("#score-form button.primary").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
     let conclude = format!("form[action='/rounds/{round}/conclude']");
+    // The meeting's day picked on the calendar shows as dd/mm/yyyy.
+    let picked = b
+        .js("const f = document.getElementById('date'); \
+             const p = f.parentNode.querySelector('input.date-picker'); \
+             p.value = '2026-11-02'; p.dispatchEvent(new Event('change')); return f.value")
+        .await;
+    assert_eq!(picked, "02/11/2026");
     b.fill(
         &conclude,
         &[
-            ("date", "2026-11-02"),
             ("place", "Hội trường Tỉnh ủy Sơn La"),
             ("present", "1/1 thành viên"),
         ],
     )
     .await;
-    b.click_and_wait(&format!("{conclude} button")).await;
+    b.click_and_wait(&format!("{conclude} button[type=submit]"))
+        .await;
 
     // Step 7: the notice is published; a citizen comments on it; the
     // secretariat answers.
     b.logout(base).await;
     b.login(base, "bandanvan").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
-    b.click_and_wait(&format!("form[action='/rounds/{round}/notice'] button"))
-        .await;
+    b.click_and_wait(&format!(
+        "form[action='/rounds/{round}/notice'] button[type=submit]"
+    ))
+    .await;
     assert_eq!(entry_state(&s.db, id).await.0, "in_public_notice");
     b.logout(base).await;
     b.goto(&format!("{base}/cong-khai/{round}")).await;
@@ -228,12 +239,14 @@ pub(crate) async fn main_journey_in_a_real_browser() {
         ],
     )
     .await;
-    b.click_and_wait(&format!("{comment} button")).await;
+    b.click_and_wait(&format!("{comment} button[type=submit]"))
+        .await;
     b.login(base, "bandanvan").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
     let answer = "form[action^='/comments/']:has(input[name=answer])";
     b.fill(answer, &[("answer", "Cảm ơn ông đã góp ý.")]).await;
-    b.click_and_wait(&format!("{answer} button")).await;
+    b.click_and_wait(&format!("{answer} button[type=submit]"))
+        .await;
     assert!(b.text().await.contains("Trả lời: Cảm ơn ông đã góp ý."));
 
     // Step 8: the notice has run its course (moved into the past: the
@@ -259,7 +272,8 @@ pub(crate) async fn main_journey_in_a_real_browser() {
         ],
     )
     .await;
-    b.click_and_wait(&format!("{decision} button")).await;
+    b.click_and_wait(&format!("{decision} button[type=submit]"))
+        .await;
     let state = entry_state(&s.db, id).await.0;
     assert_eq!(state, "recognised", "{}", b.text().await);
 

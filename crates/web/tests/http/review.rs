@@ -93,6 +93,13 @@ pub(crate) async fn yearly_review_and_predecessors(kind: Kind) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The refused year's form comes back as it was sent.
+    let refused = res.text().await.unwrap();
+    let field = &refused[refused.find("id=\"rm-2026\"").unwrap()..];
+    assert!(
+        field[..field.find('>').unwrap()].contains("value=\" \""),
+        "{field}"
+    );
     assert_eq!(snapshot(&s.db).await, before);
     let res = secretariat
         .post(
