@@ -16,6 +16,7 @@ pub mod idempotency;
 mod layering;
 pub mod metrics;
 pub mod pages;
+pub mod paging;
 pub mod pdf;
 pub mod pre_login;
 pub mod typed;

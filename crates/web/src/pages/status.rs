@@ -132,9 +132,7 @@ pub async fn status(
     }
     let mut totals = [0i64; 4];
     let mut counts = [0usize; 4];
-    let pages = rows.len().div_ceil(UNITS_PER_PAGE).max(1);
-    let at_page = sq.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let first = (at_page - 1) * UNITS_PER_PAGE;
+    let paging = crate::paging::Paging::of(rows.len(), UNITS_PER_PAGE, &sq.page);
     let rows = rows
         .into_iter()
         .enumerate()
@@ -150,7 +148,7 @@ pub async fn status(
                 RegistrationStatus::Returned => 2,
                 RegistrationStatus::Accepted => 3,
             }] += 1;
-            let shown = (first..first + UNITS_PER_PAGE).contains(&i);
+            let shown = paging.range().contains(&i);
             shown.then(|| StatusRow {
                 unit: r.unit_name,
                 kind: unit_kind_name(&r.unit_kind).to_owned(),
@@ -165,7 +163,7 @@ pub async fn status(
             })
         })
         .collect();
-    let page_href = |n: usize| format!("/status?unit={}&year={year}&page={n}", unit.id);
+    let here = format!("/status?unit={}&year={year}", unit.id);
     let up_href = match unit.parent_id {
         Some(p)
             if grant_units
@@ -204,23 +202,16 @@ pub async fn status(
         totals,
         counts,
         up_href,
-        page_note: if pages > 1 {
+        page_note: if paging.pages > 1 {
             format!(
-                "Trang {at_page}/{pages}, {UNITS_PER_PAGE} đơn vị mỗi trang; dòng tổng và tệp Excel tính tất cả các đơn vị."
+                "Trang {}/{}, {UNITS_PER_PAGE} đơn vị mỗi trang; dòng tổng và tệp Excel tính tất cả các đơn vị.",
+                paging.at, paging.pages
             )
         } else {
             String::new()
         },
-        prev_href: if at_page > 1 {
-            page_href(at_page - 1)
-        } else {
-            String::new()
-        },
-        next_href: if at_page < pages {
-            page_href(at_page + 1)
-        } else {
-            String::new()
-        },
+        prev_href: paging.prev_href(&here),
+        next_href: paging.next_href(&here),
     };
     Ok(page.into_response())
 }

@@ -296,16 +296,13 @@ pub async fn summary(
     };
     // The total row first on every page, then this page's rows (a
     // unit's rows may go on over the next page, in order).
-    let rows = lines.len().saturating_sub(1);
-    let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
-    let at = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let paging = crate::paging::Paging::of(lines.len().saturating_sub(1), ROWS_PER_PAGE, &q.page);
     let shown: Vec<LineView> = lines
         .drain(1.min(lines.len())..)
-        .skip((at - 1) * ROWS_PER_PAGE)
+        .skip(paging.range().start)
         .take(ROWS_PER_PAGE)
         .collect();
     lines.extend(shown);
-    let page_href = |n: usize| format!("{here}&page={n}");
     let view = SummaryPage {
         layout: Layout::new("Biểu tổng hợp", Some(&user.info), &user.csrf, "summary"),
         unit_name: unit.name.clone(),
@@ -317,23 +314,16 @@ pub async fn summary(
         labels,
         col_labels,
         lines,
-        page_note: if pages > 1 {
+        page_note: if paging.pages > 1 {
             format!(
-                "Trang {at}/{pages}: dòng tổng và {ROWS_PER_PAGE} dòng mỗi trang; tệp Excel, Word có đủ các dòng."
+                "Trang {}/{}: dòng tổng và {ROWS_PER_PAGE} dòng mỗi trang; tệp Excel, Word có đủ các dòng.",
+                paging.at, paging.pages
             )
         } else {
             String::new()
         },
-        prev_href: if at > 1 {
-            page_href(at - 1)
-        } else {
-            String::new()
-        },
-        next_href: if at < pages {
-            page_href(at + 1)
-        } else {
-            String::new()
-        },
+        prev_href: paging.prev_href(&here),
+        next_href: paging.next_href(&here),
         xlsx_href: format!("{here}&format=xlsx"),
         docx_href: format!("{here}&format=docx"),
     };

@@ -82,6 +82,7 @@ pub(crate) async fn every_page_fits_a_phone_and_passes_axe() {
     };
     let mut problems: Vec<String> = Vec::new();
     let mut visited: BTreeSet<String> = BTreeSet::new();
+    let mut weights: Vec<(i64, String)> = Vec::new();
     let roles = [
         None,
         Some("bandanvan"),
@@ -155,6 +156,7 @@ return {top: top ? top.getBoundingClientRect().height : 0,
             }
             b.resize(PHONE).await;
             let (bytes, foreign) = b.weight().await;
+            weights.push((bytes, format!("{who} {path}")));
             if bytes > MAX_PAGE_BYTES {
                 problems.push(format!(
                     "{who} {path}: {bytes} bytes of HTML, CSS and JS (at most {MAX_PAGE_BYTES})"
@@ -207,6 +209,11 @@ return {top: top ? top.getBoundingClientRect().height : 0,
             problems.push(format!("{kind} was not reached"));
         }
     }
+    weights.sort();
+    eprintln!(
+        "heaviest pages (HTML+CSS+JS bytes): {:?}",
+        &weights[weights.len().saturating_sub(5)..]
+    );
     assert!(
         problems.is_empty(),
         "{} problems on {} page kinds:\n{}\nreached: {visited:?}",
