@@ -29,6 +29,7 @@ pub struct RewardsPage {
     pub levels: Vec<Opt>,
     pub kinds: Vec<Opt>,
     pub phases: Vec<Opt>,
+    pub title: String,
     pub year: String,
     pub errors: Errors,
     pub notice: String,
@@ -50,14 +51,23 @@ fn reward_notice(code: &str) -> &'static str {
     }
 }
 
+/// The list of reward rounds with the form that opens one: blank, or as
+/// `typed` after a refusal.
 async fn render_list(
     state: &AppState,
     user: &User,
     errors: Errors,
     msg: &str,
+    typed: Option<&RewardRoundForm>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
+    let blank = RewardRoundForm {
+        phase: "2026-2030".into(),
+        year: current_year().to_string(),
+        ..Default::default()
+    };
+    let f = typed.unwrap_or(&blank);
     let roots: Vec<_> = user
         .info
         .grants
@@ -87,22 +97,23 @@ async fn render_list(
                 )
             })
             .collect(),
-        units: unit_options(&units, ""),
+        units: unit_options(&units, f.unit_id.trim()),
         levels: cat
             .active_levels()
             .iter()
-            .map(|l| Opt::new(l.code.clone(), l.name.clone(), ""))
+            .map(|l| Opt::new(l.code.clone(), l.name.clone(), f.level.trim()))
             .collect(),
         kinds: ROUND_KINDS
             .iter()
-            .map(|(c, l)| Opt::new(*c, *l, ""))
+            .map(|(c, l)| Opt::new(*c, *l, f.kind.trim()))
             .collect(),
         phases: cat
             .phases
             .iter()
-            .map(|p| Opt::new(p.code.clone(), p.name.clone(), "2026-2030"))
+            .map(|p| Opt::new(p.code.clone(), p.name.clone(), f.phase.trim()))
             .collect(),
-        year: current_year().to_string(),
+        title: f.title.clone(),
+        year: f.year.clone(),
         errors,
         notice: reward_notice(msg).to_owned(),
     };
@@ -114,7 +125,15 @@ pub async fn list(
     user: User,
     Query(q): Query<MsgQuery>,
 ) -> AppResult<Response> {
-    render_list(&state, &user, Errors::default(), &q.msg, StatusCode::OK).await
+    render_list(
+        &state,
+        &user,
+        Errors::default(),
+        &q.msg,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(
@@ -130,6 +149,7 @@ pub async fn create(
                 &user,
                 Errors::from_list(&list),
                 "",
+                Some(&f),
                 StatusCode::BAD_REQUEST,
             )
             .await
@@ -365,12 +385,13 @@ pub async fn propose(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(f): VnForm<ProposalForm>,
+    VnForm(sent): VnForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
+    let f: ProposalForm = crate::form::read_as(&sent)?;
     let (entry, form) = (parse_id(&f.entry_id)?, parse_id(&f.form_id)?);
     let r = rw::propose_reward(&state.db, &user.actor, id, entry, form).await;
-    outcome(&state, &user, id, r, "proposed", &[]).await
+    outcome(&state, &user, id, r, "proposed", &sent).await
 }
 
 pub async fn decide(

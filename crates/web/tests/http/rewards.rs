@@ -9,6 +9,29 @@ pub(crate) async fn rewards_funnel_one_form_and_revocation(kind: Kind) {
     let s = start(kind, 0).await;
     let ids = recognised_entries(&s, 2).await;
     let secretariat = Client::login(&s.base, "bandanvan").await;
+    // A year that is not one: refused, and the form comes back as typed.
+    let res = secretariat
+        .post(
+            "/rewards",
+            &[
+                ("unit_id", &s.province.id.to_string()),
+                ("title", "Khen thưởng gõ dở"),
+                ("level", "tinh"),
+                ("kind", "annual"),
+                ("phase", "2026-2030"),
+                ("year", "hai nghìn"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let refused = res.text().await.unwrap();
+    for kept in [
+        "value=\"Khen thưởng gõ dở\"",
+        "value=\"hai nghìn\"",
+        "<option value=\"tinh\" selected>",
+    ] {
+        assert!(refused.contains(kept), "{kept} in {refused}");
+    }
     let res = secretariat
         .post(
             "/rewards",
