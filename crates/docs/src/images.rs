@@ -134,6 +134,18 @@ mod tests {
         !crc
     }
 
+    /// A 1 × 1 RGBA PNG whose header (with a valid checksum) claims
+    /// `width` × `height` pixels of `depth` bits per channel.
+    fn claiming(width: u32, height: u32, depth: u8) -> Vec<u8> {
+        let mut png = png(1, 1);
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        png[24] = depth;
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
     #[test]
     fn pictures_are_reencoded_and_scaled_down() {
         let small = web_image(&png(40, 30)).unwrap();
@@ -168,29 +180,15 @@ mod tests {
             ImageError::NotAnImage
         );
         // A PNG header claiming 100,000 × 100,000 pixels.
-        let mut bomb = png(1, 1);
-        bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-        let crc = crc32(&bomb[12..29]);
-        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let bomb = claiming(100_000, 100_000, 8);
         assert_eq!(web_image(&bomb).unwrap_err(), ImageError::TooManyPixels);
         // Within each side's limit, but 144 million 16-bit RGBA pixels
         // (over a gigabyte decoded): refused from the header alone.
-        let mut deep = png(1, 1);
-        deep[16..20].copy_from_slice(&12_000u32.to_be_bytes());
-        deep[20..24].copy_from_slice(&12_000u32.to_be_bytes());
-        deep[24] = 16; // bit depth
-        deep[25] = 6; // RGBA
-        let crc = crc32(&deep[12..29]);
-        deep[29..33].copy_from_slice(&crc.to_be_bytes());
+        let deep = claiming(12_000, 12_000, 16);
         assert_eq!(web_image(&deep).unwrap_err(), ImageError::TooManyPixels);
         // 7,000 × 6,000 8-bit RGBA pixels: 168 MB decoded, under the byte
         // limit, but 42 million pixels.
-        let mut wide = png(1, 1);
-        wide[16..20].copy_from_slice(&7_000u32.to_be_bytes());
-        wide[20..24].copy_from_slice(&6_000u32.to_be_bytes());
-        let crc = crc32(&wide[12..29]);
-        wide[29..33].copy_from_slice(&crc.to_be_bytes());
+        let wide = claiming(7_000, 6_000, 8);
         assert_eq!(web_image(&wide).unwrap_err(), ImageError::TooManyPixels);
         let mut cut = png(50, 50);
         cut.truncate(cut.len() / 2);

@@ -10,43 +10,50 @@ use serde::de::DeserializeOwned;
 /// are refused by the domain parsers.
 pub struct VnForm<T>(pub T);
 
+/// The body of an urlencoded form, within the size every form may take.
+async fn form_body(req: Request) -> Result<axum::body::Bytes, AppError> {
+    to_bytes(req.into_body(), crate::ctx::FORM_LIMIT)
+        .await
+        .map_err(|_| {
+            AppError::Page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Dữ liệu quá lớn",
+                "Biểu mẫu gửi lên vượt quá 2 MB.".into(),
+            )
+        })
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|_| {
+        AppError::Page(
+            StatusCode::BAD_REQUEST,
+            "Dữ liệu chưa hợp lệ",
+            "Biểu mẫu gửi lên không đúng định dạng.".into(),
+        )
+    })
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VnForm<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = to_bytes(req.into_body(), crate::ctx::FORM_LIMIT)
-            .await
-            .map_err(|_| {
-                AppError::Page(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Dữ liệu quá lớn",
-                    "Biểu mẫu gửi lên vượt quá 2 MB.".into(),
-                )
-            })?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(VnForm)
-            .map_err(|_| {
-                AppError::Page(
-                    StatusCode::BAD_REQUEST,
-                    "Dữ liệu chưa hợp lệ",
-                    "Biểu mẫu gửi lên không đúng định dạng.".into(),
-                )
-            })
+        parse(&form_body(req).await?).map(VnForm)
     }
 }
 
-/// A form taken as pairs (kept, to show again as typed after a refusal)
-/// read as `T`.
-pub fn read_as<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
-    serde_urlencoded::to_string(pairs)
-        .ok()
-        .and_then(|encoded| serde_urlencoded::from_str(&encoded).ok())
-        .ok_or_else(|| {
-            AppError::Page(
-                StatusCode::BAD_REQUEST,
-                "Dữ liệu chưa hợp lệ",
-                "Biểu mẫu gửi lên không đúng định dạng.".into(),
-            )
-        })
+/// A form read as `T` and kept as sent, so a refusal can show it again
+/// as typed.
+pub struct Sent<T>(pub T, pub crate::typed::Typed);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Sent<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = form_body(req).await?;
+        let pairs: Vec<(String, String)> = parse(&bytes)?;
+        Ok(Sent(
+            parse(&bytes)?,
+            crate::typed::Typed::from_pairs(&pairs),
+        ))
+    }
 }
 
 /// Parses an id from a path or form value with a clear message.

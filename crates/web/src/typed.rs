@@ -11,6 +11,13 @@ impl Typed {
         Typed(pairs.to_vec())
     }
 
+    /// With a field the form did not carry (which row of a page it was
+    /// for, taken from the address).
+    pub fn with(mut self, name: &str, value: String) -> Typed {
+        self.0.push((name.to_owned(), value));
+        self
+    }
+
     fn first(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

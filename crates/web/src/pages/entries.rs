@@ -1,7 +1,8 @@
 use super::{notice, unit_options};
 use crate::ctx::User;
 use crate::error::{status_of, user_facing, AppError, AppResult};
-use crate::form::{parse_id, VnForm};
+use crate::form::{parse_id, Sent, VnForm};
+use crate::typed::Typed;
 use crate::views::*;
 use crate::AppState;
 use axum::extract::{Multipart, Path, Query, State};
@@ -919,7 +920,7 @@ pub async fn render_detail(
     id: i64,
     notice: &str,
     errors: Vec<String>,
-    typed: crate::typed::Typed,
+    typed: Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
@@ -1443,7 +1444,7 @@ pub async fn propose(
         }
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            let typed = crate::typed::Typed::from_pairs(&f);
+            let typed = Typed::from_pairs(&f);
             render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
@@ -1461,10 +1462,9 @@ pub async fn report(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<ReportForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: ReportForm = crate::form::read_as(&sent)?;
     match dvk_store::review::submit_report(
         &state.db,
         &user.actor,
@@ -1478,7 +1478,6 @@ pub async fn report(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reported")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
-            let typed = crate::typed::Typed::from_pairs(&sent);
             render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }
@@ -1495,13 +1494,12 @@ pub async fn review(
     State(state): State<AppState>,
     user: User,
     Path((id, year)): Path<(String, String)>,
-    VnForm(mut sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<ReviewForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let year = parse_id(&year)? as i32;
-    let f: ReviewForm = crate::form::read_as(&sent)?;
     // Which year's form it was, to show its reason again on a refusal.
-    sent.push(("review_year".into(), year.to_string()));
+    let typed = typed.with("review_year", year.to_string());
     match dvk_store::review::review(
         &state.db,
         &user.actor,
@@ -1515,7 +1513,6 @@ pub async fn review(
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=reviewed")).into_response()),
         Err(e) => {
             let (status, errors) = crate::error::user_facing(e)?;
-            let typed = crate::typed::Typed::from_pairs(&sent);
             render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }

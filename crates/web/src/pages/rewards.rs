@@ -4,7 +4,8 @@
 use super::unit_options;
 use crate::ctx::User;
 use crate::error::{show_refusal, user_facing, AppResult};
-use crate::form::{parse_id, VnForm};
+use crate::form::{parse_id, Sent, VnForm};
+use crate::typed::Typed;
 use crate::views::*;
 use crate::AppState;
 use askama::Template;
@@ -182,7 +183,7 @@ pub struct CandidateRow {
 pub struct RewardRoundPage {
     pub layout: Layout,
     /// What a refused form sent, shown again as typed.
-    pub typed: crate::typed::Typed,
+    pub typed: Typed,
     pub id: i64,
     pub title: String,
     pub subtitle: String,
@@ -205,7 +206,7 @@ async fn render_round(
     id: i64,
     msg: &str,
     errors: Vec<String>,
-    typed: crate::typed::Typed,
+    typed: Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let (round, candidates, funnel) = rw::view_reward_round(&state.db, &user.actor, id).await?;
@@ -353,19 +354,18 @@ pub async fn detail(
 }
 
 /// Redirects after a change; on a refusal, the page again with the form
-/// as it was typed (`sent`).
+/// as it was typed.
 async fn outcome(
     state: &AppState,
     user: &User,
     id: i64,
     r: Result<(), ServiceError>,
     ok: &str,
-    sent: &[(String, String)],
+    typed: Typed,
 ) -> AppResult<Response> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/rewards/{id}?msg={ok}")).into_response()),
         Err(e) => {
-            let typed = crate::typed::Typed::from_pairs(sent);
             show_refusal(e, |errors, status| {
                 render_round(state, user, id, "", errors, typed, status)
             })
@@ -385,13 +385,12 @@ pub async fn propose(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<ProposalForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: ProposalForm = crate::form::read_as(&sent)?;
     let (entry, form) = (parse_id(&f.entry_id)?, parse_id(&f.form_id)?);
     let r = rw::propose_reward(&state.db, &user.actor, id, entry, form).await;
-    outcome(&state, &user, id, r, "proposed", &sent).await
+    outcome(&state, &user, id, r, "proposed", typed).await
 }
 
 pub async fn decide(
@@ -423,7 +422,7 @@ pub async fn decide(
     let r = rw::decide_reward(&state.db, &user.actor, id, &form, &entries)
         .await
         .map(|_| ());
-    outcome(&state, &user, id, r, "decided", &f).await
+    outcome(&state, &user, id, r, "decided", Typed::from_pairs(&f)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -441,7 +440,7 @@ pub async fn mark_outstanding(
     let id = parse_id(&id)?;
     let r = rw::mark_outstanding(&state.db, &user.actor, id).await;
     match f.back.trim().parse::<i64>() {
-        Ok(round) => outcome(&state, &user, round, r, "outstanding", &[]).await,
+        Ok(round) => outcome(&state, &user, round, r, "outstanding", Typed::default()).await,
         Err(_) => {
             r?;
             Ok(Redirect::to(&format!("/entries/{id}?msg=outstanding")).into_response())
@@ -460,15 +459,13 @@ pub async fn revoke(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<RevokeForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: RevokeForm = crate::form::read_as(&sent)?;
     match rw::revoke(&state.db, &user.actor, id, &f.reason, &f.decision_ref).await {
         Ok(()) => Ok(Redirect::to(&format!("/entries/{id}?msg=revoked_entry")).into_response()),
         Err(e) => {
             let (status, errors) = user_facing(e)?;
-            let typed = crate::typed::Typed::from_pairs(&sent);
             super::entries::render_detail(&state, &user, id, "", errors, typed, status).await
         }
     }

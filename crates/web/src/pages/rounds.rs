@@ -4,7 +4,8 @@
 use super::{notice, unit_options};
 use crate::ctx::User;
 use crate::error::{show_refusal, AppError, AppResult};
-use crate::form::{parse_id, VnForm};
+use crate::form::{parse_id, Sent, VnForm};
+use crate::typed::Typed;
 use crate::views::*;
 use crate::AppState;
 use askama::Template;
@@ -224,7 +225,7 @@ pub struct CommentView {
 pub struct RoundPage {
     pub layout: Layout,
     /// What a refused form sent, shown again as typed.
-    pub typed: crate::typed::Typed,
+    pub typed: Typed,
     pub r: RoundRow,
     pub facts: Vec<(String, String)>,
     pub notice: String,
@@ -348,7 +349,7 @@ async fn render_round(
     id: i64,
     msg: &str,
     errors: Vec<String>,
-    typed: crate::typed::Typed,
+    typed: Typed,
     status: StatusCode,
 ) -> AppResult<Response> {
     let cat = &state.catalogue;
@@ -715,19 +716,18 @@ pub async fn detail(
 }
 
 /// Runs a round action; on a refusal a user can act on, shows the round
-/// page with the message and the form as it was typed (`sent`).
+/// page with the message and the form as it was typed.
 async fn act(
     state: &AppState,
     user: &User,
     id: i64,
     result: Result<(), ServiceError>,
     ok: &str,
-    sent: &[(String, String)],
+    typed: Typed,
 ) -> AppResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}?msg={ok}")).into_response()),
         Err(e) => {
-            let typed = crate::typed::Typed::from_pairs(sent);
             show_refusal(e, |errors, status| {
                 render_round(state, user, id, "", errors, typed, status)
             })
@@ -747,10 +747,9 @@ pub async fn add_member(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<MemberForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: MemberForm = crate::form::read_as(&sent)?;
     let uid = parse_id(&f.user_id)?;
     let role = CouncilRole::parse(f.role.trim()).ok_or_else(|| {
         AppError::Page(
@@ -760,7 +759,7 @@ pub async fn add_member(
         )
     })?;
     let r = ap::add_member(&state.db, &user.actor, id, uid, role).await;
-    act(&state, &user, id, r, "member", &sent).await
+    act(&state, &user, id, r, "member", typed).await
 }
 
 #[derive(Deserialize, Default)]
@@ -773,15 +772,14 @@ pub async fn remove_member(
     State(state): State<AppState>,
     user: User,
     Path((id, member)): Path<(String, String)>,
-    VnForm(mut sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<RemovalForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let member = parse_id(&member)?;
-    let f: RemovalForm = crate::form::read_as(&sent)?;
     // Whose removal it was, to show its reason again on a refusal.
-    sent.push(("removing".into(), member.to_string()));
+    let typed = typed.with("removing", member.to_string());
     let r = ap::remove_member(&state.db, &user.actor, id, member, &f.reason).await;
-    act(&state, &user, id, r, "member_removed", &sent).await
+    act(&state, &user, id, r, "member_removed", typed).await
 }
 
 pub async fn assign(
@@ -832,7 +830,7 @@ pub async fn assign(
     let r = ap::assign(&state.db, &user.actor, id, how)
         .await
         .map(|_| ());
-    act(&state, &user, id, r, "assigned", &f).await
+    act(&state, &user, id, r, "assigned", Typed::from_pairs(&f)).await
 }
 
 pub async fn start(
@@ -842,19 +840,18 @@ pub async fn start(
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
     let r = ap::start_appraisal(&state.db, &user.actor, id).await;
-    act(&state, &user, id, r, "started", &[]).await
+    act(&state, &user, id, r, "started", Typed::default()).await
 }
 
 pub async fn conclude(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<ap::MinutesForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: ap::MinutesForm = crate::form::read_as(&sent)?;
     let r = ap::conclude(&state.db, &user.actor, id, &f).await;
-    act(&state, &user, id, r, "concluded", &sent).await
+    act(&state, &user, id, r, "concluded", typed).await
 }
 
 #[derive(Deserialize, Default)]
@@ -868,12 +865,11 @@ pub async fn publish(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    VnForm(sent): VnForm<Vec<(String, String)>>,
+    Sent(f, typed): Sent<NoticeForm>,
 ) -> AppResult<Response> {
     let id = parse_id(&id)?;
-    let f: NoticeForm = crate::form::read_as(&sent)?;
     let r = ap::publish_notice(&state.db, &user.actor, id, &f.starts, &f.ends).await;
-    act(&state, &user, id, r, "notice", &sent).await
+    act(&state, &user, id, r, "notice", typed).await
 }
 
 pub async fn decide(
@@ -904,7 +900,7 @@ pub async fn decide(
     let r = ap::decide(&state.db, &user.actor, id, &form, &entries)
         .await
         .map(|_| ());
-    act(&state, &user, id, r, "decided", &f).await
+    act(&state, &user, id, r, "decided", Typed::from_pairs(&f)).await
 }
 
 #[derive(Deserialize, Default)]

@@ -226,10 +226,11 @@ impl Browser {
         self.wd.goto(url).await.unwrap();
     }
 
-    /// Signs in through the real form.
+    /// Signs in through the real form (whoever was signed in before is
+    /// signed out).
     pub(crate) async fn login(&self, base: &str, user: &str) {
         use fantoccini::Locator;
-        self.goto(&format!("{base}/login")).await;
+        self.logout(base).await;
         let form = self
             .wd
             .form(Locator::Css("form[action='/login']"))

@@ -396,17 +396,10 @@ pub(crate) async fn dashboard_figures_equal_the_summary_and_open_what_they_count
             .and_then(|p| p.split("</ul>").next())
             .unwrap()
             .to_owned();
-        let mut text = String::new();
-        let mut in_tag = false;
-        for c in list.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
+        crate::support::text_of(&list)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     assert_eq!(key_figures(&mine), key_figures(&theirs));
     assert_eq!(officer.get("/thong-ke").await.status(), StatusCode::OK);

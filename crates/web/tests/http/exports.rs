@@ -296,19 +296,7 @@ struct Table {
 fn parse_summary(page: &str) -> Table {
     let body = &page[page.find("<tbody>").expect("a table")..];
     let body = &body[..body.find("</tbody>").unwrap()];
-    let strip = |s: &str| {
-        let mut out = String::new();
-        let mut tag = false;
-        for c in s.chars() {
-            match c {
-                '<' => tag = true,
-                '>' => tag = false,
-                c if !tag => out.push(c),
-                _ => {}
-            }
-        }
-        out.trim().to_owned()
-    };
+    let strip = |s: &str| crate::support::text_of(s).trim().to_owned();
     let rows = body
         .split("<tr class=\"s-")
         .skip(1)

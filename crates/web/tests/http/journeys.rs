@@ -69,7 +69,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
 
     // Step 2: the commune's Front returns it with a reason; the officer
     // completes it and sends it again; the Front accepts it.
-    b.logout(base).await;
     b.login(base, "mttq.tohieu").await;
     b.goto(&format!("{base}/entries/{id}")).await;
     b.fill(
@@ -80,7 +79,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     b.click_and_wait("form.action:has(input[name=action][value=return]) button")
         .await;
     assert_eq!(entry_state(&s.db, id).await.0, "returned");
-    b.logout(base).await;
     b.login(base, "canbo.tohieu").await;
     b.goto(&format!("{base}/entries/{id}/edit")).await;
     b.fill(
@@ -93,7 +91,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     .await;
     b.click_and_wait("#entry-form button.primary").await;
     b.click_and_wait(submit).await;
-    b.logout(base).await;
     b.login(base, "mttq.tohieu").await;
     b.goto(&format!("{base}/entries/{id}")).await;
     b.click_and_wait("form.action:has(input[name=action][value=accept]) button")
@@ -101,7 +98,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     assert_eq!(entry_state(&s.db, id).await.0, "accepted");
 
     // Step 3: the secretariat opens a round and seats a council chair.
-    b.logout(base).await;
     b.login(base, "bandanvan").await;
     b.goto(&format!("{base}/rounds")).await;
     b.fill(
@@ -132,7 +128,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
         .await;
 
     // Step 4: the unit proposes its model with a self-assessment.
-    b.logout(base).await;
     b.login(base, "canbo.tohieu").await;
     b.goto(&format!("{base}/entries/{id}")).await;
     let propose = format!("form[action='/entries/{id}/propose']");
@@ -159,7 +154,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     );
 
     // Step 5: the secretariat assigns every entry and starts appraisal.
-    b.logout(base).await;
     b.login(base, "bandanvan").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
     b.click_and_wait(&format!(
@@ -171,7 +165,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
 
     // Step 6: the chair scores it on the phone, the running total
     // following each point typed, then concludes.
-    b.logout(base).await;
     b.login(base, "hoidong.chutich").await;
     b.goto(&format!("{base}/rounds/{round}/score/{id}")).await;
     let maxes = b
@@ -220,7 +213,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
 
     // Step 7: the notice is published; a citizen comments on it; the
     // secretariat answers.
-    b.logout(base).await;
     b.login(base, "bandanvan").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
     b.click_and_wait(&format!(
@@ -260,7 +252,6 @@ pub(crate) async fn main_journey_in_a_real_browser() {
     .execute(&s.db.pool)
     .await
     .unwrap();
-    b.logout(base).await;
     b.login(base, "lanhdao").await;
     b.goto(&format!("{base}/rounds/{round}")).await;
     let decision = format!("form[action='/rounds/{round}/decision']");

@@ -92,9 +92,9 @@ pub(crate) async fn every_page_fits_a_phone_and_passes_axe() {
         Some("quantri"),
     ];
     for role in roles {
-        b.logout(&s.base).await;
-        if let Some(user) = role {
-            b.login(&s.base, user).await;
+        match role {
+            Some(user) => b.login(&s.base, user).await,
+            None => b.logout(&s.base).await,
         }
         let who = role.unwrap_or("khách");
         menu_opens_without_javascript(&b, &s.base, who).await;

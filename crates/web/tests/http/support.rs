@@ -802,3 +802,18 @@ pub(crate) async fn count(db: &dvk_store::Db, sql: &'static str) -> i64 {
         .await
         .unwrap()
 }
+
+/// The text of an HTML fragment: its tags dropped, spaces as they were.
+pub(crate) fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
